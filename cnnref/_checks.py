@@ -1,0 +1,90 @@
+"""Argument checks shared by the functional API: every error names the argument and what was expected."""
+
+from __future__ import annotations
+
+import numbers
+
+import numpy as np
+
+FLOAT_DTYPES = (np.dtype(np.float32), np.dtype(np.float64))
+ACTIVATIONS = ("sigmoid", "tanh", "relu")
+CONV_MODES = ("cross-correlation", "convolution")
+
+
+def float_array(name: str, value, ndim: int | None = None, layout: str = "") -> np.ndarray:
+    """Return ``value`` as a C-contiguous float32/float64 array, never the caller's buffer mutated.
+
+    ``layout`` describes the expected axes (e.g. "(N, H, W, C)") for the error message.
+    """
+    arr = np.asarray(value)
+    if arr.dtype not in FLOAT_DTYPES:
+        raise TypeError(f"{name} must have dtype float32 or float64, got {arr.dtype}")
+    if ndim is not None and arr.ndim != ndim:
+        raise ValueError(
+            f"{name} must be a {ndim}-D array {layout}".rstrip() + f", got shape {arr.shape}"
+        )
+    return np.ascontiguousarray(arr)
+
+
+def target_array(name: str, value, like: np.ndarray) -> np.ndarray:
+    """Return targets ``t`` cast to the dtype of ``like``; bool, integer and float targets are accepted."""
+    arr = np.asarray(value)
+    if not (arr.dtype in FLOAT_DTYPES or arr.dtype.kind in "biu"):
+        raise TypeError(f"{name} must have a float, integer or bool dtype, got {arr.dtype}")
+    if arr.shape != like.shape:
+        raise ValueError(f"{name} must have the same shape as y {like.shape}, got shape {arr.shape}")
+    return np.ascontiguousarray(arr, dtype=like.dtype)
+
+
+def same_dtype(**arrays: np.ndarray) -> np.dtype:
+    """Require every array to share one dtype; return it."""
+    dtypes = {name: arr.dtype for name, arr in arrays.items()}
+    if len(set(dtypes.values())) > 1:
+        listed = ", ".join(f"{name} is {dt}" for name, dt in dtypes.items())
+        raise TypeError(f"arrays must share one dtype (float32 or float64): {listed}")
+    return next(iter(dtypes.values()))
+
+
+def positive_int(name: str, value) -> int:
+    """An integer >= 1 (bool is rejected)."""
+    if isinstance(value, bool) or not isinstance(value, numbers.Integral):
+        raise TypeError(f"{name} must be an integer >= 1, got {value!r}")
+    if value < 1:
+        raise ValueError(f"{name} must be an integer >= 1, got {value}")
+    return int(value)
+
+
+def nonnegative_int(name: str, value) -> int:
+    """An integer >= 0 (bool is rejected)."""
+    if isinstance(value, bool) or not isinstance(value, numbers.Integral):
+        raise TypeError(f"{name} must be an integer >= 0, got {value!r}")
+    if value < 0:
+        raise ValueError(f"{name} must be an integer >= 0, got {value}")
+    return int(value)
+
+
+def choice(name: str, value, options: tuple[str, ...]) -> str:
+    """One of ``options``."""
+    if value not in options:
+        raise ValueError(f"{name} must be one of {', '.join(map(repr, options))}; got {value!r}")
+    return value
+
+
+def exact_shape(name: str, arr: np.ndarray, shape: tuple[int, ...], meaning: str = "") -> None:
+    """Require ``arr.shape == shape``."""
+    if arr.shape != tuple(shape):
+        detail = f" {meaning}" if meaning else ""
+        raise ValueError(f"{name} must have shape {tuple(shape)}{detail}, got shape {arr.shape}")
+
+
+def window_output_size(
+    name: str, size_in: int, window: int, stride: int, pad: int, what: str
+) -> int:
+    """Output length (size_in + 2 pad − window) // stride + 1 of a sliding window, or a clear error."""
+    padded = size_in + 2 * pad
+    if window > padded:
+        raise ValueError(
+            f"{what} {window} is larger than the padded input {name} {padded} "
+            f"(input {size_in} + 2×pad {pad})"
+        )
+    return (padded - window) // stride + 1

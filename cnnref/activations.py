@@ -1,0 +1,51 @@
+"""Hidden-unit activations z = σ(a) and their derivatives written in terms of z."""
+
+from __future__ import annotations
+
+import numpy as np
+
+from . import _activations
+from ._checks import ACTIVATIONS, choice, float_array
+
+_DERIVATIVE_KERNELS = {
+    "sigmoid": _activations.sigmoid_derivative_kernel,
+    "tanh": _activations.tanh_derivative_kernel,
+    "relu": _activations.relu_derivative_kernel,
+}
+
+
+def _elementwise(kernel, name: str, value) -> np.ndarray:
+    arr = float_array(name, value)
+    out = np.empty_like(arr)
+    kernel(arr.reshape(-1), out.reshape(-1))
+    return out
+
+
+def sigmoid(a: np.ndarray) -> np.ndarray:
+    """z = σ(a) = 1 / (1 + exp(−a)), element-wise; any shape."""
+    return _elementwise(_activations.sigmoid_kernel, "a", a)
+
+
+def tanh(a: np.ndarray) -> np.ndarray:
+    """z = tanh(a), element-wise; any shape."""
+    return _elementwise(_activations.tanh_kernel, "a", a)
+
+
+def relu(a: np.ndarray) -> np.ndarray:
+    """z = max(a, 0), element-wise; any shape."""
+    return _elementwise(_activations.relu_kernel, "a", a)
+
+
+def activate(a: np.ndarray, kind: str) -> np.ndarray:
+    """z = σ(a) for σ named by ``kind`` ∈ {"sigmoid", "tanh", "relu"}."""
+    choice("activation", kind, ACTIVATIONS)
+    return {"sigmoid": sigmoid, "tanh": tanh, "relu": relu}[kind](a)
+
+
+def activation_derivative(z: np.ndarray, kind: str) -> np.ndarray:
+    """Z′ = ∂z/∂a written in terms of the output z, element-wise:
+
+    sigmoid: z (1 − z);  tanh: 1 − z²;  relu: u(z), the step function (1 where z > 0, else 0).
+    """
+    choice("kind", kind, ACTIVATIONS)
+    return _elementwise(_DERIVATIVE_KERNELS[kind], "z", z)

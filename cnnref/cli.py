@@ -1,0 +1,54 @@
+"""The ``cnnref`` command: one entry point over the reference (train, evaluate, bench) and the
+oracle and grader (verify, grade). Each subcommand lives in its own module, imported only when used."""
+
+from __future__ import annotations
+
+import argparse
+import importlib
+import sys
+from collections.abc import Sequence
+
+# subcommand → (module providing add_arguments(parser) and run(args) -> int, one-line help)
+SUBCOMMANDS = {
+    "verify": ("verify.cli", "check every gradient of the reference with the oracle"),
+    "grade": ("verify.grade.cli", "grade student submissions against the reference"),
+    "train": ("cnnref.train_cli", "train the notes' network on real data"),
+    "evaluate": ("cnnref.evaluate_cli", "evaluate a training checkpoint on a test set"),
+    "bench": ("cnnref.bench_cli", "time cnnref side by side with PyTorch"),
+}
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="cnnref", description=__doc__.splitlines()[0])
+    parser.add_argument("--version", action="version", version=f"cnnref {_version()}")
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND", required=True)
+    for name, (module_name, help_text) in SUBCOMMANDS.items():
+        sub_parser = sub.add_parser(name, help=help_text, description=help_text)
+        try:
+            module = importlib.import_module(module_name)
+        except ModuleNotFoundError as error:
+            if error.name is None or not module_name.startswith(error.name):
+                raise
+            sub_parser.set_defaults(_unavailable=f"'cnnref {name}' is not available: {error}")
+            continue
+        module.add_arguments(sub_parser)
+        sub_parser.set_defaults(_run=module.run)
+    return parser
+
+
+def _version() -> str:
+    from . import __version__
+
+    return __version__
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    if getattr(args, "_unavailable", None):
+        print(args._unavailable, file=sys.stderr)
+        return 2
+    return int(args._run(args) or 0)
+
+
+if __name__ == "__main__":
+    sys.exit(main())

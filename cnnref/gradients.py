@@ -1,0 +1,83 @@
+"""The notes' closed-form gradients, in the notes' convention: gradient *ascent* on
+J = Σₙ Σₖ tₙₖ log yₙₖ, so every function here returns ∇J (descent on cross-entropy uses −∇J).
+
+The network of the notes: a hidden layer z = σ(X W + b), then y = softmax(Z V + c).
+Shapes: x (N, D), W (D, M), b (M,), z (N, M), V (M, K), c (K,), t and y (N, K).
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from ._checks import ACTIVATIONS, choice, float_array, same_dtype, target_array
+from .activations import activation_derivative
+
+
+def output_delta(t: np.ndarray, y: np.ndarray) -> np.ndarray:
+    """δ^(L) = T − Y, the derivative of J with respect to the softmax's input a^(L).  (N, K)"""
+    y = float_array("y", y, 2, "(N, K)")
+    t = target_array("t", t, y)
+    return t - y
+
+
+def hidden_delta(
+    delta_next: np.ndarray, w_next: np.ndarray, z: np.ndarray, activation: str
+) -> np.ndarray:
+    """δ^(l) = (δ^(l+1) W^(l+1)ᵀ) ⊙ Z^(l)′, one step of the delta recursion.
+
+    Shapes: δ^(l+1) (N, M⁽ˡ⁺¹⁾), W^(l+1) (M⁽ˡ⁾, M⁽ˡ⁺¹⁾), Z^(l) (N, M⁽ˡ⁾) → δ^(l) (N, M⁽ˡ⁾).
+    """
+    choice("activation", activation, ACTIVATIONS)
+    delta_next = float_array("delta", delta_next, 2, "(N, M_next)")
+    w_next = float_array("w", w_next, 2, "(M, M_next)")
+    z = float_array("z", z, 2, "(N, M)")
+    same_dtype(delta=delta_next, w=w_next, z=z)
+    if w_next.shape != (z.shape[1], delta_next.shape[1]) or z.shape[0] != delta_next.shape[0]:
+        raise ValueError(
+            f"shapes do not chain: delta {delta_next.shape} (N, M_next), w {w_next.shape} "
+            f"(M, M_next), z {z.shape} (N, M)"
+        )
+    return (delta_next @ w_next.T) * activation_derivative(z, activation)
+
+
+def weight_gradient(z_prev: np.ndarray, delta: np.ndarray) -> np.ndarray:
+    """∇_{W^(l)} J = Z^(l−1)ᵀ δ^(l).  Shapes: Z^(l−1) (N, M⁽ˡ⁻¹⁾), δ^(l) (N, M⁽ˡ⁾) → (M⁽ˡ⁻¹⁾, M⁽ˡ⁾)."""
+    z_prev = float_array("z", z_prev, 2, "(N, M_prev)")
+    delta = float_array("delta", delta, 2, "(N, M)")
+    same_dtype(z=z_prev, delta=delta)
+    if z_prev.shape[0] != delta.shape[0]:
+        raise ValueError(f"z {z_prev.shape} and delta {delta.shape} must have the same N rows")
+    return z_prev.T @ delta
+
+
+def bias_gradient(delta: np.ndarray) -> np.ndarray:
+    """∇_{b^(l)} J = Σₙ δ^(l) = δ^(l)ᵀ 1_N.  Shapes: δ^(l) (N, M) → (M,)."""
+    delta = float_array("delta", delta, 2, "(N, M)")
+    return delta.sum(axis=0, dtype=np.float64).astype(delta.dtype)
+
+
+def grad_V(z: np.ndarray, t: np.ndarray, y: np.ndarray) -> np.ndarray:
+    """∇_V J = Zᵀ (T − Y), i.e. ∂J/∂V_mk = Σₙ (tₙₖ − yₙₖ) z_nm.  Shapes → (M, K)."""
+    return weight_gradient(z, output_delta(t, y))
+
+
+def grad_c(t: np.ndarray, y: np.ndarray) -> np.ndarray:
+    """∇_c J = Σₙ (T − Y), i.e. ∂J/∂c_k = Σₙ (tₙₖ − yₙₖ).  Shapes → (K,)."""
+    return bias_gradient(output_delta(t, y))
+
+
+def grad_W(
+    x: np.ndarray, z: np.ndarray, v: np.ndarray, t: np.ndarray, y: np.ndarray, activation: str
+) -> np.ndarray:
+    """∇_W J = Xᵀ {[(T − Y) Vᵀ] ⊙ Z′}, i.e. ∂J/∂W_dm = Σₖ Σₙ (tₙₖ − yₙₖ) V_mk z′_nm x_nd.
+
+    Z′ is the activation's derivative written in terms of z.  Shapes → (D, M).
+    """
+    return weight_gradient(x, hidden_delta(output_delta(t, y), v, z, activation))
+
+
+def grad_b(
+    z: np.ndarray, v: np.ndarray, t: np.ndarray, y: np.ndarray, activation: str
+) -> np.ndarray:
+    """∇_b J = Σₙ [(T − Y) Vᵀ] ⊙ Z′, i.e. ∂J/∂b_m = Σₖ Σₙ (tₙₖ − yₙₖ) V_mk z′_nm.  Shapes → (M,)."""
+    return bias_gradient(hidden_delta(output_delta(t, y), v, z, activation))

@@ -1,0 +1,48 @@
+"""The dense (fully connected) layer a = X W + b, W of size D × M."""
+
+from __future__ import annotations
+
+import numpy as np
+
+from . import _dense
+from ._checks import exact_shape, float_array, same_dtype
+
+
+def dense(x: np.ndarray, w: np.ndarray, b: np.ndarray) -> np.ndarray:
+    """a = X W + b (the notes write a = Wᵀx + b for one sample x).
+
+    Shapes: x (N, D), w (D, M), b (M,) → a (N, M).
+    """
+    x = float_array("x", x, 2, "(N, D)")
+    w = float_array("w", w, 2, "(D, M)")
+    b = float_array("b", b, 1, "(M,)")
+    same_dtype(x=x, w=w, b=b)
+    if w.shape[0] != x.shape[1]:
+        raise ValueError(
+            f"w must have shape (D, M) with D = {x.shape[1]} (the features of x), got {w.shape}"
+        )
+    exact_shape("b", b, (w.shape[1],), "(one bias per output M)")
+    a = np.ascontiguousarray(x @ w)
+    _dense.add_row_vector(a, b)
+    return a
+
+
+def dense_backward(
+    delta: np.ndarray, x: np.ndarray, w: np.ndarray
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Gradients of a = X W + b given delta = ∂J/∂a:
+
+        dx = δ Wᵀ  (N, D),    dw = Xᵀ δ  (D, M),    db = Σₙ δ  (M,).
+    """
+    x = float_array("x", x, 2, "(N, D)")
+    w = float_array("w", w, 2, "(D, M)")
+    delta = float_array("delta", delta, 2, "(N, M)")
+    same_dtype(delta=delta, x=x, w=w)
+    if w.shape[0] != x.shape[1]:
+        raise ValueError(
+            f"w must have shape (D, M) with D = {x.shape[1]} (the features of x), got {w.shape}"
+        )
+    exact_shape("delta", delta, (x.shape[0], w.shape[1]), "(N, M)")
+    db = np.empty(w.shape[1], dtype=x.dtype)
+    _dense.sum_rows(delta, db)
+    return delta @ w.T, x.T @ delta, db

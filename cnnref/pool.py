@@ -1,0 +1,81 @@
+"""Max and average pooling over size × size windows of NHWC images.
+
+Tie rule of max pooling: when several elements of a window share the maximum, the first one in
+row-major window order (smallest k1, then smallest k2) is the winner and alone receives the gradient.
+A NaN counts as the maximum. Windows that would run past the edge are dropped (floor division).
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from . import _pool
+from ._checks import exact_shape, float_array, positive_int, same_dtype, window_output_size
+
+
+def _pool_arguments(x, size, stride):
+    x = float_array("x", x, 4, "(N, H, W, C)")
+    size = positive_int("size", size)
+    stride = size if stride is None else positive_int("stride", stride)
+    out_h = window_output_size("height", x.shape[1], size, stride, 0, "pool size")
+    out_w = window_output_size("width", x.shape[2], size, stride, 0, "pool size")
+    return x, size, stride, (x.shape[0], out_h, out_w, x.shape[3])
+
+
+def _upstream(dout, x, out_shape):
+    dout = float_array("dout", dout, 4, "(N, Ho, Wo, C)")
+    same_dtype(dout=dout, x=x)
+    exact_shape("dout", dout, out_shape, "(N, Ho, Wo, C) of the forward output")
+    return dout
+
+
+def maxpool2d(x: np.ndarray, size: int = 2, stride: int | None = None) -> np.ndarray:
+    """out[n, i, j, c] = max_{0 ≤ k1, k2 < size} x[n, i·stride + k1, j·stride + k2, c].
+
+    Shapes: x (N, H, W, C) → (N, (H − size) // stride + 1, (W − size) // stride + 1, C);
+    ``stride`` defaults to ``size`` (non-overlapping windows, the notes' 2 × 2 pool).
+    """
+    x, size, stride, out_shape = _pool_arguments(x, size, stride)
+    out = np.empty(out_shape, dtype=x.dtype)
+    _pool.maxpool_forward(x, out, size, stride)
+    return out
+
+
+def maxpool2d_backward(
+    dout: np.ndarray, x: np.ndarray, size: int = 2, stride: int | None = None
+) -> np.ndarray:
+    """dx[n, r, s, c] = Σ over windows (i, j) whose winner is (r, s) of dout[n, i, j, c].
+
+    The winner is the window's maximum, first in row-major order on ties; every other input gets 0.
+    Shapes: dout (N, Ho, Wo, C), x (N, H, W, C) → dx (N, H, W, C).
+    """
+    x, size, stride, out_shape = _pool_arguments(x, size, stride)
+    dout = _upstream(dout, x, out_shape)
+    dx = np.zeros_like(x)
+    _pool.maxpool_backward(dout, x, dx, size, stride)
+    return dx
+
+
+def avgpool2d(x: np.ndarray, size: int = 2, stride: int | None = None) -> np.ndarray:
+    """out[n, i, j, c] = (1 / size²) Σ_{k1} Σ_{k2} x[n, i·stride + k1, j·stride + k2, c].
+
+    Shapes as for :func:`maxpool2d`.
+    """
+    x, size, stride, out_shape = _pool_arguments(x, size, stride)
+    out = np.empty(out_shape, dtype=x.dtype)
+    _pool.avgpool_forward(x, out, size, stride)
+    return out
+
+
+def avgpool2d_backward(
+    dout: np.ndarray, x: np.ndarray, size: int = 2, stride: int | None = None
+) -> np.ndarray:
+    """dx[n, r, s, c] = Σ over windows (i, j) containing (r, s) of dout[n, i, j, c] / size².
+
+    Shapes: dout (N, Ho, Wo, C), x (N, H, W, C) → dx (N, H, W, C).
+    """
+    x, size, stride, out_shape = _pool_arguments(x, size, stride)
+    dout = _upstream(dout, x, out_shape)
+    dx = np.zeros_like(x)
+    _pool.avgpool_backward(dout, dx, size, stride)
+    return dx
