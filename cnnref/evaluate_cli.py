@@ -17,7 +17,9 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     """The options of ``cnnref evaluate``."""
     parser.add_argument("checkpoint", type=Path, help="a checkpoint.npz written by cnnref train")
     parser.add_argument("--split", choices=("test", "train"), default="test", help="default test")
-    parser.add_argument("--data-dir", type=Path, help="folder holding the data set files")
+    parser.add_argument(
+        "--data-dir", type=Path, metavar="DIR", help="folder holding the data set files"
+    )
     parser.add_argument("--download", action="store_true", help="fetch missing data files")
     parser.add_argument("--batch-size", type=int, default=500, help="images per forward pass")
 

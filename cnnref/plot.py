@@ -34,6 +34,8 @@ def plot_learning_curves(metrics: Sequence[dict], path: str | os.PathLike) -> Pa
     if not metrics:
         raise ValueError("metrics must hold at least one epoch row")
     figure_class = require_matplotlib()
+    from matplotlib.ticker import MaxNLocator
+
     epochs = [row["epoch"] for row in metrics]
     figure = figure_class(figsize=(9, 3.5))
     loss_axes, acc_axes = figure.subplots(1, 2)
@@ -43,6 +45,8 @@ def plot_learning_curves(metrics: Sequence[dict], path: str | os.PathLike) -> Pa
     acc_axes.plot(epochs, [row["test_acc"] for row in metrics], marker="o", label="test")
     acc_axes.set(xlabel="epoch", ylabel="accuracy", title="accuracy")
     acc_axes.legend()
+    for axes in (loss_axes, acc_axes):
+        axes.xaxis.set_major_locator(MaxNLocator(integer=True))
     figure.tight_layout()
     return _save(figure, path)
 

@@ -47,21 +47,29 @@ DEFAULT_LR = {"sgd": 0.01, "adam": 0.001}
 def add_arguments(parser: argparse.ArgumentParser) -> None:
     """The options of ``cnnref train``."""
     parser.add_argument("--dataset", choices=DATASETS, help="data set (default fashion-mnist)")
-    parser.add_argument("--epochs", type=int, default=10, help="total epochs to reach (default 10)")
-    parser.add_argument("--batch-size", type=int, help="minibatch size (default 64)")
+    parser.add_argument(
+        "--epochs", type=int, metavar="N", default=10, help="total epochs to reach (default 10)"
+    )
+    parser.add_argument("--batch-size", type=int, metavar="B", help="minibatch size (default 64)")
     parser.add_argument("--lr", type=float, help="learning rate (default 0.01 sgd, 0.001 adam)")
     parser.add_argument("--optimizer", choices=OPTIMIZERS, help="sgd (default) or adam")
     parser.add_argument("--momentum", type=float, help="SGD momentum (default 0.9)")
     parser.add_argument("--activation", choices=("relu", "tanh", "sigmoid"), help="default relu")
     parser.add_argument("--seed", type=int, help="seed of initialization and shuffling (default 0)")
-    parser.add_argument("--out", type=Path, help="output folder (default runs/DATASET)")
-    parser.add_argument("--data-dir", type=Path, help="folder holding the data set files")
+    parser.add_argument(
+        "--out", type=Path, metavar="DIR", help="output folder (default runs/DATASET)"
+    )
+    parser.add_argument(
+        "--data-dir", type=Path, metavar="DIR", help="folder holding the data set files"
+    )
     parser.add_argument("--download", action="store_true", help="fetch missing data files")
     parser.add_argument(
         "--resume", action="store_true", help="continue the run saved in OUT/checkpoint.npz"
     )
     parser.add_argument("--plot", action="store_true", help="write PNG figures (needs matplotlib)")
-    parser.add_argument("--limit", type=int, help="train on the first N training images only")
+    parser.add_argument(
+        "--limit", type=int, metavar="N", help="train on the first N training images only"
+    )
 
 
 def run(args: argparse.Namespace) -> int:
