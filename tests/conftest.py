@@ -56,8 +56,8 @@ def _check_close(actual, expected, dtype, what: str = "") -> None:
         worst = np.unravel_index(np.argmax(np.abs(a64 - e64)), a64.shape) if a64.size else ()
         raise AssertionError(
             f"{label}relative error {error:.3e} > {tolerance:.0e} ({np.dtype(dtype)}); "
-            f"worst at index {tuple(int(i) for i in worst)}: cnnref {a64[worst]!r} vs reference "
-            f"{e64[worst]!r}\ncnnref:\n{np.array2string(a64, threshold=60)}\n"
+            f"worst at index {tuple(int(i) for i in worst)}: cnnref {float(a64[worst])!r} vs "
+            f"reference {float(e64[worst])!r}\ncnnref:\n{np.array2string(a64, threshold=60)}\n"
             f"reference:\n{np.array2string(e64, threshold=60)}"
         )
 

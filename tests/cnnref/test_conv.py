@@ -42,6 +42,7 @@ def _cases() -> list[ConvCase]:
         ConvCase(3, 5, 4, 2, 2, 3, 2, 3, 1, seed=4),  # KH ≠ KW, stride 3 uneven, pad 1
         ConvCase(1, 4, 6, 3, 5, 5, 2, 1, 2, seed=5),  # kernel larger than the unpadded input
         ConvCase(2, 8, 8, 3, 5, 5, 4, 1, 0, seed=6),  # the notes' 5 × 5 filters
+        ConvCase(2, 3, 4, 2, 1, 2, 3, 2, 2, seed=8),  # pad > kernel: border outputs are b
     ]
     rng = np.random.default_rng(20240611)
     drawn = []
