@@ -160,10 +160,10 @@ def _train(args: argparse.Namespace) -> int:
             report=lambda row: print(_epoch_line(row, args.epochs), flush=True),
         )
     except (TrainingInterrupted, KeyboardInterrupt) as stop:
-        where = f" ({stop})" if isinstance(stop, TrainingInterrupted) else ""
+        what = str(stop) if isinstance(stop, TrainingInterrupted) else "training interrupted"
         print(
-            f"interrupted{where}; the last checkpoint is {checkpoint_path}: "
-            f"continue with the same --out and --resume",
+            f"{what}; the last checkpoint is {checkpoint_path}; "
+            "continue with the same --out and --resume",
             file=sys.stderr,
         )
         return 130
