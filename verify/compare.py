@@ -7,8 +7,9 @@
 An element at least 1/16 of the largest is compared to itself; a smaller one is compared to 1/16 of
 the largest, because its own digits are lost to cancellation in any floating-point sum. The floor is
 *relative to the reference's scale* — there is no absolute tolerance at all, so nothing passes by
-being small: a zero gradient against a non-zero reference has error ≥ 1, and a reference that is
-identically zero is itself reported as a failure (it would certify nothing).
+being small: a zero gradient against a non-zero reference has error ≥ 1. Against a reference that
+is identically zero only an exactly zero result passes (error 0, else inf); the generators avoid
+such degenerate cases, since they would certify only that both are zero.
 
 **The tolerances** are tol(oracle, dtype) = rounding(dtype) + method(oracle), with u_d the unit
 roundoff (2⁻²⁴ for float32, 2⁻⁵³ for float64) and constants stated once here:
@@ -78,12 +79,14 @@ def tolerance(oracle: str, dtype) -> float:
 
 
 def relative_errors(got: np.ndarray, ref: np.ndarray) -> np.ndarray:
-    """errⱼ = |gotⱼ − refⱼ| / max(|refⱼ|, ρ‖ref‖∞), in float64 (inf where ref is all zero)."""
+    """errⱼ = |gotⱼ − refⱼ| / max(|refⱼ|, ρ‖ref‖∞) (if ref ≡ 0: 0 where got = 0, else inf)."""
     got = np.asarray(got, dtype=np.float64)
     ref = np.asarray(ref, dtype=np.float64)
     scale = float(np.max(np.abs(ref), initial=0.0))
     floor = np.maximum(np.abs(ref), FLOOR_FRACTION * scale)
     diff = np.abs(got - ref)
+    if scale == 0:
+        return np.where(diff == 0, 0.0, np.inf)
     with np.errstate(divide="ignore", invalid="ignore"):
         err = np.where(diff == 0, 0.0, diff / floor)
     return np.where(np.isnan(err), np.inf, err)
@@ -108,8 +111,6 @@ def worst_element(got: np.ndarray, ref: np.ndarray) -> Mismatch:
     if ref.size == 0:
         return Mismatch(0.0, (), math.nan, math.nan)
     err = relative_errors(got, ref)
-    if not np.any(ref):
-        err = np.full(ref.shape, np.inf)
     flat = int(np.argmax(err))
     index = tuple(int(i) for i in np.unravel_index(flat, ref.shape))
     return Mismatch(float(err.reshape(-1)[flat]), index, float(got[index]), float(ref[index]))

@@ -93,8 +93,8 @@ def relu_safe_layers(
     near_kink: bool,
 ) -> tuple[list[np.ndarray], list[np.ndarray]]:
     """Weights (widths[l] × widths[l+1]) and biases of a network on x; for relu, redrawn until every
-    hidden pre-activation has |a| ≥ RELU_MARGIN (then, with ``near_kink``, one bias moves an
-    element of the first layer to within NEAR_KINK of 0)."""
+    hidden pre-activation has |a| ≥ RELU_MARGIN and no layer is entirely inactive (then, with
+    ``near_kink``, one bias moves an element of the first layer to within NEAR_KINK of 0)."""
     for _ in range(MAX_REDRAWS):
         weights = [
             values(rng, (fan_in, fan_out), 1.0 / np.sqrt(fan_in))
@@ -104,7 +104,8 @@ def relu_safe_layers(
         if activation != "relu":
             return weights, biases
         _, pre = objectives.mlp_logits(weights, biases, x, activation)
-        if kinks.min_relu_margin(pre) >= RELU_MARGIN:
+        alive = all(np.any(a > 0) for a in pre)
+        if alive and kinks.min_relu_margin(pre) >= RELU_MARGIN:
             break
     else:
         raise RuntimeError("could not draw relu pre-activations with the required margin")

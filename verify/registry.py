@@ -287,6 +287,7 @@ def build_dense(rng, dtype) -> Case:
 
 def _pre_activation(rng, shape, activation: str, near_kink: bool) -> np.ndarray:
     a = gen.kinks.away_from_zero(rng, shape, gen.RELU_MARGIN)
+    a.flat[0] = abs(a.flat[0])  # at least one active unit: an all-zero gradient certifies nothing
     return gen.place_near_kink(rng, a) if near_kink else a
 
 

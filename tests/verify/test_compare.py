@@ -43,7 +43,8 @@ def test_a_zero_gradient_never_passes_by_being_small():
     ref = np.array([1e-12, -3e-12])
     worst = compare.worst_element(np.zeros(2), ref)
     assert worst.error >= 1.0
-    assert compare.worst_element(np.zeros(2), np.zeros(2)).error == math.inf
+    assert compare.worst_element(np.zeros(2), np.zeros(2)).error == 0.0
+    assert compare.worst_element(np.array([0.0, 1e-300]), np.zeros(2)).error == math.inf
 
 
 def test_worst_element_names_index_and_values():
