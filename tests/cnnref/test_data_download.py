@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import hashlib
+import http.client
 import http.server
 import re
 import threading
@@ -100,11 +101,22 @@ def test_digest_mismatch_leaves_nothing_behind(server, tmp_path):
 
 def test_interrupted_transfer_leaves_nothing_behind(server, tmp_path):
     remote = server.add("/train.gz", b"y" * 1000, declared=5000)
-    with pytest.raises(DatasetError, match=re.escape(f"{remote.url}: download")) as caught:
+    expected = f"{remote.url}: download interrupted, got 1000 of 5000 bytes"
+    with pytest.raises(DatasetError, match=re.escape(expected)):
         fetch(remote, tmp_path / "train.gz", progress=False)
-    assert re.search(
-        r"failed after 1000 bytes|interrupted, got 1000 of 5000 bytes", str(caught.value)
-    )
+    assert leftovers(tmp_path) == []
+
+
+def test_connection_error_mid_transfer_leaves_nothing_behind(tmp_path):
+    class Response(FakeResponse):
+        def fail(self):
+            raise http.client.IncompleteRead(b"", 5)
+
+    remote = RemoteFile("a.gz", "http://example.invalid/a.gz", "0" * 64)
+    with pytest.raises(
+        DatasetError, match=r"a\.gz: download failed after 5 bytes \(IncompleteRead"
+    ):
+        fetch(remote, tmp_path / "a.gz", opener=lambda url, timeout: Response(), progress=False)
     assert leftovers(tmp_path) == []
 
 
@@ -137,22 +149,32 @@ def test_unreachable_host_is_a_dataset_error(tmp_path):
     assert leftovers(tmp_path) == []
 
 
+class FakeResponse:
+    """A response that delivers five bytes of its announced ten, then calls ``fail``."""
+
+    def __init__(self) -> None:
+        self.headers = {"Content-Length": "10"}
+        self.reads = 0
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc):
+        return False
+
+    def read(self, size):
+        self.reads += 1
+        if self.reads == 1:
+            return b"first"
+        self.fail()
+
+    def fail(self):
+        raise NotImplementedError
+
+
 def test_ctrl_c_mid_transfer_removes_the_temporary_file(tmp_path):
-    class Response:
-        def __init__(self) -> None:
-            self.headers = {"Content-Length": "10"}
-            self.reads = 0
-
-        def __enter__(self):
-            return self
-
-        def __exit__(self, *exc):
-            return False
-
-        def read(self, size):
-            self.reads += 1
-            if self.reads == 1:
-                return b"first"
+    class Response(FakeResponse):
+        def fail(self):
             raise KeyboardInterrupt
 
     remote = RemoteFile("a.gz", "http://example.invalid/a.gz", "0" * 64)
