@@ -13,7 +13,7 @@ import importlib.util
 
 project = "cnnref"
 author = "the cnnref developers"
-copyright = "the cnnref developers"  # noqa: A001 — Sphinx reads this name
+copyright = "the cnnref developers"
 
 extensions = [
     "myst_parser",
