@@ -67,6 +67,7 @@ def test_site_builds_without_warnings(tmp_path: Path) -> None:
     for page in FORMULA_PAGES:
         html = (tmp_path / "html" / "derivations" / f"{page.stem}.html").read_text("utf-8")
         assert 'href="../api/cnnref.html#cnnref.' in html, f"{page.name} links no cnnref function"
+        assert 'href="../api/verify.html#verify.naive.' in html, f"{page.name} links no naive check"
 
 
 def test_examples_in_the_docs_pass(tmp_path: Path) -> None:
