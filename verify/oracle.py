@@ -203,7 +203,7 @@ def _call_checked(case: Case, function, result: CaseResult) -> dict[str, np.ndar
 def _expected_shapes(case: Case, outputs: dict[str, np.ndarray]) -> dict[str, tuple[int, ...]]:
     if case.kind == "gradient":
         return {name: np.shape(value) for name, value in case.params.items()}
-    naive = case.outputs(case.call(getattr(naive_module(), case.target)))
+    naive = _naive_outputs(case)
     return {name: np.shape(value) for name, value in naive.items()}
 
 
@@ -258,10 +258,15 @@ def _compare_all(
     result.comparisons[oracle] = worst
 
 
+def _naive_outputs(case: Case) -> dict[str, np.ndarray]:
+    """The naive twin's result on the case's arguments (``algorithm`` is cnnref's alone)."""
+    kwargs = {k: v for k, v in case.kwargs.items() if k != "algorithm"}
+    return case.outputs(getattr(naive_module(), case.target)(*case.args.values(), **kwargs))
+
+
 def _check_naive(case: Case, got, result: CaseResult, references) -> None:
     naive = naive_module()
-    kwargs = {k: v for k, v in case.kwargs.items() if k != "algorithm"}
-    naive_out = case.outputs(getattr(naive, case.target)(*case.args.values(), **kwargs))
+    naive_out = _naive_outputs(case)
     references["naive"] = {k: np.asarray(v, np.float64) for k, v in naive_out.items()}
     _compare_all("naive", got, references["naive"], case.dtype, result)
     for name, formula in case.naive_extra.items():

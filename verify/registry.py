@@ -646,9 +646,10 @@ def _three_layer_naive(naive, name: str, params, x64, t, activation) -> np.ndarr
     biases = [params["b1"], params["b2"], params["b3"]]
     logits, (a1, a2) = obj.mlp_logits(weights, biases, x64, activation)
     z1, z2 = obj.activate(a1, activation), obj.activate(a2, activation)
-    return getattr(naive, name)(
-        x64, z1, z2, weights[1], weights[2], t, obj.softmax(logits), activation
-    )
+    rest = (z1, z2, weights[1], weights[2], t, obj.softmax(logits), activation)
+    if name == "grad_W1_three_layer":
+        return naive.grad_W1_three_layer(x64, *rest)
+    return naive.grad_b1_three_layer(*rest)
 
 
 def build_mlp_forward(rng, dtype, layers, activation) -> Case:
