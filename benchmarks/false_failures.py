@@ -4,8 +4,8 @@ Each case draws a registry entry, its settings (dtype, activation, mode, stride,
 tie pattern, near-kink placement) and its shapes and values from one seed. The oracle must pass
 every one; the script prints the number of failures (with their reports) and the time taken.
 
-    python benchmarks/false_failures.py                 # 10,000 cases, 2 processes, screen mode
-    python benchmarks/false_failures.py --cases 2000 --mode full --jobs 1
+    python benchmarks/false_failures.py                 # 10,000 cases, 2 processes, full mode
+    python benchmarks/false_failures.py --cases 2000 --mode screen --jobs 1
 
 ``screen`` mode runs structural checks, the naive twin, the directional screen, the Taylor test and
 the complex step on every case, and per-element differences whenever the screen fails; ``full``
@@ -46,7 +46,7 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--cases", type=int, default=10_000)
     parser.add_argument("--jobs", type=int, default=2)
-    parser.add_argument("--mode", choices=("screen", "full"), default="screen")
+    parser.add_argument("--mode", choices=("screen", "full"), default="full")
     args = parser.parse_args(argv)
     chunk = 100
     tasks = [(s, min(s + chunk, args.cases), args.mode) for s in range(0, args.cases, chunk)]
