@@ -17,19 +17,19 @@ def float_array(name: str, value, ndim: int | None = None, layout: str = "") -> 
     ``layout`` describes the expected axes (e.g. "(N, H, W, C)") for the error message.
     """
     arr = np.asarray(value)
-    if arr.dtype not in FLOAT_DTYPES:
+    if arr.dtype.newbyteorder("=") not in FLOAT_DTYPES:
         raise TypeError(f"{name} must have dtype float32 or float64, got {arr.dtype}")
     if ndim is not None and arr.ndim != ndim:
         raise ValueError(
             f"{name} must be a {ndim}-D array {layout}".rstrip() + f", got shape {arr.shape}"
         )
-    return np.ascontiguousarray(arr)
+    return np.ascontiguousarray(arr, dtype=arr.dtype.newbyteorder("="))
 
 
 def target_array(name: str, value, like: np.ndarray) -> np.ndarray:
     """Return targets ``t`` cast to the dtype of ``like``; bool, integer and float targets pass."""
     arr = np.asarray(value)
-    if not (arr.dtype in FLOAT_DTYPES or arr.dtype.kind in "biu"):
+    if not (arr.dtype.newbyteorder("=") in FLOAT_DTYPES or arr.dtype.kind in "biu"):
         raise TypeError(f"{name} must have a float, integer or bool dtype, got {arr.dtype}")
     if arr.shape != like.shape:
         raise ValueError(

@@ -113,7 +113,15 @@ def _reversed(a: np.ndarray) -> np.ndarray:
     return np.ascontiguousarray(a[::-1])[::-1]
 
 
+def _byteswapped(a: np.ndarray) -> np.ndarray:
+    """Same values stored in the opposite byte order (e.g. '>f8' on a little-endian machine)."""
+    if a.dtype.kind != "f":
+        return a
+    return a.astype(a.dtype.newbyteorder("S"))
+
+
 LAYOUTS = {
+    "byteswapped": _byteswapped,
     "fortran": _fortran,
     "strided": _strided,
     "transposed": _transposed,
@@ -127,7 +135,9 @@ def test_any_memory_layout_gives_the_c_contiguous_result(name, layout):
     function, args = _arguments(3)[name]
     expected = function(*args)
     changed = _map_arrays(args, LAYOUTS[layout])
-    if layout != "fortran":
+    if layout == "byteswapped":
+        assert any(not a.dtype.isnative for a in _arrays_in(changed))
+    elif layout != "fortran":
         assert any(not a.flags.c_contiguous for a in _arrays_in(changed) if a.ndim > 1)
     _assert_same_result(function(*changed), expected, f"{name} with {layout} inputs")
 
