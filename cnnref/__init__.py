@@ -17,14 +17,26 @@ from .gradients import (
     output_delta,
     weight_gradient,
 )
+from .layers import AvgPool2D, Conv2D, Dense, Flatten, MaxPool2D, ReLU, Sigmoid, Softmax, Tanh
 from .linear import dense, dense_backward
-from .mlp import backprop, delta_recursion, mlp_forward
+from .multilayer import backprop, delta_recursion, mlp_forward
+from .network import Sequential, mlp, seed_cnn
 from .output import log_likelihood, softmax
 from .pool import avgpool2d, avgpool2d_backward, maxpool2d, maxpool2d_backward
 
 __version__ = "0.1.0"
 
 __all__ = [
+    "AvgPool2D",
+    "Conv2D",
+    "Dense",
+    "Flatten",
+    "MaxPool2D",
+    "ReLU",
+    "Sequential",
+    "Sigmoid",
+    "Softmax",
+    "Tanh",
     "activation_derivative",
     "avgpool2d",
     "avgpool2d_backward",
@@ -43,9 +55,11 @@ __all__ = [
     "log_likelihood",
     "maxpool2d",
     "maxpool2d_backward",
+    "mlp",
     "mlp_forward",
     "output_delta",
     "relu",
+    "seed_cnn",
     "sigmoid",
     "softmax",
     "tanh",
