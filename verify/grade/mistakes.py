@@ -1,0 +1,18 @@
+"""Labels of the mistakes the diagnosis names: one short sentence each, shared by the assignments
+(which compute what a mistake would return) and the pattern checks in :mod:`.diagnose`."""
+
+from __future__ import annotations
+
+ZEROS = "returns all zeros: the gradient is never accumulated"
+NEGATED = "equals −1 × the reference: sign convention (Y − T instead of T − Y)"
+MEAN_NOT_SUM = "off by a factor of N: mean instead of sum over the batch"
+SUM_NOT_MEAN = "off by a factor of N: sum instead of mean over the batch"
+TRANSPOSED = "transposed"
+AXES_PERMUTED = "axes in the wrong order"
+FILTERS_FLIPPED = "matches the reference with filters flipped: convolution vs cross-correlation"
+BIAS_AXIS = "bias gradient summed over the wrong axis"
+NO_ACTIVATION_DERIVATIVE = "activation derivative missing from the delta recursion"
+DERIVATIVE_OF_PRE_ACTIVATION = "activation derivative taken of the pre-activation: σ(z)(1 − σ(z))"
+POOL_TO_ALL = "pool gradient sent to every element of the window"
+SOFTMAX_OVERFLOW = "softmax without subtracting the max overflows on large logits"
+SOFTMAX_WRONG_AXIS = "softmax normalized over the batch axis instead of the classes"
