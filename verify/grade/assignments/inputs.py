@@ -91,6 +91,16 @@ class Network:
         """J as a function of b^(layer) (1-based)."""
         return lambda b: self._with(layer, None, b)
 
+    def backprop_with(self, derivative: Callable[[np.ndarray], np.ndarray]) -> tuple[list, list, list]:
+        """(deltas, ∇W, ∇b) by the delta recursion with Z′ = derivative(Z): what a student whose
+        activation derivative is ``derivative`` computes."""
+        zs = self.zs
+        deltas = [self.t - self.y]
+        for layer in range(len(self.weights) - 1, 0, -1):
+            deltas.append((deltas[-1] @ self.weights[layer].T) * derivative(zs[layer]))
+        deltas = deltas[::-1]
+        return deltas, [z.T @ d for z, d in zip(zs, deltas)], [d.sum(axis=0) for d in deltas]
+
     def _with(self, layer: int, w: np.ndarray | None, b: np.ndarray | None) -> float:
         weights, biases = list(self.weights), list(self.biases)
         if w is not None:
@@ -107,16 +117,19 @@ def _activate(a: np.ndarray, activation: str) -> np.ndarray:
 
 def network(rng: np.random.Generator, n: int, sizes: list[int], activation: str) -> Network:
     """A random network with layer sizes [D, M1, …, K] whose hidden pre-activations all lie at
-    least :data:`KINK_MARGIN` from 0 (the biases are nudged until they do)."""
+    least :data:`KINK_MARGIN` from 0 and are positive for at least 30 % (so no relu layer is dead;
+    the biases are nudged until both hold)."""
     weights = [normal(rng, d, m, scale=1 / np.sqrt(d)) for d, m in zip(sizes, sizes[1:])]
     biases = [normal(rng, m, scale=0.5) for m in sizes[1:]]
     x = normal(rng, n, sizes[0])
     net = Network(weights, biases, x, one_hot(rng, n, sizes[-1]), activation)
-    for _ in range(50):
+    for _ in range(200):
         hidden = net.pre_activations[:-1]
-        if all(np.abs(a).min() >= KINK_MARGIN for a in hidden):
+        if all(np.abs(a).min() >= KINK_MARGIN and np.mean(a > 0) >= 0.3 for a in hidden):
             return net
         for layer, a in enumerate(hidden):
-            if np.abs(a).min() < KINK_MARGIN:
-                biases[layer] = biases[layer] + rng.uniform(-0.1, 0.1, size=biases[layer].shape)
+            shift = 0.1 if np.mean(a > 0) < 0.3 else 0.0
+            if shift or np.abs(a).min() < KINK_MARGIN:
+                noise = rng.uniform(-0.1, 0.1, size=biases[layer].shape)
+                biases[layer] = biases[layer] + noise + shift
     raise RuntimeError("could not place the pre-activations away from relu's kink")

@@ -223,6 +223,14 @@ def grad_c_cases(rng: np.random.Generator) -> list[Case]:
     return cases
 
 
+def _wrong_derivatives(kind: str) -> dict:
+    """Activation derivatives students get wrong: left out, or σ applied to z once more."""
+    wrong = {m.NO_ACTIVATION_DERIVATIVE: np.ones_like}
+    if kind == "sigmoid":
+        wrong[m.DERIVATIVE_OF_PRE_ACTIVATION] = _sigmoid_prime_of_sigmoid
+    return wrong
+
+
 def _hidden_layer_cases(rng: np.random.Generator, function: str) -> list[Case]:
     """grad_W / grad_b on a one-hidden-layer network, one case per activation (the last N = 1)."""
     cases = []
@@ -230,17 +238,17 @@ def _hidden_layer_cases(rng: np.random.Generator, function: str) -> list[Case]:
         d, hidden, k = int(rng.integers(3, 6)), int(rng.integers(3, 6)), int(rng.integers(2, 5))
         net = network(rng, n, [d, hidden, k], kind)
         (w, v), (b, _), (z,), y = net.weights, net.biases, net.zs[1:], net.y
-        no_derivative = (net.t - y) @ v.T
         with_derivative = cnnref.hidden_delta(net.t - y, v, z, kind)
+        wrong_runs = {label: net.backprop_with(d) for label, d in _wrong_derivatives(kind).items()}
         if function == "grad_W":
             args, expected = (net.x, z, v, net.t, y, kind), cnnref.grad_W(net.x, z, v, net.t, y, kind)
             gradient = Directional(net.objective_of_weight(1), w)
-            wrong = {m.NO_ACTIVATION_DERIVATIVE: net.x.T @ no_derivative}
+            wrong = {label: run[1][0] for label, run in wrong_runs.items()}
         else:
             args, expected = (z, v, net.t, y, kind), cnnref.grad_b(z, v, net.t, y, kind)
             gradient = Directional(net.objective_of_bias(1), b)
-            wrong = {m.NO_ACTIVATION_DERIVATIVE: no_derivative.sum(axis=0),
-                     m.BIAS_AXIS: with_derivative.sum(axis=1)}
+            wrong = {label: run[2][0] for label, run in wrong_runs.items()}
+            wrong[m.BIAS_AXIS] = with_derivative.sum(axis=1)
         name = "∇W" if function == "grad_W" else "∇b"
         label = f"{kind}, x {n}×{d}, hidden {hidden}, classes {k}"
         cases.append(Case(label, (Call(function, args),), expected, 2.0, n, (name,),
@@ -259,13 +267,11 @@ def delta_recursion_cases(rng: np.random.Generator) -> list[Case]:
             names[layer - 1]: Directional(net.objective_from(layer), a)
             for layer, a in enumerate(net.pre_activations, start=1)
         }
-        deltas = [net.t - y]
-        for layer in range(layers - 1, 0, -1):
-            deltas.append(deltas[-1] @ net.weights[layer].T)
+        wrong = {label: net.backprop_with(d)[0] for label, d in _wrong_derivatives(kind).items()}
         call = Call("delta_recursion", (net.weights, net.zs, net.t, y, kind))
         expected = cnnref.delta_recursion(net.weights, net.zs, net.t, y, kind)
         cases.append(Case(f"{kind}, layer sizes {sizes}, N {n}", (call,), expected, 3.0, n, names,
-                          gradients, {m.NO_ACTIVATION_DERIVATIVE: deltas[::-1]}))
+                          gradients, wrong))
     return cases
 
 
@@ -279,8 +285,9 @@ def backprop_cases(rng: np.random.Generator) -> list[Case]:
         gradients |= {f"∇b({i})": Directional(net.objective_of_bias(i), net.biases[i - 1]) for i in layers}
         call = Call("backprop", (net.weights, net.biases, net.x, net.t, kind))
         expected = cnnref.backprop(net.weights, net.biases, net.x, net.t, kind)
+        wrong = {label: net.backprop_with(d)[1:] for label, d in _wrong_derivatives(kind).items()}
         cases.append(Case(f"{kind}, layer sizes {sizes}, N {n}", (call,), expected, 3.0, n, names,
-                          gradients))
+                          gradients, wrong))
     return cases
 
 
