@@ -43,7 +43,7 @@ def encode(value, buffers: list[bytes]):
     if kind is _ndarray:
         if value.dtype.str not in WIRE_DTYPES:
             return {"bad": f"numpy.ndarray of dtype {value.dtype}"}
-        data = np.ascontiguousarray(value)
+        data = value if value.flags.c_contiguous else value.copy(order="C")
         buffers.append(bytes(_memoryview(data).cast("B")) if data.size else b"")
         return {"array": len(buffers) - 1, "dtype": data.dtype.str, "shape": list(data.shape)}
     if isinstance(value, np.generic) and kind.__module__ == "numpy":
@@ -74,7 +74,7 @@ def decode_array(node: dict, buffers: list[bytes]) -> np.ndarray:
         count *= n
     if count * dtype.itemsize != len(buffers[index]):
         raise ValueError(f"buffer of {len(buffers[index])} bytes does not hold {shape} {dtype}")
-    return np.frombuffer(buffers[index], dtype=dtype, count=count).reshape(shape).copy()
+    return np.frombuffer(buffers[index], dtype=dtype, count=count).reshape(tuple(shape)).copy()
 
 
 def _write_all(fd: int, data: bytes) -> None:
@@ -270,6 +270,11 @@ def _call(namespace: dict, header: dict, buffers: list[bytes], kept: dict) -> tu
         return {"ok": False, **_describe_error(error)}, []
     seconds = time.perf_counter() - start
     kept[header["keep"]] = value
+    if header.get("select") is not None:
+        try:
+            value = value[header["select"]]
+        except BaseException as error:
+            return {"ok": False, **_describe_error(error)}, []
     out: list[bytes] = []
     after = [
         None if isinstance(node, dict) and "ref" in node else encode(arg, out)

@@ -19,10 +19,12 @@ from .sandbox import Ref
 
 @dataclass(frozen=True)
 class Call:
-    """One call of a student function; ``args`` may hold arrays, scalars, lists, dicts and Refs."""
+    """One call of a student function; ``args`` may hold arrays, scalars, lists, dicts and Refs.
+    ``select`` grades only that item of the result (e.g. 0 for ``out`` of ``(out, cache)``)."""
 
     function: str
     args: tuple
+    select: int | None = None
 
 
 @dataclass(frozen=True)
@@ -96,4 +98,4 @@ def forward_backward(
     forward: str, forward_args: tuple, backward: str, upstream: np.ndarray
 ) -> tuple[Call, Call]:
     """The two calls of a layer API whose backward takes (dout, cache) from its forward."""
-    return Call(forward, forward_args), Call(backward, (upstream, Ref(0, 1)))
+    return Call(forward, forward_args, 0), Call(backward, (upstream, Ref(0, 1)))

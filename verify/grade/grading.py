@@ -111,7 +111,7 @@ def _run_case(box: Sandbox, task: Task, case: Case) -> tuple[Reply | None, str]:
     reply = None
     for index, call in enumerate(case.calls):
         last = index == len(case.calls) - 1
-        reply = box.call(call.function, list(call.args), keep=index, reply=last)
+        reply = box.call(call.function, list(call.args), index, last, call.select)
         if not reply.ok:
             where = f" (in {call.function})" if len(case.calls) > 1 else ""
             trace = f"\n{reply.traceback.rstrip()}" if reply.traceback else ""

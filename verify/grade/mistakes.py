@@ -16,3 +16,5 @@ DERIVATIVE_OF_PRE_ACTIVATION = "activation derivative taken of the pre-activatio
 POOL_TO_ALL = "pool gradient sent to every element of the window"
 SOFTMAX_OVERFLOW = "softmax without subtracting the max overflows on large logits"
 SOFTMAX_WRONG_AXIS = "softmax normalized over the batch axis instead of the classes"
+NEGATED_DESCENT = "equals −1 × the reference: sign convention (T − Y instead of Y − T for descent)"
+NOT_RESHAPED = "dx keeps the flattened shape (N, D) instead of x's shape"

@@ -238,7 +238,9 @@ class Sandbox:
 
     # -- calls
 
-    def call(self, function: str, args: list, keep: int, reply: bool = True) -> Reply:
+    def call(
+        self, function: str, args: list, keep: int, reply: bool = True, select: int | None = None
+    ) -> Reply:
         """Call ``function(*args)`` in the child, keep its result as ``keep`` for later :class:`Ref`.
 
         Raises :class:`SandboxError` when the module does not load, or when the child dies or
@@ -252,6 +254,7 @@ class Sandbox:
                 raise SandboxError(f"the module failed to load: {self.load_error}")
         nodes, buffers = encode_args(args)
         request = {"function": function, "args": nodes, "keep": keep, "reply": reply}
+        request["select"] = select
         try:
             _child.send(self._fds[0], request, buffers)
         except OSError as error:
