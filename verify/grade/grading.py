@@ -166,21 +166,30 @@ def _grade_task(box: Sandbox | None, task: Task, seed: int, load_error: str) -> 
 
 
 def grade_source(
-    assignment: Assignment, student: str, source: str, limits: Limits | None = None
+    assignment: Assignment,
+    student: str,
+    source: str,
+    limits: Limits | None = None,
+    problem: str = "",
 ) -> SubmissionResult:
-    """Grade one student's source code against ``assignment``; never raises for the student's faults."""
+    """Grade one student's source code against ``assignment``; never raises for the student's
+    faults. ``problem`` (e.g. an unreadable file) fails every case without running anything."""
     start = time.perf_counter()
     seed = student_seed(assignment.seed, student)
     blocked = tuple(b for b in AUTOGRAD_LIBRARIES if b not in assignment.allowed_modules)
-    notes, load_error = [], ""
-    try:
-        notes += forbidden_imports(source, ("cnnref", "verify", *blocked))
-    except SyntaxError as error:
-        load_error = f"the submission does not compile: SyntaxError: {error.msg} (line {error.lineno})"
-    with Sandbox(source, limits, blocked) as box:
-        tasks = [_grade_task(box, task, seed, load_error) for task in assignment.tasks]
-        output = box.output()
-        notes.append(f"ran as {box.user}")
+    notes, load_error, output = [], problem, ""
+    if not load_error:
+        try:
+            notes += forbidden_imports(source, ("cnnref", "verify", *blocked))
+        except SyntaxError as error:
+            load_error = f"does not compile: SyntaxError: {error.msg} (line {error.lineno})"
+    if load_error:
+        tasks = [_grade_task(None, task, seed, load_error) for task in assignment.tasks]
+    else:
+        with Sandbox(source, limits, blocked) as box:
+            tasks = [_grade_task(box, task, seed, "") for task in assignment.tasks]
+            output = box.output()
+            notes.append(f"ran as {box.user}")
     result = SubmissionResult(student, assignment.name, seed, tasks, notes, output)
     result.seconds = time.perf_counter() - start
     return result

@@ -117,18 +117,19 @@ def _activate(a: np.ndarray, activation: str) -> np.ndarray:
 
 def network(rng: np.random.Generator, n: int, sizes: list[int], activation: str) -> Network:
     """A random network with layer sizes [D, M1, …, K] whose hidden pre-activations all lie at
-    least :data:`KINK_MARGIN` from 0 and are positive for at least 30 % (so no relu layer is dead;
-    the biases are nudged until both hold)."""
+    least :data:`KINK_MARGIN` from 0, a quarter to three quarters of them positive (so a relu layer
+    is neither dead nor linear; the biases are nudged until both hold)."""
     weights = [normal(rng, d, m, scale=1 / np.sqrt(d)) for d, m in zip(sizes, sizes[1:])]
     biases = [normal(rng, m, scale=0.5) for m in sizes[1:]]
     x = normal(rng, n, sizes[0])
     net = Network(weights, biases, x, one_hot(rng, n, sizes[-1]), activation)
     for _ in range(200):
         hidden = net.pre_activations[:-1]
-        if all(np.abs(a).min() >= KINK_MARGIN and np.mean(a > 0) >= 0.3 for a in hidden):
+        if all(np.abs(a).min() >= KINK_MARGIN and 0.25 <= np.mean(a > 0) <= 0.75 for a in hidden):
             return net
         for layer, a in enumerate(hidden):
-            shift = 0.1 if np.mean(a > 0) < 0.3 else 0.0
+            active = np.mean(a > 0)
+            shift = 0.1 if active < 0.25 else -0.1 if active > 0.75 else 0.0
             if shift or np.abs(a).min() < KINK_MARGIN:
                 noise = rng.uniform(-0.1, 0.1, size=biases[layer].shape)
                 biases[layer] = biases[layer] + noise + shift
