@@ -229,7 +229,7 @@ def _describe_error(error: BaseException) -> dict:
     import traceback
 
     if isinstance(error, SystemExit):
-        return {"error": f"called sys.exit({error.code!r})", "traceback": ""}
+        return {"error": f"SystemExit: sys.exit({error.code!r}) was called", "traceback": ""}
     frames = [
         frame
         for frame in traceback.extract_tb(error.__traceback__)

@@ -99,7 +99,10 @@ def _worst(got: np.ndarray, expected: np.ndarray, student_view_error: float) -> 
     index = np.unravel_index(int(np.argmax(np.abs(got - expected))), got.shape)
     where = tuple(int(i) for i in index)
     message = f"worst element at {where}: got {got[index]:.6g}"
-    return message + f" (relative error {student_view_error:.2e})", f"expected {expected[index]:.6g}"
+    return (
+        message + f" (relative error {student_view_error:.2e})",
+        f"expected {expected[index]:.6g}",
+    )
 
 
 def directional_error(
@@ -108,7 +111,10 @@ def directional_error(
     """|⟨gradient, u⟩ − central difference of L along u| / ‖reference‖₂ for a random unit u."""
     u = rng.standard_normal(check.point.shape)
     u /= max(float(np.linalg.norm(u)), 1e-300)
-    ahead, behind = check.function(check.point + FD_STEP * u), check.function(check.point - FD_STEP * u)
+    ahead, behind = (
+        check.function(check.point + FD_STEP * u),
+        check.function(check.point - FD_STEP * u),
+    )
     slope = (ahead - behind) / (2 * FD_STEP)
     scale = max(float(np.linalg.norm(reference)), 1e-300)
     return abs(float(np.sum(gradient * u)) - slope) / scale
@@ -138,7 +144,9 @@ def check_output(
     fd_error = directional_error(got, expected, gradient, rng) if gradient else None
     fd_text = f", vs finite differences {fd_error:.1e}" if fd_error is not None else ""
     if error <= RTOL and (fd_error is None or fd_error <= FD_RTOL):
-        return OutputCheck(name, True, f"ok (relative error {error:.1e}{fd_text})", "", None, error, fd_error)
+        return OutputCheck(
+            name, True, f"ok (relative error {error:.1e}{fd_text})", "", None, error, fd_error
+        )
     if error <= RTOL:
         message = f"matches the reference but not finite differences ({fd_error:.1e})"
         return OutputCheck(name, False, message, "", None, error, fd_error)

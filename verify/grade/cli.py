@@ -26,26 +26,49 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     """The options of ``cnnref grade``."""
     parser.add_argument("path", type=Path, help="a .py or .ipynb submission, or a folder of them")
     parser.add_argument(
-        "-a", "--assignment", default="seed",
+        "-a",
+        "--assignment",
+        default="seed",
         help=f"{' or '.join(BUILTIN)}, or the path of your own assignment .py (default: seed)",
     )
-    parser.add_argument("--student", help="the student id of a single submission (seeds its inputs)")
-    parser.add_argument("--one", action="store_true", help="PATH is a folder holding one submission")
-    parser.add_argument("-o", "--out", type=Path, help="results folder (default: grades/ for a folder)")
+    parser.add_argument(
+        "--student", help="the student id of a single submission (seeds its inputs)"
+    )
+    parser.add_argument(
+        "--one", action="store_true", help="PATH is a folder holding one submission"
+    )
+    parser.add_argument(
+        "-o", "--out", type=Path, help="results folder (default: grades/ for a folder)"
+    )
     parser.add_argument("--json", type=Path, help="write the result of a single submission as JSON")
     parser.add_argument("--gradescope", type=Path, help="write Gradescope's results.json here")
     parser.add_argument(
-        "--feedback", choices=FEEDBACK_LEVELS, default="instructor",
+        "--feedback",
+        choices=FEEDBACK_LEVELS,
+        default="instructor",
         help="instructor: everything; student: no expected values (default: instructor)",
     )
-    parser.add_argument("-j", "--jobs", type=int, default=os.cpu_count() or 1,
-                        help="students graded at once (default: all cores)")
+    parser.add_argument(
+        "-j",
+        "--jobs",
+        type=int,
+        default=os.cpu_count() or 1,
+        help="students graded at once (default: all cores)",
+    )
     parser.add_argument("--force", action="store_true", help="grade again students already graded")
     parser.add_argument("--shard", type=_shard, help="grade only shard i of n (e.g. 1/4)")
-    parser.add_argument("--timeout", type=float, default=Limits.call_timeout,
-                        help=f"seconds per call (default: {Limits.call_timeout:g})")
-    parser.add_argument("--memory", type=int, default=Limits.memory_mb,
-                        help=f"MB of address space per submission (default: {Limits.memory_mb})")
+    parser.add_argument(
+        "--timeout",
+        type=float,
+        default=Limits.call_timeout,
+        help=f"seconds per call (default: {Limits.call_timeout:g})",
+    )
+    parser.add_argument(
+        "--memory",
+        type=int,
+        default=Limits.memory_mb,
+        help=f"MB of address space per submission (default: {Limits.memory_mb})",
+    )
     parser.add_argument("-q", "--quiet", action="store_true", help="print only the class summary")
 
 
@@ -68,8 +91,10 @@ def run(args: argparse.Namespace) -> int:
 
     def show(result: dict, skipped: bool) -> None:
         if skipped:
-            print(f"{result['student']}: already graded ({result['score']:g}/{result['max_score']:g});"
-                  " --force grades again")
+            print(
+                f"{result['student']}: already graded ({result['score']:g}/{result['max_score']:g});"
+                " --force grades again"
+            )
         elif not args.quiet:
             print(terminal(result, args.feedback), flush=True)
 

@@ -113,7 +113,9 @@ def gradebook(results: list[dict]) -> str:
     functions = [task["function"] for task in results[0]["tasks"]] if results else []
     writer.writerow(["student", "score", "max_score", *functions])
     for r in sorted(results, key=lambda r: r["student"]):
-        writer.writerow([r["student"], r["score"], r["max_score"], *(t["score"] for t in r["tasks"])])
+        writer.writerow(
+            [r["student"], r["score"], r["max_score"], *(t["score"] for t in r["tasks"])]
+        )
     return buffer.getvalue()
 
 

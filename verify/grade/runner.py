@@ -55,7 +55,9 @@ def graded_before(out: Path, student: str, assignment: Assignment) -> dict | Non
 
 def problem_result(assignment: Assignment, submission: Submission, limits: Limits | None) -> dict:
     """A zero-score result for a submission that could not be read (every case says why)."""
-    return grade_source(assignment, submission.student, "", limits, problem=submission.problem).to_dict()
+    return grade_source(
+        assignment, submission.student, "", limits, problem=submission.problem
+    ).to_dict()
 
 
 def grade_one(assignment: Assignment, submission: Submission, limits: Limits | None) -> dict:

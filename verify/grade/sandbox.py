@@ -37,7 +37,7 @@ class Limits:
     call_timeout: float = 10.0  # wall-clock seconds per call
     load_timeout: float = 20.0  # wall-clock seconds to start Python and run the module's top level
     cpu_seconds: int = 120  # CPU time of one child over all its calls
-    memory_mb: int = 1024  # address space (RLIMIT_AS)
+    memory_mb: int = 512  # address space (RLIMIT_AS)
     output_mb: int = 4  # largest file the child may write, its captured output included
     max_restarts: int = 4  # children started again after a crash or timeout, per submission
 
@@ -263,7 +263,9 @@ class Sandbox:
         header, out = self._receive(self.limits.call_timeout, f"calling {function}")
         if not header.get("ok"):
             return Reply(False, error=_error_text(header), traceback=header.get("traceback", ""))
-        return Reply(True, header.get("value"), out, header.get("after", []), seconds=header["seconds"])
+        return Reply(
+            True, header.get("value"), out, header.get("after", []), seconds=header["seconds"]
+        )
 
     def _receive(self, timeout: float, doing: str) -> tuple[dict, list[bytes]]:
         deadline = time.monotonic() + timeout

@@ -39,7 +39,9 @@ def notebook_source(text: str) -> str:
         source = "".join(source) if isinstance(source, list) else str(source)
         if source.lstrip().startswith("%%"):
             continue
-        blocks.append("\n".join(line for line in source.splitlines() if not _is_shell_or_magic(line)))
+        blocks.append(
+            "\n".join(line for line in source.splitlines() if not _is_shell_or_magic(line))
+        )
     return "\n\n".join(blocks) + "\n"
 
 
@@ -59,10 +61,14 @@ def load_file(path: Path, student: str | None = None) -> Submission:
 def load_folder_as_one(folder: Path, student: str | None = None) -> Submission:
     """A folder holding one student's submission: exactly one .py or .ipynb file."""
     student = student or folder.name
-    files = sorted(p for p in folder.iterdir() if p.suffix in SUFFIXES and not p.name.startswith("."))
+    files = sorted(
+        p for p in folder.iterdir() if p.suffix in SUFFIXES and not p.name.startswith(".")
+    )
     if len(files) != 1:
         found = ", ".join(p.name for p in files) or "none"
-        return Submission(student, folder, problem=f"expected one .py or .ipynb file, found {found}")
+        return Submission(
+            student, folder, problem=f"expected one .py or .ipynb file, found {found}"
+        )
     return load_file(files[0], student)
 
 

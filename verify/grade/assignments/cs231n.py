@@ -33,8 +33,12 @@ def conv(x: np.ndarray, w: np.ndarray, b: np.ndarray, stride: int, pad: int) -> 
 def conv_grads(dout, x, w, stride: int, pad: int, mode: str = "cross-correlation"):
     """(dx, dw, db) of :func:`conv` in NCHW / (F, C, HH, WW)."""
     dx, dw, db = cnnref.conv2d_backward(
-        dout.transpose(NCHW_TO_NHWC), x.transpose(NCHW_TO_NHWC), w.transpose(FILTERS_TO_KKCF),
-        stride, pad, mode,
+        dout.transpose(NCHW_TO_NHWC),
+        x.transpose(NCHW_TO_NHWC),
+        w.transpose(FILTERS_TO_KKCF),
+        stride,
+        pad,
+        mode,
     )
     return dx.transpose(NHWC_TO_NCHW), dw.transpose(3, 2, 0, 1), db
 
@@ -86,7 +90,9 @@ def relu_cases(rng: np.random.Generator, backward: bool) -> list[Case]:
         x = away_from_zero(normal(rng, *shape, scale=2.0))
         label = "x " + "×".join(map(str, shape))
         if not backward:
-            cases.append(Case(label, (Call("relu_forward", (x,), 0),), cnnref.relu(x), 1.0, shape[0]))
+            cases.append(
+                Case(label, (Call("relu_forward", (x,), 0),), cnnref.relu(x), 1.0, shape[0])
+            )
             continue
         dout = upstream(rng, shape)
         dx = dout * cnnref.activation_derivative(cnnref.relu(x), "relu")
@@ -124,8 +130,16 @@ def conv_forward_cases(rng: np.random.Generator) -> list[Case]:
     for label, x, w, b, stride, pad in _conv_inputs(rng):
         call = Call("conv_forward_naive", (x, w, b, {"stride": stride, "pad": pad}), 0)
         flipped = conv(x, w[:, :, ::-1, ::-1], b, stride, pad)
-        cases.append(Case(label, (call,), conv(x, w, b, stride, pad), 2.0, len(x),
-                          mistakes={m.FILTERS_FLIPPED: flipped}))
+        cases.append(
+            Case(
+                label,
+                (call,),
+                conv(x, w, b, stride, pad),
+                2.0,
+                len(x),
+                mistakes={m.FILTERS_FLIPPED: flipped},
+            )
+        )
     return cases
 
 
@@ -133,7 +147,11 @@ def _pool_inputs(rng: np.random.Generator):
     c, h, w = int(rng.integers(2, 4)), 2 * int(rng.integers(3, 5)), 2 * int(rng.integers(4, 6))
     for n, size, stride in ((int(rng.integers(2, 4)), 2, 2), (1, 3, 2)):
         params = {"pool_height": size, "pool_width": size, "stride": stride}
-        yield f"x {n}×{c}×{h}×{w}, pool {size}×{size}, stride {stride}", tie_free(rng, n, c, h, w), params
+        yield (
+            f"x {n}×{c}×{h}×{w}, pool {size}×{size}, stride {stride}",
+            tie_free(rng, n, c, h, w),
+            params,
+        )
 
 
 def max_pool_cases(rng: np.random.Generator, backward: bool) -> list[Case]:
@@ -151,9 +169,12 @@ def max_pool_cases(rng: np.random.Generator, backward: bool) -> list[Case]:
         gradient = Directional(
             pairing(dout, lambda v, size=size, stride=stride: max_pool(v, size, stride)), x
         )
-        calls = forward_backward("max_pool_forward_naive", (x, params), "max_pool_backward_naive", dout)
-        cases.append(Case(label, calls, dx, 2.0, len(x), ("dx",), {"dx": gradient},
-                          {m.POOL_TO_ALL: to_all}))
+        calls = forward_backward(
+            "max_pool_forward_naive", (x, params), "max_pool_backward_naive", dout
+        )
+        cases.append(
+            Case(label, calls, dx, 2.0, len(x), ("dx",), {"dx": gradient}, {m.POOL_TO_ALL: to_all})
+        )
     return cases
 
 
@@ -166,8 +187,18 @@ def softmax_loss_cases(rng: np.random.Generator) -> list[Case]:
         gradient = Directional(lambda v, y=y: softmax_loss(v, y), x)
         wrong = {m.NEGATED_DESCENT: (softmax_loss(x, y), -dx)}
         label = f"x {n}×{k}" + (", scores offset by +1000" if offset else "")
-        cases.append(Case(label, (Call("softmax_loss", (x, y)),), (softmax_loss(x, y), dx), 2.0, n,
-                          ("loss", "dx"), {"dx": gradient}, wrong))
+        cases.append(
+            Case(
+                label,
+                (Call("softmax_loss", (x, y)),),
+                (softmax_loss(x, y), dx),
+                2.0,
+                n,
+                ("loss", "dx"),
+                {"dx": gradient},
+                wrong,
+            )
+        )
     return cases
 
 
@@ -176,22 +207,54 @@ ASSIGNMENT = Assignment(
     description="the layer API of CS231n assignment 2 (NCHW, (F, C, HH, WW), (out, cache))",
     seed=231,
     tasks=(
-        Task("affine_forward", "affine_forward(x, w, b) -> (out, cache)", "forward",
-             lambda rng: affine_cases(rng, False)),
-        Task("affine_backward", "affine_backward(dout, cache) -> (dx, dw, db)", "backward",
-             lambda rng: affine_cases(rng, True)),
-        Task("relu_forward", "relu_forward(x) -> (out, cache)", "forward",
-             lambda rng: relu_cases(rng, False)),
-        Task("relu_backward", "relu_backward(dout, cache) -> dx", "backward",
-             lambda rng: relu_cases(rng, True)),
-        Task("conv_forward_naive", "conv_forward_naive(x, w, b, conv_param) -> (out, cache)",
-             "forward", conv_forward_cases),
-        Task("conv_backward_naive", "conv_backward_naive(dout, cache) -> (dx, dw, db)", "backward",
-             lambda rng: [_conv_backward_case(rng, *inputs) for inputs in _conv_inputs(rng)]),
-        Task("max_pool_forward_naive", "max_pool_forward_naive(x, pool_param) -> (out, cache)",
-             "forward", lambda rng: max_pool_cases(rng, False)),
-        Task("max_pool_backward_naive", "max_pool_backward_naive(dout, cache) -> dx", "backward",
-             lambda rng: max_pool_cases(rng, True)),
+        Task(
+            "affine_forward",
+            "affine_forward(x, w, b) -> (out, cache)",
+            "forward",
+            lambda rng: affine_cases(rng, False),
+        ),
+        Task(
+            "affine_backward",
+            "affine_backward(dout, cache) -> (dx, dw, db)",
+            "backward",
+            lambda rng: affine_cases(rng, True),
+        ),
+        Task(
+            "relu_forward",
+            "relu_forward(x) -> (out, cache)",
+            "forward",
+            lambda rng: relu_cases(rng, False),
+        ),
+        Task(
+            "relu_backward",
+            "relu_backward(dout, cache) -> dx",
+            "backward",
+            lambda rng: relu_cases(rng, True),
+        ),
+        Task(
+            "conv_forward_naive",
+            "conv_forward_naive(x, w, b, conv_param) -> (out, cache)",
+            "forward",
+            conv_forward_cases,
+        ),
+        Task(
+            "conv_backward_naive",
+            "conv_backward_naive(dout, cache) -> (dx, dw, db)",
+            "backward",
+            lambda rng: [_conv_backward_case(rng, *inputs) for inputs in _conv_inputs(rng)],
+        ),
+        Task(
+            "max_pool_forward_naive",
+            "max_pool_forward_naive(x, pool_param) -> (out, cache)",
+            "forward",
+            lambda rng: max_pool_cases(rng, False),
+        ),
+        Task(
+            "max_pool_backward_naive",
+            "max_pool_backward_naive(dout, cache) -> dx",
+            "backward",
+            lambda rng: max_pool_cases(rng, True),
+        ),
         Task("softmax_loss", "softmax_loss(x, y) -> (loss, dx)", "backward", softmax_loss_cases),
     ),
 )

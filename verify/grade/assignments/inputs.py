@@ -78,7 +78,9 @@ class Network:
 
         def objective(a: np.ndarray) -> float:
             for index in range(layer, len(self.weights)):
-                a = cnnref.dense(_activate(a, self.activation), self.weights[index], self.biases[index])
+                a = cnnref.dense(
+                    _activate(a, self.activation), self.weights[index], self.biases[index]
+                )
             return cnnref.log_likelihood(self.t, cnnref.softmax(a))
 
         return objective
@@ -91,7 +93,9 @@ class Network:
         """J as a function of b^(layer) (1-based)."""
         return lambda b: self._with(layer, None, b)
 
-    def backprop_with(self, derivative: Callable[[np.ndarray], np.ndarray]) -> tuple[list, list, list]:
+    def backprop_with(
+        self, derivative: Callable[[np.ndarray], np.ndarray]
+    ) -> tuple[list, list, list]:
         """(deltas, ∇W, ∇b) by the delta recursion with Z′ = derivative(Z): what a student whose
         activation derivative is ``derivative`` computes."""
         zs = self.zs

@@ -25,7 +25,11 @@ def _conv_inputs(rng: np.random.Generator):
     """(label, x, w, b, stride, pad, mode): random non-square shapes, batch 1, stride/pad, both modes."""
     n, h, c, f = (int(v) for v in (rng.integers(2, 4), rng.integers(6, 9), rng.integers(2, 4), 3))
     w_ = h + int(rng.integers(1, 3))
-    variants = [(n, 1, 0, "cross-correlation"), (1, 2, 1, "cross-correlation"), (2, 1, 1, "convolution")]
+    variants = [
+        (n, 1, 0, "cross-correlation"),
+        (1, 2, 1, "cross-correlation"),
+        (2, 1, 1, "convolution"),
+    ]
     for batch, stride, pad, mode in variants:
         x, w, b = normal(rng, batch, h, w_, c), normal(rng, 3, 3, c, f), normal(rng, f)
         label = f"x {batch}×{h}×{w_}×{c}, w 3×3×{c}×{f}, stride {stride}, pad {pad}, {mode}"
@@ -38,7 +42,9 @@ def conv2d_cases(rng: np.random.Generator) -> list[Case]:
         expected = cnnref.conv2d(x, w, b, stride, pad, mode)
         flipped = cnnref.conv2d(x, w, b, stride, pad, _other_mode(mode))
         call = Call("conv2d", (x, w, b, stride, pad, mode))
-        cases.append(Case(label, (call,), expected, 2.0, len(x), mistakes={m.FILTERS_FLIPPED: flipped}))
+        cases.append(
+            Case(label, (call,), expected, 2.0, len(x), mistakes={m.FILTERS_FLIPPED: flipped})
+        )
     return cases
 
 
@@ -52,8 +58,16 @@ def _conv2d_backward_case(rng, label, x, w, b, stride, pad, mode) -> Case:
         "db": Directional(pairing(dout, lambda v: cnnref.conv2d(x, w, v, stride, pad, mode)), b),
     }
     call = Call("conv2d_backward", (dout, x, w, stride, pad, mode))
-    return Case(label, (call,), expected, 3.0, len(x), ("dx", "dw", "db"), gradients,
-                {m.FILTERS_FLIPPED: flipped})
+    return Case(
+        label,
+        (call,),
+        expected,
+        3.0,
+        len(x),
+        ("dx", "dw", "db"),
+        gradients,
+        {m.FILTERS_FLIPPED: flipped},
+    )
 
 
 def conv2d_backward_cases(rng: np.random.Generator) -> list[Case]:
@@ -65,12 +79,23 @@ def _pool_inputs(rng: np.random.Generator):
     c = int(rng.integers(2, 4))
     h, w = 2 * int(rng.integers(3, 5)), 2 * int(rng.integers(4, 6))
     for batch, size, stride in ((int(rng.integers(2, 4)), 2, 2), (1, 3, 2), (2, 2, 1)):
-        yield f"x {batch}×{h}×{w}×{c}, size {size}, stride {stride}", tie_free(rng, batch, h, w, c), size, stride
+        yield (
+            f"x {batch}×{h}×{w}×{c}, size {size}, stride {stride}",
+            tie_free(rng, batch, h, w, c),
+            size,
+            stride,
+        )
 
 
 def maxpool2d_cases(rng: np.random.Generator) -> list[Case]:
     return [
-        Case(label, (Call("maxpool2d", (x, size, stride)),), cnnref.maxpool2d(x, size, stride), 1.0, len(x))
+        Case(
+            label,
+            (Call("maxpool2d", (x, size, stride)),),
+            cnnref.maxpool2d(x, size, stride),
+            1.0,
+            len(x),
+        )
         for label, x, size, stride in _pool_inputs(rng)
     ]
 
@@ -81,8 +106,9 @@ def _maxpool2d_backward_case(rng, label, x, size, stride) -> Case:
     gradient = Directional(pairing(dout, lambda v: cnnref.maxpool2d(v, size, stride)), x)
     call = Call("maxpool2d_backward", (dout, x, size, stride))
     expected = cnnref.maxpool2d_backward(dout, x, size, stride)
-    return Case(label, (call,), expected, 2.0, len(x), ("dx",), {"dx": gradient},
-                {m.POOL_TO_ALL: to_all})
+    return Case(
+        label, (call,), expected, 2.0, len(x), ("dx",), {"dx": gradient}, {m.POOL_TO_ALL: to_all}
+    )
 
 
 def maxpool2d_backward_cases(rng: np.random.Generator) -> list[Case]:
@@ -112,8 +138,16 @@ def _dense_backward_case(rng, label, x, w, b) -> Case:
     expected = cnnref.dense_backward(delta, x, w)
     wrong_axis = (expected[0], expected[1], delta.sum(axis=1))
     call = Call("dense_backward", (delta, x, w))
-    return Case(label, (call,), expected, 2.0, len(x), ("dx", "dw", "db"), gradients,
-                {m.BIAS_AXIS: wrong_axis})
+    return Case(
+        label,
+        (call,),
+        expected,
+        2.0,
+        len(x),
+        ("dx", "dw", "db"),
+        gradients,
+        {m.BIAS_AXIS: wrong_axis},
+    )
 
 
 def dense_backward_cases(rng: np.random.Generator) -> list[Case]:
@@ -146,11 +180,25 @@ def activation_derivative_cases(rng: np.random.Generator) -> list[Case]:
         a = away_from_zero(normal(rng, int(rng.integers(3, 6)), int(rng.integers(4, 8)), scale=2.0))
         z = getattr(cnnref, kind)(a)
         gradient = Directional(lambda v, kind=kind: float(getattr(cnnref, kind)(v).sum()), a)
-        wrong = {m.DERIVATIVE_OF_PRE_ACTIVATION: _sigmoid_prime_of_sigmoid(z)} if kind == "sigmoid" else {}
+        wrong = (
+            {m.DERIVATIVE_OF_PRE_ACTIVATION: _sigmoid_prime_of_sigmoid(z)}
+            if kind == "sigmoid"
+            else {}
+        )
         call = Call("activation_derivative", (z, kind))
         expected = cnnref.activation_derivative(z, kind)
-        cases.append(Case(f"{kind}, z {z.shape[0]}×{z.shape[1]}", (call,), expected, 1.0, len(z),
-                          ("Z′",), {"Z′": gradient}, wrong))
+        cases.append(
+            Case(
+                f"{kind}, z {z.shape[0]}×{z.shape[1]}",
+                (call,),
+                expected,
+                1.0,
+                len(z),
+                ("Z′",),
+                {"Z′": gradient},
+                wrong,
+            )
+        )
     return cases
 
 
@@ -172,8 +220,16 @@ def softmax_cases(rng: np.random.Generator) -> list[Case]:
         with np.errstate(over="ignore", invalid="ignore"):
             columns = np.exp(a - a.max()) / np.exp(a - a.max()).sum(axis=0, keepdims=True)
         wrong = {m.SOFTMAX_OVERFLOW: _naive_softmax(a), m.SOFTMAX_WRONG_AXIS: columns}
-        cases.append(Case(f"a {a.shape[0]}×{k}, {label}", (Call("softmax", (a,)),),
-                          cnnref.softmax(a), 1.0, len(a), mistakes=wrong))
+        cases.append(
+            Case(
+                f"a {a.shape[0]}×{k}, {label}",
+                (Call("softmax", (a,)),),
+                cnnref.softmax(a),
+                1.0,
+                len(a),
+                mistakes=wrong,
+            )
+        )
     return cases
 
 
@@ -206,8 +262,17 @@ def grad_V_cases(rng: np.random.Generator) -> list[Case]:
         z, v, c, t, y = _output_layer(rng, n)
         gradient = Directional(lambda w, z=z, c=c, t=t: _likelihood(t, cnnref.dense(z, w, c)), v)
         call = Call("grad_V", (z, t, y))
-        cases.append(Case(f"z {z.shape}, t {t.shape}", (call,), cnnref.grad_V(z, t, y), 2.0, n,
-                          ("∇V",), {"∇V": gradient}))
+        cases.append(
+            Case(
+                f"z {z.shape}, t {t.shape}",
+                (call,),
+                cnnref.grad_V(z, t, y),
+                2.0,
+                n,
+                ("∇V",),
+                {"∇V": gradient},
+            )
+        )
     return cases
 
 
@@ -218,8 +283,18 @@ def grad_c_cases(rng: np.random.Generator) -> list[Case]:
         gradient = Directional(lambda b, z=z, v=v, t=t: _likelihood(t, cnnref.dense(z, v, b)), c)
         call = Call("grad_c", (t, y))
         wrong = {m.BIAS_AXIS: (t - y).sum(axis=1)}
-        cases.append(Case(f"t, y {t.shape}", (call,), cnnref.grad_c(t, y), 2.0, n,
-                          ("∇c",), {"∇c": gradient}, wrong))
+        cases.append(
+            Case(
+                f"t, y {t.shape}",
+                (call,),
+                cnnref.grad_c(t, y),
+                2.0,
+                n,
+                ("∇c",),
+                {"∇c": gradient},
+                wrong,
+            )
+        )
     return cases
 
 
@@ -241,7 +316,10 @@ def _hidden_layer_cases(rng: np.random.Generator, function: str) -> list[Case]:
         with_derivative = cnnref.hidden_delta(net.t - y, v, z, kind)
         wrong_runs = {label: net.backprop_with(d) for label, d in _wrong_derivatives(kind).items()}
         if function == "grad_W":
-            args, expected = (net.x, z, v, net.t, y, kind), cnnref.grad_W(net.x, z, v, net.t, y, kind)
+            args, expected = (
+                (net.x, z, v, net.t, y, kind),
+                cnnref.grad_W(net.x, z, v, net.t, y, kind),
+            )
             gradient = Directional(net.objective_of_weight(1), w)
             wrong = {label: run[1][0] for label, run in wrong_runs.items()}
         else:
@@ -251,8 +329,9 @@ def _hidden_layer_cases(rng: np.random.Generator, function: str) -> list[Case]:
             wrong[m.BIAS_AXIS] = with_derivative.sum(axis=1)
         name = "∇W" if function == "grad_W" else "∇b"
         label = f"{kind}, x {n}×{d}, hidden {hidden}, classes {k}"
-        cases.append(Case(label, (Call(function, args),), expected, 2.0, n, (name,),
-                          {name: gradient}, wrong))
+        cases.append(
+            Case(label, (Call(function, args),), expected, 2.0, n, (name,), {name: gradient}, wrong)
+        )
     return cases
 
 
@@ -270,8 +349,18 @@ def delta_recursion_cases(rng: np.random.Generator) -> list[Case]:
         wrong = {label: net.backprop_with(d)[0] for label, d in _wrong_derivatives(kind).items()}
         call = Call("delta_recursion", (net.weights, net.zs, net.t, y, kind))
         expected = cnnref.delta_recursion(net.weights, net.zs, net.t, y, kind)
-        cases.append(Case(f"{kind}, layer sizes {sizes}, N {n}", (call,), expected, 3.0, n, names,
-                          gradients, wrong))
+        cases.append(
+            Case(
+                f"{kind}, layer sizes {sizes}, N {n}",
+                (call,),
+                expected,
+                3.0,
+                n,
+                names,
+                gradients,
+                wrong,
+            )
+        )
     return cases
 
 
@@ -281,13 +370,27 @@ def backprop_cases(rng: np.random.Generator) -> list[Case]:
         net = network(rng, n, sizes, kind)
         layers = range(1, len(net.weights) + 1)
         names = tuple([f"∇W({i})" for i in layers] + [f"∇b({i})" for i in layers])
-        gradients = {f"∇W({i})": Directional(net.objective_of_weight(i), net.weights[i - 1]) for i in layers}
-        gradients |= {f"∇b({i})": Directional(net.objective_of_bias(i), net.biases[i - 1]) for i in layers}
+        gradients = {
+            f"∇W({i})": Directional(net.objective_of_weight(i), net.weights[i - 1]) for i in layers
+        }
+        gradients |= {
+            f"∇b({i})": Directional(net.objective_of_bias(i), net.biases[i - 1]) for i in layers
+        }
         call = Call("backprop", (net.weights, net.biases, net.x, net.t, kind))
         expected = cnnref.backprop(net.weights, net.biases, net.x, net.t, kind)
         wrong = {label: net.backprop_with(d)[1:] for label, d in _wrong_derivatives(kind).items()}
-        cases.append(Case(f"{kind}, layer sizes {sizes}, N {n}", (call,), expected, 3.0, n, names,
-                          gradients, wrong))
+        cases.append(
+            Case(
+                f"{kind}, layer sizes {sizes}, N {n}",
+                (call,),
+                expected,
+                3.0,
+                n,
+                names,
+                gradients,
+                wrong,
+            )
+        )
     return cases
 
 
@@ -301,11 +404,19 @@ ASSIGNMENT = Assignment(
     seed=20240917,
     tasks=(
         _task("conv2d", "forward", conv2d_cases, "(x, w, b, stride, pad, mode) -> out"),
-        _task("conv2d_backward", "backward", conv2d_backward_cases,
-              "(dout, x, w, stride, pad, mode) -> (dx, dw, db)"),
+        _task(
+            "conv2d_backward",
+            "backward",
+            conv2d_backward_cases,
+            "(dout, x, w, stride, pad, mode) -> (dx, dw, db)",
+        ),
         _task("maxpool2d", "forward", maxpool2d_cases, "(x, size, stride) -> out"),
-        _task("maxpool2d_backward", "backward", maxpool2d_backward_cases,
-              "(dout, x, size, stride) -> dx"),
+        _task(
+            "maxpool2d_backward",
+            "backward",
+            maxpool2d_backward_cases,
+            "(dout, x, size, stride) -> dx",
+        ),
         _task("dense", "forward", dense_cases, "(x, w, b) -> a"),
         _task("dense_backward", "backward", dense_backward_cases, "(delta, x, w) -> (dx, dw, db)"),
         _task("sigmoid", "forward", _activation_cases("sigmoid", False), "(a) -> z"),
@@ -316,13 +427,29 @@ ASSIGNMENT = Assignment(
         _task("log_likelihood", "forward", log_likelihood_cases, "(t, y) -> J"),
         _task("grad_V", "backward", grad_V_cases, "(z, t, y) -> ∇V J"),
         _task("grad_c", "backward", grad_c_cases, "(t, y) -> ∇c J"),
-        _task("grad_W", "backward", lambda rng: _hidden_layer_cases(rng, "grad_W"),
-              "(x, z, v, t, y, activation) -> ∇W J"),
-        _task("grad_b", "backward", lambda rng: _hidden_layer_cases(rng, "grad_b"),
-              "(z, v, t, y, activation) -> ∇b J"),
-        _task("delta_recursion", "backward", delta_recursion_cases,
-              "(weights, zs, t, y, activation) -> [δ(1), …, δ(L)]"),
-        _task("backprop", "backward", backprop_cases,
-              "(weights, biases, x, t, activation) -> ([∇W(1), …], [∇b(1), …])"),
+        _task(
+            "grad_W",
+            "backward",
+            lambda rng: _hidden_layer_cases(rng, "grad_W"),
+            "(x, z, v, t, y, activation) -> ∇W J",
+        ),
+        _task(
+            "grad_b",
+            "backward",
+            lambda rng: _hidden_layer_cases(rng, "grad_b"),
+            "(z, v, t, y, activation) -> ∇b J",
+        ),
+        _task(
+            "delta_recursion",
+            "backward",
+            delta_recursion_cases,
+            "(weights, zs, t, y, activation) -> [δ(1), …, δ(L)]",
+        ),
+        _task(
+            "backprop",
+            "backward",
+            backprop_cases,
+            "(weights, biases, x, t, activation) -> ([∇W(1), …], [∇b(1), …])",
+        ),
     ),
 )
