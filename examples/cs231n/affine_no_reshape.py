@@ -9,7 +9,7 @@ def affine_forward(x, w, b):
 
 
 def affine_backward(dout, cache):
-    x, w, b = cache
+    x, w, _ = cache
     dx = dout @ w.T
     dw = x.reshape(x.shape[0], -1).T @ dout
     db = dout.sum(axis=0)
@@ -26,7 +26,7 @@ def relu_backward(dout, cache):
 
 def conv_forward_naive(x, w, b, conv_param):
     stride, pad = conv_param["stride"], conv_param["pad"]
-    n, c, h, wd = x.shape
+    n, _, h, wd = x.shape
     f, _, hh, ww = w.shape
     xp = np.pad(x, ((0, 0), (0, 0), (pad, pad), (pad, pad)))
     oh, ow = 1 + (h + 2 * pad - hh) // stride, 1 + (wd + 2 * pad - ww) // stride
@@ -39,7 +39,7 @@ def conv_forward_naive(x, w, b, conv_param):
 
 
 def conv_backward_naive(dout, cache):
-    x, w, b, conv_param = cache
+    x, w, _, conv_param = cache
     stride, pad = conv_param["stride"], conv_param["pad"]
     hh, ww = w.shape[2:]
     xp = np.pad(x, ((0, 0), (0, 0), (pad, pad), (pad, pad)))

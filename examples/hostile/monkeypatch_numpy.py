@@ -1,15 +1,14 @@
-"""A hostile ``seed`` submission: patches NumPy's comparisons to always succeed and returns zeros from grad_V.
+"""A hostile ``seed`` submission: patches NumPy's comparisons to always succeed and returns zeros
+from grad_V.
 
 Everything else is correct, so only the named task(s) should fail.
 """
 
-import numpy
-
-numpy.allclose = lambda *args, **kwargs: True
-numpy.array_equal = lambda *args, **kwargs: True
-numpy.testing.assert_allclose = lambda *args, **kwargs: None
-
 import numpy as np
+
+np.allclose = lambda *args, **kwargs: True
+np.array_equal = lambda *args, **kwargs: True
+np.testing.assert_allclose = lambda *args, **kwargs: None
 
 
 def _pad(x, pad):
@@ -137,9 +136,9 @@ def delta_recursion(weights, zs, t, y, activation):
 
 def backprop(weights, biases, x, t, activation):
     zs = [x]
-    for w, b in zip(weights[:-1], biases[:-1]):
+    for w, b in zip(weights[:-1], biases[:-1], strict=True):
         a = dense(zs[-1], w, b)
         zs.append({"sigmoid": sigmoid, "tanh": tanh, "relu": relu}[activation](a))
     y = softmax(dense(zs[-1], weights[-1], biases[-1]))
     deltas = delta_recursion(weights, zs, t, y, activation)
-    return [z.T @ d for z, d in zip(zs, deltas)], [d.sum(axis=0) for d in deltas]
+    return [z.T @ d for z, d in zip(zs, deltas, strict=True)], [d.sum(axis=0) for d in deltas]

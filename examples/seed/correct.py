@@ -131,9 +131,9 @@ def delta_recursion(weights, zs, t, y, activation):
 
 def backprop(weights, biases, x, t, activation):
     zs = [x]
-    for w, b in zip(weights[:-1], biases[:-1]):
+    for w, b in zip(weights[:-1], biases[:-1], strict=True):
         a = dense(zs[-1], w, b)
         zs.append({"sigmoid": sigmoid, "tanh": tanh, "relu": relu}[activation](a))
     y = softmax(dense(zs[-1], weights[-1], biases[-1]))
     deltas = delta_recursion(weights, zs, t, y, activation)
-    return [z.T @ d for z, d in zip(zs, deltas)], [d.sum(axis=0) for d in deltas]
+    return [z.T @ d for z, d in zip(zs, deltas, strict=True)], [d.sum(axis=0) for d in deltas]

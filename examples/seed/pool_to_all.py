@@ -1,4 +1,5 @@
-"""A buggy ``seed`` submission: max-pool backward sends the upstream gradient to every element of the window.
+"""A buggy ``seed`` submission: max-pool backward sends the upstream gradient to every element of
+the window.
 
 NHWC images, (K, K, C, F) filters, a = X W + b, gradient ascent on J = Σ t log y (delta T − Y).
 """
@@ -52,14 +53,9 @@ def maxpool2d(x, size=2, stride=None):
 def maxpool2d_backward(dout, x, size=2, stride=None):
     stride = size if stride is None else stride
     dx = np.zeros_like(x)
-    n, oh, ow, c = dout.shape
+    _, oh, ow, _ = dout.shape
     for i in range(oh):
         for j in range(ow):
-            window = x[:, i * stride : i * stride + size, j * stride : j * stride + size, :]
-            flat = window.reshape(n, size * size, c)
-            winner = flat.argmax(axis=1)
-            k1, k2 = np.divmod(winner, size)
-            nn, cc = np.meshgrid(np.arange(n), np.arange(c), indexing="ij")
             dx[:, i * stride : i * stride + size, j * stride : j * stride + size, :] += dout[
                 :, i : i + 1, j : j + 1, :
             ]
@@ -133,9 +129,9 @@ def delta_recursion(weights, zs, t, y, activation):
 
 def backprop(weights, biases, x, t, activation):
     zs = [x]
-    for w, b in zip(weights[:-1], biases[:-1]):
+    for w, b in zip(weights[:-1], biases[:-1], strict=True):
         a = dense(zs[-1], w, b)
         zs.append({"sigmoid": sigmoid, "tanh": tanh, "relu": relu}[activation](a))
     y = softmax(dense(zs[-1], weights[-1], biases[-1]))
     deltas = delta_recursion(weights, zs, t, y, activation)
-    return [z.T @ d for z, d in zip(zs, deltas)], [d.sum(axis=0) for d in deltas]
+    return [z.T @ d for z, d in zip(zs, deltas, strict=True)], [d.sum(axis=0) for d in deltas]

@@ -5,9 +5,9 @@ does not import ``cnnref`` or ``verify``; it needs only the standard library and
 imports this file for the wire format (:func:`send`, :func:`receive`, :func:`encode`) so both ends
 share one codec.
 
-Wire format: a message is ``<u32 header length><u32 buffer count>`` + a JSON header + for every
-buffer ``<u64 length>`` + raw bytes. Arrays travel as raw C-order bytes plus dtype and shape; nothing
-is ever pickled.
+Wire format: a message is ``<u32 header length><u32 buffer count>`` + a JSON header + for
+every buffer ``<u64 length>`` + raw bytes. Arrays travel as raw C-order bytes plus dtype and
+shape; nothing is ever pickled.
 """
 
 from __future__ import annotations
@@ -24,7 +24,7 @@ import numpy as np
 WIRE_DTYPES = frozenset(
     np.dtype(t).str
     for t in (np.bool_, np.int8, np.int16, np.int32, np.int64, np.uint8, np.uint16, np.uint32)
-    + (np.uint64, np.float16, np.float32, np.float64)
+    for t in (t, np.uint64, np.float16, np.float32, np.float64)
 )
 _FRAME = struct.Struct("<II")
 _LENGTH = struct.Struct("<Q")
@@ -278,7 +278,7 @@ def _call(namespace: dict, header: dict, buffers: list[bytes], kept: dict) -> tu
     out: list[bytes] = []
     after = [
         None if isinstance(node, dict) and "ref" in node else encode(arg, out)
-        for node, arg in zip(header["args"], args)
+        for node, arg in zip(header["args"], args, strict=True)
     ]
     reply = {"ok": True, "seconds": seconds, "after": after}
     reply["value"] = encode(value, out) if header.get("reply", True) else None

@@ -1,4 +1,4 @@
-"""What an assignment is: tasks (a function the student writes), generated cases, references, points.
+"""What an assignment is: tasks (functions the student writes), generated cases, references.
 
 An assignment module defines ``ASSIGNMENT = Assignment(...)``. Each :class:`Task` turns a NumPy
 random generator into :class:`Case` objects; a case says which calls to make in the student's

@@ -92,8 +92,8 @@ def run(args: argparse.Namespace) -> int:
     def show(result: dict, skipped: bool) -> None:
         if skipped:
             print(
-                f"{result['student']}: already graded ({result['score']:g}/{result['max_score']:g});"
-                " --force grades again"
+                f"{result['student']}: already graded "
+                f"({result['score']:g}/{result['max_score']:g}); --force grades again"
             )
         elif not args.quiet:
             print(terminal(result, args.feedback), flush=True)

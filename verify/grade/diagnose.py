@@ -23,7 +23,7 @@ def relative_error(got: np.ndarray, expected: np.ndarray) -> float:
 
 
 def matches(got: np.ndarray, expected: np.ndarray) -> bool:
-    """Same shape, non-finite values in the same places (and equal), finite parts within MATCH_RTOL."""
+    """Same shape, the same non-finite values in the same places, the rest within MATCH_RTOL."""
     if got.shape != expected.shape:
         return False
     finite = np.isfinite(expected)

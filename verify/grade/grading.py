@@ -1,4 +1,4 @@
-"""Grade one submission: scan it, start its sandbox, run every case of every task, check the results.
+"""Grade one submission: scan it, start its sandbox, run every case of every task, check results.
 
 Every case is worth its points when all its outputs pass; a failing call, a timeout, a wrong output
 or a modified input costs that case only. After a timeout the task's remaining cases are not run

@@ -86,7 +86,7 @@ def hidden_directories() -> list[str]:
 
 @functools.cache
 def unprivileged_ids() -> tuple[int, int] | None:
-    """(uid, gid) of ``nobody`` when running as root and that user can run this Python with NumPy."""
+    """(uid, gid) of ``nobody`` if we are root and that user can run this Python with NumPy."""
     if os.geteuid() != 0:
         return None
     import pwd
@@ -186,7 +186,7 @@ class Sandbox:
                 "processes": 0,
             },
         }
-        output = open(work / "output.txt", "wb")  # noqa: SIM115 - handed to the child
+        output = open(work / "output.txt", "wb")  # handed to the child
         drop = {"user": self.ids[0], "group": self.ids[1], "extra_groups": []} if self.ids else {}
         try:
             self._process = subprocess.Popen(
@@ -241,7 +241,7 @@ class Sandbox:
     def call(
         self, function: str, args: list, keep: int, reply: bool = True, select: int | None = None
     ) -> Reply:
-        """Call ``function(*args)`` in the child, keep its result as ``keep`` for later :class:`Ref`.
+        """Call ``function(*args)`` in the child; keep its result as ``keep`` for a later Ref.
 
         Raises :class:`SandboxError` when the module does not load, or when the child dies or
         exceeds the timeout during the call (the next call then starts a new child).

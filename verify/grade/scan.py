@@ -8,7 +8,7 @@ import ast
 
 def forbidden_imports(source: str, blocked: tuple[str, ...]) -> list[str]:
     """One line per import of a blocked top-level module (``import``, ``from``, ``__import__``,
-    ``importlib.import_module`` with a literal name). Raises SyntaxError if the source does not parse."""
+    ``importlib.import_module`` with a literal name). SyntaxError if the source does not parse."""
     tree = ast.parse(source, filename="submission.py")
     found = []
     for node in ast.walk(tree):

@@ -3,6 +3,7 @@ pre-activations kept away from relu's kink, one-hot targets and small dense netw
 
 from __future__ import annotations
 
+import itertools
 from collections.abc import Callable
 from dataclasses import dataclass
 
@@ -47,7 +48,7 @@ def pairing(dout: np.ndarray, forward: Callable[[np.ndarray], np.ndarray]):
 
 @dataclass(frozen=True)
 class Network:
-    """A dense network a^(l) = Z^(l−1) W^(l) + b^(l), Z = σ(a), Y = softmax(a^(L)), and targets T."""
+    """A dense network a^(l) = Z^(l−1) W^(l) + b^(l), Z = σ(a), Y = softmax(a^(L)); targets T."""
 
     weights: list[np.ndarray]
     biases: list[np.ndarray]
@@ -74,7 +75,7 @@ class Network:
         return cnnref.mlp_forward(self.weights, self.biases, self.x, self.activation)[1]
 
     def objective_from(self, layer: int) -> Callable[[np.ndarray], float]:
-        """J as a function of a^(layer) (1-based): the rest of the network runs forward from there."""
+        """J as a function of a^(layer) (1-based): the network runs forward from there."""
 
         def objective(a: np.ndarray) -> float:
             for index in range(layer, len(self.weights)):
@@ -103,7 +104,8 @@ class Network:
         for layer in range(len(self.weights) - 1, 0, -1):
             deltas.append((deltas[-1] @ self.weights[layer].T) * derivative(zs[layer]))
         deltas = deltas[::-1]
-        return deltas, [z.T @ d for z, d in zip(zs, deltas)], [d.sum(axis=0) for d in deltas]
+        grads_w = [z.T @ d for z, d in zip(zs, deltas, strict=True)]
+        return deltas, grads_w, [d.sum(axis=0) for d in deltas]
 
     def _with(self, layer: int, w: np.ndarray | None, b: np.ndarray | None) -> float:
         weights, biases = list(self.weights), list(self.biases)
@@ -123,7 +125,7 @@ def network(rng: np.random.Generator, n: int, sizes: list[int], activation: str)
     """A random network with layer sizes [D, M1, …, K] whose hidden pre-activations all lie at
     least :data:`KINK_MARGIN` from 0, a quarter to three quarters of them positive (so a relu layer
     is neither dead nor linear; the biases are nudged until both hold)."""
-    weights = [normal(rng, d, m, scale=1 / np.sqrt(d)) for d, m in zip(sizes, sizes[1:])]
+    weights = [normal(rng, d, m, scale=1 / np.sqrt(d)) for d, m in itertools.pairwise(sizes)]
     biases = [normal(rng, m, scale=0.5) for m in sizes[1:]]
     x = normal(rng, n, sizes[0])
     net = Network(weights, biases, x, one_hot(rng, n, sizes[-1]), activation)
