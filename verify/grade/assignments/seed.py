@@ -22,7 +22,7 @@ def _other_mode(mode: str) -> str:
 
 
 def _conv_inputs(rng: np.random.Generator):
-    """(label, x, w, b, stride, pad, mode): random non-square shapes, batch 1, stride, pad, modes."""
+    """(label, x, w, b, stride, pad, mode): non-square shapes, batch 1, stride, pad, both modes."""
     n, h, c, f = (int(v) for v in (rng.integers(2, 4), rng.integers(6, 9), rng.integers(2, 4), 3))
     w_ = h + int(rng.integers(1, 3))
     variants = [
