@@ -27,7 +27,8 @@ def _compiler_accepts_openmp(compiler) -> bool:
         return True
     with tempfile.TemporaryDirectory() as tmp:
         source = Path(tmp, "omp_probe.c")
-        source.write_text("#include <omp.h>\nint main(void){return omp_get_max_threads() > 0 ? 0 : 1;}\n")
+        probe = "#include <omp.h>\nint main(void){return omp_get_max_threads() > 0 ? 0 : 1;}\n"
+        source.write_text(probe)
         try:
             objects = compiler.compile([str(source)], output_dir=tmp, extra_postargs=["-fopenmp"])
             compiler.link_executable(

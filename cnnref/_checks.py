@@ -1,4 +1,4 @@
-"""Argument checks shared by the functional API: every error names the argument and what was expected."""
+"""Argument checks of the functional API: each error names the argument and what it expects."""
 
 from __future__ import annotations
 
@@ -17,22 +17,24 @@ def float_array(name: str, value, ndim: int | None = None, layout: str = "") -> 
     ``layout`` describes the expected axes (e.g. "(N, H, W, C)") for the error message.
     """
     arr = np.asarray(value)
-    if arr.dtype not in FLOAT_DTYPES:
+    if arr.dtype.newbyteorder("=") not in FLOAT_DTYPES:
         raise TypeError(f"{name} must have dtype float32 or float64, got {arr.dtype}")
     if ndim is not None and arr.ndim != ndim:
         raise ValueError(
             f"{name} must be a {ndim}-D array {layout}".rstrip() + f", got shape {arr.shape}"
         )
-    return np.ascontiguousarray(arr)
+    return np.ascontiguousarray(arr, dtype=arr.dtype.newbyteorder("="))
 
 
 def target_array(name: str, value, like: np.ndarray) -> np.ndarray:
-    """Return targets ``t`` cast to the dtype of ``like``; bool, integer and float targets are accepted."""
+    """Return targets ``t`` cast to the dtype of ``like``; bool, integer and float targets pass."""
     arr = np.asarray(value)
-    if not (arr.dtype in FLOAT_DTYPES or arr.dtype.kind in "biu"):
+    if not (arr.dtype.newbyteorder("=") in FLOAT_DTYPES or arr.dtype.kind in "biu"):
         raise TypeError(f"{name} must have a float, integer or bool dtype, got {arr.dtype}")
     if arr.shape != like.shape:
-        raise ValueError(f"{name} must have the same shape as y {like.shape}, got shape {arr.shape}")
+        raise ValueError(
+            f"{name} must have the same shape as y {like.shape}, got shape {arr.shape}"
+        )
     return np.ascontiguousarray(arr, dtype=like.dtype)
 
 
@@ -80,11 +82,15 @@ def exact_shape(name: str, arr: np.ndarray, shape: tuple[int, ...], meaning: str
 def window_output_size(
     name: str, size_in: int, window: int, stride: int, pad: int, what: str
 ) -> int:
-    """Output length (size_in + 2 pad − window) // stride + 1 of a sliding window, or a clear error."""
+    """Output length (size_in + 2 pad − window) // stride + 1 of a sliding window, or a clear error.
+
+    ``what`` names the window argument (e.g. "w kernel height KH"), ``name`` the input extent
+    (e.g. "x height H"); the error quotes both.
+    """
     padded = size_in + 2 * pad
     if window > padded:
-        raise ValueError(
-            f"{what} {window} is larger than the padded input {name} {padded} "
-            f"(input {size_in} + 2×pad {pad})"
+        extent = (
+            f"{name} + 2·pad = {size_in} + 2·{pad} = {padded}" if pad else f"{name} = {size_in}"
         )
+        raise ValueError(f"{what} = {window} must not exceed {extent}")
     return (padded - window) // stride + 1

@@ -1,5 +1,8 @@
-"""The ``cnnref`` command: one entry point over the reference (train, evaluate, bench) and the
-oracle and grader (verify, grade). Each subcommand lives in its own module, imported only when used."""
+"""The ``cnnref`` command: one entry point over the reference and the oracle and grader.
+
+Subcommands: verify, grade (the oracle and the grader), train, evaluate, bench (the reference). Each
+lives in its own module, imported only when the parser is built.
+"""
 
 from __future__ import annotations
 

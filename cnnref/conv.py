@@ -1,4 +1,4 @@
-"""2-D convolution on NHWC images with (K, K, C, F) filter banks: forward and its three gradients."""
+"""2-D convolution on NHWC images with (K, K, C, F) filter banks: forward and three gradients."""
 
 from __future__ import annotations
 
@@ -33,8 +33,12 @@ def _conv_arguments(x, w, stride, pad, mode, algorithm):
             f"w has {w.shape[2]} input channels (axis 2 of (KH, KW, C, F)) "
             f"but x has {x.shape[3]} channels (axis 3 of (N, H, W, C))"
         )
-    out_h = window_output_size("height", x.shape[1], w.shape[0], stride, pad, "kernel height")
-    out_w = window_output_size("width", x.shape[2], w.shape[1], stride, pad, "kernel width")
+    out_h = window_output_size(
+        "x height H", x.shape[1], w.shape[0], stride, pad, "w kernel height KH"
+    )
+    out_w = window_output_size(
+        "x width W", x.shape[2], w.shape[1], stride, pad, "w kernel width KW"
+    )
     return x, w, stride, pad, out_h, out_w
 
 
@@ -59,9 +63,10 @@ def conv2d(
 
         out[n, i, j, f] = b[f] + Σ_{k1} Σ_{k2} Σ_c in[n, i·s + k1, j·s + k2, c] · w[k1, k2, c, f]
 
-    ``mode="convolution"`` is the notes' formula out[i, j] = Σ_{k1} Σ_{k2} Σ_c in[i − k1, j − k2, c] ·
-    filter[c, k1, k2] restricted to the valid region, i.e. the same sum with the filter flipped:
-    w[K − 1 − k1, K − 1 − k2, c, f]. ``in`` is x zero-padded by ``pad`` on each side of H and W.
+    ``mode="convolution"`` is the notes' formula
+    out[i, j] = Σ_{k1} Σ_{k2} Σ_c in[i − k1, j − k2, c] · filter[c, k1, k2] restricted to the valid
+    region, i.e. the same sum with the filter flipped: w[KH − 1 − k1, KW − 1 − k2, c, f].
+    ``in`` is x zero-padded by ``pad`` on each side of H and W.
 
     Shapes: x (N, H, W, C), w (KH, KW, C, F), b (F,) → out (N, Ho, Wo, F) with
     Ho = (H + 2·pad − KH) // stride + 1 and Wo likewise. ``algorithm`` picks the im2col + BLAS path
@@ -99,7 +104,8 @@ def conv2d_backward(
 
     For cross-correlation::
 
-        dx[n, r, s, c]   = Σ_{i, j, k1, k2: r = i·s + k1 − pad, s = j·s + k2 − pad} Σ_f dout[n, i, j, f] · w[k1, k2, c, f]
+        dx[n, r, s, c]   = Σ_{i, j, k1, k2 : r = i·s + k1 − pad, s = j·s + k2 − pad}
+                               Σ_f dout[n, i, j, f] · w[k1, k2, c, f]
         dw[k1, k2, c, f] = Σ_n Σ_i Σ_j in[n, i·s + k1, j·s + k2, c] · dout[n, i, j, f]
         db[f]            = Σ_n Σ_i Σ_j dout[n, i, j, f]
 

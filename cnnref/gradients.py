@@ -27,26 +27,54 @@ def hidden_delta(
 
     Shapes: δ^(l+1) (N, M⁽ˡ⁺¹⁾), W^(l+1) (M⁽ˡ⁾, M⁽ˡ⁺¹⁾), Z^(l) (N, M⁽ˡ⁾) → δ^(l) (N, M⁽ˡ⁾).
     """
+    return _hidden_delta(delta_next, w_next, z, activation, ("delta_next", "w_next", "z"))
+
+
+def _hidden_delta(
+    delta_next: np.ndarray,
+    w_next: np.ndarray,
+    z: np.ndarray,
+    activation: str,
+    names: tuple[str, str, str],
+) -> np.ndarray:
+    """:func:`hidden_delta` with the caller's names for its three arrays in the error messages."""
+    delta_name, w_name, z_name = names
     choice("activation", activation, ACTIVATIONS)
-    delta_next = float_array("delta", delta_next, 2, "(N, M_next)")
-    w_next = float_array("w", w_next, 2, "(M, M_next)")
-    z = float_array("z", z, 2, "(N, M)")
-    same_dtype(delta=delta_next, w=w_next, z=z)
-    if w_next.shape != (z.shape[1], delta_next.shape[1]) or z.shape[0] != delta_next.shape[0]:
+    delta_next = float_array(delta_name, delta_next, 2, "(N, M_next)")
+    w_next = float_array(w_name, w_next, 2, "(M, M_next)")
+    z = float_array(z_name, z, 2, "(N, M)")
+    same_dtype(**{delta_name: delta_next, w_name: w_next, z_name: z})
+    if z.shape[0] != delta_next.shape[0]:
         raise ValueError(
-            f"shapes do not chain: delta {delta_next.shape} (N, M_next), w {w_next.shape} "
-            f"(M, M_next), z {z.shape} (N, M)"
+            f"{z_name} {z.shape} must have the same N rows as {delta_name} {delta_next.shape}"
+        )
+    expected = (z.shape[1], delta_next.shape[1])
+    if w_next.shape != expected:
+        raise ValueError(
+            f"{w_name} must have shape (M, M_next) = {expected} to chain {z_name} {z.shape} "
+            f"(N, M) to {delta_name} {delta_next.shape} (N, M_next), got shape {w_next.shape}"
         )
     return (delta_next @ w_next.T) * activation_derivative(z, activation)
 
 
 def weight_gradient(z_prev: np.ndarray, delta: np.ndarray) -> np.ndarray:
-    """∇_{W^(l)} J = Z^(l−1)ᵀ δ^(l).  Shapes: Z^(l−1) (N, M⁽ˡ⁻¹⁾), δ^(l) (N, M⁽ˡ⁾) → (M⁽ˡ⁻¹⁾, M⁽ˡ⁾)."""
-    z_prev = float_array("z", z_prev, 2, "(N, M_prev)")
-    delta = float_array("delta", delta, 2, "(N, M)")
-    same_dtype(z=z_prev, delta=delta)
+    """∇_{W^(l)} J = Z^(l−1)ᵀ δ^(l).
+
+    Shapes: Z^(l−1) (N, M⁽ˡ⁻¹⁾), δ^(l) (N, M⁽ˡ⁾) → (M⁽ˡ⁻¹⁾, M⁽ˡ⁾).
+    """
+    return _weight_gradient(z_prev, delta, ("z_prev", "delta"))
+
+
+def _weight_gradient(z_prev: np.ndarray, delta: np.ndarray, names: tuple[str, str]) -> np.ndarray:
+    """:func:`weight_gradient` with the caller's names for its two arrays in the error messages."""
+    z_name, delta_name = names
+    z_prev = float_array(z_name, z_prev, 2, "(N, M_prev)")
+    delta = float_array(delta_name, delta, 2, "(N, M)")
+    same_dtype(**{z_name: z_prev, delta_name: delta})
     if z_prev.shape[0] != delta.shape[0]:
-        raise ValueError(f"z {z_prev.shape} and delta {delta.shape} must have the same N rows")
+        raise ValueError(
+            f"{z_name} {z_prev.shape} must have the same N rows as {delta_name} {delta.shape}"
+        )
     return z_prev.T @ delta
 
 
@@ -58,7 +86,7 @@ def bias_gradient(delta: np.ndarray) -> np.ndarray:
 
 def grad_V(z: np.ndarray, t: np.ndarray, y: np.ndarray) -> np.ndarray:
     """∇_V J = Zᵀ (T − Y), i.e. ∂J/∂V_mk = Σₙ (tₙₖ − yₙₖ) z_nm.  Shapes → (M, K)."""
-    return weight_gradient(z, output_delta(t, y))
+    return _weight_gradient(z, output_delta(t, y), ("z", "T − Y"))
 
 
 def grad_c(t: np.ndarray, y: np.ndarray) -> np.ndarray:
@@ -73,11 +101,12 @@ def grad_W(
 
     Z′ is the activation's derivative written in terms of z.  Shapes → (D, M).
     """
-    return weight_gradient(x, hidden_delta(output_delta(t, y), v, z, activation))
+    delta = _hidden_delta(output_delta(t, y), v, z, activation, ("T − Y", "v", "z"))
+    return _weight_gradient(x, delta, ("x", "[(T − Y) Vᵀ] ⊙ Z′"))
 
 
 def grad_b(
     z: np.ndarray, v: np.ndarray, t: np.ndarray, y: np.ndarray, activation: str
 ) -> np.ndarray:
     """∇_b J = Σₙ [(T − Y) Vᵀ] ⊙ Z′, i.e. ∂J/∂b_m = Σₖ Σₙ (tₙₖ − yₙₖ) V_mk z′_nm.  Shapes → (M,)."""
-    return bias_gradient(hidden_delta(output_delta(t, y), v, z, activation))
+    return bias_gradient(_hidden_delta(output_delta(t, y), v, z, activation, ("T − Y", "v", "z")))

@@ -30,9 +30,11 @@ def dense(x: np.ndarray, w: np.ndarray, b: np.ndarray) -> np.ndarray:
 def dense_backward(
     delta: np.ndarray, x: np.ndarray, w: np.ndarray
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """Gradients of a = X W + b given delta = ∂J/∂a:
+    """Gradients of a = X W + b given delta = ∂J/∂a::
 
-        dx = δ Wᵀ  (N, D),    dw = Xᵀ δ  (D, M),    db = Σₙ δ  (M,).
+        dx = δ Wᵀ  (N, D),    dw = Xᵀ δ  (D, M),    db = Σₙ δ  (M,)
+
+    returned as the tuple (dx, dw, db).
     """
     x = float_array("x", x, 2, "(N, D)")
     w = float_array("w", w, 2, "(D, M)")

@@ -10,9 +10,9 @@ from collections.abc import Sequence
 
 import numpy as np
 
-from ._checks import ACTIVATIONS, choice, float_array
+from ._checks import ACTIVATIONS, choice, exact_shape, float_array, same_dtype
 from .activations import activate
-from .gradients import bias_gradient, hidden_delta, output_delta, weight_gradient
+from .gradients import _hidden_delta, bias_gradient, output_delta, weight_gradient
 from .linear import dense
 from .output import softmax
 
@@ -27,6 +27,21 @@ def _check_layers(weights: Sequence, other: Sequence, other_name: str) -> None:
         )
 
 
+def _layer_parameters(index: int, w, b, z: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """weights[index] and biases[index], checked to chain onto the layer input z (N, M_prev)."""
+    w = float_array(f"weights[{index}]", w, 2, "(M_prev, M)")
+    b = float_array(f"biases[{index}]", b, 1, "(M,)")
+    same_dtype(x=z, **{f"weights[{index}]": w, f"biases[{index}]": b})
+    if w.shape[0] != z.shape[1]:
+        source = "x" if index == 0 else f"layer {index}'s output"
+        raise ValueError(
+            f"weights[{index}] must have shape (M_prev, M) with M_prev = {z.shape[1]} "
+            f"(the width of {source}), got shape {w.shape}"
+        )
+    exact_shape(f"biases[{index}]", b, (w.shape[1],), f"(one bias per column of weights[{index}])")
+    return w, b
+
+
 def mlp_forward(
     weights: Sequence[np.ndarray], biases: Sequence[np.ndarray], x: np.ndarray, activation: str
 ) -> tuple[list[np.ndarray], np.ndarray]:
@@ -38,9 +53,9 @@ def mlp_forward(
     choice("activation", activation, ACTIVATIONS)
     z = float_array("x", x, 2, "(N, D)")
     hidden = []
-    for layer, (w, b) in enumerate(zip(weights, biases, strict=True), start=1):
-        a = dense(z, w, b)
-        if layer == len(weights):
+    for index, (w, b) in enumerate(zip(weights, biases, strict=True)):
+        a = dense(z, *_layer_parameters(index, w, b, z))
+        if index == len(weights) - 1:
             return hidden, softmax(a)
         z = activate(a, activation)
         hidden.append(z)
@@ -62,7 +77,8 @@ def delta_recursion(
     choice("activation", activation, ACTIVATIONS)
     deltas = [output_delta(t, y)]
     for layer in range(len(weights) - 1, 0, -1):
-        deltas.append(hidden_delta(deltas[-1], weights[layer], zs[layer], activation))
+        names = (f"delta of layer {layer + 1}", f"weights[{layer}]", f"zs[{layer}]")
+        deltas.append(_hidden_delta(deltas[-1], weights[layer], zs[layer], activation, names))
     return deltas[::-1]
 
 
@@ -78,6 +94,11 @@ def backprop(
     Returns ([∇W^(1), …, ∇W^(L)], [∇b^(1), …, ∇b^(L)]), each shaped like its parameter.
     """
     hidden, y = mlp_forward(weights, biases, x, activation)
+    if np.shape(t) != y.shape:
+        raise ValueError(
+            f"t must have shape (N, K) = {y.shape} (one row per sample of x, one column per "
+            f"output of weights[-1]), got shape {np.shape(t)}"
+        )
     zs = [float_array("x", x, 2, "(N, D)"), *hidden]
     deltas = delta_recursion(weights, zs, t, y, activation)
     grads_w = [weight_gradient(z, d) for z, d in zip(zs, deltas, strict=True)]

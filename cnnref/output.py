@@ -9,7 +9,9 @@ from ._checks import float_array, target_array
 
 
 def softmax(a: np.ndarray) -> np.ndarray:
-    """yₙₖ = exp(aₙₖ) / Σₖ′ exp(aₙₖ′) over the last axis, computed as exp(a − max a) so no logit overflows.
+    """yₙₖ = exp(aₙₖ) / Σₖ′ exp(aₙₖ′) over the last axis.
+
+    Computed as exp(a − max a), so no logit overflows.
 
     Shapes: a (N, K) → y (N, K); a 1-D a is one sample (K,).
     """

@@ -1,7 +1,7 @@
 """Max and average pooling over size × size windows of NHWC images.
 
 Tie rule of max pooling: when several elements of a window share the maximum, the first one in
-row-major window order (smallest k1, then smallest k2) is the winner and alone receives the gradient.
+row-major window order (smallest k1, then smallest k2) is the winner and alone gets the gradient.
 A NaN counts as the maximum. Windows that would run past the edge are dropped (floor division).
 """
 
@@ -17,8 +17,8 @@ def _pool_arguments(x, size, stride):
     x = float_array("x", x, 4, "(N, H, W, C)")
     size = positive_int("size", size)
     stride = size if stride is None else positive_int("stride", stride)
-    out_h = window_output_size("height", x.shape[1], size, stride, 0, "pool size")
-    out_w = window_output_size("width", x.shape[2], size, stride, 0, "pool size")
+    out_h = window_output_size("x height H", x.shape[1], size, stride, 0, "size")
+    out_w = window_output_size("x width W", x.shape[2], size, stride, 0, "size")
     return x, size, stride, (x.shape[0], out_h, out_w, x.shape[3])
 
 

@@ -1,0 +1,47 @@
+"""Sphinx configuration of the cnnref documentation: Markdown pages (MyST), MathJax, and an API
+reference generated from the docstrings of ``cnnref`` and of the oracle ``verify``.
+
+Every cross-reference must resolve (``nitpicky``): a formula's link to the ``cnnref`` function that
+computes it and to the ``verify.naive`` function that checks it is part of the documentation's
+contract, so a renamed or missing function fails the build. The site is built from the ``cnnref``
+and ``verify`` found on ``sys.path`` (the installed packages, or a checkout put first on
+``PYTHONPATH``), never from a guessed path.
+"""
+
+from __future__ import annotations
+
+project = "cnnref"
+author = "the cnnref developers"
+copyright = "the cnnref developers"
+
+extensions = [
+    "myst_parser",
+    "sphinx.ext.mathjax",
+    "sphinx.ext.autodoc",
+    "sphinx.ext.napoleon",
+    "sphinx.ext.doctest",
+]
+
+source_suffix = {".md": "markdown"}
+root_doc = "index"
+exclude_patterns = ["_build"]
+
+myst_enable_extensions = ["dollarmath", "amsmath"]
+myst_heading_anchors = 3
+
+nitpicky = True
+# The build runs offline, so NumPy's and Python's own docs are not cross-linked; their types in
+# signatures are shown as plain names.
+nitpick_ignore_regex = [
+    ("py:class", r"numpy\..*"),
+    ("py:class", r"collections\.abc\..*"),
+]
+
+autodoc_member_order = "bysource"
+autodoc_typehints = "signature"
+napoleon_google_docstring = True
+napoleon_numpy_docstring = True
+
+html_theme = "alabaster"
+html_title = "cnnref"
+html_static_path: list[str] = []

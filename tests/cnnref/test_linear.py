@@ -1,0 +1,60 @@
+"""dense / dense_backward against the NumPy reference and PyTorch autograd."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+import cnnref
+
+DTYPES = [np.float64, np.float32]
+# (N, D, M): batch 1, a single feature, a single output, and a few general shapes.
+SHAPES = [(1, 4, 3), (5, 1, 2), (3, 6, 1), (7, 5, 4), (2, 16, 9), (10, 3, 8)]
+
+
+def _arrays(shape, dtype):
+    n, d, m = shape
+    rng = np.random.default_rng(sum(shape) * 31 + n)
+    x = rng.standard_normal((n, d)).astype(dtype)
+    w = rng.standard_normal((d, m)).astype(dtype)
+    b = rng.standard_normal(m).astype(dtype)
+    delta = rng.standard_normal((n, m)).astype(dtype)
+    return x, w, b, delta
+
+
+@pytest.mark.parametrize("dtype", DTYPES)
+@pytest.mark.parametrize("shape", SHAPES, ids=str)
+def test_dense_matches_reference(shape, dtype, ref, assert_close):
+    x, w, b, delta = _arrays(shape, dtype)
+    a = cnnref.dense(x, w, b)
+    assert a.dtype == dtype
+    assert_close(a, ref.dense(x, w, b), dtype, "a")
+    for name, got, want in zip(
+        ("dx", "dw", "db"),
+        cnnref.dense_backward(delta, x, w),
+        ref.dense_backward(delta, x, w),
+        strict=True,
+    ):
+        assert got.dtype == dtype, name
+        assert_close(got, want, dtype, name)
+
+
+@pytest.mark.parametrize("dtype", DTYPES)
+@pytest.mark.parametrize("shape", SHAPES, ids=str)
+def test_dense_matches_torch(shape, dtype, torch, assert_close):
+    x, w, b, delta = _arrays(shape, dtype)
+    xt, wt, bt = (torch.tensor(v, requires_grad=True) for v in (x, w, b))
+    a_t = xt @ wt + bt
+    a_t.backward(torch.tensor(delta))
+    assert_close(cnnref.dense(x, w, b), a_t.detach().numpy(), dtype, "a vs torch")
+    dx, dw, db = cnnref.dense_backward(delta, x, w)
+    assert_close(dx, xt.grad.numpy(), dtype, "dx vs torch")
+    assert_close(dw, wt.grad.numpy(), dtype, "dw vs torch")
+    assert_close(db, bt.grad.numpy(), dtype, "db vs torch")
+
+
+def test_dense_bias_is_added_to_every_row():
+    x = np.zeros((3, 2))
+    w = np.ones((2, 4))
+    b = np.array([1.0, -2.0, 3.0, 0.5])
+    np.testing.assert_array_equal(cnnref.dense(x, w, b), np.tile(b, (3, 1)))

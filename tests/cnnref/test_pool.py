@@ -1,0 +1,177 @@
+"""Max and average pooling: the tie rule, overlapping windows, the NumPy reference and PyTorch."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+import pytest
+
+import cnnref
+
+DTYPES = [np.float64, np.float32]
+
+
+@dataclass(frozen=True)
+class PoolCase:
+    n: int
+    h: int
+    w: int
+    c: int
+    size: int
+    stride: int | None
+    seed: int
+
+    def __str__(self) -> str:
+        return f"x{self.n}x{self.h}x{self.w}x{self.c}-size{self.size}-stride{self.stride}"
+
+
+def _cases() -> list[PoolCase]:
+    fixed = [
+        PoolCase(1, 4, 4, 1, 2, None, seed=1),  # the notes' 2 × 2 pool, batch 1
+        PoolCase(2, 5, 7, 3, 2, None, seed=2),  # odd sizes: the last row/column is dropped
+        PoolCase(2, 6, 5, 2, 3, 2, seed=3),  # overlapping windows, stride < size
+        PoolCase(1, 5, 6, 2, 3, 1, seed=4),  # heavy overlap
+        PoolCase(3, 3, 8, 1, 1, 2, seed=5),  # size 1, stride 2 skips pixels
+        PoolCase(2, 7, 4, 2, 2, 3, seed=6),  # stride > size, uneven
+    ]
+    rng = np.random.default_rng(7031)
+    drawn = []
+    while len(drawn) < 6:
+        size = int(rng.integers(1, 4))
+        h, w = (int(s) for s in rng.integers(1, 9, size=2))
+        if h < size or w < size:
+            continue
+        n, c, stride = (int(v) for v in rng.integers(1, 4, size=3))
+        drawn.append(PoolCase(n, h, w, c, size, stride, seed=100 + len(drawn)))
+    return fixed + drawn
+
+
+CASES = _cases()
+
+
+def _out_shape(case: PoolCase) -> tuple[int, int, int, int]:
+    stride = case.size if case.stride is None else case.stride
+    return (
+        case.n,
+        (case.h - case.size) // stride + 1,
+        (case.w - case.size) // stride + 1,
+        case.c,
+    )
+
+
+def _tie_free(case: PoolCase, dtype) -> tuple[np.ndarray, np.ndarray]:
+    """x from a shuffled arange (all values distinct, so every window has one maximum) and dout."""
+    rng = np.random.default_rng(case.seed)
+    count = case.n * case.h * case.w * case.c
+    x = rng.permutation(count).reshape(case.n, case.h, case.w, case.c).astype(dtype)
+    x = (x - count / 2) / count
+    dout = rng.standard_normal(_out_shape(case)).astype(dtype)
+    return x, dout
+
+
+def _nchw(a: np.ndarray) -> np.ndarray:
+    return np.ascontiguousarray(a.transpose(0, 3, 1, 2))
+
+
+def _nhwc(a: np.ndarray) -> np.ndarray:
+    return a.transpose(0, 2, 3, 1)
+
+
+POOLS = {
+    "max": (cnnref.maxpool2d, cnnref.maxpool2d_backward, "maxpool2d", "maxpool2d_backward"),
+    "avg": (cnnref.avgpool2d, cnnref.avgpool2d_backward, "avgpool2d", "avgpool2d_backward"),
+}
+
+
+@pytest.mark.parametrize("kind", ["max", "avg"])
+@pytest.mark.parametrize("dtype", DTYPES)
+@pytest.mark.parametrize("case", CASES, ids=str)
+def test_matches_reference(case, dtype, kind, ref, assert_close):
+    forward, backward, ref_forward, ref_backward = POOLS[kind]
+    x, dout = _tie_free(case, dtype)
+    out = forward(x, case.size, case.stride)
+    dx = backward(dout, x, case.size, case.stride)
+    assert out.dtype == dtype and dx.dtype == dtype
+    assert_close(out, getattr(ref, ref_forward)(x, case.size, case.stride), dtype, "out")
+    assert_close(dx, getattr(ref, ref_backward)(dout, x, case.size, case.stride), dtype, "dx")
+
+
+@pytest.mark.parametrize("kind", ["max", "avg"])
+@pytest.mark.parametrize("dtype", DTYPES)
+@pytest.mark.parametrize("case", CASES, ids=str)
+def test_matches_torch(case, dtype, kind, torch, assert_close):
+    forward, backward, _, _ = POOLS[kind]
+    x, dout = _tie_free(case, dtype)
+    stride = case.size if case.stride is None else case.stride
+    xt = torch.tensor(_nchw(x), requires_grad=True)
+    torch_pool = torch.nn.functional.max_pool2d if kind == "max" else torch.nn.functional.avg_pool2d
+    out_t = torch_pool(xt, case.size, stride)
+    out_t.backward(torch.tensor(_nchw(dout)))
+    assert_close(forward(x, case.size, case.stride), _nhwc(out_t.detach().numpy()), dtype, "out")
+    dx = backward(dout, x, case.size, case.stride)
+    assert_close(dx, _nhwc(xt.grad.numpy()), dtype, "dx vs torch")
+
+
+@pytest.mark.parametrize("dtype", DTYPES)
+def test_max_tie_goes_to_first_in_row_major_order(dtype):
+    """Window [[1, 3], [3, 3]]: the maximum 3 sits at (0, 1), (1, 0), (1, 1); (0, 1) wins."""
+    x = np.array([[1.0, 3.0], [3.0, 3.0]], dtype=dtype).reshape(1, 2, 2, 1)
+    dx = cnnref.maxpool2d_backward(np.full((1, 1, 1, 1), 5.0, dtype=dtype), x)
+    np.testing.assert_array_equal(dx[0, :, :, 0], [[0.0, 5.0], [0.0, 0.0]])
+    assert cnnref.maxpool2d(x)[0, 0, 0, 0] == 3.0
+
+
+def test_max_all_equal_window_sends_gradient_to_its_top_left():
+    x = np.zeros((2, 4, 6, 3))
+    dout = np.arange(1.0, 1.0 + 2 * 2 * 3 * 3).reshape(2, 2, 3, 3)
+    dx = cnnref.maxpool2d_backward(dout, x)
+    expected = np.zeros_like(x)
+    expected[:, ::2, ::2, :] = dout
+    np.testing.assert_array_equal(dx, expected)
+
+
+def test_max_tie_rule_matches_reference_on_random_ties(ref, assert_close):
+    """Values from {0, 1, 2} make many ties; the reference uses np.argmax (first maximum)."""
+    rng = np.random.default_rng(11)
+    x = rng.integers(0, 3, size=(3, 7, 6, 2)).astype(np.float64)
+    dout = rng.standard_normal((3, 3, 2, 2))
+    dx = cnnref.maxpool2d_backward(dout, x, 3, 2)
+    assert_close(dx, ref.maxpool2d_backward(dout, x, 3, 2), np.float64, "dx with ties")
+
+
+def test_max_overlapping_windows_accumulate():
+    """A single maximum shared by all four 2 × 2 windows of a 3 × 3 input (stride 1)."""
+    x = np.zeros((1, 3, 3, 1))
+    x[0, 1, 1, 0] = 9.0
+    dout = np.array([1.0, 2.0, 4.0, 8.0]).reshape(1, 2, 2, 1)
+    dx = cnnref.maxpool2d_backward(dout, x, size=2, stride=1)
+    expected = np.zeros((3, 3))
+    expected[1, 1] = 15.0
+    np.testing.assert_array_equal(dx[0, :, :, 0], expected)
+
+
+def test_max_overlapping_ties_each_window_picks_its_own_first():
+    """Row [5, 5, 5] with 1 × 2 windows at stride 1: window 0 picks column 0, window 1 column 1."""
+    x = np.full((1, 1, 3, 1), 5.0)
+    dout = np.array([1.0, 10.0]).reshape(1, 1, 2, 1)
+    dx = cnnref.maxpool2d_backward(dout, np.repeat(x, 2, axis=1), size=2, stride=1)
+    np.testing.assert_array_equal(dx[0, :, :, 0], [[1.0, 10.0, 0.0], [0.0, 0.0, 0.0]])
+
+
+def test_avg_overlapping_windows_accumulate():
+    x = np.zeros((1, 3, 3, 1))
+    dout = np.array([1.0, 2.0, 4.0, 8.0]).reshape(1, 2, 2, 1)
+    dx = cnnref.avgpool2d_backward(dout, x, size=2, stride=1)
+    expected = np.array([[1.0, 3.0, 2.0], [5.0, 15.0, 10.0], [4.0, 12.0, 8.0]]) / 4
+    np.testing.assert_array_equal(dx[0, :, :, 0], expected)
+
+
+@pytest.mark.parametrize("kind", ["max", "avg"])
+def test_stride_defaults_to_size(kind):
+    forward, backward, _, _ = POOLS[kind]
+    x = np.random.default_rng(3).standard_normal((2, 6, 6, 2))
+    np.testing.assert_array_equal(forward(x, 3), forward(x, 3, 3))
+    dout = np.ones((2, 2, 2, 2))
+    np.testing.assert_array_equal(backward(dout, x, 3), backward(dout, x, 3, 3))
+    assert forward(x).shape == (2, 3, 3, 2)

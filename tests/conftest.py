@@ -1,0 +1,68 @@
+"""Shared fixtures: the NumPy reference, PyTorch (skipped where absent), a per-dtype comparison."""
+
+from __future__ import annotations
+
+import importlib.util
+from pathlib import Path
+from types import ModuleType
+
+import numpy as np
+import pytest
+
+# Relative tolerance per dtype, relative error = max|a − b| / max(max|b|, tiny).
+RELATIVE_TOLERANCE = {np.dtype(np.float64): 1e-10, np.dtype(np.float32): 1e-4}
+
+
+def _load_reference() -> ModuleType:
+    path = Path(__file__).parent / "cnnref" / "numpy_reference.py"
+    spec = importlib.util.spec_from_file_location("cnnref_tests_numpy_reference", path)
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+@pytest.fixture(scope="session")
+def ref() -> ModuleType:
+    """The plain NumPy implementation in tests/cnnref/numpy_reference.py."""
+    return _load_reference()
+
+
+@pytest.fixture(scope="session")
+def torch():
+    """PyTorch on one thread (the suite runs in parallel workers); skips the test where absent."""
+    module = pytest.importorskip("torch")
+    module.set_num_threads(1)
+    return module
+
+
+def _relative_error(actual: np.ndarray, expected: np.ndarray) -> float:
+    scale = max(float(np.max(np.abs(expected), initial=0.0)), np.finfo(np.float64).tiny)
+    return float(np.max(np.abs(actual - expected), initial=0.0)) / scale
+
+
+def _check_close(actual, expected, dtype, what: str = "") -> None:
+    """Assert actual ≈ expected within the tolerance of ``dtype``; on failure show both sides."""
+    actual = np.asarray(actual)
+    expected = np.asarray(expected)
+    label = f"{what}: " if what else ""
+    assert actual.shape == expected.shape, (
+        f"{label}cnnref shape {actual.shape} vs reference shape {expected.shape}"
+    )
+    tolerance = RELATIVE_TOLERANCE[np.dtype(dtype)]
+    a64 = actual.astype(np.float64)
+    e64 = expected.astype(np.float64)
+    error = _relative_error(a64, e64)
+    if not error <= tolerance:
+        worst = np.unravel_index(np.argmax(np.abs(a64 - e64)), a64.shape) if a64.size else ()
+        raise AssertionError(
+            f"{label}relative error {error:.3e} > {tolerance:.0e} ({np.dtype(dtype)}); "
+            f"worst at index {tuple(int(i) for i in worst)}: cnnref {float(a64[worst])!r} vs "
+            f"reference {float(e64[worst])!r}\ncnnref:\n{np.array2string(a64, threshold=60)}\n"
+            f"reference:\n{np.array2string(e64, threshold=60)}"
+        )
+
+
+@pytest.fixture(scope="session")
+def assert_close():
+    """``assert_close(actual, expected, dtype, what)`` with the suite's per-dtype tolerance."""
+    return _check_close
