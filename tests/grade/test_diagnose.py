@@ -64,3 +64,14 @@ def test_relative_error_is_normwise_and_matching_uses_it() -> None:
     assert matches(got, REFERENCE)
     assert not matches(REFERENCE + 1e-3, REFERENCE)
     assert not matches(REFERENCE[:2], REFERENCE)
+
+
+def test_the_assignment_names_its_own_sign_convention() -> None:
+    assert diagnose(-REFERENCE, REFERENCE, 4, {}, m.NEGATED_DESCENT) == m.NEGATED_DESCENT
+
+
+def test_a_named_factor_comes_before_a_known_mistake_and_other_factors_after() -> None:
+    halved = REFERENCE / 4
+    assert diagnose(halved, REFERENCE, 4, {"specific": halved}) == m.MEAN_NOT_SUM
+    doubled = REFERENCE * 2
+    assert diagnose(doubled, REFERENCE, 4, {"specific": doubled}) == "specific"

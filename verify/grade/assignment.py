@@ -14,6 +14,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
+from . import mistakes
 from .sandbox import Ref
 
 
@@ -68,13 +69,15 @@ class Task:
 
 @dataclass(frozen=True)
 class Assignment:
-    """A named list of tasks; ``allowed_modules`` lifts the autograd-library ban for some."""
+    """A named list of tasks; ``allowed_modules`` lifts the autograd-library ban for some;
+    ``negated_label`` is the diagnosis of a result equal to −1 × the reference."""
 
     name: str
     description: str
     seed: int
     tasks: tuple[Task, ...]
     allowed_modules: tuple[str, ...] = ()
+    negated_label: str = mistakes.NEGATED
 
     @property
     def max_score(self) -> float:

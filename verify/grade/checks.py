@@ -16,6 +16,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from . import _child
+from . import mistakes as m
 from .assignment import Directional
 from .diagnose import diagnose, relative_error
 
@@ -128,10 +129,11 @@ def check_output(
     known: dict[str, np.ndarray],
     gradient: Directional | None,
     rng: np.random.Generator,
+    negated: str = m.NEGATED,
 ) -> OutputCheck:
     """Shape, finiteness, relative error, finite differences; a diagnosis when wrong."""
     expected = np.asarray(expected, dtype=np.float64)
-    label = diagnose(got, expected, batch, known)
+    label = diagnose(got, expected, batch, known, negated)
     named = f" — {label}" if label else ""
     if got.shape != expected.shape:
         message = f"shape {got.shape} instead of {expected.shape}{named}"

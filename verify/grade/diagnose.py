@@ -1,8 +1,10 @@
 """Name the mistake behind a wrong result by its pattern relative to the reference.
 
-Patterns tried, in order: a known mistake of the task (what it would return on these inputs, see
-:class:`~verify.grade.assignment.Case`), axes permuted, all zeros, a constant factor (−1, N, 1/N,
-…). Two arrays "match" when their normwise relative error is below :data:`MATCH_RTOL`.
+Patterns tried, in order: all zeros and the named factors (−1, N, 1/N and their negatives), a
+known mistake of the task (what it would return on these inputs, see
+:class:`~verify.grade.assignment.Case`; the mutants of ``verify.mutants`` among them), axes
+permuted, any other constant factor. Two arrays "match" when their normwise relative error is
+below :data:`MATCH_RTOL`.
 """
 
 from __future__ import annotations
@@ -34,7 +36,7 @@ def matches(got: np.ndarray, expected: np.ndarray) -> bool:
     return relative_error(got[finite], expected[finite]) <= MATCH_RTOL
 
 
-def _factor_label(k: float, batch: int) -> str:
+def _named_factor(k: float, batch: int, negated: str) -> str | None:
     sign = "equals −1 × the reference combined with: " if k < 0 else ""
     size = abs(k)
     if batch > 1 and np.isclose(size, 1 / batch, rtol=1e-6):
@@ -42,18 +44,19 @@ def _factor_label(k: float, batch: int) -> str:
     if batch > 1 and np.isclose(size, batch, rtol=1e-6):
         return sign + m.SUM_NOT_MEAN
     if np.isclose(k, -1.0, rtol=1e-6):
-        return m.NEGATED
-    return f"off by a constant factor of {k:.4g}"
+        return negated
+    return None
 
 
-def _constant_factor(got: np.ndarray, expected: np.ndarray, batch: int) -> str | None:
+def _factor(got: np.ndarray, expected: np.ndarray) -> float | None:
+    """k with got = k · expected (k ≠ 0, 1), if there is one."""
     norm = float(np.sum(expected * expected))
     if norm == 0.0:
         return None
     k = float(np.sum(got * expected)) / norm
     if k == 0.0 or np.isclose(k, 1.0, rtol=1e-9) or not matches(got, k * expected):
         return None
-    return _factor_label(k, batch)
+    return k
 
 
 def _permuted(got: np.ndarray, expected: np.ndarray) -> str | None:
@@ -69,16 +72,27 @@ def _permuted(got: np.ndarray, expected: np.ndarray) -> str | None:
 
 
 def diagnose(
-    got: np.ndarray, expected: np.ndarray, batch: int, known: dict[str, np.ndarray]
+    got: np.ndarray,
+    expected: np.ndarray,
+    batch: int,
+    known: dict[str, np.ndarray],
+    negated: str = m.NEGATED,
 ) -> str | None:
-    """The label of the first pattern that ``got`` matches, or None."""
+    """The label of the first pattern that ``got`` matches, or None. ``negated`` names a result
+    equal to −1 × the reference (the sign convention differs between ascent and descent)."""
+    finite = bool(np.all(np.isfinite(got)))
+    same_shape = got.shape == expected.shape
+    k = _factor(got, expected) if finite and same_shape else None
+    if same_shape and finite and not np.any(got) and np.any(expected):
+        return m.ZEROS
+    named = _named_factor(k, batch, negated) if k is not None else None
+    if named:
+        return named
     for label, wrong in known.items():
         if wrong is not None and not matches(wrong, expected) and matches(got, wrong):
             return label
-    if not np.all(np.isfinite(got)):
+    if not finite:
         return None
-    if got.shape != expected.shape:
-        return _permuted(got, expected)
-    if not np.any(got) and np.any(expected):
-        return m.ZEROS
-    return _constant_factor(got, expected, batch) or _permuted(got, expected)
+    if k is not None:
+        return f"off by a constant factor of {k:.4g}"
+    return _permuted(got, expected)

@@ -122,7 +122,7 @@ def _run_case(box: Sandbox, task: Task, case: Case) -> tuple[Reply | None, str]:
     return reply, ""
 
 
-def _check_case(case: Case, reply: Reply, rng: np.random.Generator) -> CaseResult:
+def _check_case(case: Case, reply: Reply, rng: np.random.Generator, negated: str) -> CaseResult:
     got = rebuild(reply.value, reply.buffers)
     problem = structure_problem(got, case.expected)
     if problem:
@@ -138,13 +138,17 @@ def _check_case(case: Case, reply: Reply, rng: np.random.Generator) -> CaseResul
             if len(wrong) == len(leaves) and wrong[i] is not None
         }
         outputs.append(
-            check_output(name, leaf, reference, case.batch, mistakes, case.gradients.get(name), rng)
+            check_output(
+                name, leaf, reference, case.batch, mistakes, case.gradients.get(name), rng, negated
+            )
         )
     points = case.points if all(o.passed for o in outputs) else 0.0
     return CaseResult(case.label, points, case.points, outputs=outputs)
 
 
-def _grade_task(box: Sandbox | None, task: Task, seed: int, load_error: str) -> TaskResult:
+def _grade_task(
+    box: Sandbox | None, task: Task, seed: int, load_error: str, negated: str
+) -> TaskResult:
     cases = task.cases(task_rng(seed, task))
     rng = np.random.default_rng([seed, 1])
     results, stop = [], load_error
@@ -161,7 +165,7 @@ def _grade_task(box: Sandbox | None, task: Task, seed: int, load_error: str) -> 
         if reply is None:
             results.append(CaseResult(case.label, 0.0, case.points, error))
         else:
-            results.append(_check_case(case, reply, rng))
+            results.append(_check_case(case, reply, rng, negated))
     return TaskResult(task.function, task.signature, task.kind, results)
 
 
@@ -184,10 +188,12 @@ def grade_source(
         except SyntaxError as error:
             load_error = f"does not compile: SyntaxError: {error.msg} (line {error.lineno})"
     if load_error:
-        tasks = [_grade_task(None, task, seed, load_error) for task in assignment.tasks]
+        negated = assignment.negated_label
+        tasks = [_grade_task(None, t, seed, load_error, negated) for t in assignment.tasks]
     else:
         with Sandbox(source, limits, blocked) as box:
-            tasks = [_grade_task(box, task, seed, "") for task in assignment.tasks]
+            negated = assignment.negated_label
+            tasks = [_grade_task(box, t, seed, "", negated) for t in assignment.tasks]
             output = box.output()
             notes.append(f"ran as {box.user}")
     result = SubmissionResult(student, assignment.name, seed, tasks, notes, output)

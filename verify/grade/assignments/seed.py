@@ -6,12 +6,15 @@ T − Y). The student writes each function with cnnref's name and signature; the
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 import numpy as np
 
 import cnnref
 
 from .. import mistakes as m
 from ..assignment import Assignment, Call, Case, Directional, Task
+from ..mutant_mistakes import mutant_mistakes
 from .inputs import away_from_zero, network, normal, one_hot, pairing, tie_free, upstream
 
 MODES = ("cross-correlation", "convolution")
@@ -394,8 +397,22 @@ def backprop_cases(rng: np.random.Generator) -> list[Case]:
     return cases
 
 
+def _with_mutants(function: str, cases):
+    """Cases whose known mistakes also include the oracle's mutants of cnnref.``function``."""
+
+    def generate(rng: np.random.Generator) -> list[Case]:
+        out = []
+        for case in cases(rng):
+            mutants = mutant_mistakes(function, case.calls[-1].args)
+            extra = {label: wrong for label, wrong in mutants.items() if label not in case.mistakes}
+            out.append(replace(case, mistakes={**case.mistakes, **extra}))
+        return out
+
+    return generate
+
+
 def _task(function: str, kind: str, cases, signature: str) -> Task:
-    return Task(function, f"{function}{signature}", kind, cases)
+    return Task(function, f"{function}{signature}", kind, _with_mutants(function, cases))
 
 
 ASSIGNMENT = Assignment(
