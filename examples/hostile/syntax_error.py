@@ -1,4 +1,4 @@
-"""A hostile ``seed`` submission: a syntax error (a missing colon).
+"""A hostile ``seed`` submission: a syntax error (a return dedented out of its function).
 
 Everything else is correct, so only the named task(s) should fail.
 """
@@ -64,8 +64,11 @@ def maxpool2d_backward(dout, x, size=2, stride=None):
     return dx
 
 
-def dense(x, w, b)
-    return x @ w + b
+def dense(x, w, b):
+    a = x @ w + b  # noqa: F841
+
+
+return a  # noqa: F706, F821  (the dedented return is the mistake)
 
 
 def dense_backward(delta, x, w):

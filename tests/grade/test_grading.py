@@ -120,7 +120,10 @@ def test_the_same_student_gets_the_same_grade_and_another_student_other_inputs()
 
 # hostile example → (score, {task: text every failing case of that task shows})
 HOSTILE = {
-    "syntax_error": (0, {"conv2d": "does not compile: SyntaxError: expected ':' (line 67)"}),
+    "syntax_error": (
+        0,
+        {"conv2d": "does not compile: SyntaxError: 'return' outside function (line 71)"},
+    ),
     "import_error": (
         0,
         {"conv2d": "failed to load: ModuleNotFoundError: No module named 'numpyy'"},

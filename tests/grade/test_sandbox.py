@@ -147,3 +147,15 @@ def test_closing_removes_the_temporary_directory() -> None:
     assert sandbox.call("f", [], keep=0).ok
     sandbox.close()
     assert not os.path.exists(sandbox._root)
+
+
+def test_the_child_drops_to_nobody_when_root_can_hand_it_the_interpreter() -> None:
+    from verify.grade.sandbox import unprivileged_ids
+
+    ids = unprivileged_ids()
+    if ids is None:
+        pytest.skip("not root, or the interpreter is not reachable by nobody (e.g. under /root)")
+    with Sandbox("import os\ndef who():\n    return [os.getuid(), os.getgid()]\n") as sandbox:
+        reply = sandbox.call("who", [], keep=0)
+        assert sandbox.user == "nobody"
+    assert reply.value == {"list": list(ids)}

@@ -185,6 +185,7 @@ def grade_source(
     if not load_error:
         try:
             notes += forbidden_imports(source, ("cnnref", "verify", *blocked))
+            compile(source, "submission.py", "exec", dont_inherit=True)  # compiled, never run here
         except SyntaxError as error:
             load_error = f"does not compile: SyntaxError: {error.msg} (line {error.lineno})"
     if load_error:
