@@ -2,7 +2,7 @@
 
 Grade with::
 
-    cnnref grade examples/custom_solution.py --assignment examples/custom_assignment.py
+    cnnref grade examples/custom_assignment.py examples/custom_solution.py
 
 An assignment module defines ``ASSIGNMENT = Assignment(...)``: a name, a seed, and tasks. A task
 names the function the student writes and turns a NumPy generator into cases; a case lists the

@@ -69,6 +69,21 @@ def maxpool2d_backward(dout, x, size=2, stride=None):
     return dx
 
 
+def avgpool2d(x, size=2, stride=None):
+    stride = size if stride is None else stride
+    return _windows(x, size, size, stride).mean(axis=(3, 4))
+
+
+def avgpool2d_backward(dout, x, size=2, stride=None):
+    stride = size if stride is None else stride
+    dx = np.zeros_like(x)
+    for i in range(dout.shape[1]):
+        for j in range(dout.shape[2]):
+            share = dout[:, i : i + 1, j : j + 1, :] / size**2
+            dx[:, i * stride : i * stride + size, j * stride : j * stride + size, :] += share
+    return dx
+
+
 def dense(x, w, b):
     return x @ w + b
 

@@ -22,9 +22,8 @@ def _run(*argv: str) -> int:
 
 def test_a_single_file_prints_its_grade_and_writes_json_and_gradescope(tmp_path, capsys) -> None:
     code = _run(
-        EXAMPLES / "cs231n" / "loss_sum.py",
-        "-a",
         "cs231n",
+        EXAMPLES / "cs231n" / "loss_sum.py",
         "--student",
         "ada",
         "--json",
@@ -43,7 +42,7 @@ def test_a_single_file_prints_its_grade_and_writes_json_and_gradescope(tmp_path,
 
 
 def test_a_notebook_is_graded(capsys) -> None:
-    assert _run(EXAMPLES / "seed" / "notebook.ipynb", "-q") == 0
+    assert _run("seed", EXAMPLES / "seed" / "notebook.ipynb", "-q") == 0
 
 
 def test_a_folder_writes_results_and_a_gradebook_and_resumes(tmp_path, capsys) -> None:
@@ -52,26 +51,26 @@ def test_a_folder_writes_results_and_a_gradebook_and_resumes(tmp_path, capsys) -
     shutil.copy(EXAMPLES / "seed" / "correct.py", folder / "ada.py")
     shutil.copy(EXAMPLES / "seed" / "pool_to_all.py", folder / "bob.py")
     out = tmp_path / "grades"
-    assert _run(folder, "-o", out, "-j", "2", "-q") == 0
+    assert _run("seed", folder, "-o", out, "-j", "2", "-q") == 0
     summary = capsys.readouterr().out
-    assert "ada                                76/76" in summary
-    assert "2 students, mean 73.00/76" in summary
+    assert "ada                                85/85" in summary
+    assert "2 students, mean 82.00/85" in summary
     assert sorted(p.name for p in out.iterdir()) == ["ada.json", "bob.json", "gradebook.csv"]
-    assert _run(folder, "-o", out, "--shard", "2/2") == 0
-    assert "bob: already graded (70/76); --force grades again" in capsys.readouterr().out
+    assert _run("seed", folder, "-o", out, "--shard", "2/2") == 0
+    assert "bob: already graded (79/85); --force grades again" in capsys.readouterr().out
 
 
 @pytest.mark.parametrize(
     ("argv", "message"),
     [
-        (["missing-folder"], "is not a directory"),
-        (["x.py", "-a", "nope"], "assignment must be one of"),
+        (["seed", "missing-folder"], "is not a directory"),
+        (["nope", "x.py"], "assignment must be one of"),
     ],
 )
 def test_usage_errors_exit_2_with_a_message(tmp_path, capsys, argv, message) -> None:
-    argv[0] = str(tmp_path / argv[0])
-    if argv[0].endswith(".py"):
-        Path(argv[0]).write_text("")
+    argv[1] = str(tmp_path / argv[1])
+    if argv[1].endswith(".py"):
+        Path(argv[1]).write_text("")
     assert _run(*argv) == 2
     assert message in capsys.readouterr().err
 
@@ -80,4 +79,4 @@ def test_a_bad_shard_is_a_usage_error() -> None:
     parser = argparse.ArgumentParser()
     cli.add_arguments(parser)
     with pytest.raises(SystemExit):
-        parser.parse_args(["folder", "--shard", "half"])
+        parser.parse_args(["seed", "folder", "--shard", "half"])

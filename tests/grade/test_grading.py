@@ -22,10 +22,10 @@ TRANSPOSED_V = mutant_label("grad_V_transposed", m.TRANSPOSED)  # the oracle's w
 
 # (assignment, example) → (score, {task: (task score, diagnoses of its failing outputs)})
 EXAMPLE_GRADES = {
-    ("seed", "correct"): (76, {}),
-    ("seed", "notebook"): (76, {}),
+    ("seed", "correct"): (85, {}),
+    ("seed", "notebook"): (85, {}),
     ("seed", "batch_mean"): (
-        63,
+        72,
         {
             "log_likelihood": (1, {m.MEAN_NOT_SUM}),
             "grad_V": (2, {m.MEAN_NOT_SUM}),
@@ -34,13 +34,13 @@ EXAMPLE_GRADES = {
             "grad_b": (2, {m.MEAN_NOT_SUM}),
         },
     ),
-    ("seed", "conv_flipped"): (61, {"conv2d": (0, {FLIPPED}), "conv2d_backward": (0, {FLIPPED})}),
+    ("seed", "conv_flipped"): (70, {"conv2d": (0, {FLIPPED}), "conv2d_backward": (0, {FLIPPED})}),
     ("seed", "missing_derivative"): (
-        52,
+        61,
         {t: (0, {NO_DERIVATIVE}) for t in ("grad_W", "grad_b", "delta_recursion", "backprop")},
     ),
     ("seed", "naive_softmax"): (
-        67,
+        76,
         {
             "activation_derivative": (2, {PRE}),
             "softmax": (2, {m.SOFTMAX_OVERFLOW}),
@@ -49,16 +49,16 @@ EXAMPLE_GRADES = {
             "backprop": (3, {PRE}),
         },
     ),
-    ("seed", "pool_to_all"): (70, {"maxpool2d_backward": (0, {m.POOL_TO_ALL})}),
+    ("seed", "pool_to_all"): (79, {"maxpool2d_backward": (0, {m.POOL_TO_ALL})}),
     ("seed", "sign_convention"): (
-        44,
+        53,
         {
             t: (0, {m.NEGATED})
             for t in ("grad_V", "grad_c", "grad_W", "grad_b", "delta_recursion", "backprop")
         },
     ),
     ("seed", "transposed"): (
-        68,
+        77,
         {"dense_backward": (0, {m.BIAS_AXIS, m.TRANSPOSED}), "grad_V": (0, {TRANSPOSED_V})},
     ),
     ("cs231n", "correct"): (37, {}),
@@ -92,7 +92,7 @@ def test_examples_get_their_exact_scores_and_diagnoses(assignment, name) -> None
     score, failing = EXAMPLE_GRADES[assignment, name]
     result = _grade(assignment, name)
     assert result.score == score
-    assert result.max_score == {"seed": 76, "cs231n": 37}[assignment]
+    assert result.max_score == {"seed": 85, "cs231n": 37}[assignment]
     found = {
         task.function: (
             task.score,
@@ -122,36 +122,36 @@ def test_the_same_student_gets_the_same_grade_and_another_student_other_inputs()
 HOSTILE = {
     "syntax_error": (
         0,
-        {"conv2d": "does not compile: SyntaxError: 'return' outside function (line 71)"},
+        {"conv2d": "does not compile: SyntaxError: 'return' outside function (line 86)"},
     ),
     "import_error": (
         0,
         {"conv2d": "failed to load: ModuleNotFoundError: No module named 'numpyy'"},
     ),
-    "exception": (70, {"conv2d": "raised ValueError: not implemented yet"}),
-    "infinite_loop": (70, {"conv2d": "timed out after 1.5 s calling conv2d (killed)"}),
-    "memory_bomb": (68, {"dense": "raised MemoryError", "backprop": "raised MemoryError"}),
-    "fork_bomb": (71, {"relu": "os.fork is not allowed", "backprop": "os.fork is not allowed"}),
-    "sys_exit": (71, {"sigmoid": "raised SystemExit: sys.exit(0) was called"}),
-    "os_exit": (74, {"tanh": "the process exited with code 0 (sys.exit/os._exit?)"}),
-    "huge_output": (74, {"log_likelihood": "raised OSError: [Errno 27] File too large"}),
-    "monkeypatch_numpy": (72, {"grad_V": m.ZEROS}),
-    "non_array": (68, {"dense": "expected a numpy.ndarray", "backprop": "raised"}),
-    "ndarray_subclass": (71, {"sigmoid": "returned an ndarray subclass (submission.Agreeable)"}),
-    "rigged_eq": (74, {"tanh": "returned submission.AlwaysEqual; expected a numpy.ndarray"}),
+    "exception": (79, {"conv2d": "raised ValueError: not implemented yet"}),
+    "infinite_loop": (79, {"conv2d": "timed out after 1.5 s calling conv2d (killed)"}),
+    "memory_bomb": (77, {"dense": "raised MemoryError", "backprop": "raised MemoryError"}),
+    "fork_bomb": (80, {"relu": "os.fork is not allowed", "backprop": "os.fork is not allowed"}),
+    "sys_exit": (80, {"sigmoid": "raised SystemExit: sys.exit(0) was called"}),
+    "os_exit": (83, {"tanh": "the process exited with code 0 (sys.exit/os._exit?)"}),
+    "huge_output": (83, {"log_likelihood": "raised OSError: [Errno 27] File too large"}),
+    "monkeypatch_numpy": (81, {"grad_V": m.ZEROS}),
+    "non_array": (77, {"dense": "expected a numpy.ndarray", "backprop": "raised"}),
+    "ndarray_subclass": (80, {"sigmoid": "returned an ndarray subclass (submission.Agreeable)"}),
+    "rigged_eq": (83, {"tanh": "returned submission.AlwaysEqual; expected a numpy.ndarray"}),
     "pickle_payload": (
-        65,
+        74,
         {"relu": "returned submission.Payload", "softmax": "returned builtins.bytes"},
     ),
     "read_reference": (
-        67,
+        76,
         {
             "conv2d": "importing 'cnnref' is not allowed in this assignment",
             "maxpool2d": "is not allowed: it is the reference",
         },
     ),
-    "fake_results": (74, {"log_likelihood": "writing '/autograder/results/results.json' is not"}),
-    "inplace": (72, {"grad_V": "modified its input y in place"}),
+    "fake_results": (83, {"log_likelihood": "writing '/autograder/results/results.json' is not"}),
+    "inplace": (81, {"grad_V": "modified its input y in place"}),
 }
 
 

@@ -45,18 +45,18 @@ def test_a_class_is_graded_in_parallel_and_hostile_students_harm_no_one(
     )
     scores = {r["student"]: r["score"] for r in results}
     assert scores == {
-        "correct": 76,
-        "infinite_loop": 70,
-        "os_exit": 74,
-        "sign_convention": 44,
+        "correct": 85,
+        "infinite_loop": 79,
+        "os_exit": 83,
+        "sign_convention": 53,
         "syntax_error": 0,
         "unreadable": 0,
     }
     assert sorted(seen) == sorted(scores)
     stored = json.loads(result_path(out, "correct").read_text())
-    assert stored["score"] == 76 and stored["assignment"] == "seed"
+    assert stored["score"] == 85 and stored["assignment"] == "seed"
     gradebook = (out / GRADEBOOK).read_text().splitlines()
-    assert len(gradebook) == 7 and gradebook[1].startswith("correct,76.0,76.0")
+    assert len(gradebook) == 7 and gradebook[1].startswith("correct,85.0,85.0")
     problem = json.loads(result_path(out, "unreadable").read_text())
     assert "cannot read unreadable.ipynb" in problem["tasks"][0]["cases"][0]["error"]
 
@@ -73,7 +73,7 @@ def test_students_already_graded_are_skipped_unless_forced(classroom, tmp_path) 
     again = grade_many(SEED, submissions, out, on_result=lambda r, s: skipped.append(s))
     assert skipped == [True] and again[0]["score"] == 12.5
     forced = grade_many(SEED, submissions, out, force=True)
-    assert forced[0]["score"] == 76
+    assert forced[0]["score"] == 85
     assert "12.5" not in (out / GRADEBOOK).read_text()
 
 

@@ -24,13 +24,10 @@ def _shard(text: str) -> tuple[int, int]:
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
     """The options of ``cnnref grade``."""
-    parser.add_argument("path", type=Path, help="a .py or .ipynb submission, or a folder of them")
     parser.add_argument(
-        "-a",
-        "--assignment",
-        default="seed",
-        help=f"{' or '.join(BUILTIN)}, or the path of your own assignment .py (default: seed)",
+        "assignment", help=f"{' or '.join(BUILTIN)}, or the path of your own assignment .py"
     )
+    parser.add_argument("path", type=Path, help="a .py or .ipynb submission, or a folder of them")
     parser.add_argument(
         "--student", help="the student id of a single submission (seeds its inputs)"
     )

@@ -118,6 +118,31 @@ def maxpool2d_backward_cases(rng: np.random.Generator) -> list[Case]:
     return [_maxpool2d_backward_case(rng, *inputs) for inputs in _pool_inputs(rng)]
 
 
+def avgpool2d_cases(rng: np.random.Generator) -> list[Case]:
+    return [
+        Case(
+            label,
+            (Call("avgpool2d", (x, size, stride)),),
+            cnnref.avgpool2d(x, size, stride),
+            1.0,
+            len(x),
+        )
+        for label, x, size, stride in _pool_inputs(rng)
+    ]
+
+
+def _avgpool2d_backward_case(rng, label, x, size, stride) -> Case:
+    dout = upstream(rng, cnnref.avgpool2d(x, size, stride).shape)
+    gradient = Directional(pairing(dout, lambda v: cnnref.avgpool2d(v, size, stride)), x)
+    call = Call("avgpool2d_backward", (dout, x, size, stride))
+    expected = cnnref.avgpool2d_backward(dout, x, size, stride)
+    return Case(label, (call,), expected, 2.0, len(x), ("dx",), {"dx": gradient})
+
+
+def avgpool2d_backward_cases(rng: np.random.Generator) -> list[Case]:
+    return [_avgpool2d_backward_case(rng, *inputs) for inputs in _pool_inputs(rng)]
+
+
 def _dense_inputs(rng: np.random.Generator):
     d, k = int(rng.integers(4, 8)), int(rng.integers(2, 6))
     for n in (int(rng.integers(3, 7)), 1):
@@ -432,6 +457,13 @@ ASSIGNMENT = Assignment(
             "maxpool2d_backward",
             "backward",
             maxpool2d_backward_cases,
+            "(dout, x, size, stride) -> dx",
+        ),
+        _task("avgpool2d", "forward", avgpool2d_cases, "(x, size, stride) -> out"),
+        _task(
+            "avgpool2d_backward",
+            "backward",
+            avgpool2d_backward_cases,
             "(dout, x, size, stride) -> dx",
         ),
         _task("dense", "forward", dense_cases, "(x, w, b) -> a"),
