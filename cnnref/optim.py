@@ -1,0 +1,180 @@
+"""Gradient ASCENT on the log-likelihood J (equivalently descent on the cross-entropy −J).
+
+An optimizer is built for a set of named parameters, takes their gradients ∇J and returns the new
+parameters as fresh arrays (the inputs are never modified). Its state is a dict of plain arrays
+(``state_dict``), so it fits in an ``.npz`` checkpoint and a resumed run continues exactly.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+
+import numpy as np
+
+OPTIMIZERS = ("sgd", "adam")
+
+
+def _positive_float(name: str, value) -> float:
+    value = float(value)
+    if not np.isfinite(value) or value <= 0:
+        raise ValueError(f"{name} must be a finite number > 0, got {value}")
+    return value
+
+
+def _unit_interval(name: str, value) -> float:
+    value = float(value)
+    if not 0.0 <= value < 1.0:
+        raise ValueError(f"{name} must be in [0, 1), got {value}")
+    return value
+
+
+def _same_names(what: str, values: Mapping, reference: Mapping) -> None:
+    if set(values) != set(reference):
+        missing = sorted(set(reference) - set(values))
+        unknown = sorted(set(values) - set(reference))
+        raise ValueError(f"{what} must name every parameter: missing {missing}, unknown {unknown}")
+
+
+class Optimizer:
+    """Shared bookkeeping: the parameter names and shapes the state was built for."""
+
+    def __init__(self, parameters: Mapping[str, np.ndarray]) -> None:
+        if not parameters:
+            raise ValueError("parameters must hold at least one named array")
+        self._shapes = {name: (np.shape(p), np.asarray(p).dtype) for name, p in parameters.items()}
+
+    def step(
+        self, parameters: Mapping[str, np.ndarray], grads: Mapping[str, np.ndarray]
+    ) -> dict[str, np.ndarray]:
+        """One ascent step; returns the new parameters."""
+        _same_names("parameters", parameters, self._shapes)
+        _same_names("grads", grads, self._shapes)
+        for name, (shape, _) in self._shapes.items():
+            if np.shape(grads[name]) != shape or np.shape(parameters[name]) != shape:
+                raise ValueError(
+                    f"grads[{name!r}] and parameters[{name!r}] must have shape {shape}, got "
+                    f"{np.shape(grads[name])} and {np.shape(parameters[name])}"
+                )
+        return self._step(parameters, grads)
+
+    def _step(self, parameters, grads) -> dict[str, np.ndarray]:
+        raise NotImplementedError
+
+    def _zeros(self) -> dict[str, np.ndarray]:
+        return {name: np.zeros(shape, dtype) for name, (shape, dtype) in self._shapes.items()}
+
+    def _load_arrays(self, prefix: str, state: Mapping[str, np.ndarray]) -> dict[str, np.ndarray]:
+        arrays = {}
+        for name, (shape, dtype) in self._shapes.items():
+            key = f"{prefix}/{name}"
+            if key not in state:
+                raise ValueError(f"optimizer state has no entry {key!r}")
+            value = np.asarray(state[key])
+            if value.shape != shape or value.dtype != dtype:
+                raise ValueError(
+                    f"optimizer state {key!r} must have shape {shape} and dtype {dtype}, "
+                    f"got shape {value.shape} and dtype {value.dtype}"
+                )
+            arrays[name] = value.copy()
+        return arrays
+
+
+class SGD(Optimizer):
+    """Stochastic gradient ascent with momentum μ and learning rate η:
+
+        v ← μ v + ∇J,    θ ← θ + η v
+
+    (the form PyTorch uses; with μ = 0 this is plain θ ← θ + η ∇J). v starts at 0.
+    """
+
+    def __init__(
+        self, parameters: Mapping[str, np.ndarray], lr: float = 0.01, momentum: float = 0.9
+    ) -> None:
+        super().__init__(parameters)
+        self.lr = _positive_float("lr", lr)
+        self.momentum = _unit_interval("momentum", momentum)
+        self.velocity = self._zeros()
+
+    def _step(self, parameters, grads):
+        new = {}
+        for name, theta in parameters.items():
+            v = self.momentum * self.velocity[name] + grads[name]
+            self.velocity[name] = v.astype(theta.dtype, copy=False)
+            new[name] = (theta + self.lr * self.velocity[name]).astype(theta.dtype, copy=False)
+        return new
+
+    def state_dict(self) -> dict[str, np.ndarray]:
+        """{"velocity/<name>": v} for every parameter."""
+        return {f"velocity/{name}": v.copy() for name, v in self.velocity.items()}
+
+    def load_state_dict(self, state: Mapping[str, np.ndarray]) -> None:
+        """Restore the velocities saved by :meth:`state_dict`; a missing or misshapen entry is a
+        ValueError naming it."""
+        self.velocity = self._load_arrays("velocity", state)
+
+
+class Adam(Optimizer):
+    """Adam (Kingma & Ba) as ascent: with g = ∇J and step count t,
+
+    m ← β₁ m + (1 − β₁) g,   v ← β₂ v + (1 − β₂) g²,
+    θ ← θ + η · (m / (1 − β₁ᵗ)) / (√(v / (1 − β₂ᵗ)) + ε).
+    """
+
+    def __init__(
+        self,
+        parameters: Mapping[str, np.ndarray],
+        lr: float = 0.001,
+        beta1: float = 0.9,
+        beta2: float = 0.999,
+        eps: float = 1e-8,
+    ) -> None:
+        super().__init__(parameters)
+        self.lr = _positive_float("lr", lr)
+        self.beta1 = _unit_interval("beta1", beta1)
+        self.beta2 = _unit_interval("beta2", beta2)
+        self.eps = _positive_float("eps", eps)
+        self.t = 0
+        self.m = self._zeros()
+        self.v = self._zeros()
+
+    def _step(self, parameters, grads):
+        self.t += 1
+        correction1 = 1.0 - self.beta1**self.t
+        correction2 = 1.0 - self.beta2**self.t
+        new = {}
+        for name, theta in parameters.items():
+            g = grads[name]
+            self.m[name] = (self.beta1 * self.m[name] + (1 - self.beta1) * g).astype(theta.dtype)
+            self.v[name] = (self.beta2 * self.v[name] + (1 - self.beta2) * g * g).astype(
+                theta.dtype
+            )
+            m_hat = self.m[name] / correction1
+            v_hat = self.v[name] / correction2
+            new[name] = (theta + self.lr * m_hat / (np.sqrt(v_hat) + self.eps)).astype(theta.dtype)
+        return new
+
+    def state_dict(self) -> dict[str, np.ndarray]:
+        """{"m/<name>", "v/<name>"} for every parameter and "t", the step count (0-d int64)."""
+        state = {f"m/{name}": m.copy() for name, m in self.m.items()}
+        state.update({f"v/{name}": v.copy() for name, v in self.v.items()})
+        state["t"] = np.array(self.t, dtype=np.int64)
+        return state
+
+    def load_state_dict(self, state: Mapping[str, np.ndarray]) -> None:
+        """Restore moments and step count saved by :meth:`state_dict`."""
+        if "t" not in state or np.shape(state["t"]) != () or int(state["t"]) < 0:
+            raise ValueError("optimizer state must hold 't', the step count, as a 0-d integer >= 0")
+        m = self._load_arrays("m", state)
+        v = self._load_arrays("v", state)
+        self.t, self.m, self.v = int(state["t"]), m, v
+
+
+def make_optimizer(
+    name: str, parameters: Mapping[str, np.ndarray], lr: float, momentum: float = 0.9
+) -> SGD | Adam:
+    """ "sgd" → :class:`SGD` (lr, momentum); "adam" → :class:`Adam` (lr, default betas)."""
+    if name == "sgd":
+        return SGD(parameters, lr=lr, momentum=momentum)
+    if name == "adam":
+        return Adam(parameters, lr=lr)
+    raise ValueError(f"optimizer must be one of {', '.join(map(repr, OPTIMIZERS))}; got {name!r}")

@@ -1,0 +1,59 @@
+"""The mutant catalogue: at least 20 labelled student mistakes, every one rejected by the oracle."""
+
+from __future__ import annotations
+
+import inspect
+
+import pytest
+
+import cnnref
+from verify import mutants, oracle
+
+
+def test_catalogue_is_large_labelled_and_well_formed():
+    assert len(mutants.MUTANTS) >= 20
+    names = [m.name for m in mutants.MUTANTS]
+    assert len(set(names)) == len(names)
+    for mutant in mutants.MUTANTS:
+        assert mutant.label and mutant.target in cnnref.__all__
+        expected = list(inspect.signature(getattr(cnnref, mutant.target)).parameters)
+        assert list(inspect.signature(mutant.function).parameters) == expected, mutant.name
+
+
+def test_catalogue_covers_the_issue_list():
+    labels = " | ".join(m.label for m in mutants.MUTANTS)
+    for phrase in [
+        "Y − T",
+        "transposed",
+        "wrong axis",
+        "dropped",
+        "derivative missing",
+        "pre-activation",
+        "mean instead of sum",
+        "not flipped",
+        "flipped twice",
+        "padding off by one",
+        "stride",
+        "every element",
+        "tied maxima",
+        "max subtraction",
+        "diagonal",
+        "float32 downcast",
+        "in place",
+        "32 × 32",
+    ]:
+        assert phrase in labels, phrase
+
+
+@pytest.mark.parametrize("mutant", mutants.MUTANTS, ids=[m.name for m in mutants.MUTANTS])
+def test_every_mutant_is_rejected(mutant):
+    run = oracle.run_mutant(mutant)
+    assert run.rejected, f"{mutant.name} ({mutant.label}) passed every case"
+    caught = next(r for r in run.results if not r.passed)
+    assert caught.report.startswith("FAIL ")
+
+
+def test_by_name():
+    assert mutants.by_name("output_delta_sign").target == "output_delta"
+    with pytest.raises(ValueError, match="no mutant"):
+        mutants.by_name("nothing")

@@ -1,0 +1,55 @@
+"""The oracle's own forwards agree with cnnref's and refuse complex input where not analytic."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+import cnnref
+from verify import objectives
+
+RNG = np.random.default_rng(3)
+
+
+@pytest.mark.parametrize("mode", ["cross-correlation", "convolution"])
+@pytest.mark.parametrize(("stride", "pad"), [(1, 0), (2, 1), (3, 2)])
+def test_conv_matches_cnnref_and_broadcasts_a_batch(mode, stride, pad):
+    x, w, b = RNG.standard_normal((2, 7, 6, 3)), RNG.standard_normal((3, 2, 3, 4)), RNG.random(4)
+    expected = cnnref.conv2d(x, w, b, stride, pad, mode)
+    assert np.allclose(objectives.conv(x, w, b, stride, pad, mode), expected, atol=1e-13)
+    batch = objectives.conv(np.stack([x, 2 * x]), w, b, stride, pad, mode)
+    assert np.allclose(batch[1], cnnref.conv2d(2 * x, w, b, stride, pad, mode), atol=1e-13)
+
+
+def test_pools_dense_softmax_match_cnnref():
+    x = RNG.standard_normal((2, 7, 5, 3))
+    assert np.array_equal(objectives.maxpool(x, 3, 2), cnnref.maxpool2d(x, 3, 2))
+    assert np.allclose(objectives.avgpool(x, 2, 1), cnnref.avgpool2d(x, 2, 1), atol=1e-15)
+    a = RNG.standard_normal((4, 5)) * 300
+    assert np.allclose(objectives.softmax(a), cnnref.softmax(a), atol=1e-15)
+    xs, w, b = RNG.standard_normal((3, 4)), RNG.standard_normal((4, 2)), RNG.random(2)
+    assert np.allclose(objectives.dense(xs, w, b), cnnref.dense(xs, w, b))
+
+
+def test_non_analytic_functions_refuse_complex_input():
+    z = np.ones((1, 2, 2, 1), dtype=complex)
+    with pytest.raises(objectives.NotAnalyticError):
+        objectives.maxpool(z, 2, 2)
+    with pytest.raises(objectives.NotAnalyticError):
+        objectives.relu(z)
+    assert np.iscomplexobj(objectives.avgpool(z, 2, 2))
+
+
+def test_mlp_logits_shift_and_unknown_activation():
+    x, w1, w2 = (
+        RNG.standard_normal((3, 4)),
+        RNG.standard_normal((4, 5)),
+        RNG.standard_normal((5, 2)),
+    )
+    b1, b2 = np.zeros(5), np.zeros(2)
+    logits, pre = objectives.mlp_logits([w1, w2], [b1, b2], x, "tanh")
+    assert np.allclose(pre[0], x @ w1) and np.allclose(logits, np.tanh(x @ w1) @ w2)
+    shifted, _ = objectives.mlp_logits([w1, w2], [b1, b2], x, "tanh", [0, np.ones(2)])
+    assert np.allclose(shifted, logits + 1)
+    with pytest.raises(ValueError, match="activation"):
+        objectives.activate(x, "softplus")

@@ -1,0 +1,88 @@
+"""Every registry case passes on the reference, and every cnnref export has an entry.
+
+One pytest item per case; in parallel:  python -m pytest -n 2 tests/verify/test_registry.py
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+import cnnref
+from verify import compare, oracle, registry
+
+CASES = list(registry.cases(seed=0))
+
+
+@pytest.mark.parametrize("case", CASES, ids=[c.name for c in CASES])
+def test_reference_passes_every_oracle(case):
+    result = oracle.run_case(case)
+    assert result.passed, result.report
+    assert "naive" in result.comparisons
+    if case.kind == "gradient":
+        assert ("central_fd" in result.comparisons and "directional" in result.comparisons) or (
+            result.kink_notes
+        )
+        assert ("complex_step" in result.comparisons) == case.analytic
+
+
+def test_every_cnnref_export_has_an_entry():
+    exported = {name for name in cnnref.__all__ if callable(getattr(cnnref, name))}
+    missing = exported - set(registry.REGISTRY)
+    assert not missing, f"cnnref exports without a registry entry: {sorted(missing)}"
+    assert set(registry.REGISTRY) <= exported
+
+
+def test_every_entry_has_float32_and_float64_cases():
+    for name, entry in registry.REGISTRY.items():
+        dtypes = {np.dtype(s["dtype"]) for s in entry.settings}
+        assert dtypes == {np.dtype(np.float32), np.dtype(np.float64)}, name
+
+
+def test_case_arrays_respect_the_tolerance_derivation_bound():
+    # every sum in every formula runs over axes of one argument, so no sum is longer than this
+    for case in CASES:
+        for value in case.args.values():
+            for array in value if isinstance(value, list) else [value]:
+                if isinstance(array, np.ndarray):
+                    assert array.size <= compare.N_MAX, case.name
+
+
+def test_upstream_gradients_are_random_and_non_uniform():
+    with_upstream = [c for c in CASES if c.upstream is not None]
+    assert len(with_upstream) > 20
+    for case in with_upstream:
+        g = np.asarray(case.args[case.upstream], dtype=np.float64)
+        assert np.std(g) > 0.05 * np.max(np.abs(g)), case.name
+        assert not np.allclose(g, 1.0)
+
+
+def test_shapes_are_not_square():
+    conv = [c for c in CASES if c.target == "conv2d_backward"]
+    assert all(c.args["x"].shape[1] != c.args["x"].shape[2] for c in conv)
+    dense = [c for c in CASES if c.target == "dense_backward"]
+    assert all(len(set(c.args["x"].shape + c.args["w"].shape[1:])) == 3 for c in dense)
+
+
+def test_settings_cover_modes_strides_pads_algorithms_activations():
+    seen = {
+        k: {str(c.settings.get(k)) for c in CASES}
+        for k in ("mode", "stride", "pad", "algorithm", "activation")
+    }
+    assert {"cross-correlation", "convolution"} <= seen["mode"]
+    assert {"stride 1", "stride 2"} <= seen["stride"] and {"pad 0", "pad 1"} <= seen["pad"]
+    assert {"im2col", "direct"} <= seen["algorithm"]
+    assert {"sigmoid", "tanh", "relu"} <= seen["activation"]
+
+
+def test_cases_are_reproducible_and_seeded():
+    a = next(registry.cases(seed=5, targets=["dense_backward"]))
+    b = next(registry.cases(seed=5, targets=["dense_backward"]))
+    c = next(registry.cases(seed=6, targets=["dense_backward"]))
+    assert np.array_equal(a.args["x"], b.args["x"])
+    assert a.args["x"].shape != c.args["x"].shape or not np.array_equal(a.args["x"], c.args["x"])
+
+
+def test_unknown_target_is_rejected():
+    with pytest.raises(ValueError, match="no registry entry"):
+        list(registry.cases(targets=["conv3d"]))

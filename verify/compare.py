@@ -1,0 +1,196 @@
+"""Comparison: relative error with a floor, derived tolerances, and structural checks.
+
+**The error measure.** For a gradient ``got`` and a reference ``ref`` of the same shape,
+
+    errⱼ = |gotⱼ − refⱼ| / max(|refⱼ|, ρ·‖ref‖∞),     ρ = FLOOR_FRACTION = 1/16.
+
+An element at least 1/16 of the largest is compared to itself; a smaller one is compared to 1/16 of
+the largest, because its own digits are lost to cancellation in any floating-point sum. The floor is
+*relative to the reference's scale* — there is no absolute tolerance at all, so nothing passes by
+being small: a zero gradient against a non-zero reference has error ≥ 1. Against a reference that
+is identically zero only an exactly zero result passes (error 0, else inf); the generators avoid
+such degenerate cases, since they would certify only that both are zero.
+
+**The tolerances** are tol(oracle, dtype) = rounding(dtype) + method(oracle), with u_d the unit
+roundoff (2⁻²⁴ for float32, 2⁻⁵³ for float64) and constants stated once here:
+
+- rounding(d) = SAFETY · √N_MAX · u_d / ρ. Every gradient element is a sum of at most N_MAX terms
+  (the registry's shapes keep it there; a test checks it); rounding errors of a length-n sum grow as
+  √n·u (the probabilistic bound, Higham §2.8) relative to its terms, and the floor ρ converts
+  that to our measure. float64: 9.1e−13, float32: 4.9e−4.
+- method("naive") = method("complex_step") = rounding(float64): both are exact formulas evaluated in
+  float64 (the complex step's truncation h²f‴/6 with h = 1e−30 is below any rounding).
+- method("central_fd") = method("directional") = SAFETY · ε^(2/3) · SCALE_RATIO / ρ: a central
+  difference with step ε^(1/3)·scale has truncation and rounding errors each ≈ ε^(2/3) times the
+  function's scale; SCALE_RATIO bounds how much larger the objective's terms are than its gradient
+  elements for the registry's unit-scale inputs. = 6.1e−7.
+- method("taylor") = SAFETY · h_min² · SCALE_RATIO / ρ with h_min = 2.5e−4, the Richardson
+  estimate's O(h²) error at the smallest step of
+  :func:`verify.finite_diff.taylor_remainder`. = 1.0e−3.
+
+A wrong gradient (a sign, a transpose, a missing factor) errs by O(1) in this measure; a float32
+downcast inside a float64 computation errs by ≈ u₃₂/ρ ≈ 1e−6 ≫ tol(naive, float64).
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Mapping
+from dataclasses import dataclass
+
+import numpy as np
+
+FLOOR_FRACTION = 1.0 / 16.0
+SAFETY = 16.0
+N_MAX = 1024
+SCALE_RATIO = 64.0
+TAYLOR_MIN_STEP = 2.5e-4
+ORACLES = ("naive", "naive_formula", "central_fd", "directional", "complex_step", "taylor")
+
+
+def unit_roundoff(dtype) -> float:
+    """u = ε/2 of a float dtype: 2⁻²⁴ for float32, 2⁻⁵³ for float64."""
+    dtype = np.dtype(dtype)
+    if dtype.kind != "f":
+        raise TypeError(f"dtype must be a float dtype, got {dtype}")
+    return float(np.finfo(dtype).eps) / 2.0
+
+
+def rounding_tolerance(dtype) -> float:
+    """SAFETY · √N_MAX · u_d / ρ: rounding of a sum of ≤ N_MAX terms in ``dtype``."""
+    return SAFETY * math.sqrt(N_MAX) * unit_roundoff(dtype) / FLOOR_FRACTION
+
+
+def method_error(oracle: str) -> float:
+    """The oracle's own error, in the floored relative measure (see the module docstring)."""
+    if oracle in ("naive", "naive_formula", "complex_step"):
+        return rounding_tolerance(np.float64)
+    if oracle in ("central_fd", "directional"):
+        eps = float(np.finfo(np.float64).eps)
+        return SAFETY * eps ** (2.0 / 3.0) * SCALE_RATIO / FLOOR_FRACTION
+    if oracle == "taylor":
+        return SAFETY * TAYLOR_MIN_STEP**2 * SCALE_RATIO / FLOOR_FRACTION
+    raise ValueError(f"oracle must be one of {', '.join(ORACLES)}; got {oracle!r}")
+
+
+def tolerance(oracle: str, dtype) -> float:
+    """tol(oracle, dtype) = rounding(dtype) + method(oracle)."""
+    return rounding_tolerance(dtype) + method_error(oracle)
+
+
+def relative_errors(got: np.ndarray, ref: np.ndarray) -> np.ndarray:
+    """errⱼ = |gotⱼ − refⱼ| / max(|refⱼ|, ρ‖ref‖∞) (if ref ≡ 0: 0 where got = 0, else inf)."""
+    got = np.asarray(got, dtype=np.float64)
+    ref = np.asarray(ref, dtype=np.float64)
+    scale = float(np.max(np.abs(ref), initial=0.0))
+    floor = np.maximum(np.abs(ref), FLOOR_FRACTION * scale)
+    diff = np.abs(got - ref)
+    if scale == 0:
+        return np.where(diff == 0, 0.0, np.inf)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        err = np.where(diff == 0, 0.0, diff / floor)
+    return np.where(np.isnan(err), np.inf, err)
+
+
+@dataclass(frozen=True)
+class Mismatch:
+    """The worst element of one comparison."""
+
+    error: float
+    index: tuple[int, ...]
+    got: float
+    ref: float
+
+
+def worst_element(got: np.ndarray, ref: np.ndarray) -> Mismatch:
+    """The element with the largest floored relative error (and the error itself)."""
+    got = np.asarray(got, dtype=np.float64)
+    ref = np.asarray(ref, dtype=np.float64)
+    if got.shape != ref.shape:
+        raise ValueError(f"got has shape {got.shape} but the reference has shape {ref.shape}")
+    if ref.size == 0:
+        return Mismatch(0.0, (), math.nan, math.nan)
+    err = relative_errors(got, ref)
+    flat = int(np.argmax(err))
+    index = tuple(int(i) for i in np.unravel_index(flat, ref.shape))
+    return Mismatch(float(err.reshape(-1)[flat]), index, float(got[index]), float(ref[index]))
+
+
+def scalar_error(got: float, ref: float, floor: float) -> float:
+    """|got − ref| / max(|ref|, floor) for one number (used by the directional screen)."""
+    diff = abs(got - ref)
+    if diff == 0:
+        return 0.0
+    denominator = max(abs(ref), floor)
+    return diff / denominator if denominator > 0 else math.inf
+
+
+def shape_dtype_problems(
+    name: str, got: np.ndarray, shape: tuple[int, ...], dtype: np.dtype
+) -> list[str]:
+    """Problems with a returned gradient's type, shape or dtype (empty when it is right)."""
+    if not isinstance(got, np.ndarray):
+        return [f"{name}: expected a NumPy array, got {type(got).__name__}"]
+    problems = []
+    if got.shape != tuple(shape):
+        problems.append(f"{name}: shape {got.shape}, expected {tuple(shape)}")
+    if got.dtype != np.dtype(dtype):
+        problems.append(f"{name}: dtype {got.dtype}, expected {np.dtype(dtype)}")
+    return problems
+
+
+def nonfinite_problems(name: str, got: np.ndarray) -> list[str]:
+    """A gradient holding NaN or inf (e.g. an overflowing softmax) is always wrong here."""
+    bad = ~np.isfinite(np.asarray(got, dtype=np.float64))
+    if not np.any(bad):
+        return []
+    index = tuple(int(i) for i in np.argwhere(bad)[0])
+    return [f"{name}: non-finite value {got[index]} at index {index}"]
+
+
+def zero_problems(name: str, got: np.ndarray) -> list[str]:
+    """With a zero upstream gradient every gradient must be exactly zero."""
+    got = np.asarray(got)
+    if not np.any(got):
+        return []
+    index = tuple(int(i) for i in np.argwhere(got != 0)[0])
+    return [f"{name}: zero upstream gradient gave {got[index]} at index {index}, expected 0"]
+
+
+def linearity_problems(
+    name: str, combined: np.ndarray, expected: np.ndarray, dtype: np.dtype
+) -> list[str]:
+    """F(α g₁ + β g₂) must equal α F(g₁) + β F(g₂) to rounding(dtype)."""
+    if not np.any(combined) and not np.any(expected):
+        return []
+    worst = worst_element(combined, expected)
+    limit = rounding_tolerance(dtype)
+    if worst.error <= limit:
+        return []
+    return [
+        f"{name}: not linear in the upstream gradient: at {worst.index} "
+        f"F(αg₁+βg₂) = {worst.got:.6g} but αF(g₁)+βF(g₂) = {worst.ref:.6g} "
+        f"(error {worst.error:.2e} > {limit:.1e})"
+    ]
+
+
+def repeat_problems(name: str, first: np.ndarray, second: np.ndarray) -> list[str]:
+    """Two calls on the same inputs must return the same numbers (bit for bit)."""
+    first, second = np.asarray(first), np.asarray(second)
+    if first.shape == second.shape and np.array_equal(first, second, equal_nan=True):
+        return []
+    return [f"{name}: a repeated call on the same inputs returned different values"]
+
+
+def unmodified_problems(before: Mapping[str, object], after: Mapping[str, object]) -> list[str]:
+    """Every input array must be unchanged by the call (``before`` holds copies)."""
+    problems = []
+    for name, old in before.items():
+        new = after[name]
+        olds = old if isinstance(old, list) else [old]
+        news = new if isinstance(new, list) else [new]
+        for position, (o, n) in enumerate(zip(olds, news, strict=True)):
+            if isinstance(o, np.ndarray) and not np.array_equal(o, n, equal_nan=True):
+                where = f"{name}[{position}]" if isinstance(old, list) else name
+                problems.append(f"input {where} was modified in place")
+    return problems

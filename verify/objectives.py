@@ -1,0 +1,153 @@
+"""The scalar functions the oracle differentiates, written in NumPy independently of cnnref.
+
+Every forward here is float64 (or complex128 where the function is analytic) and *batched*: any
+argument may carry extra leading axes, which broadcast, so finite differences can evaluate
+hundreds of perturbed inputs in one call. Non-analytic pieces (relu, max) refuse complex input,
+because NumPy orders complex numbers lexicographically and would silently return a wrong "max".
+
+Each network piece also exposes its *kink pattern* — the signs of relu pre-activations and the
+winning index of every max-pool window — so a finite-difference step that crosses a kink can be
+detected exactly (:mod:`verify.kinks`).
+"""
+
+from __future__ import annotations
+
+import numpy as np
+from numpy.lib.stride_tricks import sliding_window_view
+
+
+class NotAnalyticError(TypeError):
+    """Raised when complex input reaches a function that is not complex-analytic (max, relu)."""
+
+
+def refuse_complex(name: str, *arrays: np.ndarray) -> None:
+    """Raise :class:`NotAnalyticError` if any array is complex: ``name`` is not analytic."""
+    if any(np.iscomplexobj(a) for a in arrays):
+        raise NotAnalyticError(
+            f"{name} is not complex-analytic (it compares values, and NumPy orders complex "
+            "numbers lexicographically); the complex step does not apply to it"
+        )
+
+
+def sigmoid(a: np.ndarray) -> np.ndarray:
+    """σ(a) = 1 / (1 + exp(−a)); analytic, any shape."""
+    return 1.0 / (1.0 + np.exp(-a))
+
+
+def relu(a: np.ndarray) -> np.ndarray:
+    """max(a, 0); not analytic (refuses complex input)."""
+    refuse_complex("relu", a)
+    return np.maximum(a, 0.0)
+
+
+def activate(a: np.ndarray, kind: str) -> np.ndarray:
+    """z = σ(a) for σ ∈ {"sigmoid", "tanh", "relu"}."""
+    if kind == "sigmoid":
+        return sigmoid(a)
+    if kind == "tanh":
+        return np.tanh(a)
+    if kind == "relu":
+        return relu(a)
+    raise ValueError(f"activation must be 'sigmoid', 'tanh' or 'relu', got {kind!r}")
+
+
+def log_softmax(a: np.ndarray) -> np.ndarray:
+    """log yₖ = aₖ − c − log Σⱼ exp(aⱼ − c), c = max Re a over the last axis (exact for any c)."""
+    shift = np.max(a.real, axis=-1, keepdims=True)
+    e = np.exp(a - shift)
+    return a - shift - np.log(np.sum(e, axis=-1, keepdims=True))
+
+
+def softmax(a: np.ndarray) -> np.ndarray:
+    """yₖ = exp(aₖ) / Σⱼ exp(aⱼ) over the last axis."""
+    return np.exp(log_softmax(a))
+
+
+def log_likelihood(t: np.ndarray, a: np.ndarray) -> np.ndarray:
+    """J = Σₙ Σₖ tₙₖ log softmax(a)ₙₖ, summed over the last two axes (leading axes are a batch)."""
+    return np.sum(t * log_softmax(a), axis=(-2, -1))
+
+
+def dense(x: np.ndarray, w: np.ndarray, b: np.ndarray) -> np.ndarray:
+    """a = X W + b: x (…, N, D), w (…, D, M), b (…, M) → (…, N, M)."""
+    return x @ w + b[..., None, :]
+
+
+def _windows(x: np.ndarray, kh: int, kw: int, stride: int, out_h: int, out_w: int) -> np.ndarray:
+    """x (…, N, H, W, C) → (…, N, out_h, out_w, C, kh, kw): every window of the strided slide."""
+    view = sliding_window_view(x, (kh, kw), axis=(-3, -2))
+    return view[
+        ..., : (out_h - 1) * stride + 1 : stride, : (out_w - 1) * stride + 1 : stride, :, :, :
+    ]
+
+
+def conv(
+    x: np.ndarray, w: np.ndarray, b: np.ndarray, stride: int, pad: int, mode: str
+) -> np.ndarray:
+    """out[n,i,j,f] = b[f] + Σ_{k1,k2,c} in[n, i·s + k1, j·s + k2, c] · w′[k1,k2,c,f].
+
+    w′ = w for cross-correlation, w flipped in both spatial axes for convolution; ``in`` is x
+    zero-padded by ``pad``. x (…, N, H, W, C), w (…, KH, KW, C, F), b (…, F) → (…, N, Ho, Wo, F).
+    """
+    if mode == "convolution":
+        w = w[..., ::-1, ::-1, :, :]
+    kh, kw, c, f = w.shape[-4:]
+    lead = [(0, 0)] * (x.ndim - 3)
+    padded = np.pad(x, [*lead, (pad, pad), (pad, pad), (0, 0)])
+    out_h = (padded.shape[-3] - kh) // stride + 1
+    out_w = (padded.shape[-2] - kw) // stride + 1
+    win = _windows(padded, kh, kw, stride, out_h, out_w)
+    patches = win.reshape(*win.shape[:-6], -1, c * kh * kw)
+    filters = np.moveaxis(w, -2, -4).reshape(*w.shape[:-4], c * kh * kw, f)
+    out = patches @ filters
+    n = x.shape[-4]
+    return out.reshape(*out.shape[:-2], n, out_h, out_w, f) + b[..., None, None, None, :]
+
+
+def pool_windows(x: np.ndarray, size: int, stride: int) -> np.ndarray:
+    """x (…, N, H, W, C) → (…, N, Ho, Wo, C, size·size), windows flattened in row-major order."""
+    out_h = (x.shape[-3] - size) // stride + 1
+    out_w = (x.shape[-2] - size) // stride + 1
+    win = _windows(x, size, size, stride, out_h, out_w)
+    return win.reshape(*win.shape[:-2], size * size)
+
+
+def maxpool(x: np.ndarray, size: int, stride: int) -> np.ndarray:
+    """out = max over each size × size window; not analytic (refuses complex input)."""
+    refuse_complex("max pooling", x)
+    return pool_windows(x, size, stride).max(axis=-1)
+
+
+def maxpool_winners(x: np.ndarray, size: int, stride: int) -> np.ndarray:
+    """Kink pattern of max pooling: the row-major index of each window's (first) maximum."""
+    return pool_windows(x.real, size, stride).argmax(axis=-1)
+
+
+def avgpool(x: np.ndarray, size: int, stride: int) -> np.ndarray:
+    """out = mean over each size × size window; analytic."""
+    return pool_windows(x, size, stride).mean(axis=-1)
+
+
+def mlp_logits(
+    weights: list[np.ndarray],
+    biases: list[np.ndarray],
+    x: np.ndarray,
+    activation: str,
+    shifts: list[np.ndarray] | None = None,
+) -> tuple[np.ndarray, list[np.ndarray]]:
+    """a^(L) of the L-layer network and the hidden pre-activations [a^(1) … a^(L−1)].
+
+    a^(l) = Z^(l−1) W^(l) + b^(l) (+ shifts[l−1], an additive perturbation whose gradient is δ^(l)),
+    Z^(l) = σ(a^(l)), Z^(0) = X.
+    """
+    z = x
+    pre = []
+    for layer, (w, b) in enumerate(zip(weights, biases, strict=True)):
+        a = dense(z, w, b)
+        if shifts is not None:
+            a = a + shifts[layer]
+        if layer == len(weights) - 1:
+            return a, pre
+        pre.append(a)
+        z = activate(a, activation)
+    raise ValueError("weights must hold at least one matrix")

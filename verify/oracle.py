@@ -1,0 +1,483 @@
+"""Run one registry case through every oracle and return a structured verdict.
+
+For a gradient case the implementation's result is checked by
+
+- structural checks: it does not raise, leaves its inputs alone, returns the right shapes and
+  dtype, finite values, the same numbers on a repeated call, zero for a zero upstream gradient and
+  a linear function of the upstream gradient;
+- ``naive``: the index-sum twin in :mod:`verify.naive` (float64);
+- ``central_fd``: per-element central differences of the case's scalar function (float64), with
+  kink detection and retries (:mod:`verify.kinks`);
+- ``directional``: ⟨g, u⟩ against a central difference along a random unit u;
+- ``taylor``: the Taylor-remainder test along the same u;
+- ``complex_step``: Im f(x + ih)/h per element, where the function is analytic (else refused).
+
+A forward case runs the structural checks and ``naive``. Every comparison uses the floored relative
+error and the tolerance of :mod:`verify.compare`. In ``screen`` mode the per-element differences
+run only when the directional screen fails, to name the wrong element.
+"""
+
+from __future__ import annotations
+
+import copy
+import importlib
+import math
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+
+import cnnref
+
+from . import compare, finite_diff, kinks
+from .complex_step import ComplexStepRefused, complex_step
+from .registry import Case
+
+MAX_DIRECTIONS = 3
+
+
+@dataclass
+class Comparison:
+    """One oracle's verdict on one case: the worst error, its tolerance, and where it occurred."""
+
+    oracle: str
+    error: float
+    tolerance: float
+    gradient: str = ""
+    index: tuple[int, ...] = ()
+
+    @property
+    def passed(self) -> bool:
+        return self.error <= self.tolerance
+
+
+@dataclass
+class CaseResult:
+    """Everything the oracle found about one case."""
+
+    name: str
+    target: str
+    shapes: str
+    dtype: str
+    comparisons: dict[str, Comparison] = field(default_factory=dict)
+    refused: dict[str, str] = field(default_factory=dict)
+    problems: list[str] = field(default_factory=list)
+    kinks_skipped: int = 0
+    kink_notes: list[str] = field(default_factory=list)
+    report: str = ""
+
+    @property
+    def passed(self) -> bool:
+        return not self.problems and all(c.passed for c in self.comparisons.values())
+
+    def error(self, oracle: str) -> float | None:
+        found = self.comparisons.get(oracle)
+        return None if found is None else found.error
+
+    def as_dict(self) -> dict[str, Any]:
+        """A JSON-ready summary."""
+        return {
+            "case": self.name,
+            "target": self.target,
+            "shapes": self.shapes,
+            "dtype": self.dtype,
+            "passed": self.passed,
+            "errors": {
+                k: {
+                    "error": _json_float(c.error),
+                    "tolerance": c.tolerance,
+                    "gradient": c.gradient,
+                    "index": list(c.index),
+                }
+                for k, c in self.comparisons.items()
+            },
+            "refused": self.refused,
+            "kinks_skipped": self.kinks_skipped,
+            "kink_notes": self.kink_notes,
+            "problems": self.problems,
+            "report": self.report,
+        }
+
+
+def _json_float(value: float) -> float | str:
+    return value if math.isfinite(value) else str(value)
+
+
+class _Packing:
+    """Flattens named parameter arrays into one float64 vector and back (with a batch axis)."""
+
+    def __init__(self, params: dict[str, np.ndarray]) -> None:
+        self.names = list(params)
+        self.shapes = [np.shape(params[n]) for n in self.names]
+        sizes = [int(np.prod(s)) for s in self.shapes]
+        self.offsets = np.concatenate([[0], np.cumsum(sizes)]).astype(int)
+
+    def flatten(self, arrays: dict[str, np.ndarray]) -> np.ndarray:
+        return np.concatenate([np.asarray(arrays[n], np.float64).reshape(-1) for n in self.names])
+
+    def unflatten(self, flat: np.ndarray) -> dict[str, np.ndarray]:
+        lead = flat.shape[:-1]
+        return {
+            name: flat[..., self.offsets[i] : self.offsets[i + 1]].reshape(*lead, *shape)
+            for i, (name, shape) in enumerate(zip(self.names, self.shapes, strict=True))
+        }
+
+    def locate(self, flat_index: int) -> tuple[str, tuple[int, ...]]:
+        i = int(np.searchsorted(self.offsets, flat_index, side="right")) - 1
+        local = np.unravel_index(flat_index - self.offsets[i], self.shapes[i])
+        return self.names[i], tuple(int(v) for v in local)
+
+
+def naive_module():
+    """verify.naive, imported when first needed."""
+    return importlib.import_module("verify.naive")
+
+
+def _snapshot(args: dict[str, Any]) -> dict[str, Any]:
+    return copy.deepcopy(args)
+
+
+def run_case(
+    case: Case,
+    function: Callable[..., Any] | None = None,
+    *,
+    seed: int = 0,
+    mode: str = "full",
+) -> CaseResult:
+    """Check ``function`` (default: cnnref's own ``case.target``) on ``case`` with every oracle."""
+    if mode not in ("full", "screen"):
+        raise ValueError(f"mode must be 'full' or 'screen', got {mode!r}")
+    function = getattr(cnnref, case.target) if function is None else function
+    result = CaseResult(case.name, case.target, case.shapes, case.dtype.name)
+    got = _call_checked(case, function, result)
+    if got is None:
+        result.report = _report(case, result, {}, {})
+        return result
+    references: dict[str, dict[str, np.ndarray]] = {}
+    _check_naive(case, got, result, references)
+    if case.kind == "gradient" and case.objective is not None:
+        _check_numerical(case, got, result, references, seed, mode)
+    result.report = _report(case, result, got, references)
+    return result
+
+
+def _call_checked(case: Case, function, result: CaseResult) -> dict[str, np.ndarray] | None:
+    """Call the implementation and run the structural checks; None when it could not be used."""
+    before = _snapshot(case.args)
+    try:
+        raw = case.call(function)
+        outputs = case.outputs(raw)
+    except Exception as error:  # any exception from the implementation is a finding, not a crash
+        result.problems.append(f"raised {type(error).__name__}: {error}")
+        return None
+    result.problems += compare.unmodified_problems(before, case.args)
+    for name in list(before):
+        case.args[name] = before[name]
+    expected = _expected_shapes(case, outputs)
+    for name, value in outputs.items():
+        if name not in expected:
+            result.problems.append(f"unexpected output {name!r}")
+            continue
+        if case.target != "log_likelihood":
+            result.problems += compare.shape_dtype_problems(name, value, expected[name], case.dtype)
+        if isinstance(value, np.ndarray) and value.dtype.kind in "fc":
+            result.problems += compare.nonfinite_problems(name, value)
+    missing = sorted(set(expected) - set(outputs))
+    if missing:
+        result.problems.append(f"missing outputs: {', '.join(missing)}")
+    if result.problems:
+        return None
+    try:
+        again = case.outputs(case.call(function))
+    except Exception as error:
+        result.problems.append(f"a repeated call raised {type(error).__name__}: {error}")
+        return None
+    for name in outputs:
+        result.problems += compare.repeat_problems(name, outputs[name], again[name])
+    if case.upstream is not None:
+        _check_upstream(case, function, outputs, result)
+    return {name: np.asarray(v) for name, v in outputs.items()}
+
+
+def _expected_shapes(case: Case, outputs: dict[str, np.ndarray]) -> dict[str, tuple[int, ...]]:
+    if case.kind == "gradient":
+        return {name: np.shape(value) for name, value in case.params.items()}
+    naive = _naive_outputs(case)
+    return {name: np.shape(value) for name, value in naive.items()}
+
+
+def _check_upstream(case: Case, function, outputs, result: CaseResult) -> None:
+    """Zero upstream → zero gradient; F(α g₁ + β g₂) = α F(g₁) + β F(g₂)."""
+    name = case.upstream
+    g1 = case.args[name]
+    rng = np.random.default_rng(len(case.name))
+    g2 = np.ascontiguousarray((rng.standard_normal(g1.shape) + 0.3) * 0.7, dtype=case.dtype)
+    alpha, beta = 0.75, -1.25
+    combined_up = np.ascontiguousarray(alpha * g1 + beta * g2, dtype=case.dtype)
+    try:
+        zero = case.outputs(function(*_replace(case, name, np.zeros_like(g1)), **case.kwargs))
+        second = case.outputs(function(*_replace(case, name, g2), **case.kwargs))
+        combined = case.outputs(function(*_replace(case, name, combined_up), **case.kwargs))
+    except Exception as error:
+        result.problems.append(f"a call with another upstream gradient raised {error!r}")
+        return
+    for out in outputs:
+        result.problems += compare.zero_problems(out, zero[out])
+        expected = alpha * np.asarray(outputs[out], np.float64) + beta * np.asarray(
+            second[out], np.float64
+        )
+        result.problems += compare.linearity_problems(out, combined[out], expected, case.dtype)
+
+
+def _replace(case: Case, name: str, value: np.ndarray) -> list[Any]:
+    return [value if key == name else v for key, v in case.args.items()]
+
+
+def _compare_all(
+    oracle: str,
+    got: dict[str, np.ndarray],
+    ref: dict[str, np.ndarray],
+    dtype,
+    result: CaseResult,
+    allowance: dict[str, np.ndarray] | None = None,
+) -> None:
+    """Record the worst element over every gradient; ``allowance`` (≥ 1 per element) widens the
+    tolerance where a smaller step was needed (finite-difference rounding grows as 1/h)."""
+    worst = Comparison(oracle, 0.0, compare.tolerance(oracle, dtype))
+    for name, value in ref.items():
+        if name not in got:
+            continue
+        mismatch = compare.worst_element(got[name], value)
+        if allowance is not None:
+            scaled = compare.relative_errors(got[name], value) / allowance[name]
+            index = tuple(int(i) for i in np.unravel_index(int(np.argmax(scaled)), value.shape))
+            mismatch = compare.Mismatch(float(scaled[index]), index, 0.0, 0.0)
+        if mismatch.error > worst.error or not worst.gradient:
+            worst = Comparison(oracle, mismatch.error, worst.tolerance, name, mismatch.index)
+    result.comparisons[oracle] = worst
+
+
+def _naive_outputs(case: Case) -> dict[str, np.ndarray]:
+    """The naive twin's result on the case's arguments (``algorithm`` is cnnref's alone)."""
+    kwargs = {k: v for k, v in case.kwargs.items() if k != "algorithm"}
+    return case.outputs(getattr(naive_module(), case.target)(*case.args.values(), **kwargs))
+
+
+def _check_naive(case: Case, got, result: CaseResult, references) -> None:
+    naive = naive_module()
+    naive_out = _naive_outputs(case)
+    references["naive"] = {k: np.asarray(v, np.float64) for k, v in naive_out.items()}
+    _compare_all("naive", got, references["naive"], case.dtype, result)
+    for name, formula in case.naive_extra.items():
+        alternative = {name: np.asarray(formula(naive), np.float64)}
+        references.setdefault("naive (notes' formula)", {}).update(alternative)
+    if case.naive_extra:
+        _compare_all("naive_formula", got, references["naive (notes' formula)"], case.dtype, result)
+        result.comparisons["naive_formula"].tolerance = compare.tolerance("naive", case.dtype)
+
+
+def _check_numerical(case: Case, got, result: CaseResult, references, seed: int, mode: str) -> None:
+    packing = _Packing(case.params)
+    x = packing.flatten(case.params)
+    g = packing.flatten(got)
+
+    def f(points: np.ndarray) -> np.ndarray:
+        return np.asarray(case.objective(packing.unflatten(points)))
+
+    def crossed(points: np.ndarray) -> np.ndarray:
+        if case.pattern is None:
+            return np.zeros(len(points), dtype=bool)
+        base = case.pattern(packing.unflatten(x))
+        return kinks.pattern_changed(base, case.pattern(packing.unflatten(points)), len(points))
+
+    rng = np.random.default_rng([seed, len(case.name), x.size])
+    screen_ok = _directional(case, f, crossed, x, g, rng, result)
+    if mode == "full" or not screen_ok:
+        fd, skipped, allowance = _elementwise(case, f, crossed, x, g, packing, result)
+        references["central FD"] = packing.unflatten(fd)
+        for name in got:
+            if name in references["central FD"]:
+                ref = references["central FD"][name]
+                references["central FD"][name] = np.where(
+                    packing.unflatten(skipped)[name], got[name], ref
+                )
+        _compare_all(
+            "central_fd",
+            got,
+            references["central FD"],
+            case.dtype,
+            result,
+            packing.unflatten(allowance),
+        )
+    if not case.analytic:
+        result.refused["complex_step"] = "not analytic (relu or max): complex step refused"
+        return
+    try:
+        cs = complex_step(f, x)
+    except ComplexStepRefused as error:
+        result.refused["complex_step"] = str(error)
+        return
+    references["complex step"] = packing.unflatten(cs)
+    _compare_all("complex_step", got, references["complex step"], case.dtype, result)
+
+
+def _directional(case: Case, f, crossed, x, g, rng, result: CaseResult) -> bool:
+    """The directional screen and the Taylor-remainder test along the same random direction.
+
+    A direction whose step crosses a kink is retried with smaller steps, then with a new direction;
+    the Taylor test (larger steps) is skipped, and said so, when its steps cross a kink.
+    """
+    scale = max(float(np.max(np.abs(x), initial=0.0)), 1.0)
+    for _ in range(MAX_DIRECTIONS):
+        u = finite_diff.random_direction(rng, x.size)
+        for halvings in (0, *kinks.RETRY_HALVINGS):
+            h = finite_diff.directional_step(x) / 2.0**halvings
+            if not np.any(crossed(np.stack([x + h * u, x - h * u]))):
+                break
+        else:
+            continue
+        d = finite_diff.directional_derivative(f, x, u, h)
+        floor = compare.FLOOR_FRACTION * max(float(np.linalg.norm(g)) / math.sqrt(x.size), abs(d))
+        result.comparisons["directional"] = Comparison(
+            "directional",
+            compare.scalar_error(float(np.dot(g, u)), d, floor),
+            compare.tolerance("directional", case.dtype) * 2.0**halvings,
+        )
+        taylor_h0 = 1e-3 * scale
+        if np.any(crossed(np.stack([x + taylor_h0 / 2.0**k * u for k in range(4)]))):
+            result.kink_notes.append("Taylor-remainder test skipped: its steps cross a kink")
+        else:
+            taylor = finite_diff.taylor_remainder(f, x, g, u, taylor_h0)
+            result.comparisons["taylor"] = Comparison(
+                "taylor",
+                compare.scalar_error(taylor.slope_error + d, d, floor),
+                compare.tolerance("taylor", case.dtype),
+            )
+        return result.comparisons["directional"].passed
+    result.kink_notes.append(
+        f"directional screen skipped: {MAX_DIRECTIONS} random directions all crossed a kink"
+    )
+    return True
+
+
+def _elementwise(case: Case, f, crossed, x, g, packing: _Packing, result: CaseResult):
+    """Central differences per element; elements that disagree are tested for a kink crossing,
+    retried with smaller steps, and skipped (and reported) only if every step crosses a kink."""
+    diffs = finite_diff.central_differences(f, x)
+    fd = diffs.central.copy()
+    skipped = np.zeros(x.size, dtype=bool)
+    allowance = np.ones(x.size)
+    tol = compare.tolerance("central_fd", case.dtype)
+    suspects = _disagreeing(packing, g, fd, tol)
+    if suspects.size == 0 or (case.pattern is None and case.analytic):
+        return fd, skipped, allowance
+    kinked = _kink_crossings(case, f, crossed, x, diffs, suspects)
+    for j in suspects[kinked]:
+        h = diffs.steps[j]
+        for halvings in kinks.RETRY_HALVINGS:
+            step = h / 2.0**halvings
+            probe = np.stack([x, x])
+            probe[0, j] += step
+            probe[1, j] -= step
+            if not np.any(crossed(probe)):
+                retry = finite_diff.central_differences(f, x, np.array([step]), index=j)
+                fd[j] = retry.central[0]
+                allowance[j] = 2.0**halvings
+                name, index = packing.locate(int(j))
+                result.kink_notes.append(
+                    f"{name}{list(index)}: step crossed a kink; retried with h/2^{halvings}"
+                )
+                break
+        else:
+            skipped[j] = True
+            name, index = packing.locate(int(j))
+            result.kink_notes.append(f"{name}{list(index)}: every step crosses a kink; skipped")
+    result.kinks_skipped = int(skipped.sum())
+    return fd, skipped, allowance
+
+
+def _disagreeing(packing: _Packing, g, fd, tol: float) -> np.ndarray:
+    bad = []
+    for i in range(len(packing.names)):
+        lo, hi = packing.offsets[i], packing.offsets[i + 1]
+        err = compare.relative_errors(g[lo:hi], fd[lo:hi])
+        bad.append(lo + np.flatnonzero(err > tol))
+    return np.concatenate(bad).astype(int)
+
+
+def _kink_crossings(case: Case, f, crossed, x, diffs, suspects: np.ndarray) -> np.ndarray:
+    """Which suspect elements' steps cross a kink: the pattern changes, or (non-analytic f) the
+    one-sided quotients do not halve their disagreement when h halves."""
+    plus = np.tile(x, (suspects.size, 1))
+    minus = np.tile(x, (suspects.size, 1))
+    rows = np.arange(suspects.size)
+    plus[rows, suspects] += diffs.steps[suspects]
+    minus[rows, suspects] -= diffs.steps[suspects]
+    flagged = crossed(plus) | crossed(minus)
+    if not case.analytic:
+        half = finite_diff.central_differences(f, x, diffs.steps[suspects] / 2.0, index=suspects)
+        noise = 64 * finite_diff.EPS64 * max(abs(diffs.value), 1.0) / np.min(diffs.steps)
+        flagged |= kinks.one_sided_disagree(
+            diffs.forward[suspects], diffs.backward[suspects], half.forward, half.backward, noise
+        )
+    return flagged
+
+
+def _report(case: Case, result: CaseResult, got, references) -> str:
+    """A failure report a student can act on: the gradient, the worst element's index, its value
+    under every method, and the error."""
+    if result.passed:
+        return ""
+    lines = [f"FAIL {case.name}  ({case.shapes})"]
+    lines += [f"  {p}" for p in result.problems]
+    for comparison in result.comparisons.values():
+        if comparison.passed:
+            continue
+        lines.append(
+            f"  vs {comparison.oracle}: rel. error {comparison.error:.3g} > tolerance "
+            f"{comparison.tolerance:.2g}"
+            + (f" at {comparison.gradient}{list(comparison.index)}" if comparison.gradient else "")
+        )
+        if comparison.gradient and comparison.gradient in got:
+            idx = comparison.index
+            values = [f"closed form {float(got[comparison.gradient][idx]):.10g}"]
+            for method, ref in references.items():
+                if comparison.gradient in ref:
+                    values.append(f"{method} {float(ref[comparison.gradient][idx]):.10g}")
+            lines.append("    values: " + ", ".join(values))
+    return "\n".join(lines)
+
+
+@dataclass
+class MutantRun:
+    """The oracle's verdicts on every case of one mutant's target."""
+
+    name: str
+    label: str
+    target: str
+    results: list[CaseResult]
+
+    @property
+    def caught(self) -> int:
+        return sum(not r.passed for r in self.results)
+
+    @property
+    def rejected(self) -> bool:
+        """A mutant is rejected when at least one case catches it."""
+        return self.caught > 0
+
+    @property
+    def catch_rate(self) -> float:
+        return self.caught / len(self.results) if self.results else 0.0
+
+
+def run_mutant(mutant, *, seed: int = 0, mode: str = "full") -> MutantRun:
+    """Run ``mutant`` (anything with .name, .label, .target, .function) on its target's cases."""
+    from .registry import cases
+
+    results = [
+        run_case(case, mutant.function, seed=seed, mode=mode)
+        for case in cases(seed, [mutant.target])
+    ]
+    return MutantRun(mutant.name, mutant.label, mutant.target, results)
