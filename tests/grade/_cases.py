@@ -7,24 +7,17 @@ import numpy as np
 from verify.grade.assignment import Assignment, Task, task_rng
 from verify.grade.checks import FD_RTOL, directional_error, flatten
 from verify.grade.diagnose import matches
+from verify.mutants import MUTANTS
 
 
 def mutant_labels() -> set[str]:
-    """Labels of verify.mutants, when it exists (some mutants only differ on inputs with ties)."""
-    try:
-        from verify.mutants import MUTANTS
-    except ImportError:
-        return set()
+    """Labels of verify.mutants (some differ from the reference only on inputs with ties)."""
     return {mutant.label for mutant in MUTANTS}
 
 
-def mutant_label(name: str, default: str) -> str:
-    """The label of the mutant called ``name``, or ``default`` without verify.mutants."""
-    try:
-        from verify.mutants import MUTANTS
-    except ImportError:
-        return default
-    return next((mutant.label for mutant in MUTANTS if mutant.name == name), default)
+def mutant_label(name: str) -> str:
+    """The label of the mutant called ``name``."""
+    return next(mutant.label for mutant in MUTANTS if mutant.name == name)
 
 
 def check_task_cases(assignment: Assignment, task: Task) -> None:

@@ -18,7 +18,7 @@ from .conftest import EXAMPLES
 FLIPPED = m.FILTERS_FLIPPED
 PRE = m.DERIVATIVE_OF_PRE_ACTIVATION
 NO_DERIVATIVE = m.NO_ACTIVATION_DERIVATIVE
-TRANSPOSED_V = mutant_label("grad_V_transposed", m.TRANSPOSED)  # the oracle's wording once merged
+TRANSPOSED_V = mutant_label("grad_V_transposed")
 
 # (assignment, example) → (score, {task: (task score, diagnoses of its failing outputs)})
 EXAMPLE_GRADES = {

@@ -2,7 +2,7 @@
 
 A task whose student function has the name and signature of a cnnref function (the ``seed``
 assignment) gets, for every mutant of ``verify.mutants`` targeting that function, the mutant's
-output on the case's inputs under the mutant's label. Without ``verify.mutants`` there are none.
+output on the case's inputs under the mutant's label. The catalogue is looked up at each call.
 """
 
 from __future__ import annotations
