@@ -1,0 +1,91 @@
+"""Grading a class: parallel workers, a results file per student, resuming, sharding."""
+
+from __future__ import annotations
+
+import json
+import shutil
+from pathlib import Path
+
+import pytest
+
+from verify.grade.assignments import load_assignment
+from verify.grade.runner import GRADEBOOK, grade_many, result_path, select_shard
+from verify.grade.sandbox import Limits
+from verify.grade.submission import Submission, find_submissions
+
+from .conftest import EXAMPLES
+
+SEED = load_assignment("seed")
+
+
+@pytest.fixture
+def classroom(tmp_path: Path) -> Path:
+    folder = tmp_path / "class"
+    folder.mkdir()
+    for name in ("correct", "sign_convention"):
+        shutil.copy(EXAMPLES / "seed" / f"{name}.py", folder / f"{name}.py")
+    for name in ("infinite_loop", "os_exit", "syntax_error"):
+        shutil.copy(EXAMPLES / "hostile" / f"{name}.py", folder / f"{name}.py")
+    (folder / "unreadable.ipynb").write_text("{oops")
+    return folder
+
+
+def test_a_class_is_graded_in_parallel_and_hostile_students_harm_no_one(
+    classroom, tmp_path
+) -> None:
+    out = tmp_path / "grades"
+    seen: list[str] = []
+    results = grade_many(
+        SEED,
+        find_submissions(classroom),
+        out,
+        jobs=2,
+        limits=Limits(call_timeout=1.5),
+        on_result=lambda result, skipped: seen.append(result["student"]),
+    )
+    scores = {r["student"]: r["score"] for r in results}
+    assert scores == {
+        "correct": 85,
+        "infinite_loop": 79,
+        "os_exit": 83,
+        "sign_convention": 53,
+        "syntax_error": 0,
+        "unreadable": 0,
+    }
+    assert sorted(seen) == sorted(scores)
+    stored = json.loads(result_path(out, "correct").read_text())
+    assert stored["score"] == 85 and stored["assignment"] == "seed"
+    gradebook = (out / GRADEBOOK).read_text().splitlines()
+    assert len(gradebook) == 7 and gradebook[1].startswith("correct,85.0,85.0")
+    problem = json.loads(result_path(out, "unreadable").read_text())
+    assert "cannot read unreadable.ipynb" in problem["tasks"][0]["cases"][0]["error"]
+
+
+def test_students_already_graded_are_skipped_unless_forced(classroom, tmp_path) -> None:
+    out = tmp_path / "grades"
+    submissions = [s for s in find_submissions(classroom) if s.student == "correct"]
+    grade_many(SEED, submissions, out)
+    path = result_path(out, "correct")
+    marked = json.loads(path.read_text())
+    marked["score"] = 12.5
+    path.write_text(json.dumps(marked))
+    skipped: list[bool] = []
+    again = grade_many(SEED, submissions, out, on_result=lambda r, s: skipped.append(s))
+    assert skipped == [True] and again[0]["score"] == 12.5
+    forced = grade_many(SEED, submissions, out, force=True)
+    assert forced[0]["score"] == 85
+    assert "12.5" not in (out / GRADEBOOK).read_text()
+
+
+def test_shards_split_a_class_without_overlap() -> None:
+    students = [Submission(name, Path(name)) for name in "edcba"]
+    shards = [select_shard(students, (i, 2)) for i in (1, 2)]
+    assert [s.student for s in shards[0]] == ["a", "c", "e"]
+    assert [s.student for s in shards[1]] == ["b", "d"]
+    with pytest.raises(ValueError, match="shard must be i/n"):
+        select_shard(students, (3, 2))
+
+
+def test_a_student_id_becomes_a_safe_file_name(tmp_path) -> None:
+    assert result_path(tmp_path, "../ada@x.edu").name == ".._ada@x.edu.json"
+    assert result_path(tmp_path, "../ada@x.edu").parent == tmp_path

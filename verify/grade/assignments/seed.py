@@ -1,0 +1,504 @@
+"""The ``seed`` assignment: the cnnref functional API in the notes' conventions.
+
+NHWC images, (K, K, C, F) filters, a = X W + b, gradient ascent on J = Σ t log y (output delta
+T − Y). The student writes each function with cnnref's name and signature; the reference is cnnref.
+"""
+
+from __future__ import annotations
+
+from dataclasses import replace
+
+import numpy as np
+
+import cnnref
+
+from .. import mistakes as m
+from ..assignment import Assignment, Call, Case, Directional, Task
+from ..mutant_mistakes import mutant_mistakes
+from .inputs import away_from_zero, network, normal, one_hot, pairing, tie_free, upstream
+
+MODES = ("cross-correlation", "convolution")
+
+
+def _other_mode(mode: str) -> str:
+    return MODES[1 - MODES.index(mode)]
+
+
+def _conv_inputs(rng: np.random.Generator):
+    """(label, x, w, b, stride, pad, mode): non-square shapes, batch 1, stride, pad, both modes."""
+    n, h, c, f = (int(v) for v in (rng.integers(2, 4), rng.integers(6, 9), rng.integers(2, 4), 3))
+    w_ = h + int(rng.integers(1, 3))
+    variants = [
+        (n, 1, 0, "cross-correlation"),
+        (1, 2, 1, "cross-correlation"),
+        (2, 1, 1, "convolution"),
+    ]
+    for batch, stride, pad, mode in variants:
+        x, w, b = normal(rng, batch, h, w_, c), normal(rng, 3, 3, c, f), normal(rng, f)
+        label = f"x {batch}×{h}×{w_}×{c}, w 3×3×{c}×{f}, stride {stride}, pad {pad}, {mode}"
+        yield label, x, w, b, stride, pad, mode
+
+
+def conv2d_cases(rng: np.random.Generator) -> list[Case]:
+    cases = []
+    for label, x, w, b, stride, pad, mode in _conv_inputs(rng):
+        expected = cnnref.conv2d(x, w, b, stride, pad, mode)
+        flipped = cnnref.conv2d(x, w, b, stride, pad, _other_mode(mode))
+        call = Call("conv2d", (x, w, b, stride, pad, mode))
+        cases.append(
+            Case(label, (call,), expected, 2.0, len(x), mistakes={m.FILTERS_FLIPPED: flipped})
+        )
+    return cases
+
+
+def _conv2d_backward_case(rng, label, x, w, b, stride, pad, mode) -> Case:
+    dout = upstream(rng, cnnref.conv2d(x, w, b, stride, pad, mode).shape)
+    expected = cnnref.conv2d_backward(dout, x, w, stride, pad, mode)
+    flipped = cnnref.conv2d_backward(dout, x, w, stride, pad, _other_mode(mode))
+    gradients = {
+        "dx": Directional(pairing(dout, lambda v: cnnref.conv2d(v, w, b, stride, pad, mode)), x),
+        "dw": Directional(pairing(dout, lambda v: cnnref.conv2d(x, v, b, stride, pad, mode)), w),
+        "db": Directional(pairing(dout, lambda v: cnnref.conv2d(x, w, v, stride, pad, mode)), b),
+    }
+    call = Call("conv2d_backward", (dout, x, w, stride, pad, mode))
+    return Case(
+        label,
+        (call,),
+        expected,
+        3.0,
+        len(x),
+        ("dx", "dw", "db"),
+        gradients,
+        {m.FILTERS_FLIPPED: flipped},
+    )
+
+
+def conv2d_backward_cases(rng: np.random.Generator) -> list[Case]:
+    return [_conv2d_backward_case(rng, *inputs) for inputs in _conv_inputs(rng)]
+
+
+def _pool_inputs(rng: np.random.Generator):
+    """(label, x, size, stride): non-square, batch 1 with overlapping windows, stride 1."""
+    c = int(rng.integers(2, 4))
+    h, w = 2 * int(rng.integers(3, 5)), 2 * int(rng.integers(4, 6))
+    for batch, size, stride in ((int(rng.integers(2, 4)), 2, 2), (1, 3, 2), (2, 2, 1)):
+        yield (
+            f"x {batch}×{h}×{w}×{c}, size {size}, stride {stride}",
+            tie_free(rng, batch, h, w, c),
+            size,
+            stride,
+        )
+
+
+def maxpool2d_cases(rng: np.random.Generator) -> list[Case]:
+    return [
+        Case(
+            label,
+            (Call("maxpool2d", (x, size, stride)),),
+            cnnref.maxpool2d(x, size, stride),
+            1.0,
+            len(x),
+        )
+        for label, x, size, stride in _pool_inputs(rng)
+    ]
+
+
+def _maxpool2d_backward_case(rng, label, x, size, stride) -> Case:
+    dout = upstream(rng, cnnref.maxpool2d(x, size, stride).shape)
+    to_all = cnnref.avgpool2d_backward(dout, x, size, stride) * size**2
+    gradient = Directional(pairing(dout, lambda v: cnnref.maxpool2d(v, size, stride)), x)
+    call = Call("maxpool2d_backward", (dout, x, size, stride))
+    expected = cnnref.maxpool2d_backward(dout, x, size, stride)
+    return Case(
+        label, (call,), expected, 2.0, len(x), ("dx",), {"dx": gradient}, {m.POOL_TO_ALL: to_all}
+    )
+
+
+def maxpool2d_backward_cases(rng: np.random.Generator) -> list[Case]:
+    return [_maxpool2d_backward_case(rng, *inputs) for inputs in _pool_inputs(rng)]
+
+
+def avgpool2d_cases(rng: np.random.Generator) -> list[Case]:
+    return [
+        Case(
+            label,
+            (Call("avgpool2d", (x, size, stride)),),
+            cnnref.avgpool2d(x, size, stride),
+            1.0,
+            len(x),
+        )
+        for label, x, size, stride in _pool_inputs(rng)
+    ]
+
+
+def _avgpool2d_backward_case(rng, label, x, size, stride) -> Case:
+    dout = upstream(rng, cnnref.avgpool2d(x, size, stride).shape)
+    gradient = Directional(pairing(dout, lambda v: cnnref.avgpool2d(v, size, stride)), x)
+    call = Call("avgpool2d_backward", (dout, x, size, stride))
+    expected = cnnref.avgpool2d_backward(dout, x, size, stride)
+    return Case(label, (call,), expected, 2.0, len(x), ("dx",), {"dx": gradient})
+
+
+def avgpool2d_backward_cases(rng: np.random.Generator) -> list[Case]:
+    return [_avgpool2d_backward_case(rng, *inputs) for inputs in _pool_inputs(rng)]
+
+
+def _dense_inputs(rng: np.random.Generator):
+    d, k = int(rng.integers(4, 8)), int(rng.integers(2, 6))
+    for n in (int(rng.integers(3, 7)), 1):
+        yield f"x {n}×{d}, w {d}×{k}", normal(rng, n, d), normal(rng, d, k), normal(rng, k)
+
+
+def dense_cases(rng: np.random.Generator) -> list[Case]:
+    return [
+        Case(label, (Call("dense", (x, w, b)),), cnnref.dense(x, w, b), 1.0, len(x))
+        for label, x, w, b in _dense_inputs(rng)
+    ]
+
+
+def _dense_backward_case(rng, label, x, w, b) -> Case:
+    delta = upstream(rng, (len(x), w.shape[1]))
+    gradients = {
+        "dx": Directional(pairing(delta, lambda v: cnnref.dense(v, w, b)), x),
+        "dw": Directional(pairing(delta, lambda v: cnnref.dense(x, v, b)), w),
+        "db": Directional(pairing(delta, lambda v: cnnref.dense(x, w, v)), b),
+    }
+    expected = cnnref.dense_backward(delta, x, w)
+    wrong_axis = (expected[0], expected[1], delta.sum(axis=1))
+    call = Call("dense_backward", (delta, x, w))
+    return Case(
+        label,
+        (call,),
+        expected,
+        2.0,
+        len(x),
+        ("dx", "dw", "db"),
+        gradients,
+        {m.BIAS_AXIS: wrong_axis},
+    )
+
+
+def dense_backward_cases(rng: np.random.Generator) -> list[Case]:
+    return [_dense_backward_case(rng, *inputs) for inputs in _dense_inputs(rng)]
+
+
+def _activation_cases(name: str, margin: bool):
+    reference = getattr(cnnref, name)
+
+    def cases(rng: np.random.Generator) -> list[Case]:
+        out = []
+        for shape in ((int(rng.integers(3, 6)), int(rng.integers(4, 9))), (1, 3, 4, 2)):
+            a = normal(rng, *shape, scale=3.0)
+            a = away_from_zero(a) if margin else a
+            label = "a " + "×".join(map(str, shape))
+            out.append(Case(label, (Call(name, (a,)),), reference(a), 1.0, shape[0]))
+        return out
+
+    return cases
+
+
+def _sigmoid_prime_of_sigmoid(z: np.ndarray) -> np.ndarray:
+    s = 1 / (1 + np.exp(-z))
+    return s * (1 - s)
+
+
+def activation_derivative_cases(rng: np.random.Generator) -> list[Case]:
+    cases = []
+    for kind, n in (("sigmoid", int(rng.integers(3, 6))), ("tanh", 4), ("relu", 1)):
+        a = away_from_zero(normal(rng, n, int(rng.integers(4, 8)), scale=2.0))
+        z = getattr(cnnref, kind)(a)
+        gradient = Directional(lambda v, kind=kind: float(getattr(cnnref, kind)(v).sum()), a)
+        wrong = (
+            {m.DERIVATIVE_OF_PRE_ACTIVATION: _sigmoid_prime_of_sigmoid(z)}
+            if kind == "sigmoid"
+            else {}
+        )
+        call = Call("activation_derivative", (z, kind))
+        expected = cnnref.activation_derivative(z, kind)
+        cases.append(
+            Case(
+                f"{kind}, z {z.shape[0]}×{z.shape[1]}",
+                (call,),
+                expected,
+                1.0,
+                len(z),
+                ("Z′",),
+                {"Z′": gradient},
+                wrong,
+            )
+        )
+    return cases
+
+
+def _naive_softmax(a: np.ndarray) -> np.ndarray:
+    with np.errstate(over="ignore", invalid="ignore"):
+        e = np.exp(a)
+        return e / e.sum(axis=1, keepdims=True)
+
+
+def softmax_cases(rng: np.random.Generator) -> list[Case]:
+    k = int(rng.integers(3, 7))
+    inputs = {
+        "random logits": normal(rng, int(rng.integers(3, 6)), k, scale=2.0),
+        "large logits (±1000)": normal(rng, 3, k) + np.array([[1000.0], [-1000.0], [800.0]]),
+        "batch 1": normal(rng, 1, k),
+    }
+    cases = []
+    for label, a in inputs.items():
+        with np.errstate(over="ignore", invalid="ignore"):
+            columns = np.exp(a - a.max()) / np.exp(a - a.max()).sum(axis=0, keepdims=True)
+        wrong = {m.SOFTMAX_OVERFLOW: _naive_softmax(a), m.SOFTMAX_WRONG_AXIS: columns}
+        cases.append(
+            Case(
+                f"a {a.shape[0]}×{k}, {label}",
+                (Call("softmax", (a,)),),
+                cnnref.softmax(a),
+                1.0,
+                len(a),
+                mistakes=wrong,
+            )
+        )
+    return cases
+
+
+def log_likelihood_cases(rng: np.random.Generator) -> list[Case]:
+    cases = []
+    for n in (int(rng.integers(3, 7)), 1):
+        k = int(rng.integers(3, 6))
+        t, y = one_hot(rng, n, k), cnnref.softmax(normal(rng, n, k))
+        call = Call("log_likelihood", (t, y))
+        cases.append(Case(f"t, y {n}×{k}", (call,), cnnref.log_likelihood(t, y), 1.0, n))
+    return cases
+
+
+def _output_layer(rng: np.random.Generator, n: int):
+    """z (N, M), V (M, K), c (K,), t (N, K), y = softmax(z V + c)."""
+    m_, k = int(rng.integers(3, 7)), int(rng.integers(2, 5))
+    z = cnnref.sigmoid(normal(rng, n, m_))
+    v, c = normal(rng, m_, k), normal(rng, k)
+    t = one_hot(rng, n, k)
+    return z, v, c, t, cnnref.softmax(cnnref.dense(z, v, c))
+
+
+def _likelihood(t: np.ndarray, a: np.ndarray) -> float:
+    return cnnref.log_likelihood(t, cnnref.softmax(a))
+
+
+def grad_V_cases(rng: np.random.Generator) -> list[Case]:
+    cases = []
+    for n in (int(rng.integers(3, 7)), 1):
+        z, v, c, t, y = _output_layer(rng, n)
+        gradient = Directional(lambda w, z=z, c=c, t=t: _likelihood(t, cnnref.dense(z, w, c)), v)
+        call = Call("grad_V", (z, t, y))
+        cases.append(
+            Case(
+                f"z {z.shape}, t {t.shape}",
+                (call,),
+                cnnref.grad_V(z, t, y),
+                2.0,
+                n,
+                ("∇V",),
+                {"∇V": gradient},
+            )
+        )
+    return cases
+
+
+def grad_c_cases(rng: np.random.Generator) -> list[Case]:
+    cases = []
+    for n in (int(rng.integers(3, 7)), 1):
+        z, v, c, t, y = _output_layer(rng, n)
+        gradient = Directional(lambda b, z=z, v=v, t=t: _likelihood(t, cnnref.dense(z, v, b)), c)
+        call = Call("grad_c", (t, y))
+        wrong = {m.BIAS_AXIS: (t - y).sum(axis=1)}
+        cases.append(
+            Case(
+                f"t, y {t.shape}",
+                (call,),
+                cnnref.grad_c(t, y),
+                2.0,
+                n,
+                ("∇c",),
+                {"∇c": gradient},
+                wrong,
+            )
+        )
+    return cases
+
+
+def _wrong_derivatives(kind: str) -> dict:
+    """Activation derivatives students get wrong: left out, or σ applied to z once more."""
+    wrong = {m.NO_ACTIVATION_DERIVATIVE: np.ones_like}
+    if kind == "sigmoid":
+        wrong[m.DERIVATIVE_OF_PRE_ACTIVATION] = _sigmoid_prime_of_sigmoid
+    return wrong
+
+
+def _hidden_layer_cases(rng: np.random.Generator, function: str) -> list[Case]:
+    """grad_W / grad_b on a one-hidden-layer network, one case per activation (the last N = 1)."""
+    cases = []
+    for kind, n in (("sigmoid", int(rng.integers(3, 6))), ("tanh", 4), ("relu", 1)):
+        d, hidden, k = int(rng.integers(3, 6)), int(rng.integers(3, 6)), int(rng.integers(2, 5))
+        net = network(rng, n, [d, hidden, k], kind)
+        (w, v), (b, _), (z,), y = net.weights, net.biases, net.zs[1:], net.y
+        with_derivative = cnnref.hidden_delta(net.t - y, v, z, kind)
+        wrong_runs = {label: net.backprop_with(d) for label, d in _wrong_derivatives(kind).items()}
+        if function == "grad_W":
+            args, expected = (
+                (net.x, z, v, net.t, y, kind),
+                cnnref.grad_W(net.x, z, v, net.t, y, kind),
+            )
+            gradient = Directional(net.objective_of_weight(1), w)
+            wrong = {label: run[1][0] for label, run in wrong_runs.items()}
+        else:
+            args, expected = (z, v, net.t, y, kind), cnnref.grad_b(z, v, net.t, y, kind)
+            gradient = Directional(net.objective_of_bias(1), b)
+            wrong = {label: run[2][0] for label, run in wrong_runs.items()}
+            wrong[m.BIAS_AXIS] = with_derivative.sum(axis=1)
+        name = "∇W" if function == "grad_W" else "∇b"
+        label = f"{kind}, x {n}×{d}, hidden {hidden}, classes {k}"
+        cases.append(
+            Case(label, (Call(function, args),), expected, 2.0, n, (name,), {name: gradient}, wrong)
+        )
+    return cases
+
+
+def delta_recursion_cases(rng: np.random.Generator) -> list[Case]:
+    cases = []
+    for kind, n, sizes in (("tanh", 4, [5, 4, 3, 3]), ("relu", 1, [4, 5, 3])):
+        net = network(rng, n, sizes, kind)
+        y = net.y
+        layers = len(net.weights)
+        names = tuple(f"δ({layer})" for layer in range(1, layers + 1))
+        gradients = {
+            names[layer - 1]: Directional(net.objective_from(layer), a)
+            for layer, a in enumerate(net.pre_activations, start=1)
+        }
+        wrong = {label: net.backprop_with(d)[0] for label, d in _wrong_derivatives(kind).items()}
+        call = Call("delta_recursion", (net.weights, net.zs, net.t, y, kind))
+        expected = cnnref.delta_recursion(net.weights, net.zs, net.t, y, kind)
+        cases.append(
+            Case(
+                f"{kind}, layer sizes {sizes}, N {n}",
+                (call,),
+                expected,
+                3.0,
+                n,
+                names,
+                gradients,
+                wrong,
+            )
+        )
+    return cases
+
+
+def backprop_cases(rng: np.random.Generator) -> list[Case]:
+    cases = []
+    for kind, n, sizes in (("sigmoid", 5, [6, 4, 3]), ("relu", 1, [5, 6, 4, 3])):
+        net = network(rng, n, sizes, kind)
+        layers = range(1, len(net.weights) + 1)
+        names = tuple([f"∇W({i})" for i in layers] + [f"∇b({i})" for i in layers])
+        gradients = {
+            f"∇W({i})": Directional(net.objective_of_weight(i), net.weights[i - 1]) for i in layers
+        }
+        gradients |= {
+            f"∇b({i})": Directional(net.objective_of_bias(i), net.biases[i - 1]) for i in layers
+        }
+        call = Call("backprop", (net.weights, net.biases, net.x, net.t, kind))
+        expected = cnnref.backprop(net.weights, net.biases, net.x, net.t, kind)
+        wrong = {label: net.backprop_with(d)[1:] for label, d in _wrong_derivatives(kind).items()}
+        cases.append(
+            Case(
+                f"{kind}, layer sizes {sizes}, N {n}",
+                (call,),
+                expected,
+                3.0,
+                n,
+                names,
+                gradients,
+                wrong,
+            )
+        )
+    return cases
+
+
+def _with_mutants(function: str, cases):
+    """Cases whose known mistakes also include the oracle's mutants of cnnref.``function``."""
+
+    def generate(rng: np.random.Generator) -> list[Case]:
+        out = []
+        for case in cases(rng):
+            mutants = mutant_mistakes(function, case.calls[-1].args)
+            extra = {label: wrong for label, wrong in mutants.items() if label not in case.mistakes}
+            out.append(replace(case, mistakes={**case.mistakes, **extra}))
+        return out
+
+    return generate
+
+
+def _task(function: str, kind: str, cases, signature: str) -> Task:
+    return Task(function, f"{function}{signature}", kind, _with_mutants(function, cases))
+
+
+ASSIGNMENT = Assignment(
+    name="seed",
+    description="the notes' CNN and backprop in cnnref's conventions (NHWC, (K, K, C, F), T − Y)",
+    seed=20240917,
+    tasks=(
+        _task("conv2d", "forward", conv2d_cases, "(x, w, b, stride, pad, mode) -> out"),
+        _task(
+            "conv2d_backward",
+            "backward",
+            conv2d_backward_cases,
+            "(dout, x, w, stride, pad, mode) -> (dx, dw, db)",
+        ),
+        _task("maxpool2d", "forward", maxpool2d_cases, "(x, size, stride) -> out"),
+        _task(
+            "maxpool2d_backward",
+            "backward",
+            maxpool2d_backward_cases,
+            "(dout, x, size, stride) -> dx",
+        ),
+        _task("avgpool2d", "forward", avgpool2d_cases, "(x, size, stride) -> out"),
+        _task(
+            "avgpool2d_backward",
+            "backward",
+            avgpool2d_backward_cases,
+            "(dout, x, size, stride) -> dx",
+        ),
+        _task("dense", "forward", dense_cases, "(x, w, b) -> a"),
+        _task("dense_backward", "backward", dense_backward_cases, "(delta, x, w) -> (dx, dw, db)"),
+        _task("sigmoid", "forward", _activation_cases("sigmoid", False), "(a) -> z"),
+        _task("tanh", "forward", _activation_cases("tanh", False), "(a) -> z"),
+        _task("relu", "forward", _activation_cases("relu", True), "(a) -> z"),
+        _task("activation_derivative", "backward", activation_derivative_cases, "(z, kind) -> Z′"),
+        _task("softmax", "forward", softmax_cases, "(a) -> y"),
+        _task("log_likelihood", "forward", log_likelihood_cases, "(t, y) -> J"),
+        _task("grad_V", "backward", grad_V_cases, "(z, t, y) -> ∇V J"),
+        _task("grad_c", "backward", grad_c_cases, "(t, y) -> ∇c J"),
+        _task(
+            "grad_W",
+            "backward",
+            lambda rng: _hidden_layer_cases(rng, "grad_W"),
+            "(x, z, v, t, y, activation) -> ∇W J",
+        ),
+        _task(
+            "grad_b",
+            "backward",
+            lambda rng: _hidden_layer_cases(rng, "grad_b"),
+            "(z, v, t, y, activation) -> ∇b J",
+        ),
+        _task(
+            "delta_recursion",
+            "backward",
+            delta_recursion_cases,
+            "(weights, zs, t, y, activation) -> [δ(1), …, δ(L)]",
+        ),
+        _task(
+            "backprop",
+            "backward",
+            backprop_cases,
+            "(weights, biases, x, t, activation) -> ([∇W(1), …], [∇b(1), …])",
+        ),
+    ),
+)
