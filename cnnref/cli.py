@@ -8,6 +8,8 @@ from __future__ import annotations
 
 import argparse
 import importlib
+import os
+import signal
 import sys
 from collections.abc import Sequence
 
@@ -50,7 +52,15 @@ def main(argv: Sequence[str] | None = None) -> int:
     if getattr(args, "_unavailable", None):
         print(args._unavailable, file=sys.stderr)
         return 2
-    return int(args._run(args) or 0)
+    try:
+        status = int(args._run(args) or 0)
+        sys.stdout.flush()
+        return status
+    except BrokenPipeError:
+        # The reader went away (`cnnref verify | head`): stop quietly, as Unix tools do, and keep
+        # the interpreter's final flush from raising again.
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        return 128 + signal.SIGPIPE
 
 
 if __name__ == "__main__":
