@@ -13,7 +13,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from cnnref import bench_cli  # noqa: E402
+from cnnref import bench_cli
 
 
 def main() -> int:

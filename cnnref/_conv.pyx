@@ -1,12 +1,15 @@
 """Cross-correlation kernels on NHWC images with (KH, KW, C, F) filter banks.
 
 out[n, i, j, f] = b[f] + Σ_k1 Σ_k2 Σ_c x[n, i·s + k1 − p, j·s + k2 − p, c] · w[k1, k2, c, f]
-with zero padding p and stride s. True convolution is the same with flipped filters; the Python layer
-does the flip. Two paths compute the same thing:
+with zero padding p and stride s. True convolution is the same with flipped filters; the Python
+layer does the flip. Two paths compute the same thing:
 
-* direct loops (``*_direct``): the formula index by index, the readable reference path;
-* im2col / col2im: copy every receptive field into one row of a patch matrix so that the whole layer
-  is one BLAS matrix product; row (n·Ho + i)·Wo + j holds patch (n, i, j) with column (k1·KW + k2)·C + c.
+* direct loops (``*_direct``): the formula index by index, the readable reference path, threaded
+  across the batch with OpenMP;
+* im2col / col2im: copy every receptive field into one row of a patch matrix so that the whole
+  layer is one BLAS matrix product; row (n·Ho + i)·Wo + j holds patch (n, i, j) with column
+  (k1·KW + k2)·C + c. These copies run serially: they sit between BLAS calls, and OpenBLAS's own
+  threads, still spinning after a product, would fight OpenMP's for the same cores.
 """
 
 from cython.parallel cimport prange, threadid
@@ -124,8 +127,8 @@ def im2col(
     Py_ssize_t Wo,
     Py_ssize_t first_image=0,
 ):
-    """cols[(n·Ho + i)·Wo + j, (k1·KW + k2)·C + c] = x[first_image + n, i·s + k1 − p, j·s + k2 − p, c],
-    0 in the padding, for the cols.shape[0] // (Ho·Wo) images starting at ``first_image``.
+    """cols[(n·Ho + i)·Wo + j, (k1·KW + k2)·C + c] = x[first_image + n, i·s + k1 − p, j·s + k2 − p, c]
+    (0 in the padding) for the cols.shape[0] // (Ho·Wo) images starting at ``first_image``.
 
     x is passed as (N, H, W·C), the NHWC image with each pixel row flattened: the KW·C entries of
     one kernel row (fixed k1) are then one contiguous run x[n, r, (j·s − p)·C : (j·s − p + KW)·C],

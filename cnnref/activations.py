@@ -53,7 +53,8 @@ def activation_derivative(
     sigmoid: z (1 − z);  tanh: 1 − z²;  relu: u(z), the step function (1 where z > 0, else 0).
 
     With ``upstream`` = ∂J/∂z (same shape and dtype as z) it returns upstream ⊙ Z′ = ∂J/∂a, the
-    delta of the layer, in one pass — the same values as ``upstream * activation_derivative(z, kind)``.
+    delta of the layer, in one pass, equal to
+    ``upstream * activation_derivative(z, kind)``.
     """
     choice("kind", kind, ACTIVATIONS)
     if upstream is None:

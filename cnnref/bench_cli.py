@@ -1,4 +1,7 @@
-"""``cnnref bench``: time cnnref side by side with PyTorch on the seed network (see cnnref.benchmark)."""
+"""``cnnref bench``: time cnnref side by side with PyTorch on the seed network.
+
+The benchmark itself is cnnref.benchmark; this module is its command line.
+"""
 
 from __future__ import annotations
 

@@ -248,7 +248,8 @@ def _row(case, dtype, batch, ours, theirs, settings) -> Row:
 
 
 def _header() -> str:
-    return f"{'case':<18}{'dtype':<9}{'batch':>6}{'cnnref img/s':>14}{'torch img/s':>14}{'ratio':>8}"
+    columns = f"{'cnnref img/s':>14}{'torch img/s':>14}{'ratio':>8}"
+    return f"{'case':<18}{'dtype':<9}{'batch':>6}{columns}"
 
 
 def _format_row(row: Row) -> str:

@@ -1,11 +1,10 @@
-"""2-D convolution on NHWC images with (K, K, C, F) filter banks: forward and its three gradients."""
+"""2-D convolution on NHWC images with (K, K, C, F) filter banks: forward and its gradients."""
 
 from __future__ import annotations
 
 import numpy as np
 
 from . import _conv, _dense
-from .linear import _ACTIVATION_CODES
 from ._checks import (
     ACTIVATIONS,
     CONV_MODES,
@@ -17,6 +16,7 @@ from ._checks import (
     same_dtype,
     window_output_size,
 )
+from .linear import _ACTIVATION_CODES
 
 ALGORITHMS = ("im2col", "direct")
 # The im2col path builds the patch matrix of at most this many entries at a time (32 MB in float32):
@@ -119,9 +119,9 @@ def conv2d(
 
         out[n, i, j, f] = b[f] + Σ_{k1} Σ_{k2} Σ_c in[n, i·s + k1, j·s + k2, c] · w[k1, k2, c, f]
 
-    ``mode="convolution"`` is the notes' formula out[i, j] = Σ_{k1} Σ_{k2} Σ_c in[i − k1, j − k2, c] ·
-    filter[c, k1, k2] restricted to the valid region, i.e. the same sum with the filter flipped:
-    w[K − 1 − k1, K − 1 − k2, c, f]. ``in`` is x zero-padded by ``pad`` on each side of H and W.
+    ``mode="convolution"`` is the notes' formula
+    out[i, j] = Σ_{k1} Σ_{k2} Σ_c in[i − k1, j − k2, c] · filter[c, k1, k2] restricted to the
+    valid region, i.e. the same sum with the filter flipped: w[K − 1 − k1, K − 1 − k2, c, f]. ``in`` is x zero-padded by ``pad`` on each side of H and W.
 
     Shapes: x (N, H, W, C), w (KH, KW, C, F), b (F,) → out (N, Ho, Wo, F) with
     Ho = (H + 2·pad − KH) // stride + 1 and Wo likewise. ``algorithm`` picks the im2col + BLAS path
@@ -165,7 +165,8 @@ def conv2d_backward(
 
     For cross-correlation::
 
-        dx[n, r, s, c]   = Σ_{i, j, k1, k2: r = i·s + k1 − pad, s = j·s + k2 − pad} Σ_f dout[n, i, j, f] · w[k1, k2, c, f]
+        dx[n, r, s, c]   = Σ_{i, j, k1, k2: r = i·s + k1 − pad, s = j·s + k2 − pad}
+                               Σ_f dout[n, i, j, f] · w[k1, k2, c, f]
         dw[k1, k2, c, f] = Σ_n Σ_i Σ_j in[n, i·s + k1, j·s + k2, c] · dout[n, i, j, f]
         db[f]            = Σ_n Σ_i Σ_j dout[n, i, j, f]
 

@@ -1,4 +1,4 @@
-"""The notes' seed network written directly on the functional API: forward, a training step, inference.
+"""The notes' seed network written directly on the functional API: forward, training, inference.
 
 N × 32 × 32 × C → conv 5×5, 16 → relu → max-pool 2 → conv 5×5, 32 → relu → max-pool 2 → flatten 800
 → dense 1000 → relu → dense K → softmax. One training step is gradient ascent on
@@ -26,7 +26,12 @@ def seed_parameters(
     """He-initialized parameters of the seed network: w1 (5, 5, C, 16), w2 (5, 5, 16, 32),
     w3 (800, 1000), w4 (1000, K) and zero biases."""
     rng = np.random.default_rng(seed)
-    shapes = {"w1": (5, 5, channels, 16), "w2": (5, 5, 16, 32), "w3": (800, 1000), "w4": (1000, classes)}
+    shapes = {
+        "w1": (5, 5, channels, 16),
+        "w2": (5, 5, 16, 32),
+        "w3": (800, 1000),
+        "w4": (1000, classes),
+    }
     params: dict[str, np.ndarray] = {}
     for index, (name, shape) in enumerate(shapes.items(), start=1):
         fan_in = int(np.prod(shape[:-1]))
