@@ -127,8 +127,8 @@ def im2col(
     Py_ssize_t Wo,
     Py_ssize_t first_image=0,
 ):
-    """cols[(n·Ho + i)·Wo + j, (k1·KW + k2)·C + c] = x[first_image + n, i·s + k1 − p, j·s + k2 − p, c]
-    (0 in the padding) for the cols.shape[0] // (Ho·Wo) images starting at ``first_image``.
+    """cols[(n·Ho + i)·Wo + j, (k1·KW + k2)·C + c] = x[n0 + n, i·s + k1 − p, j·s + k2 − p, c]
+    (0 in the padding) for the cols.shape[0] // (Ho·Wo) images from n0 = ``first_image`` on.
 
     x is passed as (N, H, W·C), the NHWC image with each pixel row flattened: the KW·C entries of
     one kernel row (fixed k1) are then one contiguous run x[n, r, (j·s − p)·C : (j·s − p + KW)·C],

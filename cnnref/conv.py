@@ -121,7 +121,8 @@ def conv2d(
 
     ``mode="convolution"`` is the notes' formula
     out[i, j] = Σ_{k1} Σ_{k2} Σ_c in[i − k1, j − k2, c] · filter[c, k1, k2] restricted to the
-    valid region, i.e. the same sum with the filter flipped: w[K − 1 − k1, K − 1 − k2, c, f]. ``in`` is x zero-padded by ``pad`` on each side of H and W.
+    valid region, i.e. the same sum with the filter flipped: w[K − 1 − k1, K − 1 − k2, c, f].
+    ``in`` is x zero-padded by ``pad`` on each side of H and W.
 
     Shapes: x (N, H, W, C), w (KH, KW, C, F), b (F,) → out (N, Ho, Wo, F) with
     Ho = (H + 2·pad − KH) // stride + 1 and Wo likewise. ``algorithm`` picks the im2col + BLAS path
