@@ -67,7 +67,8 @@ def times_derivative_kernel(
     const floating[::1] upstream, const floating[::1] z, floating[::1] out, int kind
 ):
     """out = upstream ⊙ σ′ with σ′ written in terms of z (kind 1 relu: u(z); 2 sigmoid: z (1 − z);
-    3 tanh: 1 − z²), one pass; the step from ∂J/∂z to the delta ∂J/∂a."""
+    3 tanh: 1 − z²), one pass; the step from ∂J/∂z to the delta ∂J/∂a. σ′ is rounded to the dtype
+    before the product, as the separate derivative kernels round it, so both give the same bits."""
     cdef Py_ssize_t i, n = z.shape[0]
     with nogil:
         if kind == 1:
@@ -75,7 +76,7 @@ def times_derivative_kernel(
                 out[i] = upstream[i] * (1 if z[i] > 0 else 0)
         elif kind == 2:
             for i in range(n):
-                out[i] = upstream[i] * (z[i] * (1 - z[i]))
+                out[i] = upstream[i] * <floating>(z[i] * (1 - z[i]))
         else:
             for i in range(n):
-                out[i] = upstream[i] * (1 - z[i] * z[i])
+                out[i] = upstream[i] * <floating>(1 - z[i] * z[i])
