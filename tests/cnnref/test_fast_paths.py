@@ -75,7 +75,7 @@ def test_conv2d_backward_without_input_gradient_skips_only_dx(algorithm):
 
 
 def test_conv2d_backward_rejects_non_bool_input_gradient():
-    x, w, b, stride, pad = _case(np.float64, SHAPES[0])
+    x, w, b, _, _ = _case(np.float64, SHAPES[0])
     dout = np.zeros(conv2d(x, w, b).shape)
     with pytest.raises(TypeError, match="input_gradient"):
         conv2d_backward(dout, x, w, input_gradient="no")
@@ -117,7 +117,7 @@ def test_dense_fused_activation_equals_separate_call(dtype, kind):
 
 
 def test_fused_activation_rejects_unknown_name():
-    x, w, b, stride, pad = _case(np.float64, SHAPES[0])
+    x, w, b, _, _ = _case(np.float64, SHAPES[0])
     with pytest.raises(ValueError, match="activation"):
         conv2d(x, w, b, activation="softplus")
     with pytest.raises(ValueError, match="activation"):
