@@ -284,7 +284,17 @@ def measure_memory_in_subprocess(framework: str, dtype: str, batch: int, threads
 
 
 def _rss_mb() -> float:
-    """Peak resident set of this process so far, in MB (Linux reports kB, macOS bytes)."""
+    """Peak resident set of this process so far, in MB.
+
+    Linux's VmHWM starts afresh at exec; getrusage's ru_maxrss (the fallback elsewhere) keeps the
+    peak of the process that forked this one, which would count the parent's memory.
+    """
+    try:
+        for line in Path("/proc/self/status").read_text().splitlines():
+            if line.startswith("VmHWM:"):
+                return int(line.split()[1]) / 1024
+    except (OSError, ValueError, IndexError):
+        pass
     peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
     return peak / (1024 * 1024) if sys.platform == "darwin" else peak / 1024
 
