@@ -5,7 +5,6 @@ the maximum wins, and only it receives the gradient. A NaN counts as larger than
 NaN in a window propagates forward and receives the gradient.
 """
 
-from cython.parallel cimport prange
 from cython cimport floating
 
 
@@ -23,17 +22,18 @@ def maxpool_forward(
     cdef Py_ssize_t N = x.shape[0], C = x.shape[3], Ho = out.shape[1], Wo = out.shape[2]
     cdef Py_ssize_t n, i, j, c, k1, k2
     cdef floating best, v
-    for n in prange(N, nogil=True, schedule="static"):
-        for i in range(Ho):
-            for j in range(Wo):
-                for c in range(C):
-                    best = x[n, i * stride, j * stride, c]
-                    for k1 in range(size):
-                        for k2 in range(size):
-                            v = x[n, i * stride + k1, j * stride + k2, c]
-                            if _beats(v, best):
-                                best = v
-                    out[n, i, j, c] = best
+    with nogil:
+        for n in range(N):
+            for i in range(Ho):
+                for j in range(Wo):
+                    for c in range(C):
+                        best = x[n, i * stride, j * stride, c]
+                        for k1 in range(size):
+                            for k2 in range(size):
+                                v = x[n, i * stride + k1, j * stride + k2, c]
+                                if _beats(v, best):
+                                    best = v
+                        out[n, i, j, c] = best
 
 
 def maxpool_backward(
@@ -47,23 +47,24 @@ def maxpool_backward(
     cdef Py_ssize_t N = x.shape[0], C = x.shape[3], Ho = dout.shape[1], Wo = dout.shape[2]
     cdef Py_ssize_t n, i, j, c, k1, k2, r, s, best_r, best_s
     cdef floating best, v
-    for n in prange(N, nogil=True, schedule="static"):
-        for i in range(Ho):
-            for j in range(Wo):
-                for c in range(C):
-                    best_r = i * stride
-                    best_s = j * stride
-                    best = x[n, best_r, best_s, c]
-                    for k1 in range(size):
-                        r = i * stride + k1
-                        for k2 in range(size):
-                            s = j * stride + k2
-                            v = x[n, r, s, c]
-                            if _beats(v, best):
-                                best = v
-                                best_r = r
-                                best_s = s
-                    dx[n, best_r, best_s, c] += dout[n, i, j, c]
+    with nogil:
+        for n in range(N):
+            for i in range(Ho):
+                for j in range(Wo):
+                    for c in range(C):
+                        best_r = i * stride
+                        best_s = j * stride
+                        best = x[n, best_r, best_s, c]
+                        for k1 in range(size):
+                            r = i * stride + k1
+                            for k2 in range(size):
+                                s = j * stride + k2
+                                v = x[n, r, s, c]
+                                if _beats(v, best):
+                                    best = v
+                                    best_r = r
+                                    best_s = s
+                        dx[n, best_r, best_s, c] += dout[n, i, j, c]
 
 
 def avgpool_forward(
@@ -74,15 +75,16 @@ def avgpool_forward(
     cdef Py_ssize_t n, i, j, c, k1, k2
     cdef double total
     cdef double scale = 1.0 / (size * size)
-    for n in prange(N, nogil=True, schedule="static"):
-        for i in range(Ho):
-            for j in range(Wo):
-                for c in range(C):
-                    total = 0
-                    for k1 in range(size):
-                        for k2 in range(size):
-                            total = total + x[n, i * stride + k1, j * stride + k2, c]
-                    out[n, i, j, c] = <floating>(total * scale)
+    with nogil:
+        for n in range(N):
+            for i in range(Ho):
+                for j in range(Wo):
+                    for c in range(C):
+                        total = 0
+                        for k1 in range(size):
+                            for k2 in range(size):
+                                total = total + x[n, i * stride + k1, j * stride + k2, c]
+                        out[n, i, j, c] = <floating>(total * scale)
 
 
 def avgpool_backward(
@@ -93,11 +95,12 @@ def avgpool_backward(
     cdef Py_ssize_t n, i, j, c, k1, k2
     cdef floating share
     cdef double scale = 1.0 / (size * size)
-    for n in prange(N, nogil=True, schedule="static"):
-        for i in range(Ho):
-            for j in range(Wo):
-                for c in range(C):
-                    share = <floating>(dout[n, i, j, c] * scale)
-                    for k1 in range(size):
-                        for k2 in range(size):
-                            dx[n, i * stride + k1, j * stride + k2, c] += share
+    with nogil:
+        for n in range(N):
+            for i in range(Ho):
+                for j in range(Wo):
+                    for c in range(C):
+                        share = <floating>(dout[n, i, j, c] * scale)
+                        for k1 in range(size):
+                            for k2 in range(size):
+                                dx[n, i * stride + k1, j * stride + k2, c] += share

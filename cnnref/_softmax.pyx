@@ -1,6 +1,5 @@
 """Row-wise softmax and the log-likelihood J = Σₙ Σₖ tₙₖ log yₙₖ."""
 
-from cython.parallel cimport prange
 from libc.math cimport exp, log
 from cython cimport floating
 
@@ -9,16 +8,17 @@ def softmax_kernel(const floating[:, ::1] a, floating[:, ::1] y):
     """yₙₖ = exp(aₙₖ − maxₖ′ aₙₖ′) / Σₖ′ exp(aₙₖ′ − maxₖ′ aₙₖ′), one row per sample."""
     cdef Py_ssize_t n, k, rows = a.shape[0], cols = a.shape[1]
     cdef double peak, total
-    for n in prange(rows, nogil=True, schedule="static"):
-        peak = a[n, 0]
-        for k in range(1, cols):
-            if a[n, k] > peak:
-                peak = a[n, k]
-        total = 0
-        for k in range(cols):
-            total = total + exp(a[n, k] - peak)
-        for k in range(cols):
-            y[n, k] = <floating>(exp(a[n, k] - peak) / total)
+    with nogil:
+        for n in range(rows):
+            peak = a[n, 0]
+            for k in range(1, cols):
+                if a[n, k] > peak:
+                    peak = a[n, k]
+            total = 0
+            for k in range(cols):
+                total = total + exp(a[n, k] - peak)
+            for k in range(cols):
+                y[n, k] = <floating>(exp(a[n, k] - peak) / total)
 
 
 def log_likelihood_kernel(const floating[::1] t, const floating[::1] y, double floor):

@@ -42,10 +42,32 @@ def activate(a: np.ndarray, kind: str) -> np.ndarray:
     return {"sigmoid": sigmoid, "tanh": tanh, "relu": relu}[kind](a)
 
 
-def activation_derivative(z: np.ndarray, kind: str) -> np.ndarray:
+_KIND_CODES = {"relu": 1, "sigmoid": 2, "tanh": 3}
+
+
+def activation_derivative(
+    z: np.ndarray, kind: str, *, upstream: np.ndarray | None = None
+) -> np.ndarray:
     """Z′ = ∂z/∂a written in terms of the output z, element-wise:
 
     sigmoid: z (1 − z);  tanh: 1 − z²;  relu: u(z), the step function (1 where z > 0, else 0).
+
+    With ``upstream`` = ∂J/∂z (same shape and dtype as z) it returns upstream ⊙ Z′ = ∂J/∂a, the
+    delta of the layer, in one pass, equal to
+    ``upstream * activation_derivative(z, kind)``.
     """
     choice("kind", kind, ACTIVATIONS)
-    return _elementwise(_DERIVATIVE_KERNELS[kind], "z", z)
+    if upstream is None:
+        return _elementwise(_DERIVATIVE_KERNELS[kind], "z", z)
+    z = float_array("z", z)
+    upstream = float_array("upstream", upstream)
+    if upstream.dtype != z.dtype or upstream.shape != z.shape:
+        raise ValueError(
+            f"upstream must have the shape and dtype of z {z.shape} {z.dtype}, "
+            f"got {upstream.shape} {upstream.dtype}"
+        )
+    out = np.empty_like(z)
+    _activations.times_derivative_kernel(
+        upstream.reshape(-1), z.reshape(-1), out.reshape(-1), _KIND_CODES[kind]
+    )
+    return out

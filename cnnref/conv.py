@@ -1,11 +1,12 @@
-"""2-D convolution on NHWC images with (K, K, C, F) filter banks: forward and three gradients."""
+"""2-D convolution on NHWC images with (K, K, C, F) filter banks: forward and its gradients."""
 
 from __future__ import annotations
 
 import numpy as np
 
-from . import _conv
+from . import _conv, _dense
 from ._checks import (
+    ACTIVATIONS,
     CONV_MODES,
     choice,
     exact_shape,
@@ -15,8 +16,14 @@ from ._checks import (
     same_dtype,
     window_output_size,
 )
+from .linear import _ACTIVATION_CODES
 
 ALGORITHMS = ("im2col", "direct")
+# The im2col path builds the patch matrix of at most this many entries at a time (32 MB in float32):
+# a large batch is split into chunks of whole images, reusing one buffer, so memory stays bounded.
+# Chunks are kept large on purpose: every chunk is one BLAS call, and on a busy machine each call's
+# thread hand-off costs more than the cache misses of a large patch matrix (docs/performance.md).
+_CHUNK_ENTRIES = 1 << 23
 
 
 def _conv_arguments(x, w, stride, pad, mode, algorithm):
@@ -47,6 +54,58 @@ def _flip(w: np.ndarray) -> np.ndarray:
     return np.ascontiguousarray(w[::-1, ::-1])
 
 
+def _images_per_chunk(n: int, rows_per_image: int, patch: int) -> int:
+    """How many images' patch rows make one chunk of about _CHUNK_ENTRIES entries (at least 1)."""
+    return max(1, min(n, _CHUNK_ENTRIES // max(1, rows_per_image * patch)))
+
+
+def _conv_forward_im2col(x, w, b, stride, pad, out_h, out_w, activation_code):
+    """out = σ(im2col(x) · w + b) chunk by chunk, as (N·Ho·Wo, F) rows."""
+    n, c = x.shape[0], x.shape[3]
+    kh, kw, f = w.shape[0], w.shape[1], w.shape[3]
+    rows_per_image, patch = out_h * out_w, kh * kw * c
+    w_matrix = w.reshape(patch, f)
+    x_rows = x.reshape(n, x.shape[1], -1)
+    out = np.empty((n * rows_per_image, f), dtype=x.dtype)
+    step = _images_per_chunk(n, rows_per_image, patch)
+    cols = np.empty((step * rows_per_image, patch), dtype=x.dtype)
+    for first in range(0, n, step):
+        count = min(step, n - first)
+        chunk_cols = cols[: count * rows_per_image]
+        chunk_out = out[first * rows_per_image : (first + count) * rows_per_image]
+        _conv.im2col(x_rows, chunk_cols, c, kh, kw, stride, pad, out_h, out_w, first)
+        np.matmul(chunk_cols, w_matrix, out=chunk_out)
+        _dense.bias_activation(chunk_out, b, activation_code)
+    return out.reshape(n, out_h, out_w, f)
+
+
+def _conv_backward_im2col(dout, x, w, stride, pad, out_h, out_w, input_gradient):
+    """dw = Σ_chunks im2col(x)ᵀ · dout and dx = col2im(dout · wᵀ), chunk by chunk."""
+    n, c = x.shape[0], x.shape[3]
+    kh, kw, f = w.shape[0], w.shape[1], w.shape[3]
+    rows_per_image, patch = out_h * out_w, kh * kw * c
+    w_matrix = w.reshape(patch, f)
+    x_rows = x.reshape(n, x.shape[1], -1)
+    dout_rows = dout.reshape(-1, f)
+    dx = np.zeros_like(x) if input_gradient else None
+    dx_rows = dx.reshape(n, x.shape[1], -1) if input_gradient else None
+    dw_matrix = np.zeros((patch, f), dtype=x.dtype)
+    step = _images_per_chunk(n, rows_per_image, patch)
+    cols = np.empty((step * rows_per_image, patch), dtype=x.dtype)
+    dw_part = np.empty_like(dw_matrix)
+    for first in range(0, n, step):
+        count = min(step, n - first)
+        chunk_cols = cols[: count * rows_per_image]
+        chunk_dout = dout_rows[first * rows_per_image : (first + count) * rows_per_image]
+        _conv.im2col(x_rows, chunk_cols, c, kh, kw, stride, pad, out_h, out_w, first)
+        np.matmul(chunk_cols.T, chunk_dout, out=dw_part)
+        dw_matrix += dw_part
+        if input_gradient:
+            np.matmul(chunk_dout, w_matrix.T, out=chunk_cols)
+            _conv.col2im(chunk_cols, dx_rows, c, kh, kw, stride, pad, out_h, out_w, first)
+    return dx, dw_matrix.reshape(w.shape)
+
+
 def conv2d(
     x: np.ndarray,
     w: np.ndarray,
@@ -56,6 +115,7 @@ def conv2d(
     mode: str = "cross-correlation",
     *,
     algorithm: str = "im2col",
+    activation: str | None = None,
 ) -> np.ndarray:
     """Convolution layer forward pass.
 
@@ -71,23 +131,28 @@ def conv2d(
     Shapes: x (N, H, W, C), w (KH, KW, C, F), b (F,) → out (N, Ho, Wo, F) with
     Ho = (H + 2·pad − KH) // stride + 1 and Wo likewise. ``algorithm`` picks the im2col + BLAS path
     (default) or the direct index loops (the readable reference); both compute the same sum.
+    ``activation`` ("relu", "sigmoid" or "tanh"; None by default) returns z = σ(out) instead,
+    applied in the same pass as the bias — the same values as calling the activation afterwards.
     """
     x, w, stride, pad, out_h, out_w = _conv_arguments(x, w, stride, pad, mode, algorithm)
     b = float_array("b", b, 1, "(F,)")
     same_dtype(x=x, w=w, b=b)
     exact_shape("b", b, (w.shape[3],), "(one bias per filter F)")
+    if activation is not None:
+        choice("activation", activation, ACTIVATIONS)
     if mode == "convolution":
         w = _flip(w)
-    n, kh, kw, f = x.shape[0], w.shape[0], w.shape[1], w.shape[3]
     if algorithm == "direct":
-        out = np.empty((n, out_h, out_w, f), dtype=x.dtype)
+        out = np.empty((x.shape[0], out_h, out_w, w.shape[3]), dtype=x.dtype)
         _conv.conv_forward_direct(x, w, b, out, stride, pad)
+        if activation is not None:
+            _dense.bias_activation(
+                out.reshape(-1, w.shape[3]), np.zeros_like(b), _ACTIVATION_CODES[activation]
+            )
         return out
-    cols = np.empty((n * out_h * out_w, kh * kw * x.shape[3]), dtype=x.dtype)
-    _conv.im2col(x, cols, kh, kw, stride, pad, out_h, out_w)
-    out = cols @ w.reshape(-1, f)
-    out += b
-    return out.reshape(n, out_h, out_w, f)
+    return _conv_forward_im2col(
+        x, w, b, stride, pad, out_h, out_w, _ACTIVATION_CODES[activation]
+    )
 
 
 def conv2d_backward(
@@ -99,12 +164,13 @@ def conv2d_backward(
     mode: str = "cross-correlation",
     *,
     algorithm: str = "im2col",
-) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    input_gradient: bool = True,
+) -> tuple[np.ndarray | None, np.ndarray, np.ndarray]:
     """Gradients of the convolution layer, given the upstream gradient dout = ∂J/∂out.
 
     For cross-correlation::
 
-        dx[n, r, s, c]   = Σ_{i, j, k1, k2 : r = i·s + k1 − pad, s = j·s + k2 − pad}
+        dx[n, r, q, c]   = Σ_{i, j, k1, k2 : r = i·s + k1 − pad, q = j·s + k2 − pad}
                                Σ_f dout[n, i, j, f] · w[k1, k2, c, f]
         dw[k1, k2, c, f] = Σ_n Σ_i Σ_j in[n, i·s + k1, j·s + k2, c] · dout[n, i, j, f]
         db[f]            = Σ_n Σ_i Σ_j dout[n, i, j, f]
@@ -112,27 +178,28 @@ def conv2d_backward(
     For ``mode="convolution"`` the filter is flipped going in and dw is flipped coming out.
     Shapes: dout (N, Ho, Wo, F), x (N, H, W, C), w (KH, KW, C, F) → dx like x, dw like w, db (F,).
     Input pixels that no window reaches (when stride does not divide evenly) get zero gradient.
+    ``input_gradient=False`` skips dx (returned as None): the first layer of a network needs no
+    gradient with respect to its input image.
     """
     x, w, stride, pad, out_h, out_w = _conv_arguments(x, w, stride, pad, mode, algorithm)
     dout = float_array("dout", dout, 4, "(N, Ho, Wo, F)")
     same_dtype(dout=dout, x=x, w=w)
-    n, kh, kw, f = x.shape[0], w.shape[0], w.shape[1], w.shape[3]
+    n, f = x.shape[0], w.shape[3]
     exact_shape("dout", dout, (n, out_h, out_w, f), "(N, Ho, Wo, F) of the forward output")
+    if not isinstance(input_gradient, bool):
+        raise TypeError(f"input_gradient must be True or False, got {input_gradient!r}")
     if mode == "convolution":
         w = _flip(w)
-    dx = np.zeros_like(x)
     if algorithm == "direct":
+        dx = np.zeros_like(x) if input_gradient else None
         dw = np.zeros_like(w)
-        _conv.conv_backward_input_direct(dout, w, dx, stride, pad)
+        if input_gradient:
+            _conv.conv_backward_input_direct(dout, w, dx, stride, pad)
         _conv.conv_backward_filter_direct(dout, x, dw, stride, pad)
     else:
-        dout_rows = dout.reshape(-1, f)
-        cols = np.empty((n * out_h * out_w, kh * kw * x.shape[3]), dtype=x.dtype)
-        _conv.im2col(x, cols, kh, kw, stride, pad, out_h, out_w)
-        dw = (cols.T @ dout_rows).reshape(w.shape)
-        dcols = dout_rows @ w.reshape(-1, f).T
-        _conv.col2im(dcols, dx, kh, kw, stride, pad, out_h, out_w)
-    db = dout.reshape(-1, f).sum(axis=0, dtype=np.float64).astype(x.dtype)
+        dx, dw = _conv_backward_im2col(dout, x, w, stride, pad, out_h, out_w, input_gradient)
+    db = np.empty(f, dtype=x.dtype)
+    _dense.sum_rows(dout.reshape(-1, f), db)
     if mode == "convolution":
         dw = _flip(dw)
     return dx, dw, db

@@ -5,13 +5,24 @@ from __future__ import annotations
 import numpy as np
 
 from . import _dense
-from ._checks import exact_shape, float_array, same_dtype
+from ._checks import ACTIVATIONS, choice, exact_shape, float_array, same_dtype
+
+_ACTIVATION_CODES = {
+    None: _dense.IDENTITY,
+    "relu": _dense.RELU,
+    "sigmoid": _dense.SIGMOID,
+    "tanh": _dense.TANH,
+}
 
 
-def dense(x: np.ndarray, w: np.ndarray, b: np.ndarray) -> np.ndarray:
+def dense(
+    x: np.ndarray, w: np.ndarray, b: np.ndarray, *, activation: str | None = None
+) -> np.ndarray:
     """a = X W + b (the notes write a = Wᵀx + b for one sample x).
 
-    Shapes: x (N, D), w (D, M), b (M,) → a (N, M).
+    Shapes: x (N, D), w (D, M), b (M,) → a (N, M). ``activation`` ("relu", "sigmoid" or "tanh";
+    None by default) returns z = σ(a) instead, applied in the same pass as the bias — the same
+    values as calling the activation afterwards.
     """
     x = float_array("x", x, 2, "(N, D)")
     w = float_array("w", w, 2, "(D, M)")
@@ -22,8 +33,10 @@ def dense(x: np.ndarray, w: np.ndarray, b: np.ndarray) -> np.ndarray:
             f"w must have shape (D, M) with D = {x.shape[1]} (the features of x), got {w.shape}"
         )
     exact_shape("b", b, (w.shape[1],), "(one bias per output M)")
-    a = np.ascontiguousarray(x @ w)
-    _dense.add_row_vector(a, b)
+    if activation is not None:
+        choice("activation", activation, ACTIVATIONS)
+    a = np.matmul(x, w)
+    _dense.bias_activation(a, b, _ACTIVATION_CODES[activation])
     return a
 
 

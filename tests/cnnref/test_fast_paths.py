@@ -1,0 +1,152 @@
+"""The fast paths agree with the readable ones: im2col vs direct convolution, chunked vs whole-batch
+patch matrices, fused bias + activation vs separate calls, fused delta vs upstream ⊙ Z′."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+import cnnref.conv as conv_module
+from cnnref import activation_derivative, conv2d, conv2d_backward, dense, relu, sigmoid, tanh
+
+TOLERANCE = {np.float32: 2e-5, np.float64: 1e-12}
+ACTIVATE = {"relu": relu, "sigmoid": sigmoid, "tanh": tanh}
+# (N, H, W, C, KH, KW, F, stride, pad): square and non-square, padding wider than the kernel,
+# strides that do not divide the input evenly.
+SHAPES = [
+    (3, 9, 7, 2, 3, 3, 4, 1, 0),
+    (2, 8, 9, 3, 3, 2, 5, 2, 1),
+    (2, 6, 6, 1, 5, 5, 2, 1, 2),
+    (2, 5, 7, 2, 2, 3, 3, 3, 2),
+    (1, 4, 4, 2, 4, 4, 2, 1, 3),
+    (4, 12, 12, 3, 5, 5, 6, 1, 0),
+]
+
+
+def _case(dtype, shape, seed=0):
+    n, h, w, c, kh, kw, f, stride, pad = shape
+    rng = np.random.default_rng(seed)
+    x = rng.standard_normal((n, h, w, c)).astype(dtype)
+    filters = rng.standard_normal((kh, kw, c, f)).astype(dtype)
+    bias = rng.standard_normal(f).astype(dtype)
+    return x, filters, bias, stride, pad
+
+
+def _assert_close(fast, slow, dtype, what):
+    scale = max(1.0, float(np.abs(slow).max()))
+    error = float(np.abs(fast - slow).max()) / scale
+    assert error <= TOLERANCE[dtype], f"{what}: im2col vs direct differ by {error:.3g} (scaled)"
+
+
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+@pytest.mark.parametrize("shape", SHAPES)
+@pytest.mark.parametrize("mode", ["cross-correlation", "convolution"])
+def test_conv2d_im2col_matches_direct(dtype, shape, mode):
+    x, w, b, stride, pad = _case(dtype, shape)
+    fast = conv2d(x, w, b, stride, pad, mode)
+    slow = conv2d(x, w, b, stride, pad, mode, algorithm="direct")
+    assert fast.dtype == slow.dtype == dtype
+    _assert_close(fast, slow, dtype, "out")
+
+
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+@pytest.mark.parametrize("shape", SHAPES)
+@pytest.mark.parametrize("mode", ["cross-correlation", "convolution"])
+def test_conv2d_backward_im2col_matches_direct(dtype, shape, mode):
+    x, w, b, stride, pad = _case(dtype, shape)
+    dout = np.random.default_rng(1).standard_normal(conv2d(x, w, b, stride, pad).shape)
+    dout = dout.astype(dtype)
+    fast = conv2d_backward(dout, x, w, stride, pad, mode)
+    slow = conv2d_backward(dout, x, w, stride, pad, mode, algorithm="direct")
+    for name, f, s in zip(("dx", "dw", "db"), fast, slow, strict=True):
+        assert f.dtype == dtype and f.shape == s.shape
+        _assert_close(f, s, dtype, name)
+
+
+@pytest.mark.parametrize("algorithm", ["im2col", "direct"])
+def test_conv2d_backward_without_input_gradient_skips_only_dx(algorithm):
+    x, w, b, stride, pad = _case(np.float64, SHAPES[1])
+    dout = np.random.default_rng(2).standard_normal(conv2d(x, w, b, stride, pad).shape)
+    full = conv2d_backward(dout, x, w, stride, pad, algorithm=algorithm)
+    dx, dw, db = conv2d_backward(dout, x, w, stride, pad, algorithm=algorithm, input_gradient=False)
+    assert dx is None
+    np.testing.assert_array_equal(dw, full[1])
+    np.testing.assert_array_equal(db, full[2])
+
+
+def test_conv2d_backward_rejects_non_bool_input_gradient():
+    x, w, b, _, _ = _case(np.float64, SHAPES[0])
+    dout = np.zeros(conv2d(x, w, b).shape)
+    with pytest.raises(TypeError, match="input_gradient"):
+        conv2d_backward(dout, x, w, input_gradient="no")
+
+
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+def test_chunked_patch_matrix_matches_whole_batch(dtype, monkeypatch):
+    x, w, b, stride, pad = _case(dtype, (7, 10, 9, 3, 3, 3, 4, 1, 1))
+    dout = np.random.default_rng(3).standard_normal(conv2d(x, w, b, stride, pad).shape)
+    dout = dout.astype(dtype)
+    whole_out = conv2d(x, w, b, stride, pad)
+    whole_grads = conv2d_backward(dout, x, w, stride, pad)
+    rows_per_image, patch = 10 * 9, 3 * 3 * 3
+    monkeypatch.setattr(conv_module, "_CHUNK_ENTRIES", 2 * rows_per_image * patch)
+    assert conv_module._images_per_chunk(7, rows_per_image, patch) == 2  # 4 chunks, last short
+    np.testing.assert_allclose(conv2d(x, w, b, stride, pad), whole_out, rtol=0, atol=0)
+    for chunked, whole in zip(conv2d_backward(dout, x, w, stride, pad), whole_grads, strict=True):
+        _assert_close(chunked, whole, dtype, "chunked gradient")
+
+
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+@pytest.mark.parametrize("kind", ["relu", "sigmoid", "tanh"])
+@pytest.mark.parametrize("algorithm", ["im2col", "direct"])
+def test_conv2d_fused_activation_equals_separate_call(dtype, kind, algorithm):
+    x, w, b, stride, pad = _case(dtype, SHAPES[5])
+    separate = ACTIVATE[kind](conv2d(x, w, b, stride, pad, algorithm=algorithm))
+    fused = conv2d(x, w, b, stride, pad, algorithm=algorithm, activation=kind)
+    np.testing.assert_array_equal(fused, separate)
+
+
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+@pytest.mark.parametrize("kind", ["relu", "sigmoid", "tanh"])
+def test_dense_fused_activation_equals_separate_call(dtype, kind):
+    rng = np.random.default_rng(4)
+    x = rng.standard_normal((5, 7)).astype(dtype)
+    w = rng.standard_normal((7, 3)).astype(dtype)
+    b = rng.standard_normal(3).astype(dtype)
+    np.testing.assert_array_equal(dense(x, w, b, activation=kind), ACTIVATE[kind](dense(x, w, b)))
+
+
+def test_fused_activation_rejects_unknown_name():
+    x, w, b, _, _ = _case(np.float64, SHAPES[0])
+    with pytest.raises(ValueError, match="activation"):
+        conv2d(x, w, b, activation="softplus")
+    with pytest.raises(ValueError, match="activation"):
+        dense(np.ones((2, 3)), np.ones((3, 2)), np.ones(2), activation="softplus")
+
+
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+@pytest.mark.parametrize("kind", ["relu", "sigmoid", "tanh"])
+def test_activation_derivative_times_upstream_equals_product(dtype, kind):
+    rng = np.random.default_rng(5)
+    z = ACTIVATE[kind](rng.standard_normal((4, 6)).astype(dtype))
+    z[0, :2] = 0  # the relu kink
+    upstream = rng.standard_normal((4, 6)).astype(dtype)
+    fused = activation_derivative(z, kind, upstream=upstream)
+    np.testing.assert_array_equal(fused, upstream * activation_derivative(z, kind))
+
+
+def test_activation_derivative_rejects_mismatched_upstream():
+    z = np.ones((2, 3))
+    with pytest.raises(ValueError, match="upstream"):
+        activation_derivative(z, "relu", upstream=np.ones((3, 2)))
+    with pytest.raises(ValueError, match="upstream"):
+        activation_derivative(z, "relu", upstream=np.ones((2, 3), dtype=np.float32))
+
+
+def test_fast_paths_leave_inputs_unchanged():
+    x, w, b, stride, pad = _case(np.float64, SHAPES[3])
+    copies = [x.copy(), w.copy(), b.copy()]
+    out = conv2d(x, w, b, stride, pad, activation="relu")
+    conv2d_backward(np.ones_like(out), x, w, stride, pad)
+    for original, copy in zip((x, w, b), copies, strict=True):
+        np.testing.assert_array_equal(original, copy)
