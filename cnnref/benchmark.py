@@ -229,12 +229,24 @@ def _rows_for(dtype: str, batch: int, settings: Settings, torch) -> list[Row]:
             rows.append(_row(f"{layer} {direction}", dtype, batch, ours, their_fn, settings))
     trainer = SeedTrainer(params, LEARNING_RATE)
     rows.append(
-        _row("training step", dtype, batch, lambda: trainer.step(x, t),
-             theirs.training_step if theirs else None, settings)
+        _row(
+            "training step",
+            dtype,
+            batch,
+            lambda: trainer.step(x, t),
+            theirs.training_step if theirs else None,
+            settings,
+        )
     )
     rows.append(
-        _row("inference", dtype, batch, lambda: seed_inference(params, x),
-             theirs.inference if theirs else None, settings)
+        _row(
+            "inference",
+            dtype,
+            batch,
+            lambda: seed_inference(params, x),
+            theirs.inference if theirs else None,
+            settings,
+        )
     )
     return rows
 

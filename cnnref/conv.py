@@ -65,7 +65,7 @@ def _conv_forward_im2col(x, w, b, stride, pad, out_h, out_w, activation_code):
     kh, kw, f = w.shape[0], w.shape[1], w.shape[3]
     rows_per_image, patch = out_h * out_w, kh * kw * c
     w_matrix = w.reshape(patch, f)
-    x_rows = x.reshape(n, x.shape[1], -1)
+    x_rows = x.reshape(n, x.shape[1], x.shape[2] * c)
     out = np.empty((n * rows_per_image, f), dtype=x.dtype)
     step = _images_per_chunk(n, rows_per_image, patch)
     cols = np.empty((step * rows_per_image, patch), dtype=x.dtype)
@@ -85,10 +85,10 @@ def _conv_backward_im2col(dout, x, w, stride, pad, out_h, out_w, input_gradient)
     kh, kw, f = w.shape[0], w.shape[1], w.shape[3]
     rows_per_image, patch = out_h * out_w, kh * kw * c
     w_matrix = w.reshape(patch, f)
-    x_rows = x.reshape(n, x.shape[1], -1)
+    x_rows = x.reshape(n, x.shape[1], x.shape[2] * c)
     dout_rows = dout.reshape(-1, f)
     dx = np.zeros_like(x) if input_gradient else None
-    dx_rows = dx.reshape(n, x.shape[1], -1) if input_gradient else None
+    dx_rows = dx.reshape(n, x.shape[1], x.shape[2] * c) if input_gradient else None
     dw_matrix = np.zeros((patch, f), dtype=x.dtype)
     step = _images_per_chunk(n, rows_per_image, patch)
     cols = np.empty((step * rows_per_image, patch), dtype=x.dtype)
@@ -150,9 +150,7 @@ def conv2d(
                 out.reshape(-1, w.shape[3]), np.zeros_like(b), _ACTIVATION_CODES[activation]
             )
         return out
-    return _conv_forward_im2col(
-        x, w, b, stride, pad, out_h, out_w, _ACTIVATION_CODES[activation]
-    )
+    return _conv_forward_im2col(x, w, b, stride, pad, out_h, out_w, _ACTIVATION_CODES[activation])
 
 
 def conv2d_backward(

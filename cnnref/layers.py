@@ -8,6 +8,8 @@ starts at the softmax output, whose backward takes the targets T and returns the
 
 from __future__ import annotations
 
+import math
+
 import numpy as np
 
 from ._checks import (
@@ -162,7 +164,7 @@ class Flatten(Layer):
         if x.ndim < 2:
             raise ValueError(f"x must have a batch axis and at least one more, got shape {x.shape}")
         self._cache = x
-        return x.reshape(x.shape[0], -1)
+        return x.reshape(x.shape[0], math.prod(x.shape[1:]))
 
     def backward(self, dout: np.ndarray) -> np.ndarray:
         x = self._cached()

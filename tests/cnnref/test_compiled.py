@@ -26,7 +26,7 @@ KERNELS = {
         "col2im",
     ],
     "_pool": ["maxpool_forward", "maxpool_backward", "avgpool_forward", "avgpool_backward"],
-    "_dense": ["add_row_vector", "sum_rows"],
+    "_dense": ["bias_activation", "sum_rows"],
     "_activations": [
         "sigmoid_kernel",
         "tanh_kernel",
@@ -34,6 +34,7 @@ KERNELS = {
         "sigmoid_derivative_kernel",
         "tanh_derivative_kernel",
         "relu_derivative_kernel",
+        "times_derivative_kernel",
     ],
     "_softmax": ["softmax_kernel", "log_likelihood_kernel"],
 }
