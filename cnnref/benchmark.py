@@ -290,7 +290,12 @@ def measure_memory_in_subprocess(framework: str, dtype: str, batch: int, threads
         f"print(json.dumps(memory_probe({framework!r}, {dtype!r}, {batch}, {threads})))"
     )
     done = subprocess.run(
-        [sys.executable, "-c", code], env=env, capture_output=True, text=True, check=True
+        [sys.executable, "-c", code],
+        env=env,
+        cwd=package_parent,
+        capture_output=True,
+        text=True,
+        check=True,
     )
     return json.loads(done.stdout.strip().splitlines()[-1])
 

@@ -32,9 +32,10 @@ def test_version_names_the_package(capsys):
     assert capsys.readouterr().out.startswith("cnnref ")
 
 
-def test_output_piped_into_a_reader_that_stops_early_is_not_a_traceback():
+def test_output_piped_into_a_reader_that_stops_early_is_not_a_traceback(tmp_path):
     writer = subprocess.Popen(
         [sys.executable, "-m", "cnnref", "verify"],
+        cwd=tmp_path,
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,
         env={"OMP_NUM_THREADS": "1", "PATH": "/usr/bin:/bin", **_pythonpath()},

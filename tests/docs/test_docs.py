@@ -46,8 +46,16 @@ def _sphinx(builder: str, source: Path, out: Path) -> subprocess.CompletedProces
     env["PYTHONPATH"] = os.pathsep.join([*roots, env.get("PYTHONPATH", "")]).rstrip(os.pathsep)
     command = [sys.executable, "-m", "sphinx", "-W", "--keep-going", "-q", "-b", builder]
     command += ["-d", str(out / "doctrees"), str(source), str(out / builder)]
+    # cwd=out: `python -m` puts the working directory first on sys.path, and a source checkout's
+    # cnnref/ has no compiled kernels unless built in place.
     return subprocess.run(
-        command, env=env, capture_output=True, text=True, timeout=BUILD_TIMEOUT_S, check=False
+        command,
+        env=env,
+        cwd=out,
+        capture_output=True,
+        text=True,
+        timeout=BUILD_TIMEOUT_S,
+        check=False,
     )
 
 

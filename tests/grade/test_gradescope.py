@@ -11,7 +11,9 @@ from pathlib import Path
 
 import pytest
 
-from .conftest import EXAMPLES, ROOT
+import cnnref
+
+from .conftest import EXAMPLES
 
 SCRIPT = EXAMPLES / "gradescope" / "run_autograder"
 
@@ -25,7 +27,8 @@ def _autograde(tmp_path: Path, files: dict[str, Path], **env: str) -> dict:
     metadata.write_text(json.dumps({"users": [{"email": "ada@example.edu", "id": "42"}]}))
     variables = {
         "PATH": os.environ["PATH"],
-        "PYTHONPATH": str(ROOT),
+        # The packages this test session imports (installed, or a checkout built in place).
+        "PYTHONPATH": str(Path(cnnref.__file__).resolve().parents[1]),
         "PYTHON": sys.executable,
         "SUBMISSION_DIR": str(submission),
         "RESULTS_DIR": str(results),
@@ -33,7 +36,12 @@ def _autograde(tmp_path: Path, files: dict[str, Path], **env: str) -> dict:
         **env,
     }
     done = subprocess.run(
-        ["bash", str(SCRIPT)], env=variables, capture_output=True, text=True, timeout=120
+        ["bash", str(SCRIPT)],
+        env=variables,
+        cwd=tmp_path,
+        capture_output=True,
+        text=True,
+        timeout=120,
     )
     assert done.returncode == 0, done.stderr
     return json.loads((results / "results.json").read_text())
