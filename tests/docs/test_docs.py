@@ -46,6 +46,7 @@ def _sphinx(builder: str, source: Path, out: Path) -> subprocess.CompletedProces
     env["PYTHONPATH"] = os.pathsep.join([*roots, env.get("PYTHONPATH", "")]).rstrip(os.pathsep)
     command = [sys.executable, "-m", "sphinx", "-W", "--keep-going", "-q", "-b", builder]
     command += ["-d", str(out / "doctrees"), str(source), str(out / builder)]
+    out.mkdir(parents=True, exist_ok=True)
     # cwd=out: `python -m` puts the working directory first on sys.path, and a source checkout's
     # cnnref/ has no compiled kernels unless built in place.
     return subprocess.run(
