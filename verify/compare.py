@@ -1,6 +1,6 @@
 """Comparison: relative error with a floor, derived tolerances, and structural checks.
 
-**The error measure.** For a gradient ``got`` and a reference ``ref`` of the same shape,
+**The error measure.** For a gradient ``got`` and a reference ``ref`` of the same shape::
 
     errⱼ = |gotⱼ − refⱼ| / max(|refⱼ|, ρ·‖ref‖∞),     ρ = FLOOR_FRACTION = 1/16.
 
@@ -79,7 +79,7 @@ def tolerance(oracle: str, dtype) -> float:
 
 
 def relative_errors(got: np.ndarray, ref: np.ndarray) -> np.ndarray:
-    """errⱼ = |gotⱼ − refⱼ| / max(|refⱼ|, ρ‖ref‖∞) (if ref ≡ 0: 0 where got = 0, else inf)."""
+    """``errⱼ = |gotⱼ − refⱼ| / max(|refⱼ|, ρ‖ref‖∞)`` (if ref ≡ 0: 0 where got = 0, else inf)."""
     got = np.asarray(got, dtype=np.float64)
     ref = np.asarray(ref, dtype=np.float64)
     scale = float(np.max(np.abs(ref), initial=0.0))
@@ -117,7 +117,7 @@ def worst_element(got: np.ndarray, ref: np.ndarray) -> Mismatch:
 
 
 def scalar_error(got: float, ref: float, floor: float) -> float:
-    """|got − ref| / max(|ref|, floor) for one number (used by the directional screen)."""
+    """``|got − ref| / max(|ref|, floor)`` for one number (used by the directional screen)."""
     diff = abs(got - ref)
     if diff == 0:
         return 0.0

@@ -5,12 +5,13 @@ an n-vector — it returns the P values. One call evaluates every perturbation o
 per-element differences of a few hundred unknowns cost a handful of vectorized calls.
 
 - :func:`central_differences`: ∂f/∂xⱼ ≈ (f(x + hⱼeⱼ) − f(x − hⱼeⱼ)) / 2hⱼ for every j, with the
-  one-sided quotients kept for kink detection. Truncation error hⱼ²|f‴|/6, rounding ≈ ε|f|/hⱼ; the
-  step hⱼ = ε^(1/3)·max(|xⱼ|, 1) balances the two (each ≈ ε^(2/3) ≈ 4e−11 relative).
+  one-sided quotients kept for kink detection. Truncation error ``hⱼ²|f‴|/6``, rounding ≈
+  ``ε|f|/hⱼ``; the step ``hⱼ = ε^(1/3)·max(|xⱼ|, 1)`` balances the two (each ≈ ε^(2/3) ≈ 4e−11
+  relative).
 - :func:`directional_derivative`: ⟨∇f, u⟩ ≈ (f(x + hu) − f(x − hu)) / 2h along a unit vector u — the
   one-evaluation-pair screen of PyTorch's fast gradcheck and Chainer's check_backward.
-- :func:`taylor_remainder`: R(h) = |f(x + hu) − f(x) − h⟨g, u⟩| over halving steps. R shrinks as h²
-  for the right g (observed order ≈ 2) and only as h for a wrong one (order ≈ 1).
+- :func:`taylor_remainder`: ``R(h) = |f(x + hu) − f(x) − h⟨g, u⟩|`` over halving steps. R shrinks
+  as h² for the right g (observed order ≈ 2) and only as h for a wrong one (order ≈ 1).
 """
 
 from __future__ import annotations
@@ -28,7 +29,7 @@ CHUNK = 256
 
 
 def element_steps(x: np.ndarray) -> np.ndarray:
-    """hⱼ = ε^(1/3) · max(|xⱼ|, 1), rounded so that x ± hⱼ is exactly representable."""
+    """``hⱼ = ε^(1/3) · max(|xⱼ|, 1)``, rounded so that x ± hⱼ is exactly representable."""
     x = np.asarray(x, dtype=np.float64)
     h = STEP_FACTOR * np.maximum(np.abs(x), 1.0)
     return (x + h) - x
@@ -103,7 +104,7 @@ def directional_derivative(
 
 @dataclass(frozen=True)
 class TaylorRemainder:
-    """Remainders R(hₖ) = |f(x + hₖu) − f(x) − hₖ⟨g, u⟩| for hₖ = h₀/2ᵏ and their observed orders.
+    """Remainders ``R(hₖ) = |f(x + hₖu) − f(x) − hₖ⟨g, u⟩|``, hₖ = h₀/2ᵏ, and their observed orders.
 
     ``orders[k] = log₂(R(hₖ) / R(hₖ₊₁))``: ≈ 2 when g is the gradient, ≈ 1 when it is not.
     ``slope_error`` = (4R(h/2) − R(h)) / h with signed remainders at the two smallest steps: the

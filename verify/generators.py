@@ -93,7 +93,7 @@ def relu_safe_layers(
     near_kink: bool,
 ) -> tuple[list[np.ndarray], list[np.ndarray]]:
     """Weights (widths[l] × widths[l+1]) and biases of a network on x; for relu, redrawn until every
-    hidden pre-activation has |a| ≥ RELU_MARGIN and no layer is entirely inactive (then, with
+    hidden pre-activation has ``|a| ≥ RELU_MARGIN`` and no layer is entirely inactive (then, with
     ``near_kink``, one bias moves an element of the first layer to within NEAR_KINK of 0)."""
     for _ in range(MAX_REDRAWS):
         weights = [

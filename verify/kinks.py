@@ -2,7 +2,7 @@
 
 Two defences, used together:
 
-1. *Inputs with margins* — pre-activations generated with |a| ≥ margin and pool windows whose
+1. *Inputs with margins* — pre-activations generated with ``|a| ≥ margin`` and pool windows whose
    top two values differ by ≥ gap, both far above the finite-difference step (≈ 6e−6·scale), so a
    step cannot reach a kink.
 2. *Detection* — when an element's difference quotient disagrees with the gradient, the oracle
@@ -27,7 +27,7 @@ RETRY_HALVINGS = (4, 8, 12)
 def away_from_zero(
     rng: np.random.Generator, shape: tuple[int, ...], margin: float, scale: float = 1.0
 ) -> np.ndarray:
-    """Random values with |v| ≥ margin: v = ±(margin + |N(0, scale²)|), signs at random."""
+    """Random values with ``|v| ≥ margin``: ``v = ±(margin + |N(0, scale²)|)``, signs at random."""
     magnitude = margin + np.abs(rng.standard_normal(shape)) * scale
     return np.where(rng.random(shape) < 0.5, -magnitude, magnitude)
 
@@ -43,7 +43,7 @@ def tie_free(rng: np.random.Generator, shape: tuple[int, ...], gap: float) -> np
 
 
 def min_relu_margin(pre_activations: Sequence[np.ndarray]) -> float:
-    """min |a| over every pre-activation: the distance of the nearest relu kink."""
+    """``min |a|`` over every pre-activation: the distance of the nearest relu kink."""
     return min((float(np.min(np.abs(a), initial=np.inf)) for a in pre_activations), default=np.inf)
 
 
@@ -81,7 +81,7 @@ def one_sided_disagree(
 
     Smooth f: d(h) = forward − backward ≈ h f″, so d(h/2) ≈ d(h)/2. Across a kink d stays ≈ the jump
     in slope (ratio ≈ 1) or vanishes once h/2 no longer reaches it (ratio ≈ 0). Flag when
-    |d(h)| is above ``noise`` and the ratio d(h/2)/d(h) is outside [1/4, 3/4].
+    ``|d(h)|`` is above ``noise`` and the ratio d(h/2)/d(h) is outside [1/4, 3/4].
     """
     d_full = np.asarray(forward) - np.asarray(backward)
     d_half = np.asarray(forward_half) - np.asarray(backward_half)

@@ -63,7 +63,7 @@ class Case:
         return " ".join(parts)
 
     def call(self, function: Callable[..., Any]) -> Any:
-        """function(*args, **kwargs) — the cnnref function or anything with its signature."""
+        """``function(*args, **kwargs)`` — the cnnref function or anything with its signature."""
         return function(*self.args.values(), **self.kwargs)
 
 
