@@ -21,7 +21,7 @@ class Sequential:
 
     ``forward(x)`` returns Y; ``backward(t)`` starts from the output delta T − Y and leaves ∇J of
     every parameter in ``gradients()``. ``architecture`` is the JSON-able recipe that rebuilds
-    the network (see :func:`build_network`); it is empty for hand-assembled networks.
+    the network (see :func:`cnnref.network.build_network`); it is empty for hand-assembled networks.
     """
 
     def __init__(self, layers: Iterable[Layer], architecture: Mapping | None = None) -> None:
