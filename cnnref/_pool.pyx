@@ -15,6 +15,11 @@ cdef inline bint _beats(floating candidate, floating best) noexcept nogil:
     return candidate > best or candidate != candidate
 
 
+cdef inline floating _larger(floating candidate, floating best) noexcept nogil:
+    """The maximum of best and a later candidate under the tie rule, without branches."""
+    return candidate if (candidate > best) | ((candidate != candidate) & (best == best)) else best
+
+
 def maxpool_forward(
     const floating[:, :, :, ::1] x, floating[:, :, :, ::1] out, Py_ssize_t size, Py_ssize_t stride
 ):
@@ -22,6 +27,10 @@ def maxpool_forward(
     cdef Py_ssize_t N = x.shape[0], C = x.shape[3], Ho = out.shape[1], Wo = out.shape[2]
     cdef Py_ssize_t n, i, j, c, k1, k2
     cdef floating best, v
+    if size == 2 and stride == 2:
+        with nogil:
+            _maxpool_2x2(x, out)
+        return
     with nogil:
         for n in range(N):
             for i in range(Ho):
@@ -34,6 +43,105 @@ def maxpool_forward(
                                 if _beats(v, best):
                                     best = v
                         out[n, i, j, c] = best
+
+
+def maxpool_forward_argmax(
+    const floating[:, :, :, ::1] x,
+    floating[:, :, :, ::1] out,
+    Py_ssize_t[:, :, :, ::1] argmax,
+    Py_ssize_t size,
+    Py_ssize_t stride,
+):
+    """out as in maxpool_forward; argmax[n, i, j, c] = flat (C-order) index into x of the winner."""
+    cdef Py_ssize_t N = x.shape[0], H = x.shape[1], W = x.shape[2], C = x.shape[3]
+    cdef Py_ssize_t Ho = out.shape[1], Wo = out.shape[2]
+    cdef Py_ssize_t n, i, j, c, k1, k2, r, s, best_at
+    cdef floating best, v
+    if size == 2 and stride == 2:
+        with nogil:
+            _maxpool_2x2_argmax(x, out, argmax)
+        return
+    with nogil:
+        for n in range(N):
+            for i in range(Ho):
+                for j in range(Wo):
+                    for c in range(C):
+                        best_at = ((n * H + i * stride) * W + j * stride) * C + c
+                        best = x[n, i * stride, j * stride, c]
+                        for k1 in range(size):
+                            r = i * stride + k1
+                            for k2 in range(size):
+                                s = j * stride + k2
+                                v = x[n, r, s, c]
+                                if _beats(v, best):
+                                    best = v
+                                    best_at = ((n * H + r) * W + s) * C + c
+                        out[n, i, j, c] = best
+                        argmax[n, i, j, c] = best_at
+
+
+cdef void _maxpool_2x2(
+    const floating[:, :, :, ::1] x, floating[:, :, :, ::1] out
+) noexcept nogil:
+    """maxpool_forward for size = stride = 2: straight-line compares over contiguous channels."""
+    cdef Py_ssize_t N = x.shape[0], C = x.shape[3], Ho = out.shape[1], Wo = out.shape[2]
+    cdef Py_ssize_t n, i, j, c
+    cdef const floating* top
+    cdef const floating* bottom
+    cdef floating* o
+    cdef floating best
+    if N == 0 or Ho == 0 or Wo == 0 or C == 0:
+        return
+    for n in range(N):
+        for i in range(Ho):
+            for j in range(Wo):
+                top = &x[n, 2 * i, 2 * j, 0]
+                bottom = &x[n, 2 * i + 1, 2 * j, 0]
+                o = &out[n, i, j, 0]
+                for c in range(C):
+                    best = _larger(top[C + c], top[c])
+                    best = _larger(bottom[c], best)
+                    o[c] = _larger(bottom[C + c], best)
+
+
+cdef void _maxpool_2x2_argmax(
+    const floating[:, :, :, ::1] x, floating[:, :, :, ::1] out, Py_ssize_t[:, :, :, ::1] argmax
+) noexcept nogil:
+    """maxpool_forward_argmax for size = stride = 2."""
+    cdef Py_ssize_t N = x.shape[0], H = x.shape[1], W = x.shape[2], C = x.shape[3]
+    cdef Py_ssize_t Ho = out.shape[1], Wo = out.shape[2]
+    cdef Py_ssize_t n, i, j, c, at
+    cdef const floating* top
+    cdef const floating* bottom
+    cdef floating* o
+    cdef Py_ssize_t* winner
+    cdef floating best, v
+    if N == 0 or Ho == 0 or Wo == 0 or C == 0:
+        return
+    for n in range(N):
+        for i in range(Ho):
+            for j in range(Wo):
+                top = &x[n, 2 * i, 2 * j, 0]
+                bottom = &x[n, 2 * i + 1, 2 * j, 0]
+                o = &out[n, i, j, 0]
+                winner = &argmax[n, i, j, 0]
+                at = ((n * H + 2 * i) * W + 2 * j) * C
+                for c in range(C):
+                    best = top[c]
+                    winner[c] = at + c
+                    v = top[C + c]
+                    if _beats(v, best):
+                        best = v
+                        winner[c] = at + C + c
+                    v = bottom[c]
+                    if _beats(v, best):
+                        best = v
+                        winner[c] = at + W * C + c
+                    v = bottom[C + c]
+                    if _beats(v, best):
+                        best = v
+                        winner[c] = at + W * C + C + c
+                    o[c] = best
 
 
 def maxpool_backward(
@@ -65,6 +173,72 @@ def maxpool_backward(
                                     best_r = r
                                     best_s = s
                         dx[n, best_r, best_s, c] += dout[n, i, j, c]
+
+
+def maxpool_backward_2x2(
+    const floating[:, :, :, ::1] dout, const floating[:, :, :, ::1] x, floating[:, :, :, ::1] dx
+):
+    """maxpool_backward for size = stride = 2, writing every element of each window (the winner
+    gets dout, the others 0), so dx only needs zeroing outside the windows (odd H or W)."""
+    cdef Py_ssize_t N = x.shape[0], C = x.shape[3], Ho = dout.shape[1], Wo = dout.shape[2]
+    cdef Py_ssize_t n, i, j, c
+    cdef const floating* top
+    cdef const floating* bottom
+    cdef floating* dtop
+    cdef floating* dbottom
+    cdef const floating* g
+    cdef floating best, v
+    cdef int k
+    if N == 0 or Ho == 0 or Wo == 0 or C == 0:
+        return
+    with nogil:
+        for n in range(N):
+            for i in range(Ho):
+                for j in range(Wo):
+                    top = &x[n, 2 * i, 2 * j, 0]
+                    bottom = &x[n, 2 * i + 1, 2 * j, 0]
+                    dtop = &dx[n, 2 * i, 2 * j, 0]
+                    dbottom = &dx[n, 2 * i + 1, 2 * j, 0]
+                    g = &dout[n, i, j, 0]
+                    for c in range(C):
+                        best = top[c]
+                        k = 0
+                        v = top[C + c]
+                        if _beats(v, best):
+                            best = v
+                            k = 1
+                        v = bottom[c]
+                        if _beats(v, best):
+                            best = v
+                            k = 2
+                        if _beats(bottom[C + c], best):
+                            k = 3
+                        dtop[c] = g[c] if k == 0 else 0
+                        dtop[C + c] = g[c] if k == 1 else 0
+                        dbottom[c] = g[c] if k == 2 else 0
+                        dbottom[C + c] = g[c] if k == 3 else 0
+
+
+def maxpool_backward_argmax(
+    const floating[:, :, :, ::1] dout, const Py_ssize_t[:, :, :, ::1] argmax, floating[::1] dx
+) -> bool:
+    """dx[argmax[n, i, j, c]] += dout[n, i, j, c] on the flat dx; dx must be zeroed. Returns False
+    if an index lies outside dx (that element is skipped)."""
+    cdef Py_ssize_t N = dout.shape[0], Ho = dout.shape[1], Wo = dout.shape[2], C = dout.shape[3]
+    cdef Py_ssize_t size = dx.shape[0]
+    cdef Py_ssize_t n, i, j, c, at
+    cdef bint inside = True
+    with nogil:
+        for n in range(N):
+            for i in range(Ho):
+                for j in range(Wo):
+                    for c in range(C):
+                        at = argmax[n, i, j, c]
+                        if 0 <= at < size:
+                            dx[at] += dout[n, i, j, c]
+                        else:
+                            inside = False
+    return inside
 
 
 def avgpool_forward(
