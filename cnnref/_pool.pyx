@@ -8,16 +8,49 @@ NaN in a window propagates forward and receives the gradient.
 from cython cimport floating
 
 
+cdef extern from *:
+    """
+    /* The tie rule as C expressions, so that compilers use compare masks, blends and setcc
+       instead of branches (which mispredict on random data). BEATS: a later candidate replaces
+       the current maximum best. LARGER: the new maximum (this form vectorises over channels).
+       MATCHES: v equals the window's maximum, NaN matching NaN; the first match is the winner. */
+    #define CNNREF_BEATS(candidate, best) \\
+        (((candidate) > (best)) | (((candidate) != (candidate)) & ((best) == (best))))
+    #define CNNREF_LARGER(candidate, best) \\
+        (((candidate) > (best) || ((candidate) != (candidate) && (best) == (best))) \\
+         ? (candidate) : (best))
+    #define CNNREF_MATCHES(v, best) (((v) == (best)) | (((v) != (v)) & ((best) != (best))))
+    """
+    bint _beats_f "CNNREF_BEATS"(float candidate, float best) noexcept nogil
+    bint _beats_d "CNNREF_BEATS"(double candidate, double best) noexcept nogil
+    float _larger_f "CNNREF_LARGER"(float candidate, float best) noexcept nogil
+    double _larger_d "CNNREF_LARGER"(double candidate, double best) noexcept nogil
+    int _matches_f "CNNREF_MATCHES"(float v, float best) noexcept nogil
+    int _matches_d "CNNREF_MATCHES"(double v, double best) noexcept nogil
+
+
 cdef inline bint _beats(floating candidate, floating best) noexcept nogil:
     """Whether ``candidate`` replaces the current maximum ``best`` under the tie rule."""
-    if best != best:
-        return False
-    return candidate > best or candidate != candidate
+    if floating is float:
+        return _beats_f(candidate, best)
+    else:
+        return _beats_d(candidate, best)
 
 
 cdef inline floating _larger(floating candidate, floating best) noexcept nogil:
-    """The maximum of best and a later candidate under the tie rule, without branches."""
-    return candidate if (candidate > best) | ((candidate != candidate) & (best == best)) else best
+    """The maximum of best and a later candidate under the tie rule."""
+    if floating is float:
+        return _larger_f(candidate, best)
+    else:
+        return _larger_d(candidate, best)
+
+
+cdef inline int _matches(floating v, floating best) noexcept nogil:
+    """Whether v is the window maximum best (NaN matches NaN): the window's first match wins."""
+    if floating is float:
+        return _matches_f(v, best)
+    else:
+        return _matches_d(v, best)
 
 
 def maxpool_forward(
@@ -115,7 +148,8 @@ cdef void _maxpool_2x2_argmax(
     cdef const floating* bottom
     cdef floating* o
     cdef Py_ssize_t* winner
-    cdef floating best, v
+    cdef Py_ssize_t after0, after1, after2
+    cdef floating best
     if N == 0 or Ho == 0 or Wo == 0 or C == 0:
         return
     for n in range(N):
@@ -127,21 +161,17 @@ cdef void _maxpool_2x2_argmax(
                 winner = &argmax[n, i, j, 0]
                 at = ((n * H + 2 * i) * W + 2 * j) * C
                 for c in range(C):
-                    best = top[c]
-                    winner[c] = at + c
-                    v = top[C + c]
-                    if _beats(v, best):
-                        best = v
-                        winner[c] = at + C + c
-                    v = bottom[c]
-                    if _beats(v, best):
-                        best = v
-                        winner[c] = at + W * C + c
-                    v = bottom[C + c]
-                    if _beats(v, best):
-                        best = v
-                        winner[c] = at + W * C + C + c
-                    o[c] = best
+                    # k: offset of the winner from the window's top-left, updated without branches
+                    best = _larger(top[C + c], top[c])
+                    best = _larger(bottom[c], best)
+                    o[c] = _larger(bottom[C + c], best)
+                for c in range(C):
+                    # the winner is the first element matching the maximum; afterK = 1 when it
+                    # lies after the K-th element of the window (arithmetic, no branches)
+                    after0 = 1 - _matches(top[c], o[c])
+                    after1 = after0 * (1 - _matches(top[C + c], o[c]))
+                    after2 = after1 * (1 - _matches(bottom[c], o[c]))
+                    winner[c] = at + c + after0 * C + after1 * (W * C - C) + after2 * C
 
 
 def maxpool_backward(
@@ -180,15 +210,14 @@ def maxpool_backward_2x2(
 ):
     """maxpool_backward for size = stride = 2, writing every element of each window (the winner
     gets dout, the others 0), so dx only needs zeroing outside the windows (odd H or W)."""
-    cdef Py_ssize_t N = x.shape[0], C = x.shape[3], Ho = dout.shape[1], Wo = dout.shape[2]
-    cdef Py_ssize_t n, i, j, c
+    cdef Py_ssize_t N = x.shape[0], W = x.shape[2], C = x.shape[3]
+    cdef Py_ssize_t Ho = dout.shape[1], Wo = dout.shape[2]
+    cdef Py_ssize_t n, i, j, c, after0, after1, after2
     cdef const floating* top
     cdef const floating* bottom
     cdef floating* dtop
-    cdef floating* dbottom
     cdef const floating* g
-    cdef floating best, v
-    cdef int k
+    cdef floating best
     if N == 0 or Ho == 0 or Wo == 0 or C == 0:
         return
     with nogil:
@@ -198,25 +227,24 @@ def maxpool_backward_2x2(
                     top = &x[n, 2 * i, 2 * j, 0]
                     bottom = &x[n, 2 * i + 1, 2 * j, 0]
                     dtop = &dx[n, 2 * i, 2 * j, 0]
-                    dbottom = &dx[n, 2 * i + 1, 2 * j, 0]
                     g = &dout[n, i, j, 0]
                     for c in range(C):
-                        best = top[c]
-                        k = 0
-                        v = top[C + c]
-                        if _beats(v, best):
-                            best = v
-                            k = 1
-                        v = bottom[c]
-                        if _beats(v, best):
-                            best = v
-                            k = 2
-                        if _beats(bottom[C + c], best):
-                            k = 3
-                        dtop[c] = g[c] if k == 0 else 0
-                        dtop[C + c] = g[c] if k == 1 else 0
-                        dbottom[c] = g[c] if k == 2 else 0
-                        dbottom[C + c] = g[c] if k == 3 else 0
+                        # the window maxima, vectorised, parked in dx's bottom-right slots
+                        best = _larger(top[C + c], top[c])
+                        best = _larger(bottom[c], best)
+                        dtop[W * C + C + c] = _larger(bottom[C + c], best)
+                    for c in range(C):
+                        # the winner is the first element matching the maximum; afterK = 1 when it
+                        # lies after the K-th element of the window (arithmetic, no branches)
+                        best = dtop[W * C + C + c]
+                        after0 = 1 - _matches(top[c], best)
+                        after1 = after0 * (1 - _matches(top[C + c], best))
+                        after2 = after1 * (1 - _matches(bottom[c], best))
+                        dtop[c] = 0
+                        dtop[C + c] = 0
+                        dtop[W * C + c] = 0
+                        dtop[W * C + C + c] = 0
+                        dtop[c + after0 * C + after1 * (W * C - C) + after2 * C] = g[c]
 
 
 def maxpool_backward_argmax(

@@ -248,3 +248,17 @@ def test_bad_argmax_is_rejected():
         cnnref.maxpool2d_backward(dout, x, argmax=argmax + x.size)
     with pytest.raises(ValueError, match="outside x"):
         cnnref.maxpool2d_backward(dout, x, argmax=argmax - x.size)
+
+
+@pytest.mark.parametrize("dtype", DTYPES)
+def test_signed_zeros_and_infinite_gradients_keep_their_values(dtype):
+    """[[-0, 0], [0, -0]]: the max is -0 (first); an infinite dout reaches only the winner."""
+    x = np.array([[-0.0, 0.0, 1.0, np.inf], [0.0, -0.0, np.inf, 2.0]], dtype=dtype)
+    x = x.reshape(1, 2, 4, 1)
+    dout = np.array([np.inf, -np.inf], dtype=dtype).reshape(1, 1, 2, 1)
+    _argmax_agrees(x, dout, 2, 2)
+    pooled = cnnref.maxpool2d(x)
+    assert np.signbit(pooled[0, 0, 0, 0]) and pooled[0, 0, 1, 0] == np.inf
+    dx = cnnref.maxpool2d_backward(dout, x)
+    expected = np.array([[np.inf, 0.0, 0.0, -np.inf], [0.0, 0.0, 0.0, 0.0]], dtype=dtype)
+    np.testing.assert_array_equal(dx[0, :, :, 0], expected)
