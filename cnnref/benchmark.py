@@ -118,7 +118,8 @@ def _layer_inputs(params: dict, x: np.ndarray) -> dict[str, np.ndarray]:
 
 def cnnref_layer_cases(params: dict, inputs: dict) -> dict[str, tuple[Callable, Callable]]:
     """(forward, backward) of each layer on cnnref's functional API; backward computes every
-    gradient of the layer (input included) from a fixed upstream gradient."""
+    gradient of the layer (input included) from a fixed upstream gradient. A pool's backward reads
+    the winners its forward pass kept (``return_argmax``), as PyTorch's does."""
     rng = np.random.default_rng(1)
     cases = {}
     for layer, (w, b) in {"conv1": ("w1", "b1"), "conv2": ("w2", "b2")}.items():
@@ -130,10 +131,11 @@ def cnnref_layer_cases(params: dict, inputs: dict) -> dict[str, tuple[Callable, 
         )
     for layer in ("pool1", "pool2"):
         x = inputs[layer]
-        dout = rng.standard_normal(maxpool2d(x).shape).astype(x.dtype)
+        out, argmax = maxpool2d(x, return_argmax=True)
+        dout = rng.standard_normal(out.shape).astype(x.dtype)
         cases[layer] = (
             lambda x=x: maxpool2d(x),
-            lambda x=x, dout=dout: maxpool2d_backward(dout, x),
+            lambda x=x, dout=dout, argmax=argmax: maxpool2d_backward(dout, x, argmax=argmax),
         )
     for layer, (w, b) in {"dense1": ("w3", "b3"), "dense2": ("w4", "b4")}.items():
         x, wv, bv = inputs[layer], params[w], params[b]

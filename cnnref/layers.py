@@ -139,10 +139,12 @@ class MaxPool2D(_Pool):
 
     def forward(self, x: np.ndarray) -> np.ndarray:
         self._cache = float_array("x", x, 4, "(N, H, W, C)")
-        return maxpool2d(self._cache, self.size, self.stride)
+        out, self._argmax = maxpool2d(self._cache, self.size, self.stride, return_argmax=True)
+        return out
 
     def backward(self, dout: np.ndarray) -> np.ndarray:
-        return maxpool2d_backward(dout, self._cached(), self.size, self.stride)
+        x = self._cached()
+        return maxpool2d_backward(dout, x, self.size, self.stride, argmax=self._argmax)
 
 
 class AvgPool2D(_Pool):

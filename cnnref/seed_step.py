@@ -41,20 +41,26 @@ def seed_parameters(
 
 
 def seed_forward(params: dict[str, np.ndarray], x: np.ndarray) -> dict[str, np.ndarray]:
-    """Every intermediate of the forward pass (what the backward pass needs), ending in y (N, K)."""
+    """Every intermediate of the forward pass (what the backward pass needs), ending in y (N, K);
+    argmax1/argmax2 are the pools' winners (flat indices into z1/z2) for the backward pass."""
     z1 = conv2d(x, params["w1"], params["b1"], activation="relu")
-    p1 = maxpool2d(z1)
+    p1, argmax1 = maxpool2d(z1, return_argmax=True)
     z2 = conv2d(p1, params["w2"], params["b2"], activation="relu")
-    p2 = maxpool2d(z2)
+    p2, argmax2 = maxpool2d(z2, return_argmax=True)
     flat = p2.reshape(p2.shape[0], -1)
     z3 = dense(flat, params["w3"], params["b3"], activation="relu")
     y = softmax(dense(z3, params["w4"], params["b4"]))
-    return {"x": x, "z1": z1, "p1": p1, "z2": z2, "p2": p2, "flat": flat, "z3": z3, "y": y}
+    activations = {"x": x, "z1": z1, "p1": p1, "z2": z2, "p2": p2, "flat": flat, "z3": z3, "y": y}
+    return {**activations, "argmax1": argmax1, "argmax2": argmax2}
 
 
 def seed_inference(params: dict[str, np.ndarray], x: np.ndarray) -> np.ndarray:
-    """y = softmax of the network's output, (N, K)."""
-    return seed_forward(params, x)["y"]
+    """y = softmax of the network's output, (N, K); the forward pass without the pools' winners."""
+    z1 = conv2d(x, params["w1"], params["b1"], activation="relu")
+    z2 = conv2d(maxpool2d(z1), params["w2"], params["b2"], activation="relu")
+    flat = maxpool2d(z2).reshape(x.shape[0], -1)
+    z3 = dense(flat, params["w3"], params["b3"], activation="relu")
+    return softmax(dense(z3, params["w4"], params["b4"]))
 
 
 def seed_gradients(
@@ -65,10 +71,11 @@ def seed_gradients(
     dz3, dw4, db4 = dense_backward(delta4, forward["z3"], params["w4"])
     delta3 = activation_derivative(forward["z3"], "relu", upstream=dz3)
     dflat, dw3, db3 = dense_backward(delta3, forward["flat"], params["w3"])
-    dz2 = maxpool2d_backward(dflat.reshape(forward["p2"].shape), forward["z2"])
+    dp2 = dflat.reshape(forward["p2"].shape)
+    dz2 = maxpool2d_backward(dp2, forward["z2"], argmax=forward["argmax2"])
     delta2 = activation_derivative(forward["z2"], "relu", upstream=dz2)
     dp1, dw2, db2 = conv2d_backward(delta2, forward["p1"], params["w2"])
-    dz1 = maxpool2d_backward(dp1, forward["z1"])
+    dz1 = maxpool2d_backward(dp1, forward["z1"], argmax=forward["argmax1"])
     delta1 = activation_derivative(forward["z1"], "relu", upstream=dz1)
     _, dw1, db1 = conv2d_backward(delta1, forward["x"], params["w1"], input_gradient=False)
     return {"w1": dw1, "b1": db1, "w2": dw2, "b2": db2, "w3": dw3, "b3": db3, "w4": dw4, "b4": db4}

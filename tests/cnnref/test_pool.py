@@ -175,3 +175,90 @@ def test_stride_defaults_to_size(kind):
     dout = np.ones((2, 2, 2, 2))
     np.testing.assert_array_equal(backward(dout, x, 3), backward(dout, x, 3, 3))
     assert forward(x).shape == (2, 3, 3, 2)
+
+
+def _argmax_agrees(x, dout, size, stride):
+    """Forward and backward with the kept winners equal the plain path exactly."""
+    out, argmax = cnnref.maxpool2d(x, size, stride, return_argmax=True)
+    assert argmax.dtype == np.intp and argmax.shape == out.shape
+    np.testing.assert_array_equal(out, cnnref.maxpool2d(x, size, stride))
+    kept = cnnref.maxpool2d_backward(dout, x, size, stride, argmax=argmax)
+    np.testing.assert_array_equal(kept, cnnref.maxpool2d_backward(dout, x, size, stride))
+    return argmax, kept
+
+
+@pytest.mark.parametrize("dtype", DTYPES)
+@pytest.mark.parametrize("case", CASES, ids=str)
+def test_argmax_path_matches_reference(case, dtype, ref, assert_close):
+    x, dout = _tie_free(case, dtype)
+    _, dx = _argmax_agrees(x, dout, case.size, case.stride)
+    assert_close(dx, ref.maxpool2d_backward(dout, x, case.size, case.stride), dtype, "dx argmax")
+
+
+@pytest.mark.parametrize("dtype", DTYPES)
+@pytest.mark.parametrize("size, stride", [(2, 2), (2, None), (3, 2), (2, 1), (3, 3)])
+def test_argmax_path_ties_and_nan_follow_the_tie_rule(size, stride, dtype, ref, assert_close):
+    """Values from {0, 1, 2, NaN}: many ties and NaNs; both paths and the reference agree."""
+    rng = np.random.default_rng(size * 10 + (stride or 0))
+    x = rng.integers(0, 4, size=(3, 8, 7, 5)).astype(dtype)
+    x[x == 3] = np.nan
+    out_shape = cnnref.maxpool2d(x, size, stride).shape
+    dout = rng.standard_normal(out_shape).astype(dtype)
+    argmax, dx = _argmax_agrees(x, dout, size, stride)
+    assert_close(dx, ref.maxpool2d_backward(dout, x, size, stride), dtype, "dx ties/NaN")
+    assert np.isnan(x.reshape(-1)[argmax]).any() and not np.isnan(dx).any()
+
+
+@pytest.mark.parametrize("dtype", DTYPES)
+def test_argmax_points_to_first_maximum_of_each_window(dtype):
+    """Window [[1, 3], [3, 3]] → (0, 1); window [[nan, 7], [nan, 7]] → the first NaN (0, 2)."""
+    x = np.array([[1.0, 3.0, np.nan, 7.0], [3.0, 3.0, np.nan, 7.0]], dtype=dtype)
+    out, argmax = cnnref.maxpool2d(x.reshape(1, 2, 4, 1), return_argmax=True)
+    np.testing.assert_array_equal(argmax.ravel(), [1, 2])
+    assert out[0, 0, 0, 0] == 3.0 and np.isnan(out[0, 0, 1, 0])
+
+
+def test_2x2_backward_zeroes_rows_and_columns_outside_the_windows():
+    """Odd H and W: the last row and column belong to no window and get 0 on both paths."""
+    x = np.random.default_rng(5).standard_normal((2, 5, 7, 3))
+    dout = np.ones((2, 2, 3, 3))
+    _, dx = _argmax_agrees(x, dout, 2, 2)
+    assert not dx[:, 4, :, :].any() and not dx[:, :, 6, :].any()
+    assert dx.sum() == dout.sum()
+
+
+def test_argmax_does_not_modify_inputs():
+    x = np.random.default_rng(6).standard_normal((1, 4, 4, 2))
+    _, argmax = cnnref.maxpool2d(x, return_argmax=True)
+    x_before, argmax_before = x.copy(), argmax.copy()
+    cnnref.maxpool2d_backward(np.ones((1, 2, 2, 2)), x, argmax=argmax)
+    np.testing.assert_array_equal(x, x_before)
+    np.testing.assert_array_equal(argmax, argmax_before)
+
+
+def test_bad_argmax_is_rejected():
+    x = np.zeros((1, 4, 4, 2))
+    dout = np.ones((1, 2, 2, 2))
+    _, argmax = cnnref.maxpool2d(x, return_argmax=True)
+    with pytest.raises(TypeError, match="argmax"):
+        cnnref.maxpool2d_backward(dout, x, argmax=argmax.astype(np.float64))
+    with pytest.raises(ValueError, match="argmax"):
+        cnnref.maxpool2d_backward(dout, x, argmax=argmax[:, :1])
+    with pytest.raises(ValueError, match="outside x"):
+        cnnref.maxpool2d_backward(dout, x, argmax=argmax + x.size)
+    with pytest.raises(ValueError, match="outside x"):
+        cnnref.maxpool2d_backward(dout, x, argmax=argmax - x.size)
+
+
+@pytest.mark.parametrize("dtype", DTYPES)
+def test_signed_zeros_and_infinite_gradients_keep_their_values(dtype):
+    """[[-0, 0], [0, -0]]: the max is -0 (first); an infinite dout reaches only the winner."""
+    x = np.array([[-0.0, 0.0, 1.0, np.inf], [0.0, -0.0, np.inf, 2.0]], dtype=dtype)
+    x = x.reshape(1, 2, 4, 1)
+    dout = np.array([np.inf, -np.inf], dtype=dtype).reshape(1, 1, 2, 1)
+    _argmax_agrees(x, dout, 2, 2)
+    pooled = cnnref.maxpool2d(x)
+    assert np.signbit(pooled[0, 0, 0, 0]) and pooled[0, 0, 1, 0] == np.inf
+    dx = cnnref.maxpool2d_backward(dout, x)
+    expected = np.array([[np.inf, 0.0, 0.0, -np.inf], [0.0, 0.0, 0.0, 0.0]], dtype=dtype)
+    np.testing.assert_array_equal(dx[0, :, :, 0], expected)
