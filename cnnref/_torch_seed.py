@@ -25,6 +25,43 @@ def _first_dense(w3: np.ndarray, channels: int, side: int) -> torch.Tensor:
     return torch.from_numpy(np.ascontiguousarray(rows.T))
 
 
+def seed_module(params: dict) -> torch.nn.Sequential:
+    """The seed network as an idiomatic ``torch.nn.Sequential`` holding cnnref's weights
+    (``params`` as from :func:`cnnref.seed_step.seed_parameters`: w1, b1, …, w4, b4)."""
+    channels, filters1 = params["w1"].shape[2:]
+    filters2 = params["w2"].shape[3]
+    hidden, classes = params["w4"].shape
+    nn = torch.nn
+    module = nn.Sequential(
+        nn.Conv2d(channels, filters1, params["w1"].shape[0]),
+        nn.ReLU(),
+        nn.MaxPool2d(2),
+        nn.Conv2d(filters1, filters2, params["w2"].shape[0]),
+        nn.ReLU(),
+        nn.MaxPool2d(2),
+        nn.Flatten(),
+        nn.Linear(params["w3"].shape[0], hidden),
+        nn.ReLU(),
+        nn.Linear(hidden, classes),
+    )
+    values = [
+        _conv_filters(params["w1"]),
+        params["b1"],
+        _conv_filters(params["w2"]),
+        params["b2"],
+        _first_dense(params["w3"], filters2, 5),
+        params["b3"],
+        params["w4"].T,
+        params["b4"],
+    ]
+    dtype = torch.from_numpy(params["w1"][:0]).dtype
+    module.to(dtype)
+    with torch.no_grad():
+        for parameter, value in zip(module.parameters(), values, strict=True):
+            parameter.copy_(torch.as_tensor(np.ascontiguousarray(value)))
+    return module
+
+
 class TorchSeed:
     """Training step, inference and per-layer cases of the seed network in PyTorch."""
 

@@ -48,6 +48,7 @@ class Settings:
     min_seconds: float = 0.05
     memory: bool = True
     threads: int = 0  # 0: the thread count cnnref's OpenMP kernels use
+    settle_seconds: float = 0.1  # pause before each repeat: the other framework's threads go idle
 
 
 @dataclass
@@ -86,15 +87,30 @@ def _calls_for(fn: Callable[[], object], min_seconds: float) -> int:
 def time_pair(
     ours: Callable[[], object], theirs: Callable[[], object] | None, settings: Settings
 ) -> tuple[float, float | None]:
-    """Median seconds per call of both functions, their repeats interleaved."""
+    """Median seconds per call of both functions, their repeats interleaved.
+
+    Before each repeat the benchmark sleeps ``settings.settle_seconds`` and makes one untimed call.
+    Both frameworks' worker threads busy-wait for a while after their last parallel region before
+    they sleep; on a 2-core machine a PyTorch repeat that started while OpenBLAS's threads were
+    still spinning from cnnref's repeat ran up to 3× slower (and cnnref's after PyTorch's, up to
+    1.4×), which is what the pause prevents.
+    """
     ours_calls = _calls_for(ours, settings.min_seconds)
     theirs_calls = _calls_for(theirs, settings.min_seconds) if theirs else 0
     ours_times, theirs_times = [], []
     for _ in range(settings.repeats):
-        ours_times.append(_seconds_per_call(ours, ours_calls))
+        ours_times.append(_settled_seconds_per_call(ours, ours_calls, settings.settle_seconds))
         if theirs:
-            theirs_times.append(_seconds_per_call(theirs, theirs_calls))
+            theirs_times.append(
+                _settled_seconds_per_call(theirs, theirs_calls, settings.settle_seconds)
+            )
     return statistics.median(ours_times), statistics.median(theirs_times) if theirs else None
+
+
+def _settled_seconds_per_call(fn: Callable[[], object], calls: int, settle: float) -> float:
+    time.sleep(settle)
+    fn()
+    return _seconds_per_call(fn, calls)
 
 
 def _inputs(dtype: str, batch: int, seed: int = 0) -> tuple[np.ndarray, np.ndarray, np.ndarray]:

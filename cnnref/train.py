@@ -72,6 +72,15 @@ def new_state(seed: int) -> TrainingState:
     return TrainingState(epoch=0, step=0, rng_state=generator.bit_generator.state)
 
 
+def epoch_order(rng_state: dict, count: int) -> tuple[np.ndarray, dict]:
+    """The order in which an epoch visits the ``count`` training images, drawn from the PCG64
+    generator in ``rng_state`` (a :class:`TrainingState`'s), and the generator's state after it."""
+    generator = np.random.Generator(np.random.PCG64())
+    generator.bit_generator.state = rng_state
+    order = generator.permutation(count)
+    return order, generator.bit_generator.state
+
+
 def channel_statistics(images: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """Per-channel mean and standard deviation over N, H, W of images (N, H, W, C) → (C,), (C,).
 
@@ -160,9 +169,7 @@ def fit(
     batches = -(-count // batch_size)
     with _deferred_interrupt() as interrupt:
         while state.epoch < epochs:
-            generator = np.random.Generator(np.random.PCG64())
-            generator.bit_generator.state = state.rng_state
-            order = generator.permutation(count)
+            order, next_rng_state = epoch_order(state.rng_state, count)
             bar = progress(state.epoch + 1, batches, state.step) if progress else None
             try:
                 for index in range(state.step, batches):
@@ -177,7 +184,7 @@ def fit(
             finally:
                 if bar is not None:
                     bar.close()
-            row = _finish_epoch(network, test, state, generator.bit_generator.state)
+            row = _finish_epoch(network, test, state, next_rng_state)
             if report is not None:
                 report(row)
             _save(save, state)

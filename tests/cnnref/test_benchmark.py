@@ -8,12 +8,25 @@ import json
 import pytest
 
 from cnnref import bench_cli
-from cnnref.benchmark import LAYERS, Settings, memory_probe, report_as_json, run_benchmark
+from cnnref.benchmark import (
+    LAYERS,
+    Settings,
+    memory_probe,
+    report_as_json,
+    run_benchmark,
+    time_pair,
+)
 
 
 def _tiny(**changes) -> Settings:
     settings = Settings(
-        dtypes=("float64",), batches=(1,), repeats=1, min_seconds=0.0, memory=False, threads=1
+        dtypes=("float64",),
+        batches=(1,),
+        repeats=1,
+        min_seconds=0.0,
+        memory=False,
+        threads=1,
+        settle_seconds=0.0,
     )
     for name, value in changes.items():
         setattr(settings, name, value)
@@ -54,3 +67,11 @@ def test_cli_settings_follow_the_flags():
     assert full.batches == (8,) and full.dtypes == ("float32", "float64") and not full.memory
     with pytest.raises(ValueError, match="--batch"):
         bench_cli.settings_from(parser.parse_args(["--batch", "0"]))
+
+
+def test_each_repeat_starts_after_the_settle_pause_and_one_untimed_call():
+    events: list[str] = []
+    settings = _tiny(repeats=2, settle_seconds=0.01)
+    time_pair(lambda: events.append("ours"), lambda: events.append("theirs"), settings)
+    # _calls_for: a warm-up and a timed call each; then per repeat: one untimed call + the timed one
+    assert events == ["ours"] * 2 + ["theirs"] * 2 + ["ours", "ours", "theirs", "theirs"] * 2
