@@ -2,7 +2,10 @@
 
 Every layer has ``forward(x) -> out``, which caches what its backward needs, and
 ``backward(dout) -> dx``, which takes dout = ∂J/∂out, fills ``grads`` with ∇J of each parameter
-and returns ∂J/∂x. J is the log-likelihood, maximized (the notes' convention), so the chain
+and returns ∂J/∂x. Layers with parameters also take ``backward(dout, input_gradient=False)``,
+which fills ``grads`` and skips ∂J/∂x (returned as None): the first layer of a network needs none.
+
+J is the log-likelihood, maximized (the notes' convention), so the chain
 starts at the softmax output, whose backward takes the targets T and returns the output delta T − Y.
 """
 
@@ -85,8 +88,15 @@ class Conv2D(Layer):
         self._cache = float_array("x", x, 4, "(N, H, W, C)")
         return conv2d(self._cache, self.params["w"], self.params["b"], self.stride, self.pad)
 
-    def backward(self, dout: np.ndarray) -> np.ndarray:
-        dx, dw, db = conv2d_backward(dout, self._cached(), self.params["w"], self.stride, self.pad)
+    def backward(self, dout: np.ndarray, *, input_gradient: bool = True) -> np.ndarray | None:
+        dx, dw, db = conv2d_backward(
+            dout,
+            self._cached(),
+            self.params["w"],
+            self.stride,
+            self.pad,
+            input_gradient=input_gradient,
+        )
         self.grads = {"w": dw, "b": db}
         return dx
 
@@ -117,8 +127,10 @@ class Dense(Layer):
         self._cache = float_array("x", x, 2, "(N, D)")
         return dense(self._cache, self.params["w"], self.params["b"])
 
-    def backward(self, dout: np.ndarray) -> np.ndarray:
-        dx, dw, db = dense_backward(dout, self._cached(), self.params["w"])
+    def backward(self, dout: np.ndarray, *, input_gradient: bool = True) -> np.ndarray | None:
+        dx, dw, db = dense_backward(
+            dout, self._cached(), self.params["w"], input_gradient=input_gradient
+        )
         self.grads = {"w": dw, "b": db}
         return dx
 
@@ -195,7 +207,7 @@ class Activation(Layer):
         dout = float_array("dout", dout)
         if dout.shape != z.shape:
             raise ValueError(f"dout must have the shape of the output {z.shape}, got {dout.shape}")
-        return dout * activation_derivative(z, self.kind)
+        return activation_derivative(z, self.kind, upstream=dout)
 
     def __repr__(self) -> str:
         return f"{type(self).__name__}()"

@@ -41,14 +41,16 @@ def dense(
 
 
 def dense_backward(
-    delta: np.ndarray, x: np.ndarray, w: np.ndarray
-) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    delta: np.ndarray, x: np.ndarray, w: np.ndarray, *, input_gradient: bool = True
+) -> tuple[np.ndarray | None, np.ndarray, np.ndarray]:
     """Gradients of a = X W + b given delta = ∂J/∂a::
 
         dx = δ Wᵀ  (N, D),    dw = Xᵀ δ  (D, M),    db = Σₙ δ  (M,)
 
-    returned as the tuple (dx, dw, db).
+    returned as the tuple (dx, dw, db). ``input_gradient=False`` skips dx (returned as None).
     """
+    if not isinstance(input_gradient, bool):
+        raise TypeError(f"input_gradient must be True or False, got {input_gradient!r}")
     x = float_array("x", x, 2, "(N, D)")
     w = float_array("w", w, 2, "(D, M)")
     delta = float_array("delta", delta, 2, "(N, M)")
@@ -60,4 +62,5 @@ def dense_backward(
     exact_shape("delta", delta, (x.shape[0], w.shape[1]), "(N, M)")
     db = np.empty(w.shape[1], dtype=x.dtype)
     _dense.sum_rows(delta, db)
-    return delta @ w.T, x.T @ delta, db
+    dx = delta @ w.T if input_gradient else None
+    return dx, x.T @ delta, db

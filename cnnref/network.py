@@ -45,12 +45,21 @@ class Sequential:
             outputs.append(x)
         return outputs
 
-    def backward(self, t: np.ndarray) -> np.ndarray:
-        """Backpropagate from the output delta T − Y (t one-hot (N, K)); returns ∂J/∂x."""
+    def backward(self, t: np.ndarray, *, input_gradient: bool = True) -> np.ndarray | None:
+        """Backpropagate from the output delta T − Y (t one-hot (N, K)); returns ∂J/∂x, or None
+        with ``input_gradient=False``, which spares the first layer that product (training needs
+        only the parameters' gradients)."""
+        if not isinstance(input_gradient, bool):
+            raise TypeError(f"input_gradient must be True or False, got {input_gradient!r}")
         grad = t
-        for layer in reversed(self.layers):
-            grad = layer.backward(grad)
-        return grad
+        for index in range(len(self.layers) - 1, 0, -1):
+            grad = self.layers[index].backward(grad)
+        first = self.layers[0]
+        if input_gradient:
+            return first.backward(grad)
+        if first.params:
+            first.backward(grad, input_gradient=False)
+        return None
 
     def predict(self, x: np.ndarray, batch_size: int = 500) -> np.ndarray:
         """Y for x, computed ``batch_size`` samples at a time (N, K)."""

@@ -46,7 +46,29 @@ class Optimizer:
     def step(
         self, parameters: Mapping[str, np.ndarray], grads: Mapping[str, np.ndarray]
     ) -> dict[str, np.ndarray]:
-        """One ascent step; returns the new parameters."""
+        """One ascent step; returns the new parameters (``parameters`` are left unchanged)."""
+        self._check(parameters, grads)
+        new = {
+            name: np.array(theta, dtype=self._shapes[name][1]) for name, theta in parameters.items()
+        }
+        self._update(new, grads)
+        return new
+
+    def update(self, parameters: Mapping[str, np.ndarray], grads: Mapping[str, np.ndarray]) -> None:
+        """One ascent step written into ``parameters`` in place (bit for bit what :meth:`step`
+        returns); each must be a writeable array of the dtype the optimizer was built for."""
+        self._check(parameters, grads)
+        for name, theta in parameters.items():
+            if not isinstance(theta, np.ndarray) or theta.dtype != self._shapes[name][1]:
+                raise TypeError(
+                    f"parameters[{name!r}] must be a {self._shapes[name][1]} array to update in "
+                    f"place, got {type(theta).__name__} {getattr(theta, 'dtype', '')}"
+                )
+            if not theta.flags.writeable:
+                raise ValueError(f"parameters[{name!r}] is read-only; use step() instead")
+        self._update(parameters, grads)
+
+    def _check(self, parameters, grads) -> None:
         _same_names("parameters", parameters, self._shapes)
         _same_names("grads", grads, self._shapes)
         for name, (shape, _) in self._shapes.items():
@@ -55,9 +77,8 @@ class Optimizer:
                     f"grads[{name!r}] and parameters[{name!r}] must have shape {shape}, got "
                     f"{np.shape(grads[name])} and {np.shape(parameters[name])}"
                 )
-        return self._step(parameters, grads)
 
-    def _step(self, parameters, grads) -> dict[str, np.ndarray]:
+    def _update(self, parameters, grads) -> None:
         raise NotImplementedError
 
     def _zeros(self) -> dict[str, np.ndarray]:
@@ -95,13 +116,12 @@ class SGD(Optimizer):
         self.momentum = _unit_interval("momentum", momentum)
         self.velocity = self._zeros()
 
-    def _step(self, parameters, grads):
-        new = {}
+    def _update(self, parameters, grads) -> None:
         for name, theta in parameters.items():
-            v = self.momentum * self.velocity[name] + grads[name]
-            self.velocity[name] = v.astype(theta.dtype, copy=False)
-            new[name] = (theta + self.lr * self.velocity[name]).astype(theta.dtype, copy=False)
-        return new
+            v = self.velocity[name]
+            v *= self.momentum
+            v += grads[name]
+            theta += self.lr * v
 
     def state_dict(self) -> dict[str, np.ndarray]:
         """{"velocity/<name>": v} for every parameter."""
@@ -137,21 +157,19 @@ class Adam(Optimizer):
         self.m = self._zeros()
         self.v = self._zeros()
 
-    def _step(self, parameters, grads):
+    def _update(self, parameters, grads) -> None:
         self.t += 1
         correction1 = 1.0 - self.beta1**self.t
         correction2 = 1.0 - self.beta2**self.t
-        new = {}
         for name, theta in parameters.items():
-            g = grads[name]
-            self.m[name] = (self.beta1 * self.m[name] + (1 - self.beta1) * g).astype(theta.dtype)
-            self.v[name] = (self.beta2 * self.v[name] + (1 - self.beta2) * g * g).astype(
-                theta.dtype
-            )
-            m_hat = self.m[name] / correction1
-            v_hat = self.v[name] / correction2
-            new[name] = (theta + self.lr * m_hat / (np.sqrt(v_hat) + self.eps)).astype(theta.dtype)
-        return new
+            g, m, v = grads[name], self.m[name], self.v[name]
+            m *= self.beta1
+            m += (1 - self.beta1) * g
+            v *= self.beta2
+            v += (1 - self.beta2) * g * g
+            m_hat = m / correction1
+            v_hat = v / correction2
+            theta += self.lr * m_hat / (np.sqrt(v_hat) + self.eps)
 
     def state_dict(self) -> dict[str, np.ndarray]:
         """{"m/<name>", "v/<name>"} for every parameter and "t", the step count (0-d int64)."""

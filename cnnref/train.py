@@ -200,10 +200,10 @@ def _train_minibatch(
     started = time.perf_counter()
     y = network.forward(images)
     t = one_hot(labels, y.shape[1], y.dtype)
-    network.backward(t)
+    network.backward(t, input_gradient=False)
     size = len(labels)
     mean_grads = {name: g / size for name, g in network.gradients().items()}
-    network.set_parameters(optimizer.step(network.parameters(), mean_grads))
+    optimizer.update(network.parameters(), mean_grads)
     partial = state.partial
     partial["loss_sum"] -= log_likelihood(t, y)
     partial["correct"] += int(np.sum(y.argmax(axis=1) == labels))

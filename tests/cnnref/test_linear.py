@@ -58,3 +58,15 @@ def test_dense_bias_is_added_to_every_row():
     w = np.ones((2, 4))
     b = np.array([1.0, -2.0, 3.0, 0.5])
     np.testing.assert_array_equal(cnnref.dense(x, w, b), np.tile(b, (3, 1)))
+
+
+@pytest.mark.parametrize("dtype", DTYPES)
+def test_dense_backward_can_skip_the_input_gradient(dtype):
+    x, w, _, delta = _arrays((5, 4, 3), dtype)
+    dx, dw, db = cnnref.dense_backward(delta, x, w)
+    none, dw_only, db_only = cnnref.dense_backward(delta, x, w, input_gradient=False)
+    assert none is None and dx.shape == x.shape
+    np.testing.assert_array_equal(dw_only, dw)
+    np.testing.assert_array_equal(db_only, db)
+    with pytest.raises(TypeError, match="input_gradient"):
+        cnnref.dense_backward(delta, x, w, input_gradient="no")

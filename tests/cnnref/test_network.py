@@ -156,3 +156,21 @@ def test_sequential_requires_a_softmax_output_and_layers():
         Sequential([Dense(3, 2), ReLU()])
     with pytest.raises(TypeError, match=r"layers\[0\]"):
         Sequential(["dense", Softmax()])
+
+
+@pytest.mark.parametrize("make", [lambda: seed_cnn(1, 3, seed=2), lambda: mlp([6, 5, 3], "tanh")])
+def test_backward_without_input_gradient_gives_the_same_parameter_gradients(make):
+    network = make()
+    shape = (4, 32, 32, 1) if network.architecture["name"] == "seed_cnn" else (4, 6)
+    x = np.random.default_rng(1).standard_normal(shape).astype(np.float32)
+    t = np.eye(3, dtype=np.float32)[[0, 2, 1, 2]]
+    network.forward(x)
+    dx = network.backward(t)
+    full = {name: g.copy() for name, g in network.gradients().items()}
+    assert dx.shape == x.shape
+    network.forward(x)
+    assert network.backward(t, input_gradient=False) is None
+    for name, g in network.gradients().items():
+        np.testing.assert_array_equal(g, full[name])
+    with pytest.raises(TypeError, match="input_gradient"):
+        network.backward(t, input_gradient=0)

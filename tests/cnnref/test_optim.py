@@ -111,3 +111,38 @@ def test_bad_arguments_are_named():
         Adam(params).load_state_dict({**Adam(params).state_dict(), "m/a": np.zeros(2)})
     with pytest.raises(ValueError, match="'t'"):
         Adam(params).load_state_dict({})
+
+
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+@pytest.mark.parametrize("make", [lambda p: SGD(p, 0.1, 0.9), lambda p: Adam(p, 0.01)])
+def test_update_in_place_is_bit_for_bit_step(make, dtype):
+    params, grads = params_and_grads(3)
+    params = {name: p.astype(dtype) for name, p in params.items()}
+    grads = [{name: g.astype(dtype) for name, g in step.items()} for step in grads]
+    by_step, in_place = make(params), make(params)
+    returned = {name: p.copy() for name, p in params.items()}
+    live = {name: p.copy() for name, p in params.items()}
+    for g in grads:
+        before = {name: p.copy() for name, p in returned.items()}
+        returned = by_step.step(returned, g)
+        for name in params:  # step leaves its input alone
+            assert not np.array_equal(before[name], returned[name])
+        in_place.update(live, g)
+    for name in params:
+        assert live[name].dtype == dtype
+        np.testing.assert_array_equal(live[name], returned[name])
+
+
+def test_update_rejects_what_it_cannot_write_into():
+    params, grads = params_and_grads()
+    optimizer = SGD(params, 0.1)
+    with pytest.raises(TypeError, match="float64 array"):
+        optimizer.update({**params, "a": params["a"].astype(np.float32)}, grads[0])
+    with pytest.raises(TypeError, match="float64 array"):
+        optimizer.update({**params, "b": params["b"].tolist()}, grads[0])
+    frozen = params["a"].copy()
+    frozen.flags.writeable = False
+    with pytest.raises(ValueError, match="read-only"):
+        optimizer.update({**params, "a": frozen}, grads[0])
+    with pytest.raises(ValueError, match="shape"):
+        optimizer.update(params, {**grads[0], "b": np.zeros(5)})
