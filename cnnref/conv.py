@@ -60,7 +60,8 @@ def _images_per_chunk(n: int, rows_per_image: int, patch: int) -> int:
 
 
 def _conv_forward_im2col(x, w, b, stride, pad, out_h, out_w, activation_code):
-    """out = σ(im2col(x) · w + b) chunk by chunk, as (N·Ho·Wo, F) rows."""
+    """out = σ(im2col(x) · w + b) chunk by chunk, as (N·Ho·Wo, F) rows; also the patch matrix
+    im2col(x) when the whole batch fit in one chunk, else None."""
     n, c = x.shape[0], x.shape[3]
     kh, kw, f = w.shape[0], w.shape[1], w.shape[3]
     rows_per_image, patch = out_h * out_w, kh * kw * c
@@ -76,11 +77,13 @@ def _conv_forward_im2col(x, w, b, stride, pad, out_h, out_w, activation_code):
         _conv.im2col(x_rows, chunk_cols, c, kh, kw, stride, pad, out_h, out_w, first)
         np.matmul(chunk_cols, w_matrix, out=chunk_out)
         _dense.bias_activation(chunk_out, b, activation_code)
-    return out.reshape(n, out_h, out_w, f)
+    return out.reshape(n, out_h, out_w, f), (cols[: n * rows_per_image] if step >= n else None)
 
 
-def _conv_backward_im2col(dout, x, w, stride, pad, out_h, out_w, input_gradient):
-    """dw = Σ_chunks im2col(x)ᵀ · dout and dx = col2im(dout · wᵀ), chunk by chunk."""
+def _conv_backward_im2col(dout, x, w, stride, pad, out_h, out_w, input_gradient, patches):
+    """dw = Σ_chunks im2col(x)ᵀ · dout and dx = col2im(dout · wᵀ), chunk by chunk; with the
+    forward pass's ``patches`` (im2col(x) of the whole batch), dw is one product and im2col is
+    not repeated."""
     n, c = x.shape[0], x.shape[3]
     kh, kw, f = w.shape[0], w.shape[1], w.shape[3]
     rows_per_image, patch = out_h * out_w, kh * kw * c
@@ -89,7 +92,12 @@ def _conv_backward_im2col(dout, x, w, stride, pad, out_h, out_w, input_gradient)
     dout_rows = dout.reshape(-1, f)
     dx = np.zeros_like(x) if input_gradient else None
     dx_rows = dx.reshape(n, x.shape[1], x.shape[2] * c) if input_gradient else None
-    dw_matrix = np.zeros((patch, f), dtype=x.dtype)
+    if patches is not None:
+        dw_matrix = patches.T @ dout_rows
+        if not input_gradient:
+            return dx, dw_matrix.reshape(w.shape)
+    else:
+        dw_matrix = np.zeros((patch, f), dtype=x.dtype)
     step = _images_per_chunk(n, rows_per_image, patch)
     cols = np.empty((step * rows_per_image, patch), dtype=x.dtype)
     dw_part = np.empty_like(dw_matrix)
@@ -97,9 +105,10 @@ def _conv_backward_im2col(dout, x, w, stride, pad, out_h, out_w, input_gradient)
         count = min(step, n - first)
         chunk_cols = cols[: count * rows_per_image]
         chunk_dout = dout_rows[first * rows_per_image : (first + count) * rows_per_image]
-        _conv.im2col(x_rows, chunk_cols, c, kh, kw, stride, pad, out_h, out_w, first)
-        np.matmul(chunk_cols.T, chunk_dout, out=dw_part)
-        dw_matrix += dw_part
+        if patches is None:
+            _conv.im2col(x_rows, chunk_cols, c, kh, kw, stride, pad, out_h, out_w, first)
+            np.matmul(chunk_cols.T, chunk_dout, out=dw_part)
+            dw_matrix += dw_part
         if input_gradient:
             np.matmul(chunk_dout, w_matrix.T, out=chunk_cols)
             _conv.col2im(chunk_cols, dx_rows, c, kh, kw, stride, pad, out_h, out_w, first)
@@ -116,7 +125,8 @@ def conv2d(
     *,
     algorithm: str = "im2col",
     activation: str | None = None,
-) -> np.ndarray:
+    return_patches: bool = False,
+) -> np.ndarray | tuple[np.ndarray, np.ndarray | None]:
     """Convolution layer forward pass.
 
     Cross-correlation (the default; what frameworks call convolution)::
@@ -133,8 +143,14 @@ def conv2d(
     (default) or the direct index loops (the readable reference); both compute the same sum.
     ``activation`` ("relu", "sigmoid" or "tanh"; None by default) returns z = σ(out) instead,
     applied in the same pass as the bias — the same values as calling the activation afterwards.
+    ``return_patches=True`` returns (out, patches): the im2col patch matrix (N·Ho·Wo, KH·KW·C),
+    row (n·Ho + i)·Wo + j holding window (n, i, j) in (k1, k2, c) order, for
+    :func:`conv2d_backward` to reuse; it is None for the direct algorithm and for batches whose
+    patch matrix exceeds 2²³ entries (those are built in chunks and not kept).
     """
     x, w, stride, pad, out_h, out_w = _conv_arguments(x, w, stride, pad, mode, algorithm)
+    if not isinstance(return_patches, bool):
+        raise TypeError(f"return_patches must be True or False, got {return_patches!r}")
     b = float_array("b", b, 1, "(F,)")
     same_dtype(x=x, w=w, b=b)
     exact_shape("b", b, (w.shape[3],), "(one bias per filter F)")
@@ -149,8 +165,11 @@ def conv2d(
             _dense.bias_activation(
                 out.reshape(-1, w.shape[3]), np.zeros_like(b), _ACTIVATION_CODES[activation]
             )
-        return out
-    return _conv_forward_im2col(x, w, b, stride, pad, out_h, out_w, _ACTIVATION_CODES[activation])
+        return (out, None) if return_patches else out
+    out, patches = _conv_forward_im2col(
+        x, w, b, stride, pad, out_h, out_w, _ACTIVATION_CODES[activation]
+    )
+    return (out, patches) if return_patches else out
 
 
 def conv2d_backward(
@@ -163,6 +182,7 @@ def conv2d_backward(
     *,
     algorithm: str = "im2col",
     input_gradient: bool = True,
+    patches: np.ndarray | None = None,
 ) -> tuple[np.ndarray | None, np.ndarray, np.ndarray]:
     """Gradients of the convolution layer, given the upstream gradient dout = ∂J/∂out.
 
@@ -177,7 +197,9 @@ def conv2d_backward(
     Shapes: dout (N, Ho, Wo, F), x (N, H, W, C), w (KH, KW, C, F) → dx like x, dw like w, db (F,).
     Input pixels that no window reaches (when stride does not divide evenly) get zero gradient.
     ``input_gradient=False`` skips dx (returned as None): the first layer of a network needs no
-    gradient with respect to its input image.
+    gradient with respect to its input image. ``patches``, the patch matrix that
+    ``conv2d(x, …, return_patches=True)`` returned for this same x, spares rebuilding it for dw
+    (im2col algorithm only; None rebuilds it).
     """
     x, w, stride, pad, out_h, out_w = _conv_arguments(x, w, stride, pad, mode, algorithm)
     dout = float_array("dout", dout, 4, "(N, Ho, Wo, F)")
@@ -186,6 +208,8 @@ def conv2d_backward(
     exact_shape("dout", dout, (n, out_h, out_w, f), "(N, Ho, Wo, F) of the forward output")
     if not isinstance(input_gradient, bool):
         raise TypeError(f"input_gradient must be True or False, got {input_gradient!r}")
+    if patches is not None:
+        _check_patches(patches, x, w, out_h, out_w, algorithm)
     if mode == "convolution":
         w = _flip(w)
     if algorithm == "direct":
@@ -195,9 +219,23 @@ def conv2d_backward(
             _conv.conv_backward_input_direct(dout, w, dx, stride, pad)
         _conv.conv_backward_filter_direct(dout, x, dw, stride, pad)
     else:
-        dx, dw = _conv_backward_im2col(dout, x, w, stride, pad, out_h, out_w, input_gradient)
+        dx, dw = _conv_backward_im2col(
+            dout, x, w, stride, pad, out_h, out_w, input_gradient, patches
+        )
     db = np.empty(f, dtype=x.dtype)
     _dense.sum_rows(dout.reshape(-1, f), db)
     if mode == "convolution":
         dw = _flip(dw)
     return dx, dw, db
+
+
+def _check_patches(patches, x, w, out_h, out_w, algorithm) -> None:
+    if algorithm != "im2col":
+        raise ValueError(f"patches are used by the im2col algorithm only, not {algorithm!r}")
+    if not isinstance(patches, np.ndarray) or patches.dtype != x.dtype:
+        raise TypeError(
+            f"patches must be the {x.dtype} array conv2d(..., return_patches=True) returned, "
+            f"got {type(patches).__name__} {getattr(patches, 'dtype', '')}"
+        )
+    rows, columns = x.shape[0] * out_h * out_w, w.shape[0] * w.shape[1] * w.shape[2]
+    exact_shape("patches", patches, (rows, columns), "(N·Ho·Wo, KH·KW·C)")

@@ -86,7 +86,11 @@ class Conv2D(Layer):
 
     def forward(self, x: np.ndarray) -> np.ndarray:
         self._cache = float_array("x", x, 4, "(N, H, W, C)")
-        return conv2d(self._cache, self.params["w"], self.params["b"], self.stride, self.pad)
+        out, self._patches = conv2d(
+            self._cache, self.params["w"], self.params["b"], self.stride, self.pad,
+            return_patches=True,
+        )  # fmt: skip
+        return out
 
     def backward(self, dout: np.ndarray, *, input_gradient: bool = True) -> np.ndarray | None:
         dx, dw, db = conv2d_backward(
@@ -96,6 +100,7 @@ class Conv2D(Layer):
             self.stride,
             self.pad,
             input_gradient=input_gradient,
+            patches=self._patches,
         )
         self.grads = {"w": dw, "b": db}
         return dx

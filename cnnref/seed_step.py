@@ -42,16 +42,18 @@ def seed_parameters(
 
 def seed_forward(params: dict[str, np.ndarray], x: np.ndarray) -> dict[str, np.ndarray]:
     """Every intermediate of the forward pass (what the backward pass needs), ending in y (N, K);
-    argmax1/argmax2 are the pools' winners (flat indices into z1/z2) for the backward pass."""
-    z1 = conv2d(x, params["w1"], params["b1"], activation="relu")
+    argmax1/argmax2 are the pools' winners (flat indices into z1/z2) and patches1/patches2 the
+    convolutions' patch matrices (or None), all kept for the backward pass."""
+    z1, patches1 = conv2d(x, params["w1"], params["b1"], activation="relu", return_patches=True)
     p1, argmax1 = maxpool2d(z1, return_argmax=True)
-    z2 = conv2d(p1, params["w2"], params["b2"], activation="relu")
+    z2, patches2 = conv2d(p1, params["w2"], params["b2"], activation="relu", return_patches=True)
     p2, argmax2 = maxpool2d(z2, return_argmax=True)
     flat = p2.reshape(p2.shape[0], -1)
     z3 = dense(flat, params["w3"], params["b3"], activation="relu")
     y = softmax(dense(z3, params["w4"], params["b4"]))
     activations = {"x": x, "z1": z1, "p1": p1, "z2": z2, "p2": p2, "flat": flat, "z3": z3, "y": y}
-    return {**activations, "argmax1": argmax1, "argmax2": argmax2}
+    kept = {"argmax1": argmax1, "argmax2": argmax2, "patches1": patches1, "patches2": patches2}
+    return {**activations, **kept}
 
 
 def seed_inference(params: dict[str, np.ndarray], x: np.ndarray) -> np.ndarray:
@@ -74,10 +76,14 @@ def seed_gradients(
     dp2 = dflat.reshape(forward["p2"].shape)
     dz2 = maxpool2d_backward(dp2, forward["z2"], argmax=forward["argmax2"])
     delta2 = activation_derivative(forward["z2"], "relu", upstream=dz2)
-    dp1, dw2, db2 = conv2d_backward(delta2, forward["p1"], params["w2"])
+    dp1, dw2, db2 = conv2d_backward(
+        delta2, forward["p1"], params["w2"], patches=forward["patches2"]
+    )
     dz1 = maxpool2d_backward(dp1, forward["z1"], argmax=forward["argmax1"])
     delta1 = activation_derivative(forward["z1"], "relu", upstream=dz1)
-    _, dw1, db1 = conv2d_backward(delta1, forward["x"], params["w1"], input_gradient=False)
+    _, dw1, db1 = conv2d_backward(
+        delta1, forward["x"], params["w1"], input_gradient=False, patches=forward["patches1"]
+    )
     return {"w1": dw1, "b1": db1, "w2": dw2, "b2": db2, "w3": dw3, "b3": db3, "w4": dw4, "b4": db4}
 
 

@@ -170,3 +170,63 @@ def test_unreached_pixels_get_zero_gradient():
         dx, _, _ = cnnref.conv2d_backward(dout, x, w, stride=2, algorithm=algorithm)
         assert np.all(dx[0, 4, :, 0] == 0) and np.all(dx[0, :, 4, 0] == 0)
         assert np.all(dx[0, :4, :4, 0] == 1)
+
+
+def _patch_matrix(x, kh, kw, stride, pad):
+    """im2col written with NumPy: row (n·Ho + i)·Wo + j = window (n, i, j) in (k1, k2, c) order."""
+    padded = np.pad(x, ((0, 0), (pad, pad), (pad, pad), (0, 0)))
+    windows = np.lib.stride_tricks.sliding_window_view(padded, (kh, kw), axis=(1, 2))
+    windows = windows[:, ::stride, ::stride]  # (N, Ho, Wo, C, KH, KW)
+    return windows.transpose(0, 1, 2, 4, 5, 3).reshape(-1, kh * kw * x.shape[3])
+
+
+@pytest.mark.parametrize("mode", MODES)
+@pytest.mark.parametrize("dtype", DTYPES)
+@pytest.mark.parametrize("case", CASES, ids=str)
+def test_kept_patches_are_im2col_and_give_the_same_gradients(case, dtype, mode):
+    x, w, b, dout = _arrays(case, dtype)
+    args = (case.stride, case.pad, mode)
+    out, patches = cnnref.conv2d(x, w, b, *args, return_patches=True)
+    np.testing.assert_array_equal(out, cnnref.conv2d(x, w, b, *args))
+    np.testing.assert_array_equal(
+        patches, _patch_matrix(x, case.kh, case.kw, case.stride, case.pad)
+    )
+    for input_gradient in (True, False):
+        rebuilt = cnnref.conv2d_backward(dout, x, w, *args, input_gradient=input_gradient)
+        reused = cnnref.conv2d_backward(
+            dout, x, w, *args, input_gradient=input_gradient, patches=patches
+        )
+        for ours, theirs in zip(reused, rebuilt, strict=True):
+            if theirs is None:
+                assert ours is None
+            else:
+                np.testing.assert_allclose(
+                    ours, theirs, rtol=1e-5 if dtype == np.float32 else 1e-12
+                )
+
+
+def test_patches_are_not_kept_for_the_direct_path_or_a_chunked_batch():
+    rng = np.random.default_rng(0)
+    w = rng.standard_normal((5, 5, 3, 2)).astype(np.float32)
+    b = np.zeros(2, np.float32)
+    small = rng.standard_normal((2, 8, 8, 3)).astype(np.float32)
+    assert cnnref.conv2d(small, w, b, algorithm="direct", return_patches=True)[1] is None
+    large = np.zeros((150, 32, 32, 3), np.float32)  # 150·28·28·75 patch entries > 2²³
+    out, patches = cnnref.conv2d(large, w, b, return_patches=True)
+    assert patches is None and out.shape == (150, 28, 28, 2)
+    empty_out, empty_patches = cnnref.conv2d(small[:0], w, b, return_patches=True)
+    assert empty_out.shape == (0, 4, 4, 2) and empty_patches.shape == (0, 75)
+
+
+def test_patches_that_do_not_fit_are_rejected():
+    case = CASES[5]
+    x, w, b, dout = _arrays(case, np.float64)
+    _, patches = cnnref.conv2d(x, w, b, return_patches=True)
+    with pytest.raises(ValueError, match=r"patches must have shape"):
+        cnnref.conv2d_backward(dout, x, w, patches=patches[1:])
+    with pytest.raises(TypeError, match="float64 array"):
+        cnnref.conv2d_backward(dout, x, w, patches=patches.astype(np.float32))
+    with pytest.raises(ValueError, match="im2col algorithm only"):
+        cnnref.conv2d_backward(dout, x, w, algorithm="direct", patches=patches)
+    with pytest.raises(TypeError, match="return_patches"):
+        cnnref.conv2d(x, w, b, return_patches=1)
