@@ -63,4 +63,7 @@ def dense_backward(
     db = np.empty(w.shape[1], dtype=x.dtype)
     _dense.sum_rows(delta, db)
     dx = delta @ w.T if input_gradient else None
-    return dx, x.T @ delta, db
+    # One sample: BLAS's matrix product with inner dimension 1 is several times slower than the
+    # outer product, which computes the same products xᵢ·δⱼ.
+    dw = np.multiply.outer(x[0], delta[0]) if x.shape[0] == 1 else x.T @ delta
+    return dx, dw, db

@@ -70,3 +70,11 @@ def test_dense_backward_can_skip_the_input_gradient(dtype):
     np.testing.assert_array_equal(db_only, db)
     with pytest.raises(TypeError, match="input_gradient"):
         cnnref.dense_backward(delta, x, w, input_gradient="no")
+
+
+@pytest.mark.parametrize("dtype", DTYPES)
+def test_one_sample_weight_gradient_is_the_exact_outer_product(dtype):
+    x, w, _, delta = _arrays((1, 800, 50), dtype)
+    _, dw, _ = cnnref.dense_backward(delta, x, w)
+    assert dw.dtype == dtype and dw.shape == (800, 50)
+    np.testing.assert_array_equal(dw, x[0][:, None] * delta[0][None, :])
