@@ -14,6 +14,7 @@ layer does the flip. Two paths compute the same thing:
 
 from cython.parallel cimport prange, threadid
 from cython cimport floating
+from scipy.linalg.cython_blas cimport dgemm, sgemm
 
 import numpy as np
 
@@ -122,6 +123,74 @@ def conv_backward_filter_direct(
                         dw[k1, k2, c, f] += xv * dout[n, i, j, f]
 
 
+cdef void _im2col_image(
+    const floating* x,
+    floating* cols,
+    Py_ssize_t H,
+    Py_ssize_t W,
+    Py_ssize_t C,
+    Py_ssize_t KH,
+    Py_ssize_t KW,
+    Py_ssize_t stride,
+    Py_ssize_t pad,
+    Py_ssize_t Ho,
+    Py_ssize_t Wo,
+) noexcept nogil:
+    """The Ho·Wo patch rows of one image x (H, W·C) into cols (Ho·Wo, KH·KW·C), zero padded."""
+    cdef Py_ssize_t run = KW * C, P = KH * KW * C
+    cdef Py_ssize_t i, j, k1, e, r, s0, lo, hi
+    cdef floating* out
+    for i in range(Ho):
+        for j in range(Wo):
+            s0 = j * stride - pad
+            lo = 0 if s0 >= 0 else -s0 * C
+            hi = run if s0 + KW <= W else (W - s0) * C
+            for k1 in range(KH):
+                out = cols + (i * Wo + j) * P + k1 * run
+                r = i * stride + k1 - pad
+                if r < 0 or r >= H or hi <= lo:
+                    for e in range(run):
+                        out[e] = 0
+                    continue
+                for e in range(lo):
+                    out[e] = 0
+                for e in range(lo, hi):
+                    out[e] = x[r * W * C + s0 * C + e]
+                for e in range(hi, run):
+                    out[e] = 0
+
+
+cdef void _col2im_image(
+    const floating* cols,
+    floating* dx,
+    Py_ssize_t H,
+    Py_ssize_t W,
+    Py_ssize_t C,
+    Py_ssize_t KH,
+    Py_ssize_t KW,
+    Py_ssize_t stride,
+    Py_ssize_t pad,
+    Py_ssize_t Ho,
+    Py_ssize_t Wo,
+) noexcept nogil:
+    """The adjoint of _im2col_image: dx (H, W·C) += every patch entry of cols that reads it."""
+    cdef Py_ssize_t run = KW * C, P = KH * KW * C
+    cdef Py_ssize_t i, j, k1, e, r, s0, lo, hi
+    cdef const floating* source
+    for i in range(Ho):
+        for j in range(Wo):
+            s0 = j * stride - pad
+            lo = 0 if s0 >= 0 else -s0 * C
+            hi = run if s0 + KW <= W else (W - s0) * C
+            for k1 in range(KH):
+                r = i * stride + k1 - pad
+                if r < 0 or r >= H:
+                    continue
+                source = cols + (i * Wo + j) * P + k1 * run
+                for e in range(lo, hi):
+                    dx[r * W * C + s0 * C + e] += source[e]
+
+
 def im2col(
     const floating[:, :, ::1] x,
     floating[:, ::1] cols,
@@ -142,28 +211,15 @@ def im2col(
     copied in one loop; only runs that overlap the padding are clipped.
     """
     cdef Py_ssize_t H = x.shape[1], W = x.shape[2] // C
-    cdef Py_ssize_t images = cols.shape[0] // (Ho * Wo), run = KW * C
-    cdef Py_ssize_t n, i, j, k1, e, r, s0, row, lo, hi
+    cdef Py_ssize_t images = cols.shape[0] // (Ho * Wo), n
+    if images == 0:
+        return
     with nogil:
         for n in range(images):
-            for i in range(Ho):
-                for j in range(Wo):
-                    row = (n * Ho + i) * Wo + j
-                    s0 = j * stride - pad
-                    lo = 0 if s0 >= 0 else -s0 * C
-                    hi = run if s0 + KW <= W else (W - s0) * C
-                    for k1 in range(KH):
-                        r = i * stride + k1 - pad
-                        if r < 0 or r >= H or hi <= lo:
-                            for e in range(run):
-                                cols[row, k1 * run + e] = 0
-                            continue
-                        for e in range(lo):
-                            cols[row, k1 * run + e] = 0
-                        for e in range(lo, hi):
-                            cols[row, k1 * run + e] = x[first_image + n, r, s0 * C + e]
-                        for e in range(hi, run):
-                            cols[row, k1 * run + e] = 0
+            _im2col_image(
+                &x[first_image + n, 0, 0], &cols[n * Ho * Wo, 0], H, W, C, KH, KW, stride, pad,
+                Ho, Wo,
+            )
 
 
 def col2im(
@@ -182,22 +238,111 @@ def col2im(
     that reads it (dx must be zeroed; entries that fall in the padding are dropped). dx is passed as
     (N, H, W·C); each (patch, k1) adds one contiguous run of KW·C values, as in im2col."""
     cdef Py_ssize_t H = dx.shape[1], W = dx.shape[2] // C
-    cdef Py_ssize_t images = cols.shape[0] // (Ho * Wo), run = KW * C
-    cdef Py_ssize_t n, i, j, k1, e, r, s0, row, lo, hi
+    cdef Py_ssize_t images = cols.shape[0] // (Ho * Wo), n
+    if images == 0:
+        return
     with nogil:
         for n in range(images):
-            for i in range(Ho):
-                for j in range(Wo):
-                    row = (n * Ho + i) * Wo + j
-                    s0 = j * stride - pad
-                    lo = 0 if s0 >= 0 else -s0 * C
-                    hi = run if s0 + KW <= W else (W - s0) * C
-                    for k1 in range(KH):
-                        r = i * stride + k1 - pad
-                        if r < 0 or r >= H:
-                            continue
-                        for e in range(lo, hi):
-                            dx[first_image + n, r, s0 * C + e] += cols[row, k1 * run + e]
+            _col2im_image(
+                &cols[n * Ho * Wo, 0], &dx[first_image + n, 0, 0], H, W, C, KH, KW, stride, pad,
+                Ho, Wo,
+            )
+
+
+cdef void _gemm(
+    bint trans_a,
+    bint trans_b,
+    int m,
+    int n,
+    int k,
+    const floating* a,
+    int lda,
+    const floating* b,
+    int ldb,
+    floating beta,
+    floating* c,
+    int ldc,
+) noexcept nogil:
+    """Row-major C (m, n) ← op(A) op(B) + β C with BLAS, which is column-major: the same memory
+    read column-major is Cᵀ = op(B)ᵀ op(A)ᵀ, so A and B swap places."""
+    cdef char ta = b"T" if trans_a else b"N"
+    cdef char tb = b"T" if trans_b else b"N"
+    cdef float one_f = 1, beta_f = beta
+    cdef double one_d = 1, beta_d = beta
+    if floating is float:
+        sgemm(&tb, &ta, &n, &m, &k, &one_f, <float*>b, &ldb, <float*>a, &lda, &beta_f, c, &ldc)
+    else:
+        dgemm(&tb, &ta, &n, &m, &k, &one_d, <double*>b, &ldb, <double*>a, &lda, &beta_d, c, &ldc)
+
+
+def conv_forward_per_image(
+    const floating[:, :, ::1] x,
+    const floating[:, ::1] w,
+    floating[:, ::1] out,
+    floating[:, :, ::1] buffers,
+    Py_ssize_t C,
+    Py_ssize_t KH,
+    Py_ssize_t KW,
+    Py_ssize_t stride,
+    Py_ssize_t pad,
+    Py_ssize_t Ho,
+    Py_ssize_t Wo,
+):
+    """out rows of image n = im2col(x[n]) · w, with x passed as (N, H, W·C), w the (KH·KW·C, F)
+    filter matrix and out (N·Ho·Wo, F). OpenMP across the images, at most buffers.shape[0]
+    threads, thread t building one image's patch matrix at a time in buffers[t] (Ho·Wo, KH·KW·C),
+    small enough to stay in cache, then one BLAS product per image. The BLAS must run one thread
+    per call here (cnnref.threads), or its threads and OpenMP's fight for the cores."""
+    cdef Py_ssize_t N = x.shape[0], H = x.shape[1], W = x.shape[2] // C
+    cdef Py_ssize_t rows = Ho * Wo, P = KH * KW * C, F = w.shape[1], n
+    cdef int threads = <int>buffers.shape[0]
+    cdef floating* cols
+    if N == 0:
+        return
+    for n in prange(N, nogil=True, schedule="static", num_threads=threads):
+        cols = &buffers[threadid(), 0, 0]
+        _im2col_image(&x[n, 0, 0], cols, H, W, C, KH, KW, stride, pad, Ho, Wo)
+        _gemm(False, False, <int>rows, <int>F, <int>P, cols, <int>P, &w[0, 0], <int>F,
+              0, &out[n * rows, 0], <int>F)
+
+
+def conv_backward_per_image(
+    const floating[:, :, ::1] x,
+    const floating[:, ::1] dout,
+    const floating[:, ::1] w,
+    floating[:, :, ::1] dw_parts,
+    floating[:, :, ::1] dx,
+    bint input_gradient,
+    floating[:, :, ::1] buffers,
+    Py_ssize_t C,
+    Py_ssize_t KH,
+    Py_ssize_t KW,
+    Py_ssize_t stride,
+    Py_ssize_t pad,
+    Py_ssize_t Ho,
+    Py_ssize_t Wo,
+):
+    """dw_parts[t] += Σ over thread t's images n of im2col(x[n])ᵀ · (dout rows of n), for the
+    caller to sum over t (dw_parts (threads, KH·KW·C, F), zeroed); with ``input_gradient``,
+    dx[n] += col2im((dout rows of n) · wᵀ) (dx zeroed, passed as (N, H, W·C)). Threads and
+    buffers as in conv_forward_per_image; dw_parts.shape[0] ≥ buffers.shape[0]."""
+    cdef Py_ssize_t N = x.shape[0], H = x.shape[1], W = x.shape[2] // C
+    cdef Py_ssize_t rows = Ho * Wo, P = KH * KW * C, F = w.shape[1], n
+    cdef int threads = <int>min(buffers.shape[0], dw_parts.shape[0])
+    cdef floating* cols
+    cdef int t
+    if N == 0:
+        return
+    for n in prange(N, nogil=True, schedule="static", num_threads=threads):
+        t = threadid()
+        cols = &buffers[t, 0, 0]
+        _im2col_image(&x[n, 0, 0], cols, H, W, C, KH, KW, stride, pad, Ho, Wo)
+        _gemm(True, False, <int>P, <int>F, <int>rows, cols, <int>P, &dout[n * rows, 0],
+              <int>F, 1, &dw_parts[t, 0, 0], <int>F)
+        if input_gradient:
+            _gemm(False, True, <int>rows, <int>P, <int>F, &dout[n * rows, 0], <int>F,
+                  &w[0, 0], <int>F, 0, cols, <int>P)
+            _col2im_image(cols, &dx[n, 0, 0], H, W, C, KH, KW, stride, pad, Ho, Wo)
 
 
 def openmp_threads():

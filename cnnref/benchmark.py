@@ -30,6 +30,7 @@ from .conv import conv2d, conv2d_backward
 from .linear import dense, dense_backward
 from .pool import maxpool2d, maxpool2d_backward
 from .seed_step import SeedTrainer, seed_inference, seed_parameters
+from .threads import single_thread_blas
 
 DTYPES = ("float32", "float64")
 BATCHES = (1, 64, 256)
@@ -215,11 +216,13 @@ def run_benchmark(settings: Settings, echo: Callable[[str], None] = print) -> Re
         torch.set_num_threads(threads)
     report = Report(machine=machine_description(threads))
     echo(_header())
-    for dtype in settings.dtypes:
-        for batch in settings.batches:
-            for row in _rows_for(dtype, batch, settings, torch):
-                report.rows.append(row)
-                echo(_format_row(row))
+    # cnnref's fast configuration for the whole run; PyTorch does not use OpenBLAS.
+    with single_thread_blas():
+        for dtype in settings.dtypes:
+            for batch in settings.batches:
+                for row in _rows_for(dtype, batch, settings, torch):
+                    report.rows.append(row)
+                    echo(_format_row(row))
     if settings.memory:
         for dtype in settings.dtypes:
             for batch in settings.batches:
@@ -361,8 +364,9 @@ def memory_probe(framework: str, dtype: str, batch: int, threads: int, steps: in
         trainer = SeedTrainer(params, LEARNING_RATE)
         before = _current_rss_mb()
         tracemalloc.start()
-        for _ in range(steps):
-            trainer.step(x, t)
+        with single_thread_blas():
+            for _ in range(steps):
+                trainer.step(x, t)
         traced = tracemalloc.get_traced_memory()[1] / (1024 * 1024)
         tracemalloc.stop()
     peak = _rss_mb()

@@ -28,6 +28,7 @@ from .checkpoint import Checkpoint, CheckpointError, check_parameters
 from .network import Sequential
 from .optim import SGD, Adam
 from .output import log_likelihood
+from .threads import single_thread_blas
 
 EVAL_BATCH = 500
 
@@ -155,7 +156,9 @@ def fit(
     appended to ``state.metrics`` and passed to ``report``, then ``save(state)`` checkpoints it.
     ``loss`` is the epoch's mean cross-entropy −J/N and ``train_acc`` the accuracy, both over the
     minibatches as they were trained; ``images_per_s`` counts training only, ``seconds`` includes
-    the test evaluation. ``progress(epoch, minibatches, done)`` opens a progress bar for an epoch.
+    the test evaluation. The run holds OpenBLAS to one thread and runs the convolutions OpenMP
+    across the images (:func:`cnnref.threads.single_thread_blas`). ``progress(epoch, minibatches,
+    done)`` opens a progress bar for an epoch.
     """
     epochs = nonnegative_int("epochs", epochs)
     batch_size = positive_int("batch_size", batch_size)
@@ -167,7 +170,7 @@ def fit(
             f"images and {count} labels"
         )
     batches = -(-count // batch_size)
-    with _deferred_interrupt() as interrupt:
+    with _deferred_interrupt() as interrupt, single_thread_blas():
         while state.epoch < epochs:
             order, next_rng_state = epoch_order(state.rng_state, count)
             bar = progress(state.epoch + 1, batches, state.step) if progress else None

@@ -230,3 +230,47 @@ def test_patches_that_do_not_fit_are_rejected():
         cnnref.conv2d_backward(dout, x, w, algorithm="direct", patches=patches)
     with pytest.raises(TypeError, match="return_patches"):
         cnnref.conv2d(x, w, b, return_patches=1)
+
+
+@pytest.mark.parametrize("mode", MODES)
+@pytest.mark.parametrize("dtype", DTYPES)
+@pytest.mark.parametrize("case", CASES, ids=str)
+def test_per_image_path_agrees_with_the_whole_batch_path(case, dtype, mode):
+    from cnnref.threads import single_thread_blas
+
+    x, w, b, dout = _arrays(case, dtype)
+    args = (case.stride, case.pad, mode)
+    whole = cnnref.conv2d(x, w, b, *args, activation="relu")
+    grads = cnnref.conv2d_backward(dout, x, w, *args)
+    with single_thread_blas():
+        per_image, patches = cnnref.conv2d(x, w, b, *args, activation="relu", return_patches=True)
+        per_image_grads = cnnref.conv2d_backward(dout, x, w, *args)
+        _, dw_only, db_only = cnnref.conv2d_backward(dout, x, w, *args, input_gradient=False)
+    rtol = 1e-5 if dtype == np.float32 else 1e-12
+    scale = max(1.0, float(np.abs(whole).max(initial=0)))
+    np.testing.assert_allclose(per_image, whole, rtol=rtol, atol=rtol * scale)
+    assert patches is None  # nothing to keep: each thread's patch matrix is one image's
+    for ours, theirs in zip(per_image_grads, grads, strict=True):
+        scale = max(1.0, float(np.abs(theirs).max(initial=0)))
+        np.testing.assert_allclose(ours, theirs, rtol=rtol, atol=rtol * scale)
+    np.testing.assert_array_equal(dw_only, per_image_grads[1])
+    np.testing.assert_array_equal(db_only, per_image_grads[2])
+
+
+def test_per_image_path_handles_batches_of_zero_one_and_more_than_the_threads():
+    from cnnref.threads import single_thread_blas
+
+    rng = np.random.default_rng(4)
+    w = rng.standard_normal((5, 5, 3, 4))
+    b = rng.standard_normal(4)
+    for n in (0, 1, 7):
+        x = rng.standard_normal((n, 9, 9, 3))
+        dout = rng.standard_normal((n, 5, 5, 4))
+        with single_thread_blas():
+            out = cnnref.conv2d(x, w, b)
+            dx, dw, db = cnnref.conv2d_backward(dout, x, w)
+        np.testing.assert_allclose(out, cnnref.conv2d(x, w, b, algorithm="direct"), atol=1e-12)
+        ref_dx, ref_dw, _ = cnnref.conv2d_backward(dout, x, w, algorithm="direct")
+        np.testing.assert_allclose(dx, ref_dx, atol=1e-12)
+        np.testing.assert_allclose(dw, ref_dw, atol=1e-12)
+        assert out.shape == (n, 5, 5, 4) and db.shape == (4,)
