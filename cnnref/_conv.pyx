@@ -14,7 +14,7 @@ layer does the flip. Two paths compute the same thing:
 
 from cython.parallel cimport prange, threadid
 from cython cimport floating
-from scipy.linalg.cython_blas cimport dgemm, sgemm
+from cnnref._blas cimport gemm
 
 import numpy as np
 
@@ -249,32 +249,6 @@ def col2im(
             )
 
 
-cdef void _gemm(
-    bint trans_a,
-    bint trans_b,
-    int m,
-    int n,
-    int k,
-    const floating* a,
-    int lda,
-    const floating* b,
-    int ldb,
-    floating beta,
-    floating* c,
-    int ldc,
-) noexcept nogil:
-    """Row-major C (m, n) ← op(A) op(B) + β C with BLAS, which is column-major: the same memory
-    read column-major is Cᵀ = op(B)ᵀ op(A)ᵀ, so A and B swap places."""
-    cdef char ta = b"T" if trans_a else b"N"
-    cdef char tb = b"T" if trans_b else b"N"
-    cdef float one_f = 1, beta_f = beta
-    cdef double one_d = 1, beta_d = beta
-    if floating is float:
-        sgemm(&tb, &ta, &n, &m, &k, &one_f, <float*>b, &ldb, <float*>a, &lda, &beta_f, c, &ldc)
-    else:
-        dgemm(&tb, &ta, &n, &m, &k, &one_d, <double*>b, &ldb, <double*>a, &lda, &beta_d, c, &ldc)
-
-
 def conv_forward_per_image(
     const floating[:, :, ::1] x,
     const floating[:, ::1] w,
@@ -302,8 +276,10 @@ def conv_forward_per_image(
     for n in prange(N, nogil=True, schedule="static", num_threads=threads):
         cols = &buffers[threadid(), 0, 0]
         _im2col_image(&x[n, 0, 0], cols, H, W, C, KH, KW, stride, pad, Ho, Wo)
-        _gemm(False, False, <int>rows, <int>F, <int>P, cols, <int>P, &w[0, 0], <int>F,
-              0, &out[n * rows, 0], <int>F)
+        gemm(
+            False, False, <int>rows, <int>F, <int>P, cols, <int>P, &w[0, 0], <int>F,
+            0, &out[n * rows, 0], <int>F,
+        )
 
 
 def conv_backward_per_image(
@@ -337,11 +313,15 @@ def conv_backward_per_image(
         t = threadid()
         cols = &buffers[t, 0, 0]
         _im2col_image(&x[n, 0, 0], cols, H, W, C, KH, KW, stride, pad, Ho, Wo)
-        _gemm(True, False, <int>P, <int>F, <int>rows, cols, <int>P, &dout[n * rows, 0],
-              <int>F, 1, &dw_parts[t, 0, 0], <int>F)
+        gemm(
+            True, False, <int>P, <int>F, <int>rows, cols, <int>P, &dout[n * rows, 0],
+            <int>F, 1, &dw_parts[t, 0, 0], <int>F,
+        )
         if input_gradient:
-            _gemm(False, True, <int>rows, <int>P, <int>F, &dout[n * rows, 0], <int>F,
-                  &w[0, 0], <int>F, 0, cols, <int>P)
+            gemm(
+                False, True, <int>rows, <int>P, <int>F, &dout[n * rows, 0], <int>F,
+                &w[0, 0], <int>F, 0, cols, <int>P,
+            )
             _col2im_image(cols, &dx[n, 0, 0], H, W, C, KH, KW, stride, pad, Ho, Wo)
 
 

@@ -1,7 +1,11 @@
-"""Loops of the dense layer a = X W + b around the BLAS matrix products (which NumPy provides)."""
+"""Loops of the dense layer a = X W + b around the BLAS matrix products (which NumPy provides),
+and the products themselves split across OpenMP threads for cnnref.threads.single_thread_blas."""
 
 from libc.math cimport exp, tanh as c_tanh
 from cython cimport floating
+from cython.parallel cimport prange
+
+from cnnref._blas cimport gemm
 
 import numpy as np
 
@@ -63,3 +67,30 @@ def sum_rows(const floating[:, ::1] delta, floating[::1] out):
                 total[m] += delta[n, m]
         for m in range(cols):
             out[m] = <floating>total[m]
+
+
+def matmul_split(
+    const floating[:, ::1] a,
+    const floating[:, ::1] b,
+    floating[:, ::1] c,
+    bint trans_a,
+    bint trans_b,
+    int threads,
+):
+    """c = op(a) · op(b), op = transpose where asked, with c's columns split into ``threads``
+    contiguous blocks, one BLAS product per block on its own OpenMP thread (the BLAS runs one
+    thread per call: cnnref.threads). Shapes: c (m, n); op(a) (m, k); op(b) (k, n)."""
+    cdef int m = <int>c.shape[0], n = <int>c.shape[1]
+    cdef int k = <int>(a.shape[0] if trans_a else a.shape[1])
+    cdef int lda = <int>a.shape[1], ldb = <int>b.shape[1], ldc = n
+    cdef int blocks = max(1, min(threads, n)), block, first, width
+    if m == 0 or n == 0:
+        return
+    if k == 0:
+        c[:, :] = 0
+        return
+    for block in prange(blocks, nogil=True, schedule="static", num_threads=blocks):
+        first = block * n // blocks
+        width = (block + 1) * n // blocks - first
+        gemm(trans_a, trans_b, m, width, k, &a[0, 0], lda,
+             &b[first, 0] if trans_b else &b[0, first], ldb, 0, &c[0, first], ldc)

@@ -30,7 +30,7 @@ from .conv import conv2d, conv2d_backward
 from .linear import dense, dense_backward
 from .pool import maxpool2d, maxpool2d_backward
 from .seed_step import SeedTrainer, seed_inference, seed_parameters
-from .threads import single_thread_blas
+from .threads import reuse_freed_memory, single_thread_blas
 
 DTYPES = ("float32", "float64")
 BATCHES = (1, 64, 256)
@@ -217,6 +217,7 @@ def run_benchmark(settings: Settings, echo: Callable[[str], None] = print) -> Re
     report = Report(machine=machine_description(threads))
     echo(_header())
     # cnnref's fast configuration for the whole run; PyTorch does not use OpenBLAS.
+    reuse_freed_memory()
     with single_thread_blas():
         for dtype in settings.dtypes:
             for batch in settings.batches:
@@ -363,6 +364,7 @@ def memory_probe(framework: str, dtype: str, batch: int, threads: int, steps: in
     else:
         trainer = SeedTrainer(params, LEARNING_RATE)
         before = _current_rss_mb()
+        reuse_freed_memory()
         tracemalloc.start()
         with single_thread_blas():
             for _ in range(steps):

@@ -17,7 +17,7 @@ from ._checks import (
     window_output_size,
 )
 from .linear import _ACTIVATION_CODES
-from .threads import per_image_convolutions
+from .threads import in_single_thread_blas, openmp_threads
 
 ALGORITHMS = ("im2col", "direct")
 # The im2col path builds the patch matrix of at most this many entries at a time (32 MB in float32):
@@ -81,23 +81,13 @@ def _conv_forward_im2col(x, w, b, stride, pad, out_h, out_w, activation_code):
     return out.reshape(n, out_h, out_w, f), (cols[: n * rows_per_image] if step >= n else None)
 
 
-def _threads() -> int:
-    global _THREADS
-    if _THREADS is None:
-        _THREADS = _conv.openmp_threads()
-    return _THREADS
-
-
-_THREADS: int | None = None
-
-
 def _conv_forward_per_image(x, w, b, stride, pad, out_h, out_w, activation_code):
     """out = σ(im2col(x) · w + b), one image per OpenMP iteration (see cnnref.threads)."""
     n, c = x.shape[0], x.shape[3]
     kh, kw, f = w.shape[0], w.shape[1], w.shape[3]
     rows, patch = out_h * out_w, kh * kw * c
     out = np.empty((n * rows, f), dtype=x.dtype)
-    buffers = np.empty((min(_threads(), max(n, 1)), rows, patch), dtype=x.dtype)
+    buffers = np.empty((min(openmp_threads(), max(n, 1)), rows, patch), dtype=x.dtype)
     x_rows = x.reshape(n, x.shape[1], x.shape[2] * c)
     _conv.conv_forward_per_image(
         x_rows, w.reshape(patch, f), out, buffers, c, kh, kw, stride, pad, out_h, out_w
@@ -112,7 +102,7 @@ def _conv_backward_per_image(dout, x, w, stride, pad, out_h, out_w, input_gradie
     n, c = x.shape[0], x.shape[3]
     kh, kw, f = w.shape[0], w.shape[1], w.shape[3]
     rows, patch = out_h * out_w, kh * kw * c
-    threads = min(_threads(), max(n, 1))
+    threads = min(openmp_threads(), max(n, 1))
     buffers = np.empty((threads, rows, patch), dtype=x.dtype)
     dw_parts = np.zeros((threads, patch, f), dtype=x.dtype)
     dx = np.zeros_like(x)
@@ -217,7 +207,7 @@ def conv2d(
             )
         return (out, None) if return_patches else out
     code = _ACTIVATION_CODES[activation]
-    if per_image_convolutions():
+    if in_single_thread_blas():
         out = _conv_forward_per_image(x, w, b, stride, pad, out_h, out_w, code)
         return (out, None) if return_patches else out
     out, patches = _conv_forward_im2col(x, w, b, stride, pad, out_h, out_w, code)
@@ -270,7 +260,7 @@ def conv2d_backward(
         if input_gradient:
             _conv.conv_backward_input_direct(dout, w, dx, stride, pad)
         _conv.conv_backward_filter_direct(dout, x, dw, stride, pad)
-    elif per_image_convolutions():
+    elif in_single_thread_blas():
         dx, dw = _conv_backward_per_image(dout, x, w, stride, pad, out_h, out_w, input_gradient)
     else:
         dx, dw = _conv_backward_im2col(

@@ -9,7 +9,7 @@ from pathlib import Path
 from .checkpoint import CheckpointError, check_parameters, load_checkpoint
 from .metrics import confusion_matrix, format_confusion_matrix
 from .network import build_network
-from .threads import single_thread_blas
+from .threads import reuse_freed_memory, single_thread_blas
 from .train import evaluate, normalize
 from .train_cli import load_dataset
 
@@ -43,6 +43,7 @@ def run(args: argparse.Namespace) -> int:
         images = data.test_images if args.split == "test" else data.train_images
         labels = data.test_labels if args.split == "test" else data.train_labels
         images = normalize(images, mean, std, network.dtype)
+        reuse_freed_memory()
         with single_thread_blas():
             loss, accuracy, predictions = evaluate(network, images, labels, args.batch_size)
     except (CheckpointError, ValueError, TypeError, OSError) as error:

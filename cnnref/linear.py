@@ -6,6 +6,7 @@ import numpy as np
 
 from . import _dense
 from ._checks import ACTIVATIONS, choice, exact_shape, float_array, same_dtype
+from .threads import in_single_thread_blas, openmp_threads
 
 _ACTIVATION_CODES = {
     None: _dense.IDENTITY,
@@ -35,7 +36,7 @@ def dense(
     exact_shape("b", b, (w.shape[1],), "(one bias per output M)")
     if activation is not None:
         choice("activation", activation, ACTIVATIONS)
-    a = np.matmul(x, w)
+    a = _matmul(x, w)
     _dense.bias_activation(a, b, _ACTIVATION_CODES[activation])
     return a
 
@@ -62,8 +63,25 @@ def dense_backward(
     exact_shape("delta", delta, (x.shape[0], w.shape[1]), "(N, M)")
     db = np.empty(w.shape[1], dtype=x.dtype)
     _dense.sum_rows(delta, db)
-    dx = delta @ w.T if input_gradient else None
+    dx = _matmul(delta, w, trans_b=True) if input_gradient else None
     # One sample: BLAS's matrix product with inner dimension 1 is several times slower than the
     # outer product, which computes the same products xᵢ·δⱼ.
-    dw = np.multiply.outer(x[0], delta[0]) if x.shape[0] == 1 else x.T @ delta
+    if x.shape[0] == 1:
+        dw = np.multiply.outer(x[0], delta[0])
+    else:
+        dw = _matmul(x, delta, trans_a=True)
     return dx, dw, db
+
+
+def _matmul(a: np.ndarray, b: np.ndarray, trans_a: bool = False, trans_b: bool = False):
+    """op(a) · op(b) with op the transpose where asked: NumPy's product, or inside
+    :func:`cnnref.threads.single_thread_blas` one product per block of output columns, the blocks
+    spread over the OpenMP threads."""
+    if not in_single_thread_blas():
+        return np.matmul(a.T if trans_a else a, b.T if trans_b else b)
+    a, b = np.ascontiguousarray(a), np.ascontiguousarray(b)
+    rows = a.shape[1] if trans_a else a.shape[0]
+    columns = b.shape[0] if trans_b else b.shape[1]
+    out = np.empty((rows, columns), dtype=a.dtype)
+    _dense.matmul_split(a, b, out, trans_a, trans_b, openmp_threads())
+    return out

@@ -28,7 +28,7 @@ from .checkpoint import Checkpoint, CheckpointError, check_parameters
 from .network import Sequential
 from .optim import SGD, Adam
 from .output import log_likelihood
-from .threads import single_thread_blas
+from .threads import reuse_freed_memory, single_thread_blas
 
 EVAL_BATCH = 500
 
@@ -157,7 +157,8 @@ def fit(
     ``loss`` is the epoch's mean cross-entropy −J/N and ``train_acc`` the accuracy, both over the
     minibatches as they were trained; ``images_per_s`` counts training only, ``seconds`` includes
     the test evaluation. The run holds OpenBLAS to one thread and runs the convolutions OpenMP
-    across the images (:func:`cnnref.threads.single_thread_blas`). ``progress(epoch, minibatches,
+    across the images (:func:`cnnref.threads.single_thread_blas`), and keeps freed blocks in the
+    heap (:func:`cnnref.threads.reuse_freed_memory`). ``progress(epoch, minibatches,
     done)`` opens a progress bar for an epoch.
     """
     epochs = nonnegative_int("epochs", epochs)
@@ -170,6 +171,7 @@ def fit(
             f"images and {count} labels"
         )
     batches = -(-count // batch_size)
+    reuse_freed_memory()
     with _deferred_interrupt() as interrupt, single_thread_blas():
         while state.epoch < epochs:
             order, next_rng_state = epoch_order(state.rng_state, count)

@@ -6,8 +6,8 @@ import numpy as np
 import pytest
 from threadpoolctl import threadpool_info
 
-import cnnref  # noqa: F401  (loads the OpenBLAS libraries the kernels use)
-from cnnref.threads import per_image_convolutions, single_thread_blas
+import cnnref
+from cnnref.threads import in_single_thread_blas, single_thread_blas
 
 
 def _openblas_threads() -> list[int]:
@@ -17,12 +17,12 @@ def _openblas_threads() -> list[int]:
 def test_openblas_runs_one_thread_inside_and_its_own_count_after():
     before = _openblas_threads()
     assert before, "NumPy's and SciPy's OpenBLAS should be loaded"
-    assert not per_image_convolutions()
+    assert not in_single_thread_blas()
     with single_thread_blas():
-        assert per_image_convolutions()
+        assert in_single_thread_blas()
         assert _openblas_threads() == [1] * len(before)
         np.ones((64, 64)) @ np.ones((64, 64))  # products still work
-    assert not per_image_convolutions()
+    assert not in_single_thread_blas()
     assert _openblas_threads() == before
 
 
@@ -31,8 +31,32 @@ def test_nested_blocks_and_errors_restore_the_state():
     with pytest.raises(RuntimeError, match="inside"):
         with single_thread_blas():
             with single_thread_blas():
-                assert per_image_convolutions()
-            assert per_image_convolutions()  # the outer block is still on
+                assert in_single_thread_blas()
+            assert in_single_thread_blas()  # the outer block is still on
             raise RuntimeError("inside")
-    assert not per_image_convolutions()
+    assert not in_single_thread_blas()
     assert _openblas_threads() == before
+
+
+def test_reuse_freed_memory_applies_on_glibc_and_is_harmless_to_repeat():
+    import platform
+
+    from cnnref.threads import reuse_freed_memory
+
+    expected = platform.system() == "Linux" and platform.libc_ver()[0] == "glibc"
+    assert reuse_freed_memory() is expected
+    assert reuse_freed_memory() is expected
+    big = np.ones(3_000_000)  # allocations keep working after the change
+    assert float(big.sum()) == 3_000_000.0
+
+
+def test_dense_products_split_across_threads_agree_with_numpy():
+    rng = np.random.default_rng(5)
+    for n, d, m in [(64, 80, 100), (1, 7, 3), (0, 4, 5), (9, 1, 1)]:
+        x, w = rng.standard_normal((n, d)), rng.standard_normal((d, m))
+        b, delta = rng.standard_normal(m), rng.standard_normal((n, m))
+        expected = (cnnref.dense(x, w, b, activation="tanh"), *cnnref.dense_backward(delta, x, w))
+        with single_thread_blas():
+            got = (cnnref.dense(x, w, b, activation="tanh"), *cnnref.dense_backward(delta, x, w))
+        for ours, theirs in zip(got, expected, strict=True):
+            np.testing.assert_allclose(ours, theirs, rtol=1e-12, atol=1e-12)
