@@ -9,7 +9,10 @@ layer does the flip. Two paths compute the same thing:
 * im2col / col2im: copy every receptive field into one row of a patch matrix so that the whole
   layer is one BLAS matrix product; row (n·Ho + i)·Wo + j holds patch (n, i, j) with column
   (k1·KW + k2)·C + c. These copies run serially: they sit between BLAS calls, and OpenBLAS's own
-  threads, still spinning after a product, would fight OpenMP's for the same cores.
+  threads, still spinning after a product, would fight OpenMP's for the same cores;
+* per image (``conv_*_per_image``, used inside cnnref.threads.single_thread_blas): OpenMP across
+  the images, each thread building one image's patch matrix and calling a one-thread BLAS product
+  on it, so that a single thread pool does all the work.
 """
 
 from cython.parallel cimport prange, threadid

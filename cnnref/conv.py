@@ -16,7 +16,7 @@ from ._checks import (
     same_dtype,
     window_output_size,
 )
-from .linear import _ACTIVATION_CODES
+from .linear import _ACTIVATION_CODES, _matmul
 from .threads import in_single_thread_blas, openmp_threads
 
 ALGORITHMS = ("im2col", "direct")
@@ -76,9 +76,15 @@ def _conv_forward_im2col(x, w, b, stride, pad, out_h, out_w, activation_code):
         chunk_cols = cols[: count * rows_per_image]
         chunk_out = out[first * rows_per_image : (first + count) * rows_per_image]
         _conv.im2col(x_rows, chunk_cols, c, kh, kw, stride, pad, out_h, out_w, first)
-        np.matmul(chunk_cols, w_matrix, out=chunk_out)
+        _matmul(chunk_cols, w_matrix, out=chunk_out)
         _dense.bias_activation(chunk_out, b, activation_code)
     return out.reshape(n, out_h, out_w, f), (cols[: n * rows_per_image] if step >= n else None)
+
+
+def _per_image(x: np.ndarray) -> bool:
+    """Inside single_thread_blas, batches with an image for every OpenMP thread go image by image;
+    smaller ones build one patch matrix and split its products across the threads instead."""
+    return in_single_thread_blas() and x.shape[0] >= openmp_threads()
 
 
 def _conv_forward_per_image(x, w, b, stride, pad, out_h, out_w, activation_code):
@@ -133,7 +139,7 @@ def _conv_backward_im2col(dout, x, w, stride, pad, out_h, out_w, input_gradient,
     dx = np.zeros_like(x) if input_gradient else None
     dx_rows = dx.reshape(n, x.shape[1], x.shape[2] * c) if input_gradient else None
     if patches is not None:
-        dw_matrix = patches.T @ dout_rows
+        dw_matrix = _matmul(patches, dout_rows, trans_a=True)
         if not input_gradient:
             return dx, dw_matrix.reshape(w.shape)
     else:
@@ -147,10 +153,10 @@ def _conv_backward_im2col(dout, x, w, stride, pad, out_h, out_w, input_gradient,
         chunk_dout = dout_rows[first * rows_per_image : (first + count) * rows_per_image]
         if patches is None:
             _conv.im2col(x_rows, chunk_cols, c, kh, kw, stride, pad, out_h, out_w, first)
-            np.matmul(chunk_cols.T, chunk_dout, out=dw_part)
+            _matmul(chunk_cols, chunk_dout, trans_a=True, out=dw_part)
             dw_matrix += dw_part
         if input_gradient:
-            np.matmul(chunk_dout, w_matrix.T, out=chunk_cols)
+            _matmul(chunk_dout, w_matrix, trans_b=True, out=chunk_cols)
             _conv.col2im(chunk_cols, dx_rows, c, kh, kw, stride, pad, out_h, out_w, first)
     return dx, dw_matrix.reshape(w.shape)
 
@@ -207,7 +213,7 @@ def conv2d(
             )
         return (out, None) if return_patches else out
     code = _ACTIVATION_CODES[activation]
-    if in_single_thread_blas():
+    if _per_image(x):
         out = _conv_forward_per_image(x, w, b, stride, pad, out_h, out_w, code)
         return (out, None) if return_patches else out
     out, patches = _conv_forward_im2col(x, w, b, stride, pad, out_h, out_w, code)
@@ -260,7 +266,7 @@ def conv2d_backward(
         if input_gradient:
             _conv.conv_backward_input_direct(dout, w, dx, stride, pad)
         _conv.conv_backward_filter_direct(dout, x, dw, stride, pad)
-    elif in_single_thread_blas():
+    elif _per_image(x):
         dx, dw = _conv_backward_per_image(dout, x, w, stride, pad, out_h, out_w, input_gradient)
     else:
         dx, dw = _conv_backward_im2col(

@@ -73,15 +73,22 @@ def dense_backward(
     return dx, dw, db
 
 
-def _matmul(a: np.ndarray, b: np.ndarray, trans_a: bool = False, trans_b: bool = False):
-    """op(a) · op(b) with op the transpose where asked: NumPy's product, or inside
-    :func:`cnnref.threads.single_thread_blas` one product per block of output columns, the blocks
-    spread over the OpenMP threads."""
+def _matmul(
+    a: np.ndarray,
+    b: np.ndarray,
+    trans_a: bool = False,
+    trans_b: bool = False,
+    out: np.ndarray | None = None,
+) -> np.ndarray:
+    """op(a) · op(b) with op the transpose where asked, into ``out`` (C-contiguous) if given:
+    NumPy's product, or inside :func:`cnnref.threads.single_thread_blas` one product per block of
+    output columns, the blocks spread over the OpenMP threads."""
     if not in_single_thread_blas():
-        return np.matmul(a.T if trans_a else a, b.T if trans_b else b)
+        return np.matmul(a.T if trans_a else a, b.T if trans_b else b, out=out)
     a, b = np.ascontiguousarray(a), np.ascontiguousarray(b)
-    rows = a.shape[1] if trans_a else a.shape[0]
-    columns = b.shape[0] if trans_b else b.shape[1]
-    out = np.empty((rows, columns), dtype=a.dtype)
+    if out is None:
+        rows = a.shape[1] if trans_a else a.shape[0]
+        columns = b.shape[0] if trans_b else b.shape[1]
+        out = np.empty((rows, columns), dtype=a.dtype)
     _dense.matmul_split(a, b, out, trans_a, trans_b, openmp_threads())
     return out

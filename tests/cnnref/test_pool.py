@@ -262,3 +262,21 @@ def test_signed_zeros_and_infinite_gradients_keep_their_values(dtype):
     dx = cnnref.maxpool2d_backward(dout, x)
     expected = np.array([[np.inf, 0.0, 0.0, -np.inf], [0.0, 0.0, 0.0, 0.0]], dtype=dtype)
     np.testing.assert_array_equal(dx[0, :, :, 0], expected)
+
+
+def test_winners_outside_their_window_are_scattered_as_given():
+    """The 2×2 kernel writes whole windows and checks each winner lies in its own window; an index
+    elsewhere in x (not what maxpool2d returns) falls back to the plain scatter, as documented."""
+    rng = np.random.default_rng(3)
+    x = rng.standard_normal((2, 4, 4, 3))
+    dout = rng.standard_normal((2, 2, 2, 3))
+    _, argmax = cnnref.maxpool2d(x, return_argmax=True)
+    np.testing.assert_array_equal(
+        cnnref.maxpool2d_backward(dout, x, argmax=argmax), cnnref.maxpool2d_backward(dout, x)
+    )
+    moved = argmax.copy()
+    moved[0, 0, 0, 0], moved[1, 1, 1, 2] = argmax[0, 1, 1, 0], 0  # two winners moved away
+    expected = np.zeros(x.size)
+    np.add.at(expected, moved.reshape(-1), dout.reshape(-1))
+    got = cnnref.maxpool2d_backward(dout, x, argmax=moved)
+    np.testing.assert_array_equal(got.reshape(-1), expected)
