@@ -247,36 +247,6 @@ def maxpool_backward_2x2(
                         dtop[c + after0 * C + after1 * (W * C - C) + after2 * C] = g[c]
 
 
-def maxpool_backward_2x2_argmax(
-    const floating[:, :, :, ::1] dout, const Py_ssize_t[:, :, :, ::1] argmax, floating[::1] dx,
-    Py_ssize_t H, Py_ssize_t W,
-) -> bool:
-    """maxpool_backward_argmax for size = stride = 2 windows that cover the (N, H, W, C) input:
-    writes every element of each window (dout at the kept winner, 0 elsewhere), so dx needs no
-    zeroing. Returns False, with dx incomplete, if a winner lies outside its window."""
-    cdef Py_ssize_t N = dout.shape[0], Ho = dout.shape[1], Wo = dout.shape[2], C = dout.shape[3]
-    cdef Py_ssize_t n, i, j, c, at, first
-    cdef bint inside = True
-    with nogil:
-        for n in range(N):
-            for i in range(Ho):
-                for j in range(Wo):
-                    first = ((n * H + 2 * i) * W + 2 * j) * C
-                    for c in range(C):
-                        dx[first + c] = 0
-                        dx[first + C + c] = 0
-                        dx[first + W * C + c] = 0
-                        dx[first + W * C + C + c] = 0
-                    for c in range(C):
-                        at = argmax[n, i, j, c]
-                        if (at == first + c or at == first + C + c or at == first + W * C + c
-                                or at == first + W * C + C + c):
-                            dx[at] = dout[n, i, j, c]
-                        else:
-                            inside = False
-    return inside
-
-
 def maxpool_backward_argmax(
     const floating[:, :, :, ::1] dout, const Py_ssize_t[:, :, :, ::1] argmax, floating[::1] dx
 ) -> bool:

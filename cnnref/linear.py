@@ -83,12 +83,18 @@ def _matmul(
     """op(a) · op(b) with op the transpose where asked, into ``out`` (C-contiguous) if given:
     NumPy's product, or inside :func:`cnnref.threads.single_thread_blas` one product per block of
     output columns, the blocks spread over the OpenMP threads."""
-    if not in_single_thread_blas():
+    rows = a.shape[1] if trans_a else a.shape[0]
+    inner = a.shape[0] if trans_a else a.shape[1]
+    columns = b.shape[0] if trans_b else b.shape[1]
+    if not in_single_thread_blas() or rows == 1 or rows * inner * columns < _SPLIT_MIN_WORK:
         return np.matmul(a.T if trans_a else a, b.T if trans_b else b, out=out)
     a, b = np.ascontiguousarray(a), np.ascontiguousarray(b)
     if out is None:
-        rows = a.shape[1] if trans_a else a.shape[0]
-        columns = b.shape[0] if trans_b else b.shape[1]
         out = np.empty((rows, columns), dtype=a.dtype)
     _dense.matmul_split(a, b, out, trans_a, trans_b, openmp_threads())
     return out
+
+
+# Multiply-adds below which a product is not worth splitting across threads (waking the OpenMP
+# team costs more); one row is a matrix-vector product, which BLAS does best on its own.
+_SPLIT_MIN_WORK = 1 << 21

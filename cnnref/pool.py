@@ -66,17 +66,10 @@ def maxpool2d_backward(
     """
     x, size, stride, out_shape = _pool_arguments(x, size, stride)
     dout = _upstream(dout, x, out_shape)
-    covered = x.shape[1] % 2 == 0 and x.shape[2] % 2 == 0
     if argmax is not None:
-        argmax = _winner_indices(argmax, out_shape)
-        if size == 2 and stride == 2 and covered:
-            dx = np.empty_like(x)
-            if _pool.maxpool_backward_2x2_argmax(
-                dout, argmax, dx.reshape(-1), x.shape[1], x.shape[2]
-            ):
-                return dx
-        return _scatter_to_winners(dout, x, argmax)
+        return _scatter_to_winners(dout, x, _winner_indices(argmax, out_shape))
     if size == 2 and stride == 2:
+        covered = x.shape[1] % 2 == 0 and x.shape[2] % 2 == 0
         dx = np.empty_like(x) if covered else np.zeros_like(x)
         _pool.maxpool_backward_2x2(dout, x, dx)
         return dx

@@ -265,8 +265,8 @@ def test_signed_zeros_and_infinite_gradients_keep_their_values(dtype):
 
 
 def test_winners_outside_their_window_are_scattered_as_given():
-    """The 2×2 kernel writes whole windows and checks each winner lies in its own window; an index
-    elsewhere in x (not what maxpool2d returns) falls back to the plain scatter, as documented."""
+    """The gradient goes where argmax says, even to an index outside its window (which maxpool2d
+    never returns): the backward pass trusts the winners it is given, within x."""
     rng = np.random.default_rng(3)
     x = rng.standard_normal((2, 4, 4, 3))
     dout = rng.standard_normal((2, 2, 2, 3))

@@ -52,7 +52,7 @@ def test_reuse_freed_memory_applies_on_glibc_and_is_harmless_to_repeat():
 
 def test_dense_products_split_across_threads_agree_with_numpy():
     rng = np.random.default_rng(5)
-    for n, d, m in [(64, 80, 100), (1, 7, 3), (0, 4, 5), (9, 1, 1)]:
+    for n, d, m in [(64, 200, 300), (3, 1000, 999), (1, 7, 3), (0, 4, 5), (9, 1, 1)]:
         x, w = rng.standard_normal((n, d)), rng.standard_normal((d, m))
         b, delta = rng.standard_normal(m), rng.standard_normal((n, m))
         expected = (cnnref.dense(x, w, b, activation="tanh"), *cnnref.dense_backward(delta, x, w))
@@ -60,3 +60,16 @@ def test_dense_products_split_across_threads_agree_with_numpy():
             got = (cnnref.dense(x, w, b, activation="tanh"), *cnnref.dense_backward(delta, x, w))
         for ours, theirs in zip(got, expected, strict=True):
             np.testing.assert_allclose(ours, theirs, rtol=1e-12, atol=1e-12)
+
+
+def test_one_image_too_large_to_skip_splitting_agrees_with_the_direct_path():
+    rng = np.random.default_rng(6)
+    x, w = rng.standard_normal((1, 40, 40, 8)), rng.standard_normal((5, 5, 8, 32))
+    b, dout = rng.standard_normal(32), rng.standard_normal((1, 36, 36, 32))
+    with single_thread_blas():  # 1296 · 200 · 32 multiply-adds: the products are split
+        out = cnnref.conv2d(x, w, b)
+        grads = cnnref.conv2d_backward(dout, x, w)
+    np.testing.assert_allclose(out, cnnref.conv2d(x, w, b, algorithm="direct"), atol=1e-10)
+    expected = cnnref.conv2d_backward(dout, x, w, algorithm="direct")
+    for ours, theirs in zip(grads, expected, strict=True):
+        np.testing.assert_allclose(ours, theirs, atol=1e-9)
