@@ -37,23 +37,23 @@ cdef inline floating _activate(floating v, int kind) noexcept nogil:
     return v
 
 
-def bias_activation(floating[:, ::1] a, const floating[::1] b, int kind):
+def bias_activation(floating[:, ::1] a, const floating[::1] b, int kind, int threads=1):
     """a[n, m] ← σ(a[n, m] + b[m]) in place, one pass over a; σ given by its code (IDENTITY, RELU,
-    SIGMOID, TANH). Serial: it runs between BLAS calls, whose threads would compete with ours."""
+    SIGMOID, TANH). ``threads`` > 1 only where no BLAS thread competes (cnnref.threads)."""
     cdef Py_ssize_t n, m, rows = a.shape[0], cols = a.shape[1]
-    with nogil:
-        if kind == C_IDENTITY:
-            for n in range(rows):
-                for m in range(cols):
-                    a[n, m] += b[m]
-        elif kind == C_RELU:
-            for n in range(rows):
-                for m in range(cols):
-                    a[n, m] = _activate(a[n, m] + b[m], C_RELU)
-        else:
-            for n in range(rows):
-                for m in range(cols):
-                    a[n, m] = _activate(a[n, m] + b[m], kind)
+    cdef bint parallel = threads > 1 and rows * cols >= 1 << 16
+    if kind == C_IDENTITY:
+        for n in prange(rows, nogil=True, num_threads=threads, use_threads_if=parallel):
+            for m in range(cols):
+                a[n, m] += b[m]
+    elif kind == C_RELU:
+        for n in prange(rows, nogil=True, num_threads=threads, use_threads_if=parallel):
+            for m in range(cols):
+                a[n, m] = _activate(a[n, m] + b[m], C_RELU)
+    else:
+        for n in prange(rows, nogil=True, num_threads=threads, use_threads_if=parallel):
+            for m in range(cols):
+                a[n, m] = _activate(a[n, m] + b[m], kind)
 
 
 def sum_rows(const floating[:, ::1] delta, floating[::1] out):

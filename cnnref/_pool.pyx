@@ -6,6 +6,7 @@ NaN in a window propagates forward and receives the gradient.
 """
 
 from cython cimport floating
+from cython.parallel cimport prange
 
 
 cdef extern from *:
@@ -84,15 +85,17 @@ def maxpool_forward_argmax(
     Py_ssize_t[:, :, :, ::1] argmax,
     Py_ssize_t size,
     Py_ssize_t stride,
+    int threads=1,
 ):
-    """out as in maxpool_forward; argmax[n, i, j, c] = flat (C-order) index into x of the winner."""
+    """out as in maxpool_forward; argmax[n, i, j, c] = flat (C-order) index into x of the winner.
+    The 2 × 2 case runs ``threads`` OpenMP threads across the images."""
     cdef Py_ssize_t N = x.shape[0], H = x.shape[1], W = x.shape[2], C = x.shape[3]
     cdef Py_ssize_t Ho = out.shape[1], Wo = out.shape[2]
     cdef Py_ssize_t n, i, j, c, k1, k2, r, s, best_at
     cdef floating best, v
     if size == 2 and stride == 2:
         with nogil:
-            _maxpool_2x2_argmax(x, out, argmax)
+            _maxpool_2x2_argmax(x, out, argmax, threads)
         return
     with nogil:
         for n in range(N):
@@ -138,9 +141,12 @@ cdef void _maxpool_2x2(
 
 
 cdef void _maxpool_2x2_argmax(
-    const floating[:, :, :, ::1] x, floating[:, :, :, ::1] out, Py_ssize_t[:, :, :, ::1] argmax
+    const floating[:, :, :, ::1] x,
+    floating[:, :, :, ::1] out,
+    Py_ssize_t[:, :, :, ::1] argmax,
+    int threads,
 ) noexcept nogil:
-    """maxpool_forward_argmax for size = stride = 2."""
+    """maxpool_forward_argmax for size = stride = 2, OpenMP across the images."""
     cdef Py_ssize_t N = x.shape[0], H = x.shape[1], W = x.shape[2], C = x.shape[3]
     cdef Py_ssize_t Ho = out.shape[1], Wo = out.shape[2]
     cdef Py_ssize_t n, i, j, c, at
@@ -152,7 +158,7 @@ cdef void _maxpool_2x2_argmax(
     cdef floating best
     if N == 0 or Ho == 0 or Wo == 0 or C == 0:
         return
-    for n in range(N):
+    for n in prange(N, schedule="static", num_threads=threads, use_threads_if=threads > 1):
         for i in range(Ho):
             for j in range(Wo):
                 top = &x[n, 2 * i, 2 * j, 0]

@@ -6,6 +6,7 @@ import numpy as np
 
 from . import _activations
 from ._checks import ACTIVATIONS, choice, float_array
+from .threads import kernel_threads
 
 _DERIVATIVE_KERNELS = {
     "sigmoid": _activations.sigmoid_derivative_kernel,
@@ -33,7 +34,10 @@ def tanh(a: np.ndarray) -> np.ndarray:
 
 def relu(a: np.ndarray) -> np.ndarray:
     """z = max(a, 0), element-wise; any shape."""
-    return _elementwise(_activations.relu_kernel, "a", a)
+    arr = float_array("a", a)
+    out = np.empty_like(arr)
+    _activations.relu_kernel(arr.reshape(-1), out.reshape(-1), kernel_threads())
+    return out
 
 
 def activate(a: np.ndarray, kind: str) -> np.ndarray:
@@ -68,6 +72,6 @@ def activation_derivative(
         )
     out = np.empty_like(z)
     _activations.times_derivative_kernel(
-        upstream.reshape(-1), z.reshape(-1), out.reshape(-1), _KIND_CODES[kind]
+        upstream.reshape(-1), z.reshape(-1), out.reshape(-1), _KIND_CODES[kind], kernel_threads()
     )
     return out

@@ -17,7 +17,7 @@ from ._checks import (
     window_output_size,
 )
 from .linear import _ACTIVATION_CODES, _matmul
-from .threads import in_single_thread_blas, openmp_threads
+from .threads import in_single_thread_blas, kernel_threads, openmp_threads
 
 ALGORITHMS = ("im2col", "direct")
 # The im2col path builds the patch matrix of at most this many entries at a time (32 MB in float32):
@@ -77,7 +77,7 @@ def _conv_forward_im2col(x, w, b, stride, pad, out_h, out_w, activation_code):
         chunk_out = out[first * rows_per_image : (first + count) * rows_per_image]
         _conv.im2col(x_rows, chunk_cols, c, kh, kw, stride, pad, out_h, out_w, first)
         _matmul(chunk_cols, w_matrix, out=chunk_out)
-        _dense.bias_activation(chunk_out, b, activation_code)
+        _dense.bias_activation(chunk_out, b, activation_code, kernel_threads())
     return out.reshape(n, out_h, out_w, f), (cols[: n * rows_per_image] if step >= n else None)
 
 
@@ -98,7 +98,7 @@ def _conv_forward_per_image(x, w, b, stride, pad, out_h, out_w, activation_code)
     _conv.conv_forward_per_image(
         x_rows, w.reshape(patch, f), out, buffers, c, kh, kw, stride, pad, out_h, out_w
     )
-    _dense.bias_activation(out, b, activation_code)
+    _dense.bias_activation(out, b, activation_code, kernel_threads())
     return out.reshape(n, out_h, out_w, f)
 
 

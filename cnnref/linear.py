@@ -6,7 +6,7 @@ import numpy as np
 
 from . import _dense
 from ._checks import ACTIVATIONS, choice, exact_shape, float_array, same_dtype
-from .threads import in_single_thread_blas, openmp_threads
+from .threads import in_single_thread_blas, kernel_threads, openmp_threads
 
 _ACTIVATION_CODES = {
     None: _dense.IDENTITY,
@@ -37,7 +37,7 @@ def dense(
     if activation is not None:
         choice("activation", activation, ACTIVATIONS)
     a = _matmul(x, w)
-    _dense.bias_activation(a, b, _ACTIVATION_CODES[activation])
+    _dense.bias_activation(a, b, _ACTIVATION_CODES[activation], kernel_threads())
     return a
 
 

@@ -11,6 +11,7 @@ import numpy as np
 
 from . import _pool
 from ._checks import exact_shape, float_array, positive_int, same_dtype, window_output_size
+from .threads import kernel_threads
 
 
 def _pool_arguments(x, size, stride):
@@ -45,7 +46,7 @@ def maxpool2d(
         _pool.maxpool_forward(x, out, size, stride)
         return out
     argmax = np.empty(out_shape, dtype=np.intp)
-    _pool.maxpool_forward_argmax(x, out, argmax, size, stride)
+    _pool.maxpool_forward_argmax(x, out, argmax, size, stride, kernel_threads())
     return out, argmax
 
 

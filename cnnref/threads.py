@@ -43,6 +43,12 @@ def openmp_threads() -> int:
 _THREADS: int | None = None
 
 
+def kernel_threads() -> int:
+    """Threads for cnnref's element-wise and pooling kernels: all of OpenMP's inside
+    :func:`single_thread_blas`, where no BLAS thread competes with them; else 1."""
+    return openmp_threads() if in_single_thread_blas() else 1
+
+
 @contextlib.contextmanager
 def single_thread_blas() -> Iterator[None]:
     """Hold OpenBLAS to one thread and run cnnref's convolutions OpenMP across the images.

@@ -73,3 +73,25 @@ def test_one_image_too_large_to_skip_splitting_agrees_with_the_direct_path():
     expected = cnnref.conv2d_backward(dout, x, w, algorithm="direct")
     for ours, theirs in zip(grads, expected, strict=True):
         np.testing.assert_allclose(ours, theirs, atol=1e-9)
+
+
+def test_threaded_element_wise_and_pooling_kernels_give_the_same_bits():
+    rng = np.random.default_rng(7)
+    z = rng.standard_normal((16, 28, 28, 16)).astype(np.float32)  # 200,704 values: threaded
+    g = rng.standard_normal(z.shape).astype(np.float32)
+    rows, w = rng.standard_normal((300, 400)), rng.standard_normal((400, 300))
+
+    def run():
+        return (
+            cnnref.relu(z),
+            *(cnnref.activation_derivative(z, k, upstream=g) for k in ("relu", "tanh", "sigmoid")),
+            *cnnref.maxpool2d(z, return_argmax=True),
+            cnnref.dense(rows, w, np.zeros(300), activation="sigmoid"),
+        )
+
+    serial = run()
+    with single_thread_blas():
+        threaded = run()
+    for ours, theirs in zip(threaded[:-1], serial[:-1], strict=True):
+        np.testing.assert_array_equal(ours, theirs)
+    np.testing.assert_allclose(threaded[-1], serial[-1], rtol=1e-12)  # product split by columns
