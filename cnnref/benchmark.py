@@ -25,12 +25,11 @@ from pathlib import Path
 
 import numpy as np
 
-from . import _conv
 from .conv import conv2d, conv2d_backward
 from .linear import dense, dense_backward
 from .pool import maxpool2d, maxpool2d_backward
 from .seed_step import SeedTrainer, seed_inference, seed_parameters
-from .threads import reuse_freed_memory, single_thread_blas
+from .threads import openmp_threads, reuse_freed_memory, single_thread_blas
 
 DTYPES = ("float32", "float64")
 BATCHES = (1, 64, 256)
@@ -210,7 +209,7 @@ def _torch():
 
 def run_benchmark(settings: Settings, echo: Callable[[str], None] = print) -> Report:
     """Time every case in ``settings``; echo one line per case as it finishes."""
-    threads = settings.threads or _conv.openmp_threads()
+    threads = settings.threads or openmp_threads()
     torch = _torch()
     if torch is not None:
         torch.set_num_threads(threads)

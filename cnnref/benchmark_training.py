@@ -23,6 +23,7 @@ from ._checks import positive_int
 from .benchmark import machine_description
 from .network import Sequential, seed_cnn
 from .optim import SGD
+from .threads import openmp_threads
 from .train import EVAL_BATCH, TrainingState, epoch_order, fit, new_state
 
 
@@ -112,6 +113,7 @@ class TorchRun:
             optimizer.zero_grad(set_to_none=True)
             loss.backward()
             optimizer.step()
+            # the running loss and accuracy cnnref's fit keeps too, so both do the same work
             loss_sum += loss.item() * len(chosen)
             correct += int((logits.argmax(dim=1) == labels).sum())
         self.train_loss, self.train_acc = loss_sum / len(order), correct / len(order)
@@ -126,6 +128,7 @@ class TorchRun:
                 images = self.test_x[start : start + EVAL_BATCH]
                 labels = self.test_y[start : start + EVAL_BATCH]
                 logits = model(images)
+                # cnnref's evaluate computes the test loss as well
                 torch.nn.functional.cross_entropy(logits, labels, reduction="sum")
                 correct += int((logits.argmax(dim=1) == labels).sum())
         return correct / len(self.test_y)
@@ -160,10 +163,8 @@ def race(
     """
     import torch
 
-    from . import _conv
-
     epochs = positive_int("epochs", settings.epochs)
-    threads = settings.threads or _conv.openmp_threads()
+    threads = settings.threads or openmp_threads()
     torch.set_num_threads(threads)
     network = seed_cnn(train[0].shape[3], classes, "relu", seed=settings.seed)
     optimizer = SGD(network.parameters(), settings.lr, settings.momentum)

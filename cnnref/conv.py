@@ -93,7 +93,7 @@ def _conv_forward_per_image(x, w, b, stride, pad, out_h, out_w, activation_code)
     kh, kw, f = w.shape[0], w.shape[1], w.shape[3]
     rows, patch = out_h * out_w, kh * kw * c
     out = np.empty((n * rows, f), dtype=x.dtype)
-    buffers = np.empty((min(openmp_threads(), max(n, 1)), rows, patch), dtype=x.dtype)
+    buffers = np.empty((openmp_threads(), rows, patch), dtype=x.dtype)
     x_rows = x.reshape(n, x.shape[1], x.shape[2] * c)
     _conv.conv_forward_per_image(
         x_rows, w.reshape(patch, f), out, buffers, c, kh, kw, stride, pad, out_h, out_w
@@ -108,9 +108,8 @@ def _conv_backward_per_image(dout, x, w, stride, pad, out_h, out_w, input_gradie
     n, c = x.shape[0], x.shape[3]
     kh, kw, f = w.shape[0], w.shape[1], w.shape[3]
     rows, patch = out_h * out_w, kh * kw * c
-    threads = min(openmp_threads(), max(n, 1))
-    buffers = np.empty((threads, rows, patch), dtype=x.dtype)
-    dw_parts = np.zeros((threads, patch, f), dtype=x.dtype)
+    buffers = np.empty((openmp_threads(), rows, patch), dtype=x.dtype)
+    dw_parts = np.zeros((openmp_threads(), patch, f), dtype=x.dtype)
     dx = np.zeros_like(x)
     _conv.conv_backward_per_image(
         x.reshape(n, x.shape[1], x.shape[2] * c),
@@ -122,8 +121,7 @@ def _conv_backward_per_image(dout, x, w, stride, pad, out_h, out_w, input_gradie
         buffers,
         c, kh, kw, stride, pad, out_h, out_w,
     )  # fmt: skip
-    dw = dw_parts[0] if threads == 1 else dw_parts.sum(axis=0)
-    return (dx if input_gradient else None), dw.reshape(w.shape)
+    return (dx if input_gradient else None), dw_parts.sum(axis=0).reshape(w.shape)
 
 
 def _conv_backward_im2col(dout, x, w, stride, pad, out_h, out_w, input_gradient, patches):
