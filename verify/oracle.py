@@ -154,10 +154,11 @@ def run_case(
     if got is None:
         result.report = _report(case, result, {}, {})
         return result
-    references: dict[str, dict[str, np.ndarray]] = {}
-    _check_naive(case, got, result, references)
+    references = {"naive": _naive_reference(case)}
+    scale = _objective_scale(case, references["naive"])
+    _check_naive(case, got, result, references, scale)
     if case.kind == "gradient" and case.objective is not None:
-        _check_numerical(case, got, result, references, seed, mode)
+        _check_numerical(case, got, result, references, scale, seed, mode)
     result.report = _report(case, result, got, references)
     return result
 
@@ -234,12 +235,41 @@ def _replace(case: Case, name: str, value: np.ndarray) -> list[Any]:
     return [value if key == name else v for key, v in case.args.items()]
 
 
+@dataclass(frozen=True)
+class _Scale:
+    """The objective's scale F and the per-element resolutions sⱼ of :mod:`verify.compare`."""
+
+    objective: float
+    variables: float
+    resolution: dict[str, np.ndarray]
+
+
+_NO_SCALE = _Scale(0.0, 1.0, {})
+
+
+def _objective_scale(case: Case, naive: dict[str, np.ndarray]) -> _Scale:
+    """F = max(|f(x)|, maxₖ |naiveₖ|·max(|xₖ|, 1)) and sⱼ = F / (SCALE_RATIO·max(|xⱼ|, 1)) per
+    gradient (none for a forward case): the naive twin's gradient is the trusted first-order term."""
+    if case.kind != "gradient" or case.objective is None:
+        return _NO_SCALE
+    packing = _Packing(case.params)
+    x = packing.flatten(case.params)
+    value = float(np.asarray(case.objective(packing.unflatten(x[None, :])))[0])
+    ref = packing.flatten(
+        {name: naive.get(name, np.zeros(np.shape(case.params[name]))) for name in packing.names}
+    )
+    objective = compare.objective_scale(value, ref, x)
+    variables = max(float(np.max(np.abs(x), initial=0.0)), 1.0)
+    return _Scale(objective, variables, packing.unflatten(compare.resolution(objective, x)))
+
+
 def _compare_all(
     oracle: str,
     got: dict[str, np.ndarray],
     ref: dict[str, np.ndarray],
     dtype,
     result: CaseResult,
+    scale: _Scale = _NO_SCALE,
     allowance: dict[str, np.ndarray] | None = None,
 ) -> None:
     """Record the worst element over every gradient; ``allowance`` (≥ 1 per element) widens the
@@ -248,9 +278,10 @@ def _compare_all(
     for name, value in ref.items():
         if name not in got:
             continue
-        mismatch = compare.worst_element(got[name], value)
+        resolution = scale.resolution.get(name, 0.0)
+        mismatch = compare.worst_element(got[name], value, resolution)
         if allowance is not None:
-            scaled = compare.relative_errors(got[name], value) / allowance[name]
+            scaled = compare.relative_errors(got[name], value, resolution) / allowance[name]
             index = tuple(int(i) for i in np.unravel_index(int(np.argmax(scaled)), value.shape))
             mismatch = compare.Mismatch(float(scaled[index]), index, 0.0, 0.0)
         if mismatch.error > worst.error or not worst.gradient:
@@ -264,20 +295,25 @@ def _naive_outputs(case: Case) -> dict[str, np.ndarray]:
     return case.outputs(getattr(naive_module(), case.target)(*case.args.values(), **kwargs))
 
 
-def _check_naive(case: Case, got, result: CaseResult, references) -> None:
+def _naive_reference(case: Case) -> dict[str, np.ndarray]:
+    return {k: np.asarray(v, np.float64) for k, v in _naive_outputs(case).items()}
+
+
+def _check_naive(case: Case, got, result: CaseResult, references, scale: _Scale) -> None:
     naive = naive_module()
-    naive_out = _naive_outputs(case)
-    references["naive"] = {k: np.asarray(v, np.float64) for k, v in naive_out.items()}
-    _compare_all("naive", got, references["naive"], case.dtype, result)
+    _compare_all("naive", got, references["naive"], case.dtype, result, scale)
     for name, formula in case.naive_extra.items():
         alternative = {name: np.asarray(formula(naive), np.float64)}
         references.setdefault("naive (notes' formula)", {}).update(alternative)
     if case.naive_extra:
-        _compare_all("naive_formula", got, references["naive (notes' formula)"], case.dtype, result)
+        formula = references["naive (notes' formula)"]
+        _compare_all("naive_formula", got, formula, case.dtype, result, scale)
         result.comparisons["naive_formula"].tolerance = compare.tolerance("naive", case.dtype)
 
 
-def _check_numerical(case: Case, got, result: CaseResult, references, seed: int, mode: str) -> None:
+def _check_numerical(
+    case: Case, got, result: CaseResult, references, scale: _Scale, seed: int, mode: str
+) -> None:
     packing = _Packing(case.params)
     x = packing.flatten(case.params)
     g = packing.flatten(got)
@@ -292,9 +328,10 @@ def _check_numerical(case: Case, got, result: CaseResult, references, seed: int,
         return kinks.pattern_changed(base, case.pattern(packing.unflatten(points)), len(points))
 
     rng = np.random.default_rng([seed, len(case.name), x.size])
-    screen_ok = _directional(case, f, crossed, x, g, rng, result)
+    screen_ok = _directional(case, f, crossed, x, g, rng, result, scale)
     if mode == "full" or not screen_ok:
-        fd, skipped, allowance = _elementwise(case, f, crossed, x, g, packing, result)
+        resolution = packing.flatten(scale.resolution)
+        fd, skipped, allowance = _elementwise(case, f, crossed, x, g, packing, result, resolution)
         references["central FD"] = packing.unflatten(fd)
         for name in got:
             if name in references["central FD"]:
@@ -308,6 +345,7 @@ def _check_numerical(case: Case, got, result: CaseResult, references, seed: int,
             references["central FD"],
             case.dtype,
             result,
+            scale,
             packing.unflatten(allowance),
         )
     if not case.analytic:
@@ -319,15 +357,18 @@ def _check_numerical(case: Case, got, result: CaseResult, references, seed: int,
         result.refused["complex_step"] = str(error)
         return
     references["complex step"] = packing.unflatten(cs)
-    _compare_all("complex_step", got, references["complex step"], case.dtype, result)
+    _compare_all("complex_step", got, references["complex step"], case.dtype, result, scale)
 
 
-def _directional(case: Case, f, crossed, x, g, rng, result: CaseResult) -> bool:
+def _directional(case: Case, f, crossed, x, g, rng, result: CaseResult, scale: _Scale) -> bool:
     """The directional screen and the Taylor-remainder test along the same random direction.
 
     A direction whose step crosses a kink is retried with smaller steps, then with a new direction;
-    the Taylor test (larger steps) is skipped, and said so, when its steps cross a kink.
+    the Taylor test (larger steps) is skipped, and said so, when its steps cross a kink. The floor
+    of both is ρ times the largest of ‖g‖/√n, the difference quotient itself and the resolution
+    F / (SCALE_RATIO · max(‖x‖∞, 1)) of a step along u (whose h scales with ‖x‖∞).
     """
+    resolution = scale.objective / (compare.SCALE_RATIO * scale.variables)
     scale = max(float(np.max(np.abs(x), initial=0.0)), 1.0)
     for _ in range(MAX_DIRECTIONS):
         u = finite_diff.random_direction(rng, x.size)
@@ -338,7 +379,8 @@ def _directional(case: Case, f, crossed, x, g, rng, result: CaseResult) -> bool:
         else:
             continue
         d = finite_diff.directional_derivative(f, x, u, h)
-        floor = compare.FLOOR_FRACTION * max(float(np.linalg.norm(g)) / math.sqrt(x.size), abs(d))
+        typical = float(np.linalg.norm(g)) / math.sqrt(x.size)
+        floor = compare.FLOOR_FRACTION * max(typical, abs(d), resolution)
         result.comparisons["directional"] = Comparison(
             "directional",
             compare.scalar_error(float(np.dot(g, u)), d, floor),
@@ -361,7 +403,9 @@ def _directional(case: Case, f, crossed, x, g, rng, result: CaseResult) -> bool:
     return True
 
 
-def _elementwise(case: Case, f, crossed, x, g, packing: _Packing, result: CaseResult):
+def _elementwise(
+    case: Case, f, crossed, x, g, packing: _Packing, result: CaseResult, resolution: np.ndarray
+):
     """Central differences per element; elements that disagree are tested for a kink crossing,
     retried with smaller steps, and skipped (and reported) only if every step crosses a kink."""
     diffs = finite_diff.central_differences(f, x)
@@ -369,7 +413,7 @@ def _elementwise(case: Case, f, crossed, x, g, packing: _Packing, result: CaseRe
     skipped = np.zeros(x.size, dtype=bool)
     allowance = np.ones(x.size)
     tol = compare.tolerance("central_fd", case.dtype)
-    suspects = _disagreeing(packing, g, fd, tol)
+    suspects = _disagreeing(packing, g, fd, tol, resolution)
     if suspects.size == 0 or (case.pattern is None and case.analytic):
         return fd, skipped, allowance
     kinked = _kink_crossings(case, f, crossed, x, diffs, suspects)
@@ -397,11 +441,11 @@ def _elementwise(case: Case, f, crossed, x, g, packing: _Packing, result: CaseRe
     return fd, skipped, allowance
 
 
-def _disagreeing(packing: _Packing, g, fd, tol: float) -> np.ndarray:
+def _disagreeing(packing: _Packing, g, fd, tol: float, resolution: np.ndarray) -> np.ndarray:
     bad = []
     for i in range(len(packing.names)):
         lo, hi = packing.offsets[i], packing.offsets[i + 1]
-        err = compare.relative_errors(g[lo:hi], fd[lo:hi])
+        err = compare.relative_errors(g[lo:hi], fd[lo:hi], resolution[lo:hi])
         bad.append(lo + np.flatnonzero(err > tol))
     return np.concatenate(bad).astype(int)
 
