@@ -50,6 +50,7 @@ downcast inside a float64 computation errs by ≈ u₃₂/ρ ≈ 1e−6 ≫ tol(
 
 from __future__ import annotations
 
+import functools
 import math
 from collections.abc import Mapping
 from dataclasses import dataclass
@@ -91,7 +92,12 @@ def method_error(oracle: str) -> float:
 
 def tolerance(oracle: str, dtype) -> float:
     """tol(oracle, dtype) = rounding(dtype) + method(oracle)."""
-    return rounding_tolerance(dtype) + method_error(oracle)
+    return _tolerance(oracle, np.dtype(dtype).name)
+
+
+@functools.cache
+def _tolerance(oracle: str, dtype_name: str) -> float:
+    return rounding_tolerance(dtype_name) + method_error(oracle)
 
 
 def objective_scale(value: float, ref: np.ndarray, x: np.ndarray) -> float:
@@ -115,12 +121,15 @@ def relative_errors(got: np.ndarray, ref: np.ndarray, resolution: np.ndarray | f
     shaped like ref, or a number); where that denominator is 0: 0 if got = ref, else inf."""
     got = np.asarray(got, dtype=np.float64)
     ref = np.asarray(ref, dtype=np.float64)
-    scale = float(np.max(np.abs(ref), initial=0.0))
-    floor = np.maximum(np.abs(ref), FLOOR_FRACTION * np.maximum(scale, resolution))
+    magnitude = np.abs(ref)
+    scale = float(magnitude.max()) if magnitude.size else 0.0
+    floor = np.maximum(magnitude, FLOOR_FRACTION * np.maximum(scale, resolution))
     diff = np.abs(got - ref)
-    with np.errstate(divide="ignore", invalid="ignore"):
-        err = np.where(diff == 0, 0.0, diff / floor)
-    return np.where(np.isnan(err), np.inf, err)
+    usable = floor > 0
+    err = np.divide(diff, floor, out=np.zeros_like(diff), where=usable)
+    err[~usable & (diff != 0)] = np.inf
+    err[np.isnan(err)] = np.inf
+    return err
 
 
 @dataclass(frozen=True)

@@ -150,11 +150,11 @@ def run_case(
         raise ValueError(f"mode must be 'full' or 'screen', got {mode!r}")
     function = getattr(cnnref, case.target) if function is None else function
     result = CaseResult(case.name, case.target, case.shapes, case.dtype.name)
-    got = _call_checked(case, function, result)
+    references = {"naive": _naive_reference(case)}
+    got = _call_checked(case, function, result, references["naive"])
     if got is None:
         result.report = _report(case, result, {}, {})
         return result
-    references = {"naive": _naive_reference(case)}
     scale = _objective_scale(case, references["naive"])
     _check_naive(case, got, result, references, scale)
     if case.kind == "gradient" and case.objective is not None:
@@ -163,7 +163,9 @@ def run_case(
     return result
 
 
-def _call_checked(case: Case, function, result: CaseResult) -> dict[str, np.ndarray] | None:
+def _call_checked(
+    case: Case, function, result: CaseResult, naive: dict[str, np.ndarray]
+) -> dict[str, np.ndarray] | None:
     """Call the implementation and run the structural checks; None when it could not be used."""
     before = _snapshot(case.args)
     try:
@@ -175,7 +177,7 @@ def _call_checked(case: Case, function, result: CaseResult) -> dict[str, np.ndar
     result.problems += compare.unmodified_problems(before, case.args)
     for name in list(before):
         case.args[name] = before[name]
-    expected = _expected_shapes(case, outputs)
+    expected = _expected_shapes(case, naive)
     for name, value in outputs.items():
         if name not in expected:
             result.problems.append(f"unexpected output {name!r}")
@@ -201,11 +203,10 @@ def _call_checked(case: Case, function, result: CaseResult) -> dict[str, np.ndar
     return {name: np.asarray(v) for name, v in outputs.items()}
 
 
-def _expected_shapes(case: Case, outputs: dict[str, np.ndarray]) -> dict[str, tuple[int, ...]]:
-    if case.kind == "gradient":
-        return {name: np.shape(value) for name, value in case.params.items()}
-    naive = _naive_outputs(case)
-    return {name: np.shape(value) for name, value in naive.items()}
+def _expected_shapes(case: Case, naive: dict[str, np.ndarray]) -> dict[str, tuple[int, ...]]:
+    """A gradient per variable, shaped like it; a forward case's outputs shaped like the naive's."""
+    source = case.params if case.kind == "gradient" else naive
+    return {name: np.shape(value) for name, value in source.items()}
 
 
 def _check_upstream(case: Case, function, outputs, result: CaseResult) -> None:
