@@ -7,17 +7,16 @@ import numpy as np
 from .kernels import conv as _conv
 from .kernels import dense as _dense
 from .linear import ACTIVATION_CODES, matmul
+from .padding import filter_gradient_padding_nans, forward_padding_nans
 from .threads import in_single_thread_blas, kernel_threads, openmp_threads
 from .validation import (
     ACTIVATIONS,
-    CONV_MODES,
     choice,
+    conv_geometry,
     exact_shape,
     float_array,
-    nonnegative_int,
-    positive_int,
+    last_axis_length,
     same_dtype,
-    window_output_size,
 )
 
 ALGORITHMS = ("im2col", "direct")
@@ -28,26 +27,10 @@ ALGORITHMS = ("im2col", "direct")
 _CHUNK_ENTRIES = 1 << 23
 
 
-def _conv_arguments(x, w, stride, pad, mode, algorithm):
+def _conv_arguments(x, w, stride, pad, mode, algorithm, filters=None):
     """Validate the arguments shared by forward and backward; return them normalized."""
-    x = float_array("x", x, 4, "(N, H, W, C)")
-    w = float_array("w", w, 4, "(KH, KW, C, F)")
-    same_dtype(x=x, w=w)
-    stride = positive_int("stride", stride)
-    pad = nonnegative_int("pad", pad)
-    choice("mode", mode, CONV_MODES)
+    x, w, stride, pad, out_h, out_w = conv_geometry(x, w, stride, pad, mode, filters)
     choice("algorithm", algorithm, ALGORITHMS)
-    if w.shape[2] != x.shape[3]:
-        raise ValueError(
-            f"w has {w.shape[2]} input channels (axis 2 of (KH, KW, C, F)) "
-            f"but x has {x.shape[3]} channels (axis 3 of (N, H, W, C))"
-        )
-    out_h = window_output_size(
-        "x height H", x.shape[1], w.shape[0], stride, pad, "w kernel height KH"
-    )
-    out_w = window_output_size(
-        "x width W", x.shape[2], w.shape[1], stride, pad, "w kernel width KW"
-    )
     return x, w, stride, pad, out_h, out_w
 
 
@@ -193,7 +176,9 @@ def conv2d(
     :func:`conv2d_backward` to reuse; it is None for the direct algorithm and for batches whose
     patch matrix exceeds 2²³ entries (those are built in chunks and not kept).
     """
-    x, w, stride, pad, out_h, out_w = _conv_arguments(x, w, stride, pad, mode, algorithm)
+    x, w, stride, pad, out_h, out_w = _conv_arguments(
+        x, w, stride, pad, mode, algorithm, last_axis_length(b, 1)
+    )
     if not isinstance(return_patches, bool):
         raise TypeError(f"return_patches must be True or False, got {return_patches!r}")
     b = float_array("b", b, 1, "(F,)")
@@ -201,11 +186,16 @@ def conv2d(
     exact_shape("b", b, (w.shape[3],), "(one bias per filter F)")
     if activation is not None:
         choice("activation", activation, ACTIVATIONS)
+    if x.shape[0] == 0:
+        out = np.empty((0, out_h, out_w, w.shape[3]), dtype=x.dtype)
+        empty = np.empty((0, w.shape[0] * w.shape[1] * w.shape[2]), dtype=x.dtype)
+        return (out, empty) if return_patches else out
     if mode == "convolution":
         w = _flip(w)
     if algorithm == "direct":
         out = np.empty((x.shape[0], out_h, out_w, w.shape[3]), dtype=x.dtype)
         _conv.conv_forward_direct(x, w, b, out, stride, pad)
+        forward_padding_nans(out, w, x.shape, stride, pad)
         if activation is not None:
             _dense.bias_activation(
                 out.reshape(-1, w.shape[3]), np.zeros_like(b), ACTIVATION_CODES[activation]
@@ -248,7 +238,9 @@ def conv2d_backward(
     ``conv2d(x, …, return_patches=True)`` returned for this same x, spares rebuilding it for dw
     (im2col algorithm only; None rebuilds it).
     """
-    x, w, stride, pad, out_h, out_w = _conv_arguments(x, w, stride, pad, mode, algorithm)
+    x, w, stride, pad, out_h, out_w = _conv_arguments(
+        x, w, stride, pad, mode, algorithm, last_axis_length(dout, 4)
+    )
     dout = float_array("dout", dout, 4, "(N, Ho, Wo, F)")
     same_dtype(dout=dout, x=x, w=w)
     n, f = x.shape[0], w.shape[3]
@@ -257,6 +249,12 @@ def conv2d_backward(
         raise TypeError(f"input_gradient must be True or False, got {input_gradient!r}")
     if patches is not None:
         _check_patches(patches, x, w, out_h, out_w, algorithm)
+    if n == 0:
+        return (
+            (np.zeros_like(x) if input_gradient else None),
+            np.zeros_like(w),
+            np.zeros_like(w[0, 0, 0]),
+        )
     if mode == "convolution":
         w = _flip(w)
     if algorithm == "direct":
@@ -265,6 +263,7 @@ def conv2d_backward(
         if input_gradient:
             _conv.conv_backward_input_direct(dout, w, dx, stride, pad)
         _conv.conv_backward_filter_direct(dout, x, dw, stride, pad)
+        filter_gradient_padding_nans(dw, dout, x.shape, stride, pad)
     elif _per_image(x):
         dx, dw = _conv_backward_per_image(dout, x, w, stride, pad, out_h, out_w, input_gradient)
     else:

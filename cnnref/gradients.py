@@ -10,13 +10,26 @@ from __future__ import annotations
 import numpy as np
 
 from .activations import activation_derivative
-from .validation import ACTIVATIONS, choice, float_array, same_dtype, target_array
+from .validation import (
+    ACTIVATIONS,
+    choice,
+    distribution_rows,
+    float_array,
+    same_dtype,
+    target_array,
+)
 
 
 def output_delta(t: np.ndarray, y: np.ndarray) -> np.ndarray:
-    """δ^(L) = T − Y, the derivative of J with respect to the softmax's input a^(L).  (N, K)"""
+    """δ^(L) = T − Y, the derivative of J with respect to the softmax's input a^(L).  (N, K)
+
+    The targets' rows must each sum to 1 (one-hot labels or probability distributions): the
+    general derivative is ∂J/∂aₙₖ = tₙₖ − yₙₖ Σⱼ tₙⱼ, which is T − Y only then, so other targets
+    are rejected with a ValueError rather than given a wrong gradient. Every gradient below that
+    starts from T − Y (grad_V, grad_c, grad_W, grad_b, delta_recursion, backprop) inherits this.
+    """
     y = float_array("y", y, 2, "(N, K)")
-    t = target_array("t", t, y)
+    t = distribution_rows("t", target_array("t", t, y))
     return t - y
 
 

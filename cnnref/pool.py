@@ -11,15 +11,26 @@ import numpy as np
 
 from .kernels import pool as _pool
 from .threads import kernel_threads
-from .validation import exact_shape, float_array, positive_int, same_dtype, window_output_size
+from .validation import (
+    exact_shape,
+    flag,
+    float_array,
+    image_batch,
+    kernel_stride,
+    nchw_hint,
+    positive_int,
+    same_dtype,
+    window_output_size,
+)
 
 
 def _pool_arguments(x, size, stride):
-    x = float_array("x", x, 4, "(N, H, W, C)")
+    x = image_batch("x", x)
     size = positive_int("size", size)
     stride = size if stride is None else positive_int("stride", stride)
-    out_h = window_output_size("x height H", x.shape[1], size, stride, 0, "size")
-    out_w = window_output_size("x width W", x.shape[2], size, stride, 0, "size")
+    out_h = window_output_size("x height H", x.shape[1], size, stride, 0, "size", nchw_hint(x))
+    out_w = window_output_size("x width W", x.shape[2], size, stride, 0, "size", nchw_hint(x))
+    stride = kernel_stride(stride, x.shape[1], x.shape[2])
     return x, size, stride, (x.shape[0], out_h, out_w, x.shape[3])
 
 
@@ -41,6 +52,7 @@ def maxpool2d(
     C-order index into x of each window's winner, for :func:`maxpool2d_backward`.
     """
     x, size, stride, out_shape = _pool_arguments(x, size, stride)
+    flag("return_argmax", return_argmax)
     out = np.empty(out_shape, dtype=x.dtype)
     if not return_argmax:
         _pool.maxpool_forward(x, out, size, stride)

@@ -139,7 +139,7 @@ def test_activation_derivative_rejects_mismatched_upstream():
     z = np.ones((2, 3))
     with pytest.raises(ValueError, match="upstream"):
         activation_derivative(z, "relu", upstream=np.ones((3, 2)))
-    with pytest.raises(ValueError, match="upstream"):
+    with pytest.raises(TypeError, match="upstream is float32"):
         activation_derivative(z, "relu", upstream=np.ones((2, 3), dtype=np.float32))
 
 
