@@ -45,8 +45,8 @@ SAFETY = 16.0
 N_MAX = 1024
 SCALE_RATIO = 64.0
 TAYLOR_MIN_STEP = 2.5e-4
-# Each oracle's one key (in comparisons, references, tolerance() and the JSON) and its label in
-# reports and the verify table.
+#: Each oracle's one key (in comparisons, references, tolerance() and the JSON) and its label in
+#: reports and the verify table.
 LABELS = {
     "naive": "naive",
     "naive_formula": "naive (notes' formula)",

@@ -1,4 +1,4 @@
-"""The oracle's cases for :mod:`cnnref.activations` (naive twin :mod:`verify.naive.activations`):
+"""The oracle's cases for ``cnnref/activations.py`` (naive twin :mod:`verify.naive.activations`):
 the registry builders of σ, tanh, relu and ``activation_derivative`` with their pre-activation
 inputs and relu kink patterns (the gradient topics reuse both), and the mutants the cases must
 reject.

@@ -1,4 +1,4 @@
-"""The oracle's cases for :mod:`cnnref.conv` (naive twin :mod:`verify.naive.conv`): the registry
+"""The oracle's cases for ``cnnref/conv.py`` (naive twin :mod:`verify.naive.conv`): the registry
 builders and settings of ``conv2d`` and ``conv2d_backward``, and the mutants their cases must
 reject.
 """

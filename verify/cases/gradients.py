@@ -1,4 +1,4 @@
-"""The oracle's cases for :mod:`cnnref.gradients` (naive twin :mod:`verify.naive.gradients`): the
+"""The oracle's cases for ``cnnref/gradients.py`` (naive twin :mod:`verify.naive.gradients`): the
 registry builders and settings of the notes' closed-form gradients — the output and hidden deltas,
 a layer's weight and bias gradients, the two-layer network's grad_V, grad_c, grad_W, grad_b — and
 the mutants their cases must reject.

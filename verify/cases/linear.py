@@ -1,4 +1,4 @@
-"""The oracle's cases for :mod:`cnnref.linear` (naive twin :mod:`verify.naive.linear`): the registry
+"""The oracle's cases for ``cnnref/linear.py`` (naive twin :mod:`verify.naive.linear`): the registry
 builders of ``dense`` and ``dense_backward``, and the mutants their cases must reject.
 """
 

@@ -1,4 +1,4 @@
-"""The oracle's cases for :mod:`cnnref.multilayer` (naive twin :mod:`verify.naive.multilayer`): the
+"""The oracle's cases for ``cnnref/multilayer.py`` (naive twin :mod:`verify.naive.multilayer`): the
 registry builders and settings of an L-layer network's forward pass, delta recursion and backprop
 (L = 3 also checked against the notes' three-layer formulas), and the mutants they must reject.
 """

@@ -1,4 +1,4 @@
-"""The oracle's cases for :mod:`cnnref.output` (naive twin :mod:`verify.naive.output`): the registry
+"""The oracle's cases for ``cnnref/output.py`` (naive twin :mod:`verify.naive.output`): the registry
 builders of ``softmax`` (moderate and large logits) and ``log_likelihood``, and the mutants their
 cases must reject.
 """

@@ -1,4 +1,4 @@
-"""The oracle's cases for :mod:`cnnref.pool` (naive twin :mod:`verify.naive.pool`): the registry
+"""The oracle's cases for ``cnnref/pool.py`` (naive twin :mod:`verify.naive.pool`): the registry
 builders and settings of max and average pooling, forward and backward, with and without exact ties,
 and the mutants their cases must reject.
 """

@@ -45,19 +45,14 @@ from .multilayer import backprop, delta_recursion, mlp_forward
 from .output import log_likelihood, softmax
 from .pool import avgpool2d, avgpool2d_backward, maxpool2d, maxpool2d_backward
 
-__all__ = [
-    "ACTIVATIONS",
-    "CONV_MODES",
-    "activation_derivative",
-    "avgpool2d",
-    "avgpool2d_backward",
-    "backprop",
+__all__ = ["ACTIVATIONS", "CONV_MODES"]
+__all__ += ["conv2d", "conv2d_backward"]
+__all__ += ["avgpool2d", "avgpool2d_backward", "maxpool2d", "maxpool2d_backward"]
+__all__ += ["dense", "dense_backward"]
+__all__ += ["activation_derivative", "relu", "sigmoid", "tanh"]
+__all__ += ["log_likelihood", "softmax"]
+__all__ += [
     "bias_gradient",
-    "conv2d",
-    "conv2d_backward",
-    "delta_recursion",
-    "dense",
-    "dense_backward",
     "grad_V",
     "grad_W",
     "grad_W1_three_layer",
@@ -65,14 +60,7 @@ __all__ = [
     "grad_b1_three_layer",
     "grad_c",
     "hidden_delta",
-    "log_likelihood",
-    "maxpool2d",
-    "maxpool2d_backward",
-    "mlp_forward",
     "output_delta",
-    "relu",
-    "sigmoid",
-    "softmax",
-    "tanh",
     "weight_gradient",
 ]
+__all__ += ["backprop", "delta_recursion", "mlp_forward"]

@@ -1,11 +1,11 @@
-"""Naive twins of :mod:`cnnref.activations`: σ, tanh, relu and their derivatives, element by
+"""Naive twins of ``cnnref/activations.py``: σ, tanh, relu and their derivatives, element by
 element."""
 
 from __future__ import annotations
 
 import numpy as np
 
-from .arguments import ACTIVATIONS, copied_array, one_of, refuse_complex
+from .arguments import ACTIVATIONS, Array, copied_array, one_of, refuse_complex
 
 
 def _sigmoid_scalar(a):
@@ -16,7 +16,7 @@ def _sigmoid_scalar(a):
     return e / (1.0 + e)
 
 
-def sigmoid(a: np.ndarray) -> np.ndarray:
+def sigmoid(a: Array) -> Array:
     """z = σ(a) = 1 / (1 + exp(−a)), element by element; any shape, complex allowed."""
     a = copied_array("a", a)
     z = np.empty_like(a)
@@ -25,7 +25,7 @@ def sigmoid(a: np.ndarray) -> np.ndarray:
     return z
 
 
-def tanh(a: np.ndarray) -> np.ndarray:
+def tanh(a: Array) -> Array:
     """z = tanh(a), element by element; any shape, complex allowed."""
     a = copied_array("a", a)
     z = np.empty_like(a)
@@ -34,7 +34,7 @@ def tanh(a: np.ndarray) -> np.ndarray:
     return z
 
 
-def relu(a: np.ndarray) -> np.ndarray:
+def relu(a: Array) -> Array:
     """z = max(a, 0), element by element (NaN propagates); any shape, real only."""
     a = copied_array("a", a)
     refuse_complex("a", a, "relu is not analytic at 0")
@@ -44,11 +44,12 @@ def relu(a: np.ndarray) -> np.ndarray:
     return z
 
 
-def activate(a: np.ndarray, kind: str) -> np.ndarray:
+def activate(a: Array, kind: str) -> Array:
+    """z = σ(a) for ``kind`` ∈ {sigmoid, tanh, relu}, element by element."""
     return {"sigmoid": sigmoid, "tanh": tanh, "relu": relu}[kind](a)
 
 
-def activation_derivative(z: np.ndarray, kind: str) -> np.ndarray:
+def activation_derivative(z: Array, kind: str) -> Array:
     """Z′ = ∂z/∂a in terms of the output z, element by element; any shape.
 
     sigmoid: z (1 − z);  tanh: 1 − z²;  relu: the step u(z) = 1 where z > 0, else 0 (0 at z = 0).

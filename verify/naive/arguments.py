@@ -7,11 +7,14 @@ float64 copies, or complex128 when complex, so the caller's arrays are never tou
 from __future__ import annotations
 
 import numbers
+from collections.abc import Sequence
 
 import numpy as np
 
 ACTIVATIONS = ("sigmoid", "tanh", "relu")
 CONV_MODES = ("cross-correlation", "convolution")
+Array = np.ndarray  # the annotations of the naive functions
+Arrays = Sequence[np.ndarray]  # one array per layer
 
 
 def copied_array(name: str, value, ndim: int | None = None, layout: str = "") -> np.ndarray:
@@ -54,19 +57,12 @@ def result_dtype(*arrays: np.ndarray) -> type:
     return np.complex128 if any(arr.dtype.kind == "c" for arr in arrays) else np.float64
 
 
-def positive_int(name: str, value) -> int:
+def integer_at_least(name: str, value, minimum: int) -> int:
+    """``value`` as an int, refused unless it is an integer (not a bool) of at least ``minimum``."""
     if isinstance(value, bool) or not isinstance(value, numbers.Integral):
-        raise TypeError(f"{name} must be an integer >= 1, got {value!r}")
-    if value < 1:
-        raise ValueError(f"{name} must be an integer >= 1, got {value}")
-    return int(value)
-
-
-def nonnegative_int(name: str, value) -> int:
-    if isinstance(value, bool) or not isinstance(value, numbers.Integral):
-        raise TypeError(f"{name} must be an integer >= 0, got {value!r}")
-    if value < 0:
-        raise ValueError(f"{name} must be an integer >= 0, got {value}")
+        raise TypeError(f"{name} must be an integer >= {minimum}, got {value!r}")
+    if value < minimum:
+        raise ValueError(f"{name} must be an integer >= {minimum}, got {value}")
     return int(value)
 
 

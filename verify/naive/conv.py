@@ -1,4 +1,4 @@
-"""Naive twins of :mod:`cnnref.conv`: the convolution layer and its gradients, one scalar product
+"""Naive twins of ``cnnref/conv.py``: the convolution layer and its gradients, one scalar product
 at a time, in both modes (cross-correlation and the notes' convolution).
 """
 
@@ -8,10 +8,10 @@ import numpy as np
 
 from .arguments import (
     CONV_MODES,
+    Array,
     copied_array,
-    nonnegative_int,
+    integer_at_least,
     one_of,
-    positive_int,
     result_dtype,
     sizes_agree,
     window_count,
@@ -21,8 +21,8 @@ from .arguments import (
 def _conv_arguments(x, w, stride, pad, mode):
     x = copied_array("x", x, 4, "(N, H, W, C)")
     w = copied_array("w", w, 4, "(KH, KW, C, F)")
-    stride = positive_int("stride", stride)
-    pad = nonnegative_int("pad", pad)
+    stride = integer_at_least("stride", stride, 1)
+    pad = integer_at_least("pad", pad, 0)
     one_of("mode", mode, CONV_MODES)
     sizes_agree("C (input channels)", x_axis_3=x.shape[3], w_axis_2=w.shape[2])
     out_h = window_count("height", x.shape[1] + 2 * pad, w.shape[0], stride, "kernel height")
@@ -30,7 +30,7 @@ def _conv_arguments(x, w, stride, pad, mode):
     return x, w, stride, pad, out_h, out_w
 
 
-def _zero_padded(x: np.ndarray, pad: int) -> np.ndarray:
+def _zero_padded(x: Array, pad: int) -> Array:
     """in[n, r, s, c] = x[n, r − pad, s − pad, c] inside the image, 0 in the border of width pad."""
     n_samples, height, width, channels = x.shape
     padded = np.zeros((n_samples, height + 2 * pad, width + 2 * pad, channels), dtype=x.dtype)
@@ -54,13 +54,8 @@ def _tap(i: int, k: int, kernel: int, stride: int, mode: str) -> int:
 
 
 def conv2d(
-    x: np.ndarray,
-    w: np.ndarray,
-    b: np.ndarray,
-    stride: int = 1,
-    pad: int = 0,
-    mode: str = "cross-correlation",
-) -> np.ndarray:
+    x: Array, w: Array, b: Array, stride: int = 1, pad: int = 0, mode: str = "cross-correlation"
+) -> Array:
     """Convolution layer forward pass, one scalar product at a time.
 
     Cross-correlation::
@@ -97,13 +92,8 @@ def conv2d(
 
 
 def conv2d_backward(
-    dout: np.ndarray,
-    x: np.ndarray,
-    w: np.ndarray,
-    stride: int = 1,
-    pad: int = 0,
-    mode: str = "cross-correlation",
-) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    dout: Array, x: Array, w: Array, stride: int = 1, pad: int = 0, mode: str = "cross-correlation"
+) -> tuple[Array, Array, Array]:
     """The three gradients of the convolution layer by the chain rule, term by term.
 
     Every term in[n, r, s, c] · w[k1, k2, c, f] of out[n, i, j, f] (r, s the rows and columns that

@@ -1,4 +1,4 @@
-"""Naive twins of :mod:`cnnref.gradients`: the notes' closed-form gradients, each by its own
+"""Naive twins of ``cnnref/gradients.py``: the notes' closed-form gradients, each by its own
 index sum — the output and hidden deltas, ∂J/∂W and ∂J/∂b of a layer, the two-layer network's
 grad_V … grad_b, and the notes' first-layer gradients of a network with two hidden layers.
 """
@@ -8,10 +8,18 @@ from __future__ import annotations
 import numpy as np
 
 from .activations import activation_derivative
-from .arguments import ACTIVATIONS, copied_array, one_of, result_dtype, sizes_agree, targets_like
+from .arguments import (
+    ACTIVATIONS,
+    Array,
+    copied_array,
+    one_of,
+    result_dtype,
+    sizes_agree,
+    targets_like,
+)
 
 
-def output_delta(t: np.ndarray, y: np.ndarray) -> np.ndarray:
+def output_delta(t: Array, y: Array) -> Array:
     """δ^(L)_nk = tₙₖ − yₙₖ, the derivative of J with respect to the softmax input.  (N, K)"""
     y = copied_array("y", y, 2, "(N, K)")
     t = targets_like("t", t, y)
@@ -23,9 +31,7 @@ def output_delta(t: np.ndarray, y: np.ndarray) -> np.ndarray:
     return delta
 
 
-def hidden_delta(
-    delta_next: np.ndarray, w_next: np.ndarray, z: np.ndarray, activation: str
-) -> np.ndarray:
+def hidden_delta(delta_next: Array, w_next: Array, z: Array, activation: str) -> Array:
     """δ^(l)_nm = (Σ_j δ^(l+1)_nj W^(l+1)_mj) z^(l)′_nm, one step of the delta recursion.
 
     Shapes: δ^(l+1) (N, M⁽ˡ⁺¹⁾), W^(l+1) (M⁽ˡ⁾, M⁽ˡ⁺¹⁾), Z^(l) (N, M⁽ˡ⁾) → δ^(l) (N, M⁽ˡ⁾).
@@ -53,7 +59,7 @@ def hidden_delta(
     return delta
 
 
-def weight_gradient(z_prev: np.ndarray, delta: np.ndarray) -> np.ndarray:
+def weight_gradient(z_prev: Array, delta: Array) -> Array:
     """∂J/∂W^(l)_ij = Σₙ z^(l−1)_ni δ^(l)_nj.
 
     Shapes: Z^(l−1) (N, M⁽ˡ⁻¹⁾), δ^(l) (N, M⁽ˡ⁾) → (M⁽ˡ⁻¹⁾, M⁽ˡ⁾).
@@ -71,7 +77,7 @@ def weight_gradient(z_prev: np.ndarray, delta: np.ndarray) -> np.ndarray:
     return grad
 
 
-def bias_gradient(delta: np.ndarray) -> np.ndarray:
+def bias_gradient(delta: Array) -> Array:
     """∂J/∂b^(l)_m = Σₙ δ^(l)_nm.  Shapes: δ^(l) (N, M) → (M,)."""
     delta = copied_array("delta", delta, 2, "(N, M)")
     n_samples, n_units = delta.shape
@@ -98,7 +104,7 @@ def _network_arrays(t, y, per_sample: dict, parameters: dict) -> tuple:
     return t, y, arrays
 
 
-def grad_V(z: np.ndarray, t: np.ndarray, y: np.ndarray) -> np.ndarray:
+def grad_V(z: Array, t: Array, y: Array) -> Array:
     """∂J/∂V_mk = Σₙ (tₙₖ − yₙₖ) z_nm.  Shapes: z (N, M), t and y (N, K) → (M, K)."""
     t, y, arrays = _network_arrays(t, y, {"z": z}, {})
     z = arrays["z"]
@@ -111,7 +117,7 @@ def grad_V(z: np.ndarray, t: np.ndarray, y: np.ndarray) -> np.ndarray:
     return grad
 
 
-def grad_c(t: np.ndarray, y: np.ndarray) -> np.ndarray:
+def grad_c(t: Array, y: Array) -> Array:
     """∂J/∂c_k = Σₙ (tₙₖ − yₙₖ).  Shapes: t and y (N, K) → (K,)."""
     t, y, _ = _network_arrays(t, y, {}, {})
     n_samples, n_classes = y.shape
@@ -122,9 +128,7 @@ def grad_c(t: np.ndarray, y: np.ndarray) -> np.ndarray:
     return grad
 
 
-def grad_W(
-    x: np.ndarray, z: np.ndarray, v: np.ndarray, t: np.ndarray, y: np.ndarray, activation: str
-) -> np.ndarray:
+def grad_W(x: Array, z: Array, v: Array, t: Array, y: Array, activation: str) -> Array:
     """∂J/∂W_dm = Σₖ Σₙ (tₙₖ − yₙₖ) V_mk z′_nm x_nd, z′ the activation derivative in terms of z.
 
     Shapes: x (N, D), z (N, M), v (M, K), t and y (N, K) → (D, M).
@@ -145,9 +149,7 @@ def grad_W(
     return grad
 
 
-def grad_b(
-    z: np.ndarray, v: np.ndarray, t: np.ndarray, y: np.ndarray, activation: str
-) -> np.ndarray:
+def grad_b(z: Array, v: Array, t: Array, y: Array, activation: str) -> Array:
     """∂J/∂b_m = Σₖ Σₙ (tₙₖ − yₙₖ) V_mk z′_nm.  Shapes: z (N, M), v (M, K), t, y (N, K) → (M,)."""
     one_of("activation", activation, ACTIVATIONS)
     t, y, arrays = _network_arrays(t, y, {"z": z}, {"v": v})
@@ -179,16 +181,16 @@ def _three_layer_arrays(per_sample: dict, w2, w3, t, y, activation: str) -> tupl
     return t, y, arrays
 
 
+def _first_layer_term(t, y, w3, z2_prime, w2, z1_prime, n, k, m2, m1):
+    """One term of both first-layer sums:
+
+    (tₙₖ − yₙₖ) W⁽³⁾_m⁽²⁾k z⁽²⁾′_nm⁽²⁾ W⁽²⁾_m⁽¹⁾m⁽²⁾ z⁽¹⁾′_nm⁽¹⁾."""
+    return (t[n, k] - y[n, k]) * w3[m2, k] * z2_prime[n, m2] * w2[m1, m2] * z1_prime[n, m1]
+
+
 def grad_W1_three_layer(
-    x: np.ndarray,
-    z1: np.ndarray,
-    z2: np.ndarray,
-    w2: np.ndarray,
-    w3: np.ndarray,
-    t: np.ndarray,
-    y: np.ndarray,
-    activation: str,
-) -> np.ndarray:
+    x: Array, z1: Array, z2: Array, w2: Array, w3: Array, t: Array, y: Array, activation: str
+) -> Array:
     """The notes' first-layer gradient of a network with two hidden layers, with its sum over m⁽²⁾:
 
         ∂J/∂W⁽¹⁾_dm⁽¹⁾ =
@@ -208,26 +210,14 @@ def grad_W1_three_layer(
             for m2 in range(n_second):
                 for k in range(y.shape[1]):
                     for n in range(n_samples):
-                        grad[d, m1] += (
-                            (t[n, k] - y[n, k])
-                            * w3[m2, k]
-                            * z2_prime[n, m2]
-                            * w2[m1, m2]
-                            * z1_prime[n, m1]
-                            * x[n, d]
-                        )
+                        term = _first_layer_term(t, y, w3, z2_prime, w2, z1_prime, n, k, m2, m1)
+                        grad[d, m1] += term * x[n, d]
     return grad
 
 
 def grad_b1_three_layer(
-    z1: np.ndarray,
-    z2: np.ndarray,
-    w2: np.ndarray,
-    w3: np.ndarray,
-    t: np.ndarray,
-    y: np.ndarray,
-    activation: str,
-) -> np.ndarray:
+    z1: Array, z2: Array, w2: Array, w3: Array, t: Array, y: Array, activation: str
+) -> Array:
     """The first-layer bias gradient of a network with two hidden layers:
 
         ∂J/∂b⁽¹⁾_m⁽¹⁾ = Σ_m⁽²⁾ Σₖ Σₙ (tₙₖ − yₙₖ) W⁽³⁾_m⁽²⁾k z⁽²⁾′_nm⁽²⁾ W⁽²⁾_m⁽¹⁾m⁽²⁾ z⁽¹⁾′_nm⁽¹⁾
@@ -244,11 +234,5 @@ def grad_b1_three_layer(
         for m2 in range(n_second):
             for k in range(y.shape[1]):
                 for n in range(n_samples):
-                    grad[m1] += (
-                        (t[n, k] - y[n, k])
-                        * w3[m2, k]
-                        * z2_prime[n, m2]
-                        * w2[m1, m2]
-                        * z1_prime[n, m1]
-                    )
+                    grad[m1] += _first_layer_term(t, y, w3, z2_prime, w2, z1_prime, n, k, m2, m1)
     return grad

@@ -1,14 +1,14 @@
-"""Naive twins of :mod:`cnnref.linear`: the dense layer a = X W + b and its gradients, by index
+"""Naive twins of ``cnnref/linear.py``: the dense layer a = X W + b and its gradients, by index
 sums."""
 
 from __future__ import annotations
 
 import numpy as np
 
-from .arguments import copied_array, result_dtype, sizes_agree
+from .arguments import Array, copied_array, result_dtype, sizes_agree
 
 
-def dense(x: np.ndarray, w: np.ndarray, b: np.ndarray) -> np.ndarray:
+def dense(x: Array, w: Array, b: Array) -> Array:
     """a_nm = b_m + Σ_d x_nd W_dm (the notes' a = Wᵀx + b for each sample).
 
     Shapes: x (N, D), w (D, M), b (M,) → a (N, M).
@@ -29,9 +29,7 @@ def dense(x: np.ndarray, w: np.ndarray, b: np.ndarray) -> np.ndarray:
     return a
 
 
-def dense_backward(
-    delta: np.ndarray, x: np.ndarray, w: np.ndarray
-) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+def dense_backward(delta: Array, x: Array, w: Array) -> tuple[Array, Array, Array]:
     """Gradients of a = X W + b given δ = ∂J/∂a, each by its own index sum:
 
     dx_nd = Σ_m δ_nm W_dm  (N, D),   dW_dm = Σ_n x_nd δ_nm  (D, M),   db_m = Σ_n δ_nm  (M,).

@@ -1,33 +1,31 @@
-"""Naive twins of :mod:`cnnref.multilayer`: an L-layer network's forward pass, delta recursion and
+"""Naive twins of ``cnnref/multilayer.py``: an L-layer network's forward pass, delta recursion and
 backpropagation, built from the naive layer, activation, softmax and gradient functions.
 """
 
 from __future__ import annotations
 
-from collections.abc import Sequence
-
-import numpy as np
-
 from .activations import activate
-from .arguments import ACTIVATIONS, copied_array, one_of
+from .arguments import ACTIVATIONS, Array, Arrays, copied_array, one_of
 from .gradients import bias_gradient, hidden_delta, output_delta, weight_gradient
 from .linear import dense
 from .output import softmax
 
 
-def _check_layers(weights: Sequence, other: Sequence, other_name: str) -> None:
-    if len(weights) == 0:
+def _check_layers(weights: Arrays, other: Arrays, other_name: str) -> None:
+    """At least one layer, and one entry of ``other`` (biases or zs) per weight matrix."""
+    layers, entries = len(weights), len(other)
+    if not layers:
         raise ValueError("weights must hold at least one matrix (the output layer)")
-    if len(other) != len(weights):
+    if entries != layers:
         raise ValueError(
-            f"{other_name} must have one entry per layer: len(weights) = {len(weights)}, "
-            f"len({other_name}) = {len(other)}"
+            f"{other_name} must have one entry per layer: len(weights) = {layers}, "
+            f"len({other_name}) = {entries}"
         )
 
 
 def mlp_forward(
-    weights: Sequence[np.ndarray], biases: Sequence[np.ndarray], x: np.ndarray, activation: str
-) -> tuple[list[np.ndarray], np.ndarray]:
+    weights: Arrays, biases: Arrays, x: Array, activation: str
+) -> tuple[list[Array], Array]:
     """a^(l) = Z^(l−1) W^(l) + b^(l), Z^(l) = σ(a^(l)) for l < L, Y = softmax(a^(L)), Z^(0) = X.
 
     Returns ([Z^(1), …, Z^(L−1)], Y). Shapes: x (N, D); weights[l−1] (M⁽ˡ⁻¹⁾, M⁽ˡ⁾);
@@ -35,24 +33,15 @@ def mlp_forward(
     """
     _check_layers(weights, biases, "biases")
     one_of("activation", activation, ACTIVATIONS)
-    z = copied_array("x", x, 2, "(N, D)")
-    hidden: list[np.ndarray] = []
-    for layer in range(len(weights)):
-        a = dense(z, weights[layer], biases[layer])
-        if layer == len(weights) - 1:
-            return hidden, softmax(a)
-        z = activate(a, activation)
-        hidden.append(z)
-    raise AssertionError("the last layer always returns")
+    zs = [copied_array("x", x, 2, "(N, D)")]
+    for w, b in zip(weights[:-1], biases[:-1], strict=True):
+        zs.append(activate(dense(zs[-1], w, b), activation))
+    return zs[1:], softmax(dense(zs[-1], weights[-1], biases[-1]))
 
 
 def delta_recursion(
-    weights: Sequence[np.ndarray],
-    zs: Sequence[np.ndarray],
-    t: np.ndarray,
-    y: np.ndarray,
-    activation: str,
-) -> list[np.ndarray]:
+    weights: Arrays, zs: Arrays, t: Array, y: Array, activation: str
+) -> list[Array]:
     """[δ^(1), …, δ^(L)], element by element:
 
         δ^(L)_nk = tₙₖ − yₙₖ,    δ^(l)_nm = (Σ_j δ^(l+1)_nj W^(l+1)_mj) z^(l)′_nm  for l = L−1 … 1.
@@ -68,12 +57,8 @@ def delta_recursion(
 
 
 def backprop(
-    weights: Sequence[np.ndarray],
-    biases: Sequence[np.ndarray],
-    x: np.ndarray,
-    t: np.ndarray,
-    activation: str,
-) -> tuple[list[np.ndarray], list[np.ndarray]]:
+    weights: Arrays, biases: Arrays, x: Array, t: Array, activation: str
+) -> tuple[list[Array], list[Array]]:
     """∂J/∂W^(l)_ij = Σₙ z^(l−1)_ni δ^(l)_nj and ∂J/∂b^(l)_j = Σₙ δ^(l)_nj for l = 1 … L.
 
     Returns ([∇W^(1), …, ∇W^(L)], [∇b^(1), …, ∇b^(L)]), each shaped like its parameter.

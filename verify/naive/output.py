@@ -1,13 +1,13 @@
-"""Naive twins of :mod:`cnnref.output`: softmax and the log-likelihood J, one term at a time."""
+"""Naive twins of ``cnnref/output.py``: softmax and the log-likelihood J, one term at a time."""
 
 from __future__ import annotations
 
 import numpy as np
 
-from .arguments import copied_array, targets_like
+from .arguments import Array, copied_array, targets_like
 
 
-def softmax(a: np.ndarray) -> np.ndarray:
+def softmax(a: Array) -> Array:
     """yₙₖ = exp(aₙₖ − pₙ) / Σₖ′ exp(aₙₖ′ − pₙ) with pₙ = maxₖ Re aₙₖ.
 
     The shift pₙ cancels in the ratio and keeps every exponent ≤ 0, so no logit overflows.
@@ -29,7 +29,7 @@ def softmax(a: np.ndarray) -> np.ndarray:
     return y.reshape(a.shape)
 
 
-def log_likelihood(t: np.ndarray, y: np.ndarray) -> float | complex:
+def log_likelihood(t: Array, y: Array) -> float | complex:
     """J = Σₙ Σₖ tₙₖ log yₙₖ, the objective the notes maximize (cross-entropy is −J).
 
     Terms with tₙₖ = 0 are skipped; where tₙₖ ≠ 0, a yₙₖ whose real part is below the smallest

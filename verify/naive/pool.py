@@ -1,4 +1,4 @@
-"""Naive twins of :mod:`cnnref.pool`: max and average pooling and their gradients, window by
+"""Naive twins of ``cnnref/pool.py``: max and average pooling and their gradients, window by
 window. Tie rule: the first maximum in row-major window order wins; a NaN counts as the maximum.
 """
 
@@ -6,19 +6,26 @@ from __future__ import annotations
 
 import numpy as np
 
-from .arguments import copied_array, positive_int, refuse_complex, result_dtype, window_count
+from .arguments import (
+    Array,
+    copied_array,
+    integer_at_least,
+    refuse_complex,
+    result_dtype,
+    window_count,
+)
 
 
 def _pool_arguments(x, size, stride):
     x = copied_array("x", x, 4, "(N, H, W, C)")
-    size = positive_int("size", size)
-    stride = size if stride is None else positive_int("stride", stride)
+    size = integer_at_least("size", size, 1)
+    stride = size if stride is None else integer_at_least("stride", stride, 1)
     out_h = window_count("height", x.shape[1], size, stride, "pool size")
     out_w = window_count("width", x.shape[2], size, stride, "pool size")
     return x, size, stride, (x.shape[0], out_h, out_w, x.shape[3])
 
 
-def _upstream(dout, out_shape: tuple[int, ...]) -> np.ndarray:
+def _upstream(dout, out_shape: tuple[int, ...]) -> Array:
     dout = copied_array("dout", dout, 4, "(N, Ho, Wo, C)")
     if dout.shape != out_shape:
         raise ValueError(
@@ -28,7 +35,7 @@ def _upstream(dout, out_shape: tuple[int, ...]) -> np.ndarray:
     return dout
 
 
-def _winner(x: np.ndarray, n: int, i: int, j: int, c: int, size: int, stride: int):
+def _winner(x: Array, n: int, i: int, j: int, c: int, size: int, stride: int):
     """(r, s) of window (n, i, j, c)'s maximum: the first NaN in row-major order if there is one,
     else the first cell equal to the maximum (smallest k1, then smallest k2)."""
     cells = [(i * stride + k1, j * stride + k2) for k1 in range(size) for k2 in range(size)]
@@ -43,7 +50,7 @@ def _winner(x: np.ndarray, n: int, i: int, j: int, c: int, size: int, stride: in
     raise AssertionError("a window without NaN always holds its maximum")
 
 
-def maxpool2d(x: np.ndarray, size: int = 2, stride: int | None = None) -> np.ndarray:
+def maxpool2d(x: Array, size: int = 2, stride: int | None = None) -> Array:
     """out[n, i, j, c] = max_{0 ≤ k1, k2 < size} x[n, i·stride + k1, j·stride + k2, c].
 
     A NaN counts as the maximum. Shapes: x (N, H, W, C) → (N, (H − size) // stride + 1,
@@ -61,9 +68,7 @@ def maxpool2d(x: np.ndarray, size: int = 2, stride: int | None = None) -> np.nda
     return out
 
 
-def maxpool2d_backward(
-    dout: np.ndarray, x: np.ndarray, size: int = 2, stride: int | None = None
-) -> np.ndarray:
+def maxpool2d_backward(dout: Array, x: Array, size: int = 2, stride: int | None = None) -> Array:
     """dx[n, r, s, c] = Σ over windows (i, j) whose winner is (r, s) of dout[n, i, j, c].
 
     Tie rule: the first maximum in row-major window order wins and alone gets the gradient; a NaN
@@ -83,7 +88,7 @@ def maxpool2d_backward(
     return dx
 
 
-def avgpool2d(x: np.ndarray, size: int = 2, stride: int | None = None) -> np.ndarray:
+def avgpool2d(x: Array, size: int = 2, stride: int | None = None) -> Array:
     """out[n, i, j, c] = (1 / size²) Σ_k1 Σ_k2 x[n, i·stride + k1, j·stride + k2, c].
 
     Shapes as for :func:`maxpool2d`. Complex allowed.
@@ -99,9 +104,7 @@ def avgpool2d(x: np.ndarray, size: int = 2, stride: int | None = None) -> np.nda
     return out
 
 
-def avgpool2d_backward(
-    dout: np.ndarray, x: np.ndarray, size: int = 2, stride: int | None = None
-) -> np.ndarray:
+def avgpool2d_backward(dout: Array, x: Array, size: int = 2, stride: int | None = None) -> Array:
     """dx[n, r, s, c] = Σ over windows (i, j) containing (r, s) of dout[n, i, j, c] / size².
 
     Shapes: dout (N, Ho, Wo, C), x (N, H, W, C) → dx (N, H, W, C). Complex allowed.
