@@ -9,8 +9,8 @@ from __future__ import annotations
 
 import numpy as np
 
-from ._checks import ACTIVATIONS, choice, float_array, same_dtype, target_array
 from .activations import activation_derivative
+from .validation import ACTIVATIONS, choice, float_array, same_dtype, target_array
 
 
 def output_delta(t: np.ndarray, y: np.ndarray) -> np.ndarray:
@@ -32,10 +32,10 @@ def hidden_delta(
 
     Twin :func:`verify.naive.gradients.hidden_delta`, :doc:`/derivations/delta-recursion`.
     """
-    return _hidden_delta(delta_next, w_next, z, activation, ("delta_next", "w_next", "z"))
+    return hidden_delta_named(delta_next, w_next, z, activation, ("delta_next", "w_next", "z"))
 
 
-def _hidden_delta(
+def hidden_delta_named(
     delta_next: np.ndarray,
     w_next: np.ndarray,
     z: np.ndarray,
@@ -119,7 +119,7 @@ def grad_W(
 
     Twin :func:`verify.naive.gradients.grad_W`, :doc:`/derivations/hidden-layer`.
     """
-    delta = _hidden_delta(output_delta(t, y), v, z, activation, ("T − Y", "v", "z"))
+    delta = hidden_delta_named(output_delta(t, y), v, z, activation, ("T − Y", "v", "z"))
     return _weight_gradient(x, delta, ("x", "[(T − Y) Vᵀ] ⊙ Z′"))
 
 
@@ -130,4 +130,6 @@ def grad_b(
 
     Twin :func:`verify.naive.gradients.grad_b`, :doc:`/derivations/hidden-layer`.
     """
-    return bias_gradient(_hidden_delta(output_delta(t, y), v, z, activation, ("T − Y", "v", "z")))
+    return bias_gradient(
+        hidden_delta_named(output_delta(t, y), v, z, activation, ("T − Y", "v", "z"))
+    )

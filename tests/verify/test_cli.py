@@ -8,7 +8,7 @@ import subprocess
 import sys
 
 import cnnref
-from verify import cli
+from cnnref.commands import verify as cli
 from verify.cases.gradients import output_delta_sign
 
 
