@@ -102,12 +102,12 @@ def method_error(oracle: str) -> float:
 
 def tolerance(oracle: str, dtype) -> float:
     """tol(oracle, dtype) = rounding(dtype) + method(oracle)."""
-    return _tolerance(oracle, np.dtype(dtype).name)
+    return _tolerance(oracle, np.dtype(dtype))
 
 
 @functools.cache
-def _tolerance(oracle: str, dtype_name: str) -> float:
-    return rounding_tolerance(dtype_name) + method_error(oracle)
+def _tolerance(oracle: str, dtype: np.dtype) -> float:
+    return rounding_tolerance(dtype) + method_error(oracle)
 
 
 def objective_scale(value: float, ref: np.ndarray, x: np.ndarray) -> float:
