@@ -14,9 +14,10 @@ derivative that the objective's own scale lets any method resolve there. A gradi
 factors — ∇W⁽ˡ⁾ = Z⁽ˡ⁻¹⁾ᵀ δ⁽ˡ⁾, a central difference is (f(x + h) − f(x − h)) / 2h — and each factor
 carries a rounding error relative to *its* size, not to the product's: a Z⁽ˡ⁻¹⁾ that came out tiny
 by cancellation (a relu unit next to its kink, ``a = xW + b ≈ 1e−9``) keeps an absolute error
-u·(|x||W| + |b|), and a difference quotient keeps u·F/h whatever the size of the derivative. With
-F = max(|f(x)|, maxₖ |refₖ|·max(|xₖ|, 1)) — the objective's value and the largest of its
-first-order terms, both taken from trusted references — and the variables' scale max(|xⱼ|, 1)::
+u·(abs(x)·abs(W) + abs(b)), and a difference quotient keeps u·F/h whatever the size of the
+derivative. With F = max(abs(f(x)), maxₖ abs(refₖ)·max(abs(xₖ), 1)) — the objective's value and
+the largest of its first-order terms, both taken from trusted references — and the variables'
+scale max(abs(xⱼ), 1)::
 
     sⱼ = F / (SCALE_RATIO · max(|xⱼ|, 1)).
 
@@ -111,7 +112,7 @@ def _tolerance(oracle: str, dtype: np.dtype) -> float:
 
 
 def objective_scale(value: float, ref: np.ndarray, x: np.ndarray) -> float:
-    """F = max(|f(x)|, maxₖ |refₖ|·max(|xₖ|, 1)): the objective's value and its largest
+    """F = max(abs(f(x)), maxₖ abs(refₖ)·max(abs(xₖ), 1)): the objective's value and its largest
     first-order term, from a trusted reference gradient ``ref`` at the variables ``x`` (flat)."""
     ref = np.abs(np.asarray(ref, dtype=np.float64).reshape(-1))
     x = np.maximum(np.abs(np.asarray(x, dtype=np.float64).reshape(-1)), 1.0)
@@ -120,7 +121,7 @@ def objective_scale(value: float, ref: np.ndarray, x: np.ndarray) -> float:
 
 
 def resolution(scale: float, x: np.ndarray) -> np.ndarray:
-    """sⱼ = F / (SCALE_RATIO · max(|xⱼ|, 1)): the smallest derivative the objective's scale F
+    """sⱼ = F / (SCALE_RATIO · max(abs(xⱼ), 1)): the smallest derivative the objective's scale F
     lets a method resolve at each variable xⱼ (see the module docstring)."""
     x = np.asarray(x, dtype=np.float64)
     return scale / (SCALE_RATIO * np.maximum(np.abs(x), 1.0))

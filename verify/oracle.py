@@ -249,8 +249,9 @@ _NO_SCALE = _Scale(0.0, 1.0, {})
 
 
 def _objective_scale(case: Case, naive: dict[str, np.ndarray]) -> _Scale:
-    """F = max(|f(x)|, maxₖ |naiveₖ|·max(|xₖ|, 1)) and sⱼ = F / (SCALE_RATIO·max(|xⱼ|, 1)) per
-    gradient (none for a forward case); the naive twin gives the trusted first-order terms."""
+    """F = max(abs(f(x)), maxₖ abs(naiveₖ)·max(abs(xₖ), 1)) and, per gradient,
+    sⱼ = F / (SCALE_RATIO·max(abs(xⱼ), 1)) (none for a forward case); the naive twin gives the
+    trusted first-order terms."""
     if case.kind != "gradient" or case.objective is None:
         return _NO_SCALE
     packing = _Packing(case.params)
