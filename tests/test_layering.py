@@ -1,6 +1,6 @@
 """The layers of the folder tree, kept by reading every import (lazy ones in functions too).
 
-cnnref:  kernels → validation, threads, padding → the functional API → nn (and the package's public API)
+cnnref:  kernels → validation, threads, padding → the functional API → nn (and the public API)
          → training → bench → commands → the entry point (cli, __main__)
 verify:  may import cnnref's functional API and nn, never its training, bench or command layers;
          verify.naive imports nothing of cnnref (an oracle that calls the code it checks proves
