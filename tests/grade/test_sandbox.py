@@ -174,8 +174,10 @@ def test_the_childs_user_is_unprivileged(box, mode) -> None:
 
 
 def _files_holding(marker: bytes, folder: str) -> list[str]:
+    """Files holding ``marker`` in the temporary folders a grader could have made in ``folder``."""
     found = []
-    for root, _, files in os.walk(folder):
+    tops = [os.path.join(folder, e) for e in os.listdir(folder) if e.startswith(("cnnref", "tmp"))]
+    for root, _, files in (step for top in tops for step in os.walk(top)):
         for name in files:
             try:
                 if marker in Path(root, name).read_bytes():
