@@ -57,7 +57,8 @@ class SandboxUnavailable(RuntimeError):
     """Namespaces were required (``--require-sandbox``) but cannot be used here."""
 
 
-def _scrubbed_env(home: str) -> dict[str, str]:
+def scrubbed_env(home: str) -> dict[str, str]:
+    """The whole environment of a child: a search path, a home, a locale, one BLAS thread."""
     one_thread = {k: "1" for k in ("OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS", "MKL_NUM_THREADS")}
     return {"PATH": "/usr/bin:/bin", "HOME": home, "LANG": "C.UTF-8", **one_thread}
 
@@ -72,7 +73,7 @@ def _user_ids(name: str = UNPRIVILEGED_USER) -> tuple[int, int] | None:
     return entry.pw_uid, entry.pw_gid
 
 
-def _drop(ids: tuple[int, int] | None) -> dict:
+def run_as(ids: tuple[int, int] | None) -> dict:
     """``subprocess`` arguments that start the process as ``ids`` (nothing when None)."""
     return {"user": ids[0], "group": ids[1], "extra_groups": []} if ids else {}
 
@@ -218,10 +219,10 @@ def _probe(bwrap: str, ids: tuple[int, int] | None) -> str:
             command,
             stdin=subprocess.DEVNULL,
             capture_output=True,
-            env=_scrubbed_env("/tmp"),
+            env=scrubbed_env("/tmp"),
             cwd="/",
             timeout=60,
-            **_drop(ids),
+            **run_as(ids),
         )
     except (OSError, subprocess.SubprocessError) as error:
         return str(error)
@@ -239,9 +240,9 @@ def _can_run_python(ids: tuple[int, int]) -> bool:
             [sys.executable, "-I", "-c", "import numpy"],
             capture_output=True,
             cwd="/",
-            env=_scrubbed_env("/"),
+            env=scrubbed_env("/"),
             timeout=60,
-            **_drop(ids),
+            **run_as(ids),
         )
     except (OSError, subprocess.SubprocessError):
         return False
@@ -350,10 +351,10 @@ class NamespaceLauncher:
                 stdout=stdout,
                 stderr=stdout,
                 cwd="/",
-                env=_scrubbed_env(self.work_dir),
+                env=scrubbed_env(self.work_dir),
                 pass_fds=(*keep_fds, *fds),
                 start_new_session=True,
-                **_drop(self.isolation.user),
+                **run_as(self.isolation.user),
             )
         finally:
             for fd in fds:
@@ -428,10 +429,10 @@ class ProcessLauncher:
             stdout=stdout,
             stderr=stdout,
             cwd=work,
-            env=_scrubbed_env(str(work)),
+            env=scrubbed_env(str(work)),
             pass_fds=keep_fds,
             start_new_session=True,
-            **_drop(ids),
+            **run_as(ids),
         )
 
     def cleanup(self) -> None:
