@@ -137,8 +137,9 @@ def runtime_mounts() -> tuple[list[str], list[str]]:
         elif os.path.isdir(path):
             args += ["--ro-bind", path, path]
             bound.append(path)
-    if os.path.isfile("/etc/ld.so.cache"):
-        args += ["--ro-bind", "/etc/ld.so.cache", "/etc/ld.so.cache"]
+    for path in ("/etc/ld.so.cache", "/etc/alternatives"):  # the loader's index; Debian's BLAS
+        if os.path.exists(path):
+            args += ["--ro-bind", path, path]
     masks = [  # other interpreters' libraries and their packages
         os.path.join(root, entry)
         for root in bound
