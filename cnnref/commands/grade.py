@@ -14,6 +14,7 @@ from verify.grade.report import (
     class_summary,
     for_audience,
     gradescope,
+    printable,
     terminal,
     write_json,
 )
@@ -105,8 +106,8 @@ def run(args: argparse.Namespace) -> int:
     def show(result: dict, skipped: bool) -> None:
         if skipped:
             print(
-                f"{result['student']}: already graded "
-                f"({result['score']:g}/{result['max_score']:g}); --force grades again"
+                printable(f"{result['student']}: already graded ")
+                + f"({result['score']:g}/{result['max_score']:g}); --force grades again"
             )
         elif not args.quiet:
             print(terminal(result, args.feedback), flush=True)

@@ -24,9 +24,11 @@ import pytest
 
 import cnnref
 from verify.grade.assignments import load_assignment
+from verify.grade.grading import grade_source
 from verify.grade.isolation import bwrap_arguments, run_as, scrubbed_env
+from verify.grade.report import class_summary, terminal
 from verify.grade.runner import grade_many, result_path
-from verify.grade.sandbox import Limits, Sandbox
+from verify.grade.sandbox import Limits, Sandbox, SandboxError
 from verify.grade.submission import find_submissions
 
 from .conftest import EXAMPLES, ROOT
@@ -544,3 +546,55 @@ def test_a_grader_killed_mid_class_leaves_nothing_and_the_rerun_grades_everyone_
     assert graded_now | graded_before == set(students)
     assert all(json.loads(result_path(out, s).read_text())["score"] == 85 for s in students)
     assert _files_holding(marker) == []  # the killed run's stale folders are gone too
+
+
+# ---------------------------------------------------------------- the grader's resources
+
+
+@pytest.mark.parametrize("mode", MODES)
+def test_a_forged_giant_reply_is_a_protocol_error_not_a_memory_hoard(mode):
+    source = """
+import json, os, struct, sys
+def forge():
+    reply_fd = json.loads(sys.argv[1])["reply_fd"]
+    head = json.dumps({"ok": True, "seconds": 0, "after": [], "value": None}).encode()
+    os.write(reply_fd, struct.pack("<II", len(head), 1) + head + struct.pack("<Q", 1 << 40))
+    while True:
+        os.write(reply_fd, b"x" * (1 << 20))
+"""
+    with sandbox_mode(mode), Sandbox(source, Limits(call_timeout=20)) as box:
+        start = time.monotonic()
+        with pytest.raises(SandboxError, match="broke the protocol"):
+            box.call("forge", [], keep=0)
+        assert time.monotonic() - start < 10  # refused at the frame, not after reading it
+
+
+@pytest.mark.parametrize("mode", MODES)
+def test_memory_files_are_bounded_by_the_descriptor_and_file_size_limits(mode):
+    source = """
+import os
+def hoard():
+    held = []
+    try:
+        while True:
+            fd = os.memfd_create("hoard")
+            os.write(fd, b"x" * (4 << 20))
+            held.append(fd)
+    except OSError as error:
+        return [len(held), str(error)]
+"""
+    with sandbox_mode(mode), Sandbox(source, Limits(open_files=32)) as box:
+        reply = box.call("hoard", [], keep=0)
+    count, error = reply.value["list"]
+    assert count < 32 and "Too many open files" in error
+
+
+@pytest.mark.parametrize("mode", MODES)
+def test_a_students_text_cannot_drive_the_instructors_terminal(tmp_path, mode):
+    evil = "\x1b]0;owned\x07\x1b[2J"
+    source = CORRECT + f"\n\ndef relu(a):\n    raise ValueError({evil!r})\n"
+    with sandbox_mode(mode):
+        result = grade_source(load_assignment("seed"), f"eve{evil}", source).to_dict()
+    shown = terminal(result) + class_summary([result])
+    assert "\x1b" not in shown and "\x07" not in shown
+    assert "\\x1b]0;owned\\x07" in shown

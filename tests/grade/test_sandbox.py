@@ -212,3 +212,10 @@ def test_output_is_cut_at_the_file_size_limit(isolated) -> None:
         reply = sandbox.call("shout", [], keep=0)
         assert not reply.ok and "File too large" in reply.error
         assert sandbox.output(limit=10**7) == "x" * (1 << 20)
+
+
+def test_a_child_killed_by_a_signal_is_reported_with_the_signal(isolated) -> None:
+    source = "import signal\ndef crash():\n    signal.raise_signal(signal.SIGSEGV)\n"
+    with Sandbox(source) as sandbox:
+        with pytest.raises(SandboxError, match=r"was killed by SIGSEGV \(crash\)"):
+            sandbox.call("crash", [], keep=0)

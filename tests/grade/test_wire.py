@@ -81,3 +81,14 @@ def test_a_closed_pipe_is_an_eof() -> None:
     with pytest.raises(EOFError):
         wire.receive(read_end)
     os.close(read_end)
+
+
+def test_a_message_announcing_more_than_the_limit_is_refused_before_it_is_read() -> None:
+    read_end, write_end = os.pipe()
+    try:
+        wire.send(write_end, {"n": 1}, [b"x" * 1000])
+        with pytest.raises(ValueError, match="over the limit"):
+            wire.receive(read_end, limit=500)
+    finally:
+        os.close(read_end)
+        os.close(write_end)

@@ -48,6 +48,7 @@ def _set_limits(limits: dict) -> None:
         "memory_bytes": resource.RLIMIT_AS,
         "file_bytes": resource.RLIMIT_FSIZE,
         "processes": resource.RLIMIT_NPROC,
+        "open_files": resource.RLIMIT_NOFILE,
     }
     for key, which in pairs.items():
         if limits.get(key) is not None:

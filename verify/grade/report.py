@@ -19,6 +19,15 @@ from pathlib import Path
 FEEDBACK_LEVELS = ("instructor", "student")
 
 
+_CONTROL = {c: f"\\x{c:02x}" for c in (*range(0x20), *range(0x7F, 0xA0)) if chr(c) not in "\n\t"}
+
+
+def printable(text: str) -> str:
+    """``text`` with control characters spelled out (``\\x1b``), so that nothing a student
+    wrote (an exception message, a class name, a file name) can drive the instructor's terminal."""
+    return text.translate(_CONTROL)
+
+
 def for_audience(result: dict, feedback: str) -> dict:
     """A copy of ``result`` with the expected values and the sandbox removed for students."""
     if feedback not in FEEDBACK_LEVELS:
@@ -72,7 +81,7 @@ def terminal(result: dict, feedback: str = "instructor") -> str:
         lines.append(f"  {task['function']:<26} {task['score']:>5g}/{task['max_score']:g}")
         for case in task["cases"]:
             lines += ["      " + line for line in case_lines(case)]
-    return "\n".join(lines)
+    return printable("\n".join(lines))
 
 
 def unsandboxed(result: dict) -> bool:
@@ -89,7 +98,7 @@ def class_summary(results: list[dict]) -> str:
     exposed = [r for r in results if unsandboxed(r)]
     if exposed:
         lines.append(f"WARNING: {len(exposed)} graded with {exposed[0]['sandbox']['description']}")
-    return "\n".join(lines)
+    return printable("\n".join(lines))
 
 
 def gradescope(result: dict, feedback: str = "student") -> dict:

@@ -33,6 +33,7 @@ class Limits:
     memory_mb: int = 512  # address space (RLIMIT_AS)
     output_mb: int = 4  # largest file the child may write, its captured output included
     scratch_mb: int = 64  # size of the sandbox's private /tmp (with namespaces)
+    open_files: int = 64  # descriptors: with output_mb, bounds what memory files can hold
     max_restarts: int = 4  # children started again after a crash or timeout, per submission
 
 
@@ -122,6 +123,7 @@ class Sandbox:
                 "memory_bytes": limits.memory_mb << 20,
                 "file_bytes": limits.output_mb << 20,
                 "processes": 0,
+                "open_files": limits.open_files,
             },
         }
         if self._output >= 0:
@@ -143,6 +145,17 @@ class Sandbox:
         if not header.get("ok"):
             self.load_error = _error_text(header)
             self._kill()
+
+    def _exit_code(self) -> int | None:
+        """The child's exit status once it has closed its pipe (−N for signal N: bwrap reports a
+        signal as 128 + N); None if it lives on regardless."""
+        try:
+            code = self._process.wait(timeout=5) if self._process else None
+        except subprocess.TimeoutExpired:
+            return None
+        if self.isolation.namespaces and code is not None and code > 128:
+            return 128 - code
+        return code
 
     def _kill(self) -> None:
         if self._process is not None:
@@ -224,11 +237,13 @@ class Sandbox:
         except TimeoutError:
             self._kill()
             raise SandboxError(f"timed out after {timeout:g} s {doing} (killed)") from None
-        except (EOFError, ValueError, UnicodeDecodeError) as error:
-            code = self._process.wait(timeout=5) if self._process else None
+        except EOFError:
+            why = _exit_reason(self._exit_code())
             self._kill()
-            why = _exit_reason(code) if isinstance(error, EOFError) else "broke the protocol"
             raise SandboxError(f"the process {why} while {doing}") from None
+        except (ValueError, UnicodeDecodeError):
+            self._kill()
+            raise SandboxError(f"the process broke the protocol while {doing}") from None
         if not isinstance(header, dict):
             self._kill()
             raise SandboxError(f"the process broke the protocol while {doing}")

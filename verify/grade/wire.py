@@ -20,6 +20,7 @@ WIRE_DTYPES = frozenset(
     for t in (np.bool_, np.int8, np.int16, np.int32, np.int64, np.uint8, np.uint16, np.uint32)
     for t in (t, np.uint64, np.float16, np.float32, np.float64)
 )
+MAX_MESSAGE = 256 << 20  # bytes of one message: far above any graded case's arrays
 _FRAME = struct.Struct("<II")
 _LENGTH = struct.Struct("<Q")
 _ndarray = np.ndarray
@@ -99,9 +100,18 @@ def read_exact(fd: int, size: int) -> bytes:
     return b"".join(chunks)
 
 
-def receive(fd: int, read=read_exact) -> tuple[dict, list[bytes]]:
-    """Read one message written by :func:`send`."""
+def receive(fd: int, read=read_exact, limit: int = MAX_MESSAGE) -> tuple[dict, list[bytes]]:
+    """Read one message written by :func:`send`; ValueError, before reading it, for a message
+    that announces more than ``limit`` bytes (a child must not make the grader hoard memory)."""
     head_length, count = _FRAME.unpack(read(fd, _FRAME.size))
+    if head_length > limit:
+        raise ValueError(f"a message header of {head_length} bytes is over the limit of {limit}")
     header = json.loads(read(fd, head_length))
-    buffers = [read(fd, _LENGTH.unpack(read(fd, _LENGTH.size))[0]) for _ in range(count)]
+    buffers, total = [], head_length
+    for _ in range(count):
+        (length,) = _LENGTH.unpack(read(fd, _LENGTH.size))
+        total += length
+        if total > limit:
+            raise ValueError(f"a message of more than {limit} bytes is over the limit")
+        buffers.append(read(fd, length))
     return header, buffers
