@@ -219,3 +219,19 @@ def test_a_child_killed_by_a_signal_is_reported_with_the_signal(isolated) -> Non
     with Sandbox(source) as sandbox:
         with pytest.raises(SandboxError, match=r"was killed by SIGSEGV \(crash\)"):
             sandbox.call("crash", [], keep=0)
+
+
+def test_a_child_that_leaves_its_session_is_still_killed_on_timeout(isolated) -> None:
+    source = """
+import os
+def hide():
+    try:
+        os.setsid()  # fails where the child already leads its own session (bwrap)
+    except OSError:
+        pass
+    while True:
+        pass
+"""
+    with Sandbox(source, Limits(call_timeout=1.0)) as sandbox:
+        with pytest.raises(SandboxError, match="timed out after 1 s calling hide"):
+            sandbox.call("hide", [], keep=0)

@@ -159,10 +159,11 @@ class Sandbox:
 
     def _kill(self) -> None:
         if self._process is not None:
-            try:
+            try:  # its whole session; and the child itself, should it have left its session
                 os.killpg(self._process.pid, signal.SIGKILL)
             except ProcessLookupError:
                 pass
+            self._process.kill()
             self._process.wait()
             self._process = None
         for fd in self._fds:
