@@ -194,6 +194,10 @@ def bwrap_arguments(bwrap: str, scratch_mb: int) -> list[str]:
         str(SANDBOX_ID),
         "--hostname",
         "sandbox",
+        "--size",  # first, so that a runtime living under /tmp (a venv) is mounted into it
+        str(scratch_mb << 20),
+        "--tmpfs",
+        "/tmp",
         *mounts,
         "--dev",
         "/dev",
@@ -201,10 +205,6 @@ def bwrap_arguments(bwrap: str, scratch_mb: int) -> list[str]:
         "/dev",
         "--proc",
         "/proc",
-        "--size",
-        str(scratch_mb << 20),
-        "--tmpfs",
-        "/tmp",
     ]
 
 
