@@ -598,3 +598,62 @@ def test_a_students_text_cannot_drive_the_instructors_terminal(tmp_path, mode):
     shown = terminal(result) + class_summary([result])
     assert "\x1b" not in shown and "\x07" not in shown
     assert "\\x1b]0;owned\\x07" in shown
+
+
+@pytest.mark.parametrize("mode", MODES)
+def test_a_deeply_nested_result_fails_its_case_and_grading_goes_on(mode):
+    source = (
+        CORRECT
+        + """
+
+import sys
+
+
+def relu(a):
+    sys.setrecursionlimit(100_000)
+    nested = 1.0
+    for _ in range(20_000):
+        nested = [nested]
+    return nested
+"""
+    )
+    with sandbox_mode(mode):
+        result = grade_source(load_assignment("seed"), "deep", source)
+    failed = {t.function for t in result.tasks if t.score < t.max_score}
+    assert "relu" in failed and result.score > 0
+    relu = next(t for t in result.tasks if t.function == "relu")
+    assert all("broke the protocol" in c.error for c in relu.cases if c.points < c.max_points)
+
+
+FORGED = [
+    {"ok": True},
+    {"ok": True, "after": 5, "seconds": "soon", "value": None},
+    {"ok": False, "error": ["not", "text"], "traceback": {"a": 1}},
+    {"ok": True, "seconds": 0, "after": [], "value": {"list": 5}},
+    {"ok": True, "seconds": 0, "after": [], "value": {"array": 0, "dtype": [1], "shape": [2]}},
+    {"ok": True, "seconds": 0, "after": [{"array": 0, "dtype": "<f8", "shape": [10**30]}]},
+    {"ok": True, "seconds": 0, "after": [], "value": {"tuple": [{"bad": 7}, {"dict": {}}]}},
+    [1, 2, 3],
+]
+
+
+@pytest.mark.parametrize("forged", FORGED, ids=range(len(FORGED)))
+def test_a_forged_reply_fails_its_case_and_never_the_grader(forged):
+    source = (
+        CORRECT
+        + f"""
+
+import json, os, struct, sys
+
+
+def relu(a):
+    head = json.dumps({forged!r}).encode()
+    reply_fd = json.loads(sys.argv[1])["reply_fd"]
+    os.write(reply_fd, struct.pack("<II", len(head), 0) + head)
+    os._exit(0)
+"""
+    )
+    result = grade_source(load_assignment("seed"), "forger", source)
+    relu = next(t for t in result.tasks if t.function == "relu")
+    assert relu.score < relu.max_score
+    assert result.score > 0  # everything else was graded

@@ -92,3 +92,35 @@ def test_a_message_announcing_more_than_the_limit_is_refused_before_it_is_read()
     finally:
         os.close(read_end)
         os.close(write_end)
+
+
+def test_a_header_nested_too_deeply_is_refused() -> None:
+    read_end, write_end = os.pipe()
+    nested: object = 1
+    for _ in range(wire.MAX_DEPTH + 1):
+        nested = [nested]
+    try:
+        wire.send(write_end, {"value": nested}, [])
+        with pytest.raises(ValueError, match="nested deeper"):
+            wire.receive(read_end)
+    finally:
+        os.close(read_end)
+        os.close(write_end)
+
+
+@pytest.mark.parametrize(
+    "node",
+    [
+        {"array": 0, "dtype": ["<f8"], "shape": [1]},
+        {"array": 0, "dtype": "<f8", "shape": [0, 10**30]},
+        {"array": 0, "dtype": "<f8", "shape": [1] * 33},
+    ],
+)
+def test_hostile_array_descriptions_are_value_errors(node) -> None:
+    with pytest.raises(ValueError):
+        wire.decode_array(node, [b""])
+
+
+def test_an_integer_no_float_can_hold_is_refused() -> None:
+    with pytest.raises(ValueError, match="no float can hold"):
+        wire.check_tree({"value": {"list": [1, 10**400]}})

@@ -212,10 +212,13 @@ class Sandbox:
             raise SandboxError(f"the process died before the call ({error})") from None
         header, out = self._receive(self.limits.call_timeout, f"calling {function}")
         if not header.get("ok"):
-            return Reply(False, error=_error_text(header), traceback=header.get("traceback", ""))
-        return Reply(
-            True, header.get("value"), out, header.get("after", []), seconds=header["seconds"]
-        )
+            trace = str(header.get("traceback", ""))[-4000:]
+            return Reply(False, error=_error_text(header), traceback=trace)
+        after, seconds = header.get("after", []), header.get("seconds", 0.0)
+        if not isinstance(after, list) or type(seconds) not in (int, float):
+            self._kill()
+            raise SandboxError(f"the process broke the protocol while calling {function}")
+        return Reply(True, header.get("value"), out, after, seconds=float(seconds))
 
     def _receive(self, timeout: float, doing: str) -> tuple[dict, list[bytes]]:
         deadline = time.monotonic() + timeout

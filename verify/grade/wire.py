@@ -21,6 +21,8 @@ WIRE_DTYPES = frozenset(
     for t in (t, np.uint64, np.float16, np.float32, np.float64)
 )
 MAX_MESSAGE = 256 << 20  # bytes of one message: far above any graded case's arrays
+MAX_DEPTH = 100  # nesting of a header: results of a few levels, each level two in the tree
+MAX_DIMENSIONS = 32  # NumPy's own limit on an array's dimensions
 _FRAME = struct.Struct("<II")
 _LENGTH = struct.Struct("<Q")
 _ndarray = np.ndarray
@@ -57,10 +59,14 @@ def encode(value, buffers: list[bytes]):
 def decode_array(node: dict, buffers: list[bytes]) -> np.ndarray:
     """Rebuild one array from its wire description as a fresh, writeable array of its dtype."""
     dtype_str, shape, index = node.get("dtype"), node.get("shape"), node.get("array")
-    if dtype_str not in WIRE_DTYPES:
+    if not isinstance(dtype_str, str) or dtype_str not in WIRE_DTYPES:
         raise ValueError(f"array dtype {dtype_str!r} is not allowed on the wire")
-    if not isinstance(shape, list) or not all(type(n) is int and n >= 0 for n in shape):
-        raise ValueError(f"array shape {shape!r} is not a list of non-negative ints")
+    if (
+        not isinstance(shape, list)
+        or len(shape) > MAX_DIMENSIONS
+        or not all(type(n) is int and 0 <= n < 1 << 40 for n in shape)
+    ):
+        raise ValueError(f"array shape {shape!r} is not a short list of non-negative ints")
     if type(index) is not int or not 0 <= index < len(buffers):
         raise ValueError(f"array buffer index {index!r} is out of range")
     dtype = np.dtype(dtype_str)
@@ -100,13 +106,32 @@ def read_exact(fd: int, size: int) -> bytes:
     return b"".join(chunks)
 
 
+def check_tree(tree) -> None:
+    """ValueError unless a decoded JSON ``tree`` nests at most :data:`MAX_DEPTH` levels and holds
+    only numbers a float64 can hold (walked without recursion: a child chooses the depth)."""
+    stack = [(tree, 1)]
+    while stack:
+        node, depth = stack.pop()
+        if isinstance(node, (list, dict)):
+            if depth > MAX_DEPTH:
+                raise ValueError(f"a message header nested deeper than {MAX_DEPTH} levels")
+            items = node.values() if isinstance(node, dict) else node
+            stack += [(item, depth + 1) for item in items]
+        elif type(node) is int and abs(node) > 1 << 1023:
+            raise ValueError("a message header holds an integer no float can hold")
+
+
 def receive(fd: int, read=read_exact, limit: int = MAX_MESSAGE) -> tuple[dict, list[bytes]]:
     """Read one message written by :func:`send`; ValueError, before reading it, for a message
     that announces more than ``limit`` bytes (a child must not make the grader hoard memory)."""
     head_length, count = _FRAME.unpack(read(fd, _FRAME.size))
     if head_length > limit:
         raise ValueError(f"a message header of {head_length} bytes is over the limit of {limit}")
-    header = json.loads(read(fd, head_length))
+    try:
+        header = json.loads(read(fd, head_length))
+    except RecursionError:
+        raise ValueError("a message header nested too deeply") from None
+    check_tree(header)
     buffers, total = [], head_length
     for _ in range(count):
         (length,) = _LENGTH.unpack(read(fd, _LENGTH.size))
