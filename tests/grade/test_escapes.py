@@ -657,3 +657,18 @@ def relu(a):
     relu = next(t for t in result.tasks if t.function == "relu")
     assert relu.score < relu.max_score
     assert result.score > 0  # everything else was graded
+
+
+@pytest.mark.parametrize("mode", MODES)
+def test_the_instructors_working_folder_is_out_of_reach(mode, monkeypatch):
+    course = Path(tempfile.mkdtemp(dir="/var/tmp", prefix="cnnref-course-"))
+    try:
+        solution = course / "my_assignment.py"
+        solution.write_text("SOLUTION = 'the instructor solution'\n")
+        monkeypatch.chdir(course)
+        source = "def peek(path):\n    with open(path) as handle:\n        return handle.read()\n"
+        reply = call_in_sandbox(mode, source, "peek", [str(solution)])
+    finally:
+        solution.unlink()
+        course.rmdir()
+    assert not reply.ok and "instructor solution" not in _strings(reply)

@@ -399,6 +399,16 @@ def _run_folder() -> str:
     return folder
 
 
+def _grader_folders() -> list[str]:
+    """The grader's working folder and home, unless the runtime lives inside one of them."""
+    import numpy
+
+    runtime = [sys.prefix, sys.base_prefix, os.path.dirname(os.path.realpath(numpy.__file__))]
+    runtime = [os.path.realpath(path) for path in runtime]
+    folders = {os.path.realpath(os.getcwd()), os.path.realpath(os.path.expanduser("~"))}
+    return sorted(f for f in folders if not any(_inside(path, [f]) for path in runtime))
+
+
 class ProcessLauncher:
     """Starts each child as a plain process in a temporary folder (no namespaces)."""
 
@@ -420,8 +430,10 @@ class ProcessLauncher:
             for path in (work, work / "submission.py", *(work / name for name in CHILD_FILES)):
                 os.chown(path, *ids)
         config = {**config, "source": str(work / "submission.py")}
-        # the reference, every other student's folder, and other processes' /proc entries
-        config["hidden_dirs"] = [*hidden_directories(), tempfile.gettempdir(), "/proc"]
+        # the reference, every other student's folder, other processes' /proc entries, and the
+        # instructor's folders (an assignment's solutions, the grades)
+        hidden = [*hidden_directories(), tempfile.gettempdir(), "/proc", *_grader_folders()]
+        config["hidden_dirs"] = hidden
         config["die_with_parent"] = os.getpid()
         command = [sys.executable, "-I", "-B", "-u", str(work / "child.py"), json.dumps(config)]
         return subprocess.Popen(
