@@ -25,7 +25,7 @@ import pytest
 import cnnref
 from verify.grade.assignments import load_assignment
 from verify.grade.grading import grade_source
-from verify.grade.isolation import bwrap_arguments, run_as, scrubbed_env
+from verify.grade.isolation import bwrap_arguments, run_as, scrubbed_env, seccomp_fd
 from verify.grade.report import class_summary, terminal
 from verify.grade.runner import grade_many, result_path
 from verify.grade.sandbox import Limits, Sandbox, SandboxError
@@ -39,20 +39,27 @@ CORRECT = (EXAMPLES / "seed" / "correct.py").read_text()
 REFERENCE_PIECE = Path(cnnref.__file__).with_name("conv.py").read_bytes()[:120]
 
 
-def unguarded(code: str, timeout: float = 60) -> subprocess.CompletedProcess:
-    """Run ``code`` with no Python-level guard, in the grader's bubblewrap sandbox."""
+def unguarded(code: str, timeout: float = 60, filtered: bool = True) -> subprocess.CompletedProcess:
+    """Run ``code`` with no Python-level guard, in the grader's bubblewrap sandbox (with its
+    syscall filter unless not ``filtered``: the namespaces alone)."""
     found = namespaces_or_skip()
-    command = [*bwrap_arguments(found.bwrap, 64), "--chdir", "/tmp", "--remount-ro", "/"]
+    program = seccomp_fd() if filtered else None
+    command = [*bwrap_arguments(found.bwrap, 64, program), "--chdir", "/tmp", "--remount-ro", "/"]
     command += [sys.executable, "-I", "-c", code]
-    return subprocess.run(
-        command,
-        env=scrubbed_env("/tmp"),
-        cwd="/",
-        capture_output=True,
-        text=True,
-        timeout=timeout,
-        **run_as(found.user),
-    )
+    try:
+        return subprocess.run(
+            command,
+            env=scrubbed_env("/tmp"),
+            cwd="/",
+            capture_output=True,
+            text=True,
+            timeout=timeout,
+            pass_fds=() if program is None else (program,),
+            **run_as(found.user),
+        )
+    finally:
+        if program is not None:
+            os.close(program)
 
 
 def call_in_sandbox(mode: str, source: str, function: str, args: list | None = None):
@@ -330,6 +337,28 @@ def _processes_with(mark: str) -> list[int]:
     return found
 
 
+def test_without_guards_the_syscall_filter_refuses_new_processes_and_ptrace_not_threads():
+    code = """
+import ctypes, os, threading
+libc = ctypes.CDLL(None, use_errno=True)
+try:
+    os.fork()
+    print("FORKED")
+except OSError as error:
+    print("fork", error.errno)
+print("ptrace", libc.ptrace(16, 1, 0, 0), ctypes.get_errno())
+ran = []
+thread = threading.Thread(target=lambda: ran.append(1))
+thread.start()
+thread.join()
+print("thread", ran)
+"""
+    done = unguarded(code)
+    assert "FORKED" not in done.stdout
+    assert "fork 1" in done.stdout and "ptrace -1 1" in done.stdout  # EPERM
+    assert "thread [1]" in done.stdout
+
+
 def test_without_guards_a_double_forked_setsid_child_dies_with_the_sandbox():
     mark = f"cnnref-orphan-{uuid.uuid4().hex}"
     code = f"""
@@ -345,7 +374,7 @@ os.waitpid(child, 0)
 time.sleep(0.2)
 print("parent leaves")
 """
-    done = unguarded(code)
+    done = unguarded(code, filtered=False)  # the namespaces alone, fork allowed
     assert "parent leaves" in done.stdout
     deadline = time.monotonic() + 2
     while _processes_with(mark) and time.monotonic() < deadline:

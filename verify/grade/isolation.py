@@ -5,7 +5,8 @@ With namespaces (:class:`NamespaceLauncher`) every child runs under ``bwrap`` in
 UTS, network and cgroup namespaces, and in a mount namespace that holds only the system libraries,
 the Python runtime and NumPy (read-only, at their usual paths; every other site-packages folder is
 hidden), a fresh ``/dev`` and ``/proc``, the child program, and a private size-limited tmpfs
-``/tmp`` that is its working directory and holds the student's file. Nothing of the student's is
+``/tmp`` that is its working directory and holds the student's file, under the syscall filter of
+:mod:`verify.grade.seccomp`. Nothing of the student's is
 written to the grader's disk; ``--die-with-parent`` and the PID namespace end every process of the
 sandbox when the grader dies. As root, bwrap runs as ``nobody`` where ``nobody`` can run the
 interpreter.
@@ -32,6 +33,8 @@ import tempfile
 import threading
 from dataclasses import dataclass
 from pathlib import Path
+
+from .seccomp import seccomp_filter
 
 MODE_VARIABLE = "CNNREF_SANDBOX"
 MODES = ("auto", "process")
@@ -174,11 +177,20 @@ def runtime_mounts() -> tuple[list[str], list[str]]:
     return args, [os.path.dirname(package)]
 
 
-def bwrap_arguments(bwrap: str, scratch_mb: int) -> list[str]:
-    """The sandbox: new namespaces, the runtime, fresh /dev, /proc and a private /tmp."""
+def seccomp_fd() -> int | None:
+    """A memory file holding :func:`~verify.grade.seccomp.seccomp_filter` for ``bwrap --seccomp``
+    (None on a machine without a syscall table); the caller passes it on and closes it."""
+    program = seccomp_filter()
+    return None if program is None else _data_fd(program)
+
+
+def bwrap_arguments(bwrap: str, scratch_mb: int, seccomp: int | None = None) -> list[str]:
+    """The sandbox: new namespaces, the runtime, fresh /dev, /proc and a private /tmp; with
+    ``seccomp`` (a descriptor from :func:`seccomp_fd`) the syscall filter too."""
     mounts, _ = runtime_mounts()
     return [
         bwrap,
+        *(["--seccomp", str(seccomp)] if seccomp is not None else []),
         "--unshare-user",
         "--unshare-pid",
         "--unshare-ipc",
@@ -213,8 +225,9 @@ def bwrap_arguments(bwrap: str, scratch_mb: int) -> list[str]:
 
 def _probe(bwrap: str, ids: tuple[int, int] | None) -> str:
     """'' when a sandbox started as ``ids`` can import NumPy, else the reason it cannot."""
-    command = [*bwrap_arguments(bwrap, 1), "--remount-ro", "/", sys.executable, "-I", "-c"]
-    command.append("import numpy")
+    program = seccomp_fd()
+    command = [*bwrap_arguments(bwrap, 1, program), "--remount-ro", "/", sys.executable, "-I"]
+    command += ["-c", "import numpy"]
     try:
         done = subprocess.run(
             command,
@@ -223,10 +236,14 @@ def _probe(bwrap: str, ids: tuple[int, int] | None) -> str:
             env=scrubbed_env("/tmp"),
             cwd="/",
             timeout=60,
+            pass_fds=() if program is None else (program,),
             **run_as(ids),
         )
     except (OSError, subprocess.SubprocessError) as error:
         return str(error)
+    finally:
+        if program is not None:
+            os.close(program)
     if done.returncode == 0:
         return ""
     lines = done.stderr.decode(errors="replace").strip().splitlines()
@@ -337,9 +354,12 @@ class NamespaceLauncher:
         """The running ``bwrap`` process; ``config`` is completed with the child's paths."""
         files = {name: (_HERE / name).read_bytes() for name in CHILD_FILES}
         fds = [_data_fd(source.encode("utf-8"))] + [_data_fd(data) for data in files.values()]
-        command = bwrap_arguments(self.isolation.bwrap, self.scratch_mb)
+        program = seccomp_fd()
+        command = bwrap_arguments(self.isolation.bwrap, self.scratch_mb, program)
+        if program is not None:
+            fds.append(program)
         command += ["--file", str(fds[0]), "/tmp/submission.py"]
-        for fd, name in zip(fds[1:], CHILD_FILES, strict=True):
+        for fd, name in zip(fds[1:], CHILD_FILES, strict=False):
             command += ["--ro-bind-data", str(fd), f"/sandbox/{name}"]
         command += ["--chdir", self.work_dir, "--remount-ro", "/"]
         config = {**config, "source": "/tmp/submission.py", "hidden_dirs": []}
