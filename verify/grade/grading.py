@@ -172,9 +172,8 @@ def _raised_type(run: _Run) -> str:
 def _check_values(case: Case, reply: Reply, rng: np.random.Generator, negated: str) -> CaseResult:
     got = rebuild(reply.value, reply.buffers)
     if not_implemented(got):
-        return CaseResult(
-            case.label, 0.0, case.points, "not implemented (returned None)", status=NOT_IMPLEMENTED
-        )
+        return CaseResult(case.label, 0.0, case.points, "not implemented (returned None)",
+                          status=NOT_IMPLEMENTED, diagnosis=NOT_IMPLEMENTED)  # fmt: skip
     problem = structure_problem(got, case.expected)
     if problem:
         return CaseResult(case.label, 0.0, case.points, problem, status="wrong")
@@ -201,7 +200,8 @@ def _check_values(case: Case, reply: Reply, rng: np.random.Generator, negated: s
 
 def _failed_call(case: Case, run: _Run) -> CaseResult:
     if _raised_type(run) == "NotImplementedError":
-        return CaseResult(case.label, 0.0, case.points, run.error, status=NOT_IMPLEMENTED)
+        return CaseResult(case.label, 0.0, case.points, run.error, status=NOT_IMPLEMENTED,
+                          diagnosis=NOT_IMPLEMENTED)  # fmt: skip
     diagnosis = m.raised_mistake(run.error.removeprefix("raised ")) if run.raised else None
     return CaseResult(case.label, 0.0, case.points, run.error, status="raised",
                       diagnosis=diagnosis)  # fmt: skip
@@ -283,10 +283,18 @@ def _replaceable(diagnosis: str | None) -> bool:
     )
 
 
-def grade_task(box: Sandbox | None, task: Task, seed: int, load_error: str, negated: str) -> TaskResult:
-    """Every case of ``task`` for the student with ``seed``; after a sandbox failure (timeout,
-    crash, a module that does not load) the task's remaining cases are not run."""
-    cases = task.cases(task_rng(seed, task))
+def grade_task(
+    box: Sandbox | None,
+    task: Task,
+    seed: int,
+    load_error: str,
+    negated: str,
+    cases: list[Case] | None = None,
+) -> TaskResult:
+    """Every case of ``task`` for the student with ``seed`` (``cases``: the task's cases for that
+    seed, when already generated); after a sandbox failure (timeout, crash, a module that does not
+    load) the task's remaining cases are not run."""
+    cases = task.cases(task_rng(seed, task)) if cases is None else cases
     rng = np.random.default_rng([seed, 1])
     results, stop = [], load_error
     for case in cases:

@@ -38,6 +38,10 @@ LOG_OF_ZERO = "NaN from 0 · log 0: where t = 0 and y = 0 the term must count 0 
 SINGLE_PRECISION = "computed in single precision: float32-level error in a float64 task"
 TINY_CONSTANT = "off by a tiny amount above float64 rounding: a small constant added (e.g. + 1e-8)?"
 NOT_IMPLEMENTED = "not implemented"
+BIAS_FORGOTTEN = "bias b never added"
+AVERAGE_NOT_MAX = "window average instead of its maximum"
+RELU_MASK_OF_DOUT = "relu mask taken from dout (dout > 0) instead of the forward's input x"
+RELU_NO_UPSTREAM = "upstream gradient dout never multiplied in: returns relu's derivative only"
 
 # ------------------------------------------------------------ mistakes named by structural evidence
 
@@ -94,9 +98,19 @@ _FLOAT_SIZE = re.compile(
     r"|only integers, slices|must be int|integer argument expected, got float"
     r"|'float' object is not iterable|expected a sequence of integers"
 )
+XRANGE = _PYTHON2_NAMES["xrange"]
 PYTHON2_DIVISION = (
     "Python 2's integer division: in Python 3 `/` gives a float; use `//` for sizes and indices"
 )
+
+
+def removed_numpy_alias(name: str) -> str:
+    """The label of ``np.<name>``, an alias of a built-in type removed in NumPy 1.24."""
+    fix = {"long": "int", "unicode": "str"}.get(name, name)
+    return f"np.{name} was removed in NumPy 1.24: use the built-in {fix}"
+
+
+NUMPY_INT = removed_numpy_alias("int")
 
 
 def raised_mistake(error: str) -> str | None:
@@ -110,9 +124,7 @@ def raised_mistake(error: str) -> str | None:
     if kind == "AttributeError":
         alias = re.search(r"module 'numpy' has no attribute '(\w+)'", message)
         if alias and alias.group(1) in _REMOVED_NUMPY:
-            name = alias.group(1)
-            fix = {"long": "int", "unicode": "str"}.get(name, name)
-            return f"np.{name} was removed in NumPy 1.24: use the built-in {fix}"
+            return removed_numpy_alias(alias.group(1))
         if re.search(r"object has no attribute '(iteritems|itervalues|iterkeys|has_key)'", message):
             return "Python 2's dict.iteritems/has_key: use items() / the in operator"
     if kind in ("TypeError", "IndexError", "ValueError") and _FLOAT_SIZE.search(message):

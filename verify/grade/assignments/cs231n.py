@@ -182,7 +182,9 @@ def affine_cases(rng: np.random.Generator, backward: bool) -> list[Case]:
         structure = _batch_structure(n)
         if not backward:
             call = Call("affine_forward", (x, w, b), 0)
-            cases.append(Case(label, (call,), affine(x, w, b), 1.0, n, structure=structure))
+            wrong = {m.BIAS_FORGOTTEN: affine(x, w, np.zeros_like(b))}
+            cases.append(Case(label, (call,), affine(x, w, b), 1.0, n, mistakes=wrong,
+                              structure=structure))  # fmt: skip
             continue
         dout = upstream(rng, (n, k))
         dx, dw, db = cnnref.dense_backward(dout, x.reshape(n, -1), w)
@@ -192,12 +194,9 @@ def affine_cases(rng: np.random.Generator, backward: bool) -> list[Case]:
             "db": Directional(pairing(dout, lambda v, x=x, w=w: affine(x, w, v)), b),
         }
         dx = dx.reshape(x.shape)
-        wrong = {
-            m.NOT_RESHAPED: (dx.reshape(n, -1), dw, db),
-            m.BIAS_AXIS: (dx, dw, dout.sum(1)),
-            m.BIAS_KEEPDIMS: (dx, dw, db[None]),
-            m.BIAS_NO_BATCH_SUM: (dx, dw, dout),
-        }
+        wrong = {m.NOT_RESHAPED: (dx.reshape(n, -1), dw, db), m.BIAS_AXIS: (dx, dw, dout.sum(1))}
+        if n > 1:  # at N = 1 these two are the same array: neither can be told from the other
+            wrong |= {m.BIAS_KEEPDIMS: (dx, dw, db[None]), m.BIAS_NO_BATCH_SUM: (dx, dw, dout)}
         calls = forward_backward("affine_forward", (x, w, b), "affine_backward", dout)
         fallback = (Call("affine_backward", (dout, (x, w, b))),)
         cases.append(
@@ -222,9 +221,10 @@ def relu_cases(rng: np.random.Generator, backward: bool) -> list[Case]:
         gradient = Directional(pairing(dout, cnnref.relu), x)
         calls = forward_backward("relu_forward", (x,), "relu_backward", dout)
         fallback = (Call("relu_backward", (dout, x)),)
+        wrong = {m.RELU_MASK_OF_DOUT: dout * (dout > 0), m.RELU_NO_UPSTREAM: 1.0 * (x > 0)}
         cases.append(
-            Case(label, calls, dx, 1.0, shape[0], ("dx",), {"dx": gradient},
-                 structure=structure, fallback=fallback)  # fmt: skip
+            Case(label, calls, dx, 1.0, shape[0], ("dx",), {"dx": gradient}, wrong, structure,
+                 fallback)  # fmt: skip
         )
     return cases
 
@@ -249,10 +249,13 @@ def conv_forward_cases(rng: np.random.Generator) -> list[Case]:
     cases = []
     for s, x, w, b, params in _conv_inputs(rng):
         call = Call("conv_forward_naive", (x, w, b, params), 0)
-        flipped = conv(x, w[:, :, ::-1, ::-1], b, s.stride, s.pad)
+        wrong = {
+            m.FILTERS_FLIPPED: conv(x, w[:, :, ::-1, ::-1], b, s.stride, s.pad),
+            m.BIAS_FORGOTTEN: conv(x, w, np.zeros_like(b), s.stride, s.pad),
+        }
         cases.append(
             Case(_conv_label(s), (call,), conv(x, w, b, s.stride, s.pad), 1.0, s.n,
-                 mistakes={m.FILTERS_FLIPPED: flipped}, structure=_conv_structure(s))  # fmt: skip
+                 mistakes=wrong, structure=_conv_structure(s))  # fmt: skip
         )
     return cases
 
@@ -317,7 +320,9 @@ def max_pool_cases(rng: np.random.Generator, backward: bool) -> list[Case]:
         out = max_pool(x, s.pool_h, s.pool_w, s.stride)
         if not backward:
             call = Call("max_pool_forward_naive", (x, params), 0)
-            cases.append(Case(_pool_label(s), (call,), out, 1.0, s.n, structure=structure))
+            average = pool_windows(x, s.pool_h, s.pool_w, s.stride).mean(axis=-1)
+            cases.append(Case(_pool_label(s), (call,), out, 1.0, s.n,
+                              mistakes={m.AVERAGE_NOT_MAX: average}, structure=structure))  # fmt: skip
             continue
         dout = upstream(rng, out.shape)
         dx = max_pool_dx(dout, x, s.pool_h, s.pool_w, s.stride)
