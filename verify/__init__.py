@@ -6,7 +6,9 @@ Taylor-remainder test (:mod:`verify.finite_diff`), and the complex step where th
 analytic (:mod:`verify.complex_step`) — with kink-aware inputs and detection (:mod:`verify.kinks`),
 derived tolerances and structural checks (:mod:`verify.compare`). :mod:`verify.registry` lists a
 case generator for every cnnref function; :mod:`verify.mutants` holds wrong implementations the
-oracle must reject. ``cnnref verify`` / ``python -m verify`` run it all.
+oracle must reject; both are assembled from ``verify/cases/<topic>.py``, one module per topic of
+cnnref's functional API, as the naive twins are in ``verify/naive/<topic>.py``. ``cnnref verify`` /
+``python -m verify`` run it all.
 
 Public API::
 

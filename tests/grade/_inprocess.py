@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import copy
 
-from verify.grade import _child
+from verify.grade import child
 from verify.grade.assignment import Assignment, Case, Task, student_seed, task_rng
 from verify.grade.grading import TaskResult, grade_task
 from verify.grade.sandbox import Ref, Reply
@@ -43,8 +43,8 @@ class InProcessBox:
         except Exception as error:  # the corpus's own exception, as the child reports it
             return Reply(False, error=f"{type(error).__name__}: {error}")
         buffers: list[bytes] = []
-        after = [None if isinstance(a, Ref) else _child.encode(v, buffers) for a, v in zip(args, values)]
-        tree = _child.encode(value, buffers) if reply else None
+        after = [None if isinstance(a, Ref) else child.encode(v, buffers) for a, v in zip(args, values)]
+        tree = child.encode(value, buffers) if reply else None
         return Reply(True, tree, buffers, after)
 
 

@@ -19,7 +19,7 @@ import numpy as np
 
 from verify import compare, finite_diff
 
-from . import _child
+from . import child
 from . import mistakes as m
 from .assignment import Directional
 from .diagnose import diagnose, error, pass_tolerance
@@ -53,7 +53,7 @@ def rebuild(node, buffers: list[bytes]):
     if isinstance(node, dict):
         if "array" in node:
             try:
-                return _child.decode_array(node, buffers).astype(np.float64)
+                return child.decode_array(node, buffers).astype(np.float64)
             except ValueError as problem:
                 return Bad(f"a malformed array ({problem})")
         if "bad" in node:

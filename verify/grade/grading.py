@@ -14,7 +14,7 @@ from dataclasses import asdict, dataclass, field
 
 import numpy as np
 
-from . import _child, evidence, kit
+from . import child, evidence, kit
 from . import mistakes as m
 from .assignment import Assignment, Call, Case, Ref, Task, student_seed, task_rng
 from .checks import (
@@ -111,7 +111,7 @@ def _modified(original, node, buffers: list[bytes]) -> bool:
         if not isinstance(node, dict) or "array" not in node:
             return True
         try:
-            after = _child.decode_array(node, buffers)
+            after = child.decode_array(node, buffers)
         except ValueError:
             return True
         return after.shape != original.shape or not np.array_equal(after, original, equal_nan=True)
