@@ -43,7 +43,9 @@ class InProcessBox:
         except Exception as error:  # the corpus's own exception, as the child reports it
             return Reply(False, error=f"{type(error).__name__}: {error}")
         buffers: list[bytes] = []
-        after = [None if isinstance(a, Ref) else child.encode(v, buffers) for a, v in zip(args, values)]
+        after = [
+            None if isinstance(a, Ref) else child.encode(v, buffers) for a, v in zip(args, values)
+        ]
         tree = child.encode(value, buffers) if reply else None
         return Reply(True, tree, buffers, after)
 

@@ -128,8 +128,9 @@ def directional_error(
 
     slope = finite_diff.directional_derivative(batched, point, u)
     size = max(reference.size, 1)
-    floor = compare.FLOOR_FRACTION * max(float(np.linalg.norm(reference)) / math.sqrt(size),
-                                         abs(slope))  # fmt: skip
+    floor = compare.FLOOR_FRACTION * max(
+        float(np.linalg.norm(reference)) / math.sqrt(size), abs(slope)
+    )
     return compare.scalar_error(float(np.dot(gradient.reshape(-1), u)), slope, floor)
 
 

@@ -23,8 +23,16 @@ WINDOW_NON_SQUARE = "non-square window"
 BATCH_ONE = "N = 1"
 CHANNEL_ONE = "C = 1"
 
-PROPERTIES = (PAD_ZERO, STRIDE, OVERLAP, HW_DIFFER, OUT_DIFFER, WINDOW_NON_SQUARE, BATCH_ONE,
-              CHANNEL_ONE)  # fmt: skip
+PROPERTIES = (
+    PAD_ZERO,
+    STRIDE,
+    OVERLAP,
+    HW_DIFFER,
+    OUT_DIFFER,
+    WINDOW_NON_SQUARE,
+    BATCH_ONE,
+    CHANNEL_ONE,
+)
 
 # (label, the properties any one of which a failing case has): the first rule whose cases are
 # exactly the failing ones names the mistake.

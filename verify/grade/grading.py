@@ -172,8 +172,14 @@ def _raised_type(run: _Run) -> str:
 def _check_values(case: Case, reply: Reply, rng: np.random.Generator, negated: str) -> CaseResult:
     got = rebuild(reply.value, reply.buffers)
     if not_implemented(got):
-        return CaseResult(case.label, 0.0, case.points, "not implemented (returned None)",
-                          status=NOT_IMPLEMENTED, diagnosis=NOT_IMPLEMENTED)  # fmt: skip
+        return CaseResult(
+            case.label,
+            0.0,
+            case.points,
+            "not implemented (returned None)",
+            status=NOT_IMPLEMENTED,
+            diagnosis=NOT_IMPLEMENTED,
+        )
     problem = structure_problem(got, case.expected)
     if problem:
         return CaseResult(case.label, 0.0, case.points, problem, status="wrong")
@@ -194,17 +200,23 @@ def _check_values(case: Case, reply: Reply, rng: np.random.Generator, negated: s
         )
     passed = all(o.passed for o in outputs)
     status = "passed" if passed else "wrong"
-    return CaseResult(case.label, case.points if passed else 0.0, case.points, outputs=outputs,
-                      status=status)  # fmt: skip
+    return CaseResult(
+        case.label, case.points if passed else 0.0, case.points, outputs=outputs, status=status
+    )
 
 
 def _failed_call(case: Case, run: _Run) -> CaseResult:
     if _raised_type(run) == "NotImplementedError":
-        return CaseResult(case.label, 0.0, case.points, run.error, status=NOT_IMPLEMENTED,
-                          diagnosis=NOT_IMPLEMENTED)  # fmt: skip
+        return CaseResult(
+            case.label,
+            0.0,
+            case.points,
+            run.error,
+            status=NOT_IMPLEMENTED,
+            diagnosis=NOT_IMPLEMENTED,
+        )
     diagnosis = m.raised_mistake(run.error.removeprefix("raised ")) if run.raised else None
-    return CaseResult(case.label, 0.0, case.points, run.error, status="raised",
-                      diagnosis=diagnosis)  # fmt: skip
+    return CaseResult(case.label, 0.0, case.points, run.error, status="raised", diagnosis=diagnosis)
 
 
 def _side_effects(task: Task, result: CaseResult, modified: list[str]) -> None:
@@ -215,7 +227,7 @@ def _side_effects(task: Task, result: CaseResult, modified: list[str]) -> None:
     worst = max(costs.values())
     values = "values correct; " if result.status == "passed" else ""
     price = "costs nothing (a warning)" if worst == 0 else f"costs {worst:.0%} of the case"
-    result.notes.append(f"{values}modifies {', '.join(modified)} in place: {price}")
+    result.notes.append(f"{values}modified its input {', '.join(modified)} in place: {price}")
     if result.status == "passed":
         result.points = case_points = result.max_points * (1.0 - worst)
         if case_points < result.max_points:

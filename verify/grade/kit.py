@@ -22,7 +22,7 @@ COMPAT = ("past", "future")
 
 # Runs in the child, from a string: only the standard library, no name leaks into the submission
 # except what it imports.
-_FINDER = '''
+_FINDER = """
 def install(kit, used, compat):
     import builtins, functools, sys
     import importlib.machinery as machinery
@@ -68,7 +68,7 @@ def install(kit, used, compat):
             return None
 
     sys.meta_path.append(Finder())
-'''
+"""
 
 
 def _kit_imports(tree: ast.Module, kit: tuple[str, ...]) -> tuple[bool, bool]:
@@ -120,8 +120,18 @@ def _insert(lines: list[str], tree: ast.Module, prelude: str) -> list[str]:
         row, col = last.end_lineno - 1, last.end_col_offset
         lines[row] = f"{lines[row][:col]}; {prelude}{lines[row][col:]}"
         return lines
-    simple = (ast.Expr, ast.Import, ast.ImportFrom, ast.Assign, ast.AugAssign, ast.AnnAssign,
-              ast.Pass, ast.Delete, ast.Global, ast.Assert)  # fmt: skip
+    simple = (
+        ast.Expr,
+        ast.Import,
+        ast.ImportFrom,
+        ast.Assign,
+        ast.AugAssign,
+        ast.AnnAssign,
+        ast.Pass,
+        ast.Delete,
+        ast.Global,
+        ast.Assert,
+    )
     first = body[0] if body else None
     if first is not None and isinstance(first, simple) and first.col_offset == 0:
         row = first.lineno - 1

@@ -34,7 +34,9 @@ SOFTMAX_OVERFLOW = _MUTANT["softmax_no_max"]
 SOFTMAX_WRONG_AXIS = "softmax normalized over the batch axis instead of the classes"
 NEGATED_DESCENT = "equals −1 × the reference: sign convention (T − Y instead of Y − T for descent)"
 NOT_RESHAPED = "dx keeps the flattened shape (N, D) instead of x's shape"
-LOG_OF_ZERO = "NaN from 0 · log 0: where t = 0 and y = 0 the term must count 0 (take the log only where t > 0)"
+LOG_OF_ZERO = (
+    "NaN from 0 · log 0: where t = y = 0 the term counts 0 (take the log only where t > 0)"
+)
 SINGLE_PRECISION = "computed in single precision: float32-level error in a float64 task"
 TINY_CONSTANT = "off by a tiny amount above float64 rounding: a small constant added (e.g. + 1e-8)?"
 NOT_IMPLEMENTED = "not implemented"

@@ -1,4 +1,4 @@
-"""The ``cs231n`` assignment: the layer API of CS231n assignment 2, adapted onto the cnnref reference.
+"""The ``cs231n`` assignment: CS231n assignment 2's layer API, adapted onto the cnnref reference.
 
 NCHW images, (F, C, HH, WW) filters, ``conv_param = {"stride", "pad"}``, ``pool_param =
 {"pool_height", "pool_width", "stride"}``; every forward returns ``(out, cache)`` and every backward
@@ -139,8 +139,9 @@ def max_pool_dx(dout: np.ndarray, x: np.ndarray, pool_h: int, pool_w: int, strid
     rows = np.arange(out_h)[:, None] * stride + winners // pool_w
     cols = np.arange(out_w)[None, :] * stride + winners % pool_w
     dx = np.zeros_like(x)
-    np.add.at(dx, (np.arange(n)[:, None, None, None], np.arange(c)[None, :, None, None], rows,
-                   cols), dout)  # fmt: skip
+    np.add.at(
+        dx, (np.arange(n)[:, None, None, None], np.arange(c)[None, :, None, None], rows, cols), dout
+    )
     return dx
 
 
@@ -183,8 +184,9 @@ def affine_cases(rng: np.random.Generator, backward: bool) -> list[Case]:
         if not backward:
             call = Call("affine_forward", (x, w, b), 0)
             wrong = {m.BIAS_FORGOTTEN: affine(x, w, np.zeros_like(b))}
-            cases.append(Case(label, (call,), affine(x, w, b), 1.0, n, mistakes=wrong,
-                              structure=structure))  # fmt: skip
+            cases.append(
+                Case(label, (call,), affine(x, w, b), 1.0, n, mistakes=wrong, structure=structure)
+            )
             continue
         dout = upstream(rng, (n, k))
         dx, dw, db = cnnref.dense_backward(dout, x.reshape(n, -1), w)
@@ -200,8 +202,18 @@ def affine_cases(rng: np.random.Generator, backward: bool) -> list[Case]:
         calls = forward_backward("affine_forward", (x, w, b), "affine_backward", dout)
         fallback = (Call("affine_backward", (dout, (x, w, b))),)
         cases.append(
-            Case(label, calls, (dx, dw, db), 2.0, n, ("dx", "dw", "db"), gradients, wrong,
-                 structure, fallback)  # fmt: skip
+            Case(
+                label,
+                calls,
+                (dx, dw, db),
+                2.0,
+                n,
+                ("dx", "dw", "db"),
+                gradients,
+                wrong,
+                structure,
+                fallback,
+            )
         )
     return cases
 
@@ -223,16 +235,24 @@ def relu_cases(rng: np.random.Generator, backward: bool) -> list[Case]:
         fallback = (Call("relu_backward", (dout, x)),)
         wrong = {m.RELU_MASK_OF_DOUT: dout * (dout > 0), m.RELU_NO_UPSTREAM: 1.0 * (x > 0)}
         cases.append(
-            Case(label, calls, dx, 1.0, shape[0], ("dx",), {"dx": gradient}, wrong, structure,
-                 fallback)  # fmt: skip
+            Case(
+                label,
+                calls,
+                dx,
+                1.0,
+                shape[0],
+                ("dx",),
+                {"dx": gradient},
+                wrong,
+                structure,
+                fallback,
+            )
         )
     return cases
 
 
 def _conv_label(s: ConvShape) -> str:
-    return (
-        f"x {s.n}×{s.c}×{s.h}×{s.w}, w {s.f}×{s.c}×{s.hh}×{s.ww}, stride {s.stride}, pad {s.pad}"
-    )
+    return f"x {s.n}×{s.c}×{s.h}×{s.w}, w {s.f}×{s.c}×{s.hh}×{s.ww}, stride {s.stride}, pad {s.pad}"
 
 
 def _conv_structure(s: ConvShape) -> dict[str, bool]:
@@ -241,7 +261,11 @@ def _conv_structure(s: ConvShape) -> dict[str, bool]:
 
 def _conv_inputs(rng: np.random.Generator):
     for s in CONV_SHAPES:
-        x, w, b = normal(rng, s.n, s.c, s.h, s.w), normal(rng, s.f, s.c, s.hh, s.ww), normal(rng, s.f)
+        x, w, b = (
+            normal(rng, s.n, s.c, s.h, s.w),
+            normal(rng, s.f, s.c, s.hh, s.ww),
+            normal(rng, s.f),
+        )
         yield s, x, w, b, {"stride": s.stride, "pad": s.pad}
 
 
@@ -254,8 +278,15 @@ def conv_forward_cases(rng: np.random.Generator) -> list[Case]:
             m.BIAS_FORGOTTEN: conv(x, w, np.zeros_like(b), s.stride, s.pad),
         }
         cases.append(
-            Case(_conv_label(s), (call,), conv(x, w, b, s.stride, s.pad), 1.0, s.n,
-                 mistakes=wrong, structure=_conv_structure(s))  # fmt: skip
+            Case(
+                _conv_label(s),
+                (call,),
+                conv(x, w, b, s.stride, s.pad),
+                1.0,
+                s.n,
+                mistakes=wrong,
+                structure=_conv_structure(s),
+            )
         )
     return cases
 
@@ -285,11 +316,23 @@ def conv_backward_cases(rng: np.random.Generator) -> list[Case]:
             m.BIAS_NO_BATCH_SUM: (dx, dw, dout.sum(axis=(2, 3))),
             m.BIAS_NO_SPATIAL_SUM: (dx, dw, dout.sum(axis=0)),
         }
-        calls = forward_backward("conv_forward_naive", (x, w, b, params), "conv_backward_naive", dout)
+        calls = forward_backward(
+            "conv_forward_naive", (x, w, b, params), "conv_backward_naive", dout
+        )
         fallback = (Call("conv_backward_naive", (dout, (x, w, b, params))),)
         cases.append(
-            Case(_conv_label(s), calls, (dx, dw, db), 2.0, s.n, ("dx", "dw", "db"), gradients,
-                 wrong, _conv_structure(s), fallback)  # fmt: skip
+            Case(
+                _conv_label(s),
+                calls,
+                (dx, dw, db),
+                2.0,
+                s.n,
+                ("dx", "dw", "db"),
+                gradients,
+                wrong,
+                _conv_structure(s),
+                fallback,
+            )
         )
     return cases
 
@@ -314,15 +357,25 @@ def max_pool_cases(rng: np.random.Generator, backward: bool) -> list[Case]:
     for s in POOL_SHAPES:
         x = _pool_input(rng, s)
         params = {"pool_height": s.pool_h, "pool_width": s.pool_w, "stride": s.stride}
-        structure = evidence.window_structure(s.n, s.c, (s.h, s.w), (s.pool_h, s.pool_w),
-                                              s.stride, 0)  # fmt: skip
+        structure = evidence.window_structure(
+            s.n, s.c, (s.h, s.w), (s.pool_h, s.pool_w), s.stride, 0
+        )
         structure[evidence.PAD_ZERO] = False  # pooling has no padding
         out = max_pool(x, s.pool_h, s.pool_w, s.stride)
         if not backward:
             call = Call("max_pool_forward_naive", (x, params), 0)
             average = pool_windows(x, s.pool_h, s.pool_w, s.stride).mean(axis=-1)
-            cases.append(Case(_pool_label(s), (call,), out, 1.0, s.n,
-                              mistakes={m.AVERAGE_NOT_MAX: average}, structure=structure))  # fmt: skip
+            cases.append(
+                Case(
+                    _pool_label(s),
+                    (call,),
+                    out,
+                    1.0,
+                    s.n,
+                    mistakes={m.AVERAGE_NOT_MAX: average},
+                    structure=structure,
+                )
+            )
             continue
         dout = upstream(rng, out.shape)
         dx = max_pool_dx(dout, x, s.pool_h, s.pool_w, s.stride)
@@ -335,8 +388,18 @@ def max_pool_cases(rng: np.random.Generator, backward: bool) -> list[Case]:
         )
         fallback = (Call("max_pool_backward_naive", (dout, (x, params))),)
         cases.append(
-            Case(_pool_label(s), calls, dx, 1.0, s.n, ("dx",), {"dx": gradient},
-                 {m.POOL_TO_ALL: to_all}, structure, fallback)  # fmt: skip
+            Case(
+                _pool_label(s),
+                calls,
+                dx,
+                1.0,
+                s.n,
+                ("dx",),
+                {"dx": gradient},
+                {m.POOL_TO_ALL: to_all},
+                structure,
+                fallback,
+            )
         )
     return cases
 
@@ -361,8 +424,17 @@ def softmax_loss_cases(rng: np.random.Generator) -> list[Case]:
         label = f"x {n}×{k}" + (f", scores offset by +{offset:g}" if offset else "")
         wrong = {m.SOFTMAX_OVERFLOW: _overflowing_softmax_loss(x, y)} if offset else {}
         cases.append(
-            Case(label, (Call("softmax_loss", (x, y)),), (softmax_loss(x, y), dx), 2.0, n,
-                 ("loss", "dx"), {"dx": gradient}, wrong, _batch_structure(n))  # fmt: skip
+            Case(
+                label,
+                (Call("softmax_loss", (x, y)),),
+                (softmax_loss(x, y), dx),
+                2.0,
+                n,
+                ("loss", "dx"),
+                {"dx": gradient},
+                wrong,
+                _batch_structure(n),
+            )
         )
     return cases
 
@@ -433,22 +505,54 @@ ASSIGNMENT = Assignment(
     kit=KIT,
     kit_package="cs231n",
     tasks=(
-        _task("affine_forward", "affine_forward(x, w, b) -> (out, cache)", "forward",
-              lambda rng: affine_cases(rng, False)),
-        _task("affine_backward", "affine_backward(dout, cache) -> (dx, dw, db)", "backward",
-              lambda rng: affine_cases(rng, True)),
-        _task("relu_forward", "relu_forward(x) -> (out, cache)", "forward",
-              lambda rng: relu_cases(rng, False)),
-        _task("relu_backward", "relu_backward(dout, cache) -> dx", "backward",
-              lambda rng: relu_cases(rng, True)),
-        _task("conv_forward_naive", "conv_forward_naive(x, w, b, conv_param) -> (out, cache)",
-              "forward", conv_forward_cases),
-        _task("conv_backward_naive", "conv_backward_naive(dout, cache) -> (dx, dw, db)",
-              "backward", conv_backward_cases),
-        _task("max_pool_forward_naive", "max_pool_forward_naive(x, pool_param) -> (out, cache)",
-              "forward", lambda rng: max_pool_cases(rng, False)),
-        _task("max_pool_backward_naive", "max_pool_backward_naive(dout, cache) -> dx",
-              "backward", lambda rng: max_pool_cases(rng, True)),
+        _task(
+            "affine_forward",
+            "affine_forward(x, w, b) -> (out, cache)",
+            "forward",
+            lambda rng: affine_cases(rng, False),
+        ),
+        _task(
+            "affine_backward",
+            "affine_backward(dout, cache) -> (dx, dw, db)",
+            "backward",
+            lambda rng: affine_cases(rng, True),
+        ),
+        _task(
+            "relu_forward",
+            "relu_forward(x) -> (out, cache)",
+            "forward",
+            lambda rng: relu_cases(rng, False),
+        ),
+        _task(
+            "relu_backward",
+            "relu_backward(dout, cache) -> dx",
+            "backward",
+            lambda rng: relu_cases(rng, True),
+        ),
+        _task(
+            "conv_forward_naive",
+            "conv_forward_naive(x, w, b, conv_param) -> (out, cache)",
+            "forward",
+            conv_forward_cases,
+        ),
+        _task(
+            "conv_backward_naive",
+            "conv_backward_naive(dout, cache) -> (dx, dw, db)",
+            "backward",
+            conv_backward_cases,
+        ),
+        _task(
+            "max_pool_forward_naive",
+            "max_pool_forward_naive(x, pool_param) -> (out, cache)",
+            "forward",
+            lambda rng: max_pool_cases(rng, False),
+        ),
+        _task(
+            "max_pool_backward_naive",
+            "max_pool_backward_naive(dout, cache) -> dx",
+            "backward",
+            lambda rng: max_pool_cases(rng, True),
+        ),
         _task("softmax_loss", "softmax_loss(x, y) -> (loss, dx)", "backward", softmax_loss_cases),
     ),
-)  # fmt: skip
+)

@@ -30,7 +30,7 @@ def away_from_zero(rng: np.random.Generator, *shape: int, scale: float = 1.0) ->
 
 
 def tie_free(rng: np.random.Generator, *shape: int) -> np.ndarray:
-    """Values whose pairwise gaps are at least the oracle's pool gap (:func:`verify.kinks.tie_free`)."""
+    """Values at least half the oracle's pool gap apart (:func:`verify.kinks.tie_free`)."""
     return kinks.tie_free(rng, shape, generators.POOL_GAP)
 
 
