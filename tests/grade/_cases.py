@@ -8,7 +8,6 @@ from verify import compare
 from verify.grade.assignment import Assignment, Task, task_rng
 from verify.grade.checks import directional_error, flatten
 from verify.grade.diagnose import matches
-
 from verify.mutants import MUTANTS
 
 FD_TOLERANCE = compare.tolerance("directional", np.float64)

@@ -44,7 +44,8 @@ class InProcessBox:
             return Reply(False, error=f"{type(error).__name__}: {error}")
         buffers: list[bytes] = []
         after = [
-            None if isinstance(a, Ref) else child.encode(v, buffers) for a, v in zip(args, values)
+            None if isinstance(a, Ref) else child.encode(v, buffers)
+            for a, v in zip(args, values, strict=True)
         ]
         tree = child.encode(value, buffers) if reply else None
         return Reply(True, tree, buffers, after)
