@@ -10,6 +10,7 @@ from pathlib import Path
 from verify.grade.assignments import BUILTIN, load_assignment
 from verify.grade.report import FEEDBACK_LEVELS, class_summary, gradescope, terminal, write_json
 from verify.grade.runner import grade_many, result_path, select_shard
+from verify.grade.preflight import check_limits, check_path
 from verify.grade.sandbox import Limits
 from verify.grade.submission import find_submissions, load_file, load_folder_as_one
 
@@ -71,16 +72,19 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 def run(args: argparse.Namespace) -> int:
     """Grade, print, write the requested files; 0 when grading ran (whatever the scores), 2 on
-    a usage error."""
+    a usage error (a bad option, a path that does not exist, no submissions, an unreadable
+    single submission)."""
     try:
         assignment = load_assignment(args.assignment)
-        limits = Limits(call_timeout=args.timeout, memory_mb=args.memory)
-        single = args.path.is_file() or args.one
+        limits = check_limits(Limits(call_timeout=args.timeout, memory_mb=args.memory))
+        single = check_path(args.path).is_file() or args.one
         if single:
             submission = (load_folder_as_one if args.one else load_file)(args.path, args.student)
             submissions = [submission]
         else:
             submissions = select_shard(find_submissions(args.path), args.shard)
+            if not submissions:
+                raise ValueError(f"no submissions (.py or .ipynb) were found in {args.path}")
     except (ValueError, OSError) as error:
         print(f"cnnref grade: {error}", file=sys.stderr)
         return 2
@@ -112,4 +116,7 @@ def run(args: argparse.Namespace) -> int:
         print(f"results: {out}/ (one JSON per student, gradebook.csv)")
     elif out is not None:
         print(f"result: {result_path(out, results[0]['student'])}")
+    if single and submissions[0].problem:
+        print(f"cnnref grade: {submissions[0].problem}", file=sys.stderr)
+        return 2
     return 0

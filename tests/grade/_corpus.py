@@ -24,9 +24,15 @@ class Wrong:
     expected: dict[str, str | None]  # task -> the diagnosis every failing output must carry
 
 
+EXAMPLES = CORPUS.parents[2] / "examples"
+
+
 def correct_files(assignment: str) -> dict[str, str]:
+    """The corpus's correct files, and the assignment's shipped example as ``correct``."""
     folder = CORPUS / assignment / "correct"
-    return {path.stem: path.read_text() for path in sorted(folder.glob("*.py"))}
+    found = {path.stem: path.read_text() for path in sorted(folder.glob("*.py"))}
+    example = EXAMPLES / assignment / "correct.py"
+    return found | ({"correct": example.read_text()} if example.is_file() else {})
 
 
 def wrong_files(assignment: str) -> list[Wrong]:

@@ -43,9 +43,9 @@ def test_single_precision_arithmetic_fails_and_is_named() -> None:
     assert not verdict.passed and verdict.diagnosis == m.SINGLE_PRECISION
 
 
-def test_an_error_between_float64_rounding_and_float32_is_a_tiny_constant() -> None:
+def test_an_error_just_above_float64_rounding_fails_at_single_precision_level() -> None:
     verdict = _check(GRAD_W + 1e-10 * np.abs(GRAD_W).max())
-    assert not verdict.passed and verdict.diagnosis == m.TINY_CONSTANT
+    assert not verdict.passed and verdict.diagnosis == m.SINGLE_PRECISION
 
 
 def test_none_is_not_implemented_and_a_one_element_array_is_a_scalar() -> None:

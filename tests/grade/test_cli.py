@@ -71,16 +71,25 @@ def test_a_folder_writes_results_and_a_gradebook_and_resumes(tmp_path, capsys) -
 @pytest.mark.parametrize(
     ("argv", "message"),
     [
-        (["seed", "missing-folder"], "is not a directory"),
+        (["seed", "missing-folder"], "missing-folder does not exist"),
         (["nope", "x.py"], "assignment must be one of"),
+        (["seed", "x.py", "--timeout", "0"], "--timeout must be positive, got 0"),
+        (["seed", "x.py", "--memory", "-5"], "--memory must be positive, got -5"),
+        (["seed", "x.py", "--memory", "8"], "too small to start Python with NumPy"),
+        (["seed", "empty"], "no submissions (.py or .ipynb) were found"),
+        (["seed", "broken.ipynb"], "cannot read broken.ipynb"),
     ],
 )
 def test_usage_errors_exit_2_with_a_message(tmp_path, capsys, argv, message) -> None:
     argv[1] = str(tmp_path / argv[1])
-    if argv[1].endswith(".py"):
-        Path(argv[1]).write_text("")
+    if argv[1].endswith((".py", ".ipynb")):
+        Path(argv[1]).write_text("{ not json")
+    elif argv[1].endswith("empty"):
+        Path(argv[1]).mkdir()
     assert _run(*argv) == 2
-    assert message in capsys.readouterr().err
+    error = capsys.readouterr().err
+    assert message in error
+    assert error.count("cnnref grade:") == 1
 
 
 def test_a_bad_shard_is_a_usage_error() -> None:

@@ -11,6 +11,7 @@ import pytest
 from verify.grade import mistakes as m
 from verify.grade.assignments import load_assignment
 from verify.grade.grading import grade_source
+from verify.mutants import MUTANTS
 
 from ._corpus import correct_files, wrong_files
 from ._inprocess import grade_in_process
@@ -88,3 +89,40 @@ def test_most_wrong_functions_are_named() -> None:
     named = [label for label in labels if label not in (None, m.NOT_IMPLEMENTED)]
     implemented = [label for label in labels if label != m.NOT_IMPLEMENTED]
     assert len(named) >= 0.9 * len(implemented)
+
+
+SEED = load_assignment("seed")
+SEED_WRONG = {wrong.name: wrong for wrong in wrong_files("seed")}
+
+
+@pytest.mark.parametrize("name", sorted(SEED_WRONG))
+def test_seed_mistakes_lose_points_on_their_task_with_their_diagnosis(name) -> None:
+    wrong = SEED_WRONG[name]
+    found = verdict(grade_source(SEED, "ada", wrong.source).tasks)
+    assert {task: labels for task, (_, labels) in found.items()} == {
+        task: {label} for task, label in wrong.expected.items()
+    }
+    namespace = _namespace(wrong.source)
+    for student in STUDENTS:
+        assert (
+            verdict(grade_in_process(SEED, namespace, student, set(wrong.expected)).values())
+            == found
+        )
+
+
+def _mutant_namespace(mutant) -> dict:
+    """The seed example with the mutant in place of its target function."""
+    namespace = _namespace(correct_files("seed")["correct"])
+    namespace[mutant.target] = mutant.function
+    return namespace
+
+
+@pytest.mark.parametrize("mutant", MUTANTS, ids=lambda mutant: mutant.name)
+def test_every_mutant_gets_the_same_verdict_for_100_students(mutant) -> None:
+    task = {mutant.target}
+    if mutant.target not in {t.function for t in SEED.tasks}:
+        pytest.skip(f"{mutant.target} is not a task of the seed assignment")
+    namespace = _mutant_namespace(mutant)
+    first = verdict(grade_in_process(SEED, namespace, STUDENTS[0], task).values())
+    for student in STUDENTS[1:]:
+        assert verdict(grade_in_process(SEED, namespace, student, task).values()) == first, student

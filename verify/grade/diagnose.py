@@ -6,8 +6,8 @@ the reference and of the student's sums. Two arrays "match" (a result matches a 
 when they agree to float32 rounding, ``rounding_tolerance(float32)``, so a mistake is named even
 when it is also computed in single precision.
 
-Patterns tried, in order: an error at float32 rounding level (single precision) or just above
-float64 rounding (a tiny constant); all zeros and the named factors (−1, N, 1/N and their
+Patterns tried, in order: an error above float64 rounding but within float32's (single
+precision); all zeros and the named factors (−1, N, 1/N and their
 negatives); a known mistake of the task (what it would return on these inputs, see
 :class:`~verify.grade.assignment.Case`; the mutants of ``verify.mutants`` among them); axes
 permuted; any other constant factor.
@@ -34,11 +34,6 @@ def match_tolerance() -> float:
     return compare.rounding_tolerance(np.float32)
 
 
-def single_precision_floor() -> float:
-    """The smallest error single-precision arithmetic leaves: a tenth of float32's unit roundoff."""
-    return 0.1 * compare.unit_roundoff(np.float32)
-
-
 def error(got: np.ndarray, expected: np.ndarray) -> float:
     """The oracle's floored relative error of ``got`` against ``expected`` (same shapes)."""
     return compare.worst_element(got, expected).error
@@ -58,10 +53,11 @@ def matches(got: np.ndarray, expected: np.ndarray) -> bool:
 
 
 def precision_mistake(error_value: float) -> str | None:
-    """The label of an error too small for a real mistake: single precision, or a tiny constant."""
+    """The label of an error above float64 rounding but within float32's: single precision
+    (which, propagated through a computation, can leave any error below float32's rounding)."""
     if error_value <= pass_tolerance() or error_value > match_tolerance():
         return None
-    return m.SINGLE_PRECISION if error_value >= single_precision_floor() else m.TINY_CONSTANT
+    return m.SINGLE_PRECISION
 
 
 def _named_factor(k: float, batch: int, negated: str) -> str | None:

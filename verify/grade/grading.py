@@ -336,6 +336,9 @@ def grade_source(
     blocked = tuple(b for b in AUTOGRAD_LIBRARIES if b not in assignment.allowed_modules)
     notes, load_error, output = [], problem, ""
     negated = assignment.negated_label
+    if problem:  # said once, in the notes; every case only points there
+        notes.append(problem)
+        load_error = "not run: the submission could not be read (see the note above)"
     if not load_error:
         try:
             notes += forbidden_imports(source, ("cnnref", "verify", *blocked))

@@ -37,8 +37,10 @@ NOT_RESHAPED = "dx keeps the flattened shape (N, D) instead of x's shape"
 LOG_OF_ZERO = (
     "NaN from 0 · log 0: where t = y = 0 the term counts 0 (take the log only where t > 0)"
 )
-SINGLE_PRECISION = "computed in single precision: float32-level error in a float64 task"
-TINY_CONSTANT = "off by a tiny amount above float64 rounding: a small constant added (e.g. + 1e-8)?"
+SINGLE_PRECISION = (
+    "computed in single precision: an error at float32 level in a float64 task (float32 arrays "
+    "or casts; or a small constant such as + 1e-8)"
+)
 NOT_IMPLEMENTED = "not implemented"
 BIAS_FORGOTTEN = "bias b never added"
 AVERAGE_NOT_MAX = "window average instead of its maximum"

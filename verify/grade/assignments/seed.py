@@ -101,6 +101,22 @@ def _pool_input(rng: np.random.Generator, n: int, h: int, w: int, c: int, size: 
     return x
 
 
+def _pool_structure(x: np.ndarray, size: int, stride: int) -> dict[str, bool]:
+    n, h, w, c = x.shape
+    structure = evidence.window_structure(n, c, (h, w), (size, size), stride, 0)
+    structure[evidence.PAD_ZERO] = False  # pooling has no padding
+    return structure
+
+
+def _pooled(cases):
+    """Pool cases with their structure (the last three arguments are x, size, stride)."""
+
+    def generate(rng: np.random.Generator) -> list[Case]:
+        return [replace(c, structure=_pool_structure(*c.calls[-1].args[-3:])) for c in cases(rng)]
+
+    return generate
+
+
 def _pool_inputs(rng: np.random.Generator):
     """(label, x, size, stride) for each of :data:`POOL_SHAPES`."""
     for n, h, w, c, size, stride in POOL_SHAPES:
@@ -480,18 +496,18 @@ ASSIGNMENT = Assignment(
             conv2d_backward_cases,
             "(dout, x, w, stride, pad, mode) -> (dx, dw, db)",
         ),
-        _task("maxpool2d", "forward", maxpool2d_cases, "(x, size, stride) -> out"),
+        _task("maxpool2d", "forward", _pooled(maxpool2d_cases), "(x, size, stride) -> out"),
         _task(
             "maxpool2d_backward",
             "backward",
-            maxpool2d_backward_cases,
+            _pooled(maxpool2d_backward_cases),
             "(dout, x, size, stride) -> dx",
         ),
-        _task("avgpool2d", "forward", avgpool2d_cases, "(x, size, stride) -> out"),
+        _task("avgpool2d", "forward", _pooled(avgpool2d_cases), "(x, size, stride) -> out"),
         _task(
             "avgpool2d_backward",
             "backward",
-            avgpool2d_backward_cases,
+            _pooled(avgpool2d_backward_cases),
             "(dout, x, size, stride) -> dx",
         ),
         _task("dense", "forward", dense_cases, "(x, w, b) -> a"),
