@@ -8,9 +8,9 @@ import sys
 from pathlib import Path
 
 from verify.grade.assignments import BUILTIN, load_assignment
+from verify.grade.preflight import check_limits, check_path
 from verify.grade.report import FEEDBACK_LEVELS, class_summary, gradescope, terminal, write_json
 from verify.grade.runner import grade_many, result_path, select_shard
-from verify.grade.preflight import check_limits, check_path
 from verify.grade.sandbox import Limits
 from verify.grade.submission import find_submissions, load_file, load_folder_as_one
 
