@@ -12,7 +12,9 @@ cnnref's functional API, as the naive twins are in ``verify/naive/<topic>.py``. 
 
 Public API::
 
-    from verify import REGISTRY, MUTANTS, cases, run_case, run_mutant
+    from verify import REGISTRY, MUTANTS, run_case, run_mutant
+    from verify.registry import cases
+
     results = [run_case(case) for case in cases(seed=0)]
     assert all(r.passed for r in results)
 """
@@ -22,7 +24,7 @@ from __future__ import annotations
 from .compare import tolerance
 from .mutants import MUTANTS, Mutant
 from .oracle import CaseResult, Comparison, MutantRun, run_case, run_mutant
-from .registry import REGISTRY, Case, Entry, cases, random_case
+from .registry import REGISTRY, Case, Entry, random_case
 
 __all__ = [
     "MUTANTS",
@@ -33,7 +35,6 @@ __all__ = [
     "Entry",
     "Mutant",
     "MutantRun",
-    "cases",
     "random_case",
     "run_case",
     "run_mutant",

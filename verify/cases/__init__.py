@@ -4,6 +4,5 @@
 activations, output, gradients, multilayer), the registry builders and settings and the mutants
 their cases must reject; their naive twins are in ``verify/naive/<topic>.py``.
 :mod:`verify.registry` and :mod:`verify.mutants` assemble them; :mod:`verify.cases.case` says what
-a case is. (``verify.cases``, the attribute of the ``verify`` package, is the function
-:func:`verify.registry.cases`: import these modules as ``from verify.cases import conv``.)
+a case is; the generator of every case is :func:`verify.registry.cases`.
 """
