@@ -72,8 +72,8 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 def run(args: argparse.Namespace) -> int:
     """Grade, print, write the requested files; 0 when grading ran (whatever the scores), 2 on
-    a usage error (a bad option, a path that does not exist, no submissions, an unreadable
-    single submission)."""
+    a usage error (a bad option, a path that does not exist, a folder without submissions). A
+    submission that cannot be read is the student's: graded 0, its reason said once."""
     try:
         assignment = load_assignment(args.assignment)
         limits = check_limits(Limits(call_timeout=args.timeout, memory_mb=args.memory))
@@ -116,7 +116,4 @@ def run(args: argparse.Namespace) -> int:
         print(f"results: {out}/ (one JSON per student, gradebook.csv)")
     elif out is not None:
         print(f"result: {result_path(out, results[0]['student'])}")
-    if single and submissions[0].problem:
-        print(f"cnnref grade: {submissions[0].problem}", file=sys.stderr)
-        return 2
     return 0

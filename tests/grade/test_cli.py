@@ -77,7 +77,6 @@ def test_a_folder_writes_results_and_a_gradebook_and_resumes(tmp_path, capsys) -
         (["seed", "x.py", "--memory", "-5"], "--memory must be positive, got -5"),
         (["seed", "x.py", "--memory", "8"], "too small to start Python with NumPy"),
         (["seed", "empty"], "no submissions (.py or .ipynb) were found"),
-        (["seed", "broken.ipynb"], "cannot read broken.ipynb"),
     ],
 )
 def test_usage_errors_exit_2_with_a_message(tmp_path, capsys, argv, message) -> None:
@@ -90,6 +89,15 @@ def test_usage_errors_exit_2_with_a_message(tmp_path, capsys, argv, message) -> 
     error = capsys.readouterr().err
     assert message in error
     assert error.count("cnnref grade:") == 1
+
+
+def test_an_unreadable_notebook_is_graded_zero_with_one_message(tmp_path, capsys) -> None:
+    path = tmp_path / "broken.ipynb"
+    path.write_text("{ not json")
+    assert _run("seed", path) == 0
+    printed = capsys.readouterr().out
+    assert printed.count("cannot read broken.ipynb") == 1
+    assert "not run: the submission could not be read (see the note above)" in printed
 
 
 def test_a_bad_shard_is_a_usage_error() -> None:

@@ -126,3 +126,22 @@ def test_every_mutant_gets_the_same_verdict_for_100_students(mutant) -> None:
     first = verdict(grade_in_process(SEED, namespace, STUDENTS[0], task).values())
     for student in STUDENTS[1:]:
         assert verdict(grade_in_process(SEED, namespace, student, task).values()) == first, student
+
+
+def test_a_backward_is_graded_with_the_canonical_cache_when_its_forward_fails() -> None:
+    result = grade_source(CS231N, "ada", WRONG["conv_fwd_crash_bwd_ok"].source)
+    backward = next(t for t in result.tasks if t.function == "conv_backward_naive")
+    assert backward.score == backward.max_score
+    assert all(
+        any(note.startswith("graded with the canonical cache") for note in case.notes)
+        for case in backward.cases
+    )
+
+
+def test_an_in_place_write_to_dout_is_named_and_costs_nothing_in_cs231n() -> None:
+    result = grade_source(CS231N, "ada", CORRECT["inplace_dout"])
+    relu = next(t for t in result.tasks if t.function == "relu_backward")
+    assert relu.score == relu.max_score
+    assert {n for c in relu.cases for n in c.notes} == {
+        "values correct; modified its input dout in place: costs nothing (a warning)"
+    }

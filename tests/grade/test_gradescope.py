@@ -70,7 +70,8 @@ def test_a_student_cannot_fake_the_results_file(tmp_path) -> None:
 def test_an_empty_submission_scores_zero_with_a_reason(tmp_path) -> None:
     data = _autograde(tmp_path, {})
     assert data["score"] == 0
-    assert "expected one .py or .ipynb file, found none" in data["tests"][0]["output"]
+    assert "expected one .py or .ipynb file, found none" in data["output"]
+    assert "could not be read (see the note above)" in data["tests"][0]["output"]
 
 
 @pytest.mark.parametrize("script", ["setup.sh", "run_autograder"])

@@ -8,11 +8,16 @@ from verify.grade.overrides import assemble, assemble_file, base_name
 
 from .conftest import EXAMPLES
 
-BASE = "import numpy as np\n\n\ndef f(x):\n    return x\n\n\n@staticmethod\ndef g(x):\n    return 2 * x\n"
+BASE = (
+    "import numpy as np\n\n\ndef f(x):\n    return x\n\n\n"
+    "@staticmethod\ndef g(x):\n    return 2 * x\n"
+)
 
 
 def test_an_override_replaces_the_functions_it_defines_and_adds_the_others() -> None:
-    override = '"""Doubles.\n\nbase: base\n"""\n\n\ndef g(x):\n    return 3 * x\n\n\ndef h():\n    pass\n'
+    override = (
+        '"""Doubles.\n\nbase: base\n"""\n\n\ndef g(x):\n    return 3 * x\n\n\ndef h():\n    pass\n'
+    )
     full = assemble(BASE, override)
     namespace: dict = {}
     exec(full, namespace)
@@ -35,5 +40,5 @@ def test_an_override_without_a_base_is_refused(tmp_path) -> None:
         base_name('"""No base."""\n')
     path = tmp_path / "lonely.py"
     path.write_text('"""base: missing\n"""\n')
-    with pytest.raises(ValueError, match="base missing.py not found"):
+    with pytest.raises(ValueError, match=r"base missing\.py not found"):
         assemble_file(path)
