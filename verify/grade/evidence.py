@@ -22,6 +22,7 @@ OUT_DIFFER = "out_h ≠ out_w"
 WINDOW_NON_SQUARE = "non-square window"
 BATCH_ONE = "N = 1"
 CHANNEL_ONE = "C = 1"
+MANY_AXES = "x has more than two axes"
 
 PROPERTIES = (
     PAD_ZERO,
@@ -32,6 +33,7 @@ PROPERTIES = (
     WINDOW_NON_SQUARE,
     BATCH_ONE,
     CHANNEL_ONE,
+    MANY_AXES,
 )
 
 # (label, the properties any one of which a failing case has): the first rule whose cases are
@@ -47,6 +49,7 @@ RULES: tuple[tuple[str, tuple[str, ...]], ...] = (
     (m.HW_SWAPPED, (HW_DIFFER, OUT_DIFFER, WINDOW_NON_SQUARE)),
     (m.BATCH_OF_ONE, (BATCH_ONE,)),
     (m.CHANNEL_OF_ONE, (CHANNEL_ONE,)),
+    (m.NOT_FLATTENED, (MANY_AXES,)),
 )
 
 

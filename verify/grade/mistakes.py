@@ -66,6 +66,9 @@ WINDOW_HW_SWAPPED = (
     "non-square windows"
 )
 STRIDE_IGNORED = "stride ignored or applied on one axis only: wrong only at stride > 1"
+NOT_FLATTENED = (
+    "x not reshaped into rows (N, D) before the product: wrong only when x has more than two axes"
+)
 BATCH_OF_ONE = "wrong only for a batch of one: an axis of length 1 squeezed or broadcast away"
 CHANNEL_OF_ONE = "wrong only for a single channel: an axis of length 1 squeezed or broadcast away"
 

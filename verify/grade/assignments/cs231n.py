@@ -180,7 +180,7 @@ def affine_cases(rng: np.random.Generator, backward: bool) -> list[Case]:
         d = int(np.prod(dims))
         x, w, b = normal(rng, n, *dims), normal(rng, d, k), normal(rng, k)
         label = f"x {'×'.join(map(str, (n, *dims)))}, w {d}×{k}"
-        structure = _batch_structure(n)
+        structure = _batch_structure(n) | {evidence.MANY_AXES: len(dims) > 1}
         if not backward:
             call = Call("affine_forward", (x, w, b), 0)
             wrong = {m.BIAS_FORGOTTEN: affine(x, w, np.zeros_like(b))}

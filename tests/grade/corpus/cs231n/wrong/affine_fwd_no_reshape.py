@@ -1,7 +1,7 @@
 """affine_forward: x.dot(w) without reshaping x into rows.
 
 base: loops
-expect: affine_forward = None
+expect: affine_forward = NOT_FLATTENED
 """
 import numpy as np
 
