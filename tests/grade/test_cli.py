@@ -45,7 +45,7 @@ def test_a_single_file_prints_its_grade_and_writes_json_and_gradescope(tmp_path,
     )
     assert code == 0
     printed = capsys.readouterr().out
-    assert printed.startswith("ada — cs231n: 40/44")
+    assert printed.startswith("ada — cs231n: 40/46")
     assert "off by a factor of N: sum instead of mean over the batch" in printed
     assert json.loads((tmp_path / "ada.json").read_text())["student"] == "ada"
     assert json.loads((tmp_path / "results.json").read_text())["score"] == 40

@@ -56,7 +56,7 @@ def test_a_correct_submission_gets_full_marks(tmp_path) -> None:
 def test_a_notebook_for_another_assignment_is_graded(tmp_path) -> None:
     notebook = EXAMPLES / "cs231n" / "notebook.ipynb"
     data = _autograde(tmp_path, {"assignment2.ipynb": notebook}, ASSIGNMENT="cs231n")
-    assert data["score"] == 44
+    assert data["score"] == 46
 
 
 def test_a_student_cannot_fake_the_results_file(tmp_path) -> None:

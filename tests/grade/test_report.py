@@ -53,13 +53,13 @@ def test_instructors_see_expected_values_students_do_not(relu_mask) -> None:
 
 def test_the_terminal_summary_has_a_line_per_task(relu_mask) -> None:
     text = terminal(relu_mask)
-    assert text.splitlines()[0].startswith("ada — cs231n: 42/44")
+    assert text.splitlines()[0].startswith("ada — cs231n: 44/46")
     assert "  relu_backward                  0/2" in text
 
 
 def test_gradescope_results_have_the_documented_fields(relu_mask) -> None:
     data = gradescope(relu_mask)
-    assert data["score"] == 42 and data["max_score"] == 44
+    assert data["score"] == 44 and data["max_score"] == 46
     assert isinstance(data["execution_time"], float)
     assert len(data["tests"]) == 9
     failed = [t for t in data["tests"] if t["status"] == "failed"]
@@ -71,11 +71,11 @@ def test_gradescope_results_have_the_documented_fields(relu_mask) -> None:
 
 
 def test_the_gradebook_has_a_row_per_student_and_a_column_per_task(relu_mask) -> None:
-    other = dict(relu_mask, student="bob", score=44.0)
+    other = dict(relu_mask, student="bob", score=46.0)
     rows = list(csv.reader(io.StringIO(gradebook([other, relu_mask]))))
     assert rows[0][:4] == ["student", "score", "max_score", "affine_forward"]
     assert [r[0] for r in rows[1:]] == ["ada", "bob"]
-    assert rows[1][1:3] == ["42.0", "44.0"]
+    assert rows[1][1:3] == ["44.0", "46.0"]
 
 
 def test_files_are_replaced_atomically(tmp_path: Path) -> None:

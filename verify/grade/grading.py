@@ -25,6 +25,7 @@ from .checks import (
     rebuild,
     structure_problem,
 )
+from .diagnose import matches
 from .sandbox import AUTOGRAD_LIBRARIES, Limits, Reply, Sandbox, SandboxError
 from .scan import forbidden_imports
 
@@ -181,7 +182,9 @@ def _check_values(case: Case, reply: Reply, rng: np.random.Generator, negated: s
         return CaseResult(case.label, 0.0, case.points, problem, status="wrong")
     leaves, expected = flatten(got), flatten(case.expected)
     names = case.outputs if len(case.outputs) == len(leaves) else ("result",) * len(leaves)
-    known = {label: flatten(wrong) for label, wrong in case.mistakes.items()}
+    known = _most_consistent_first(
+        {label: flatten(wrong) for label, wrong in case.mistakes.items()}, leaves
+    )
     outputs = []
     for i, (name, leaf, reference) in enumerate(zip(names, leaves, expected, strict=True)):
         mistakes = {
@@ -199,6 +202,24 @@ def _check_values(case: Case, reply: Reply, rng: np.random.Generator, negated: s
     return CaseResult(
         case.label, case.points if passed else 0.0, case.points, outputs=outputs, status=status
     )
+
+
+def _most_consistent_first(known: dict[str, list], leaves: list) -> dict[str, list]:
+    """The case's known mistakes, those whose outputs the student's match most often first: where
+    two mistakes give the same value for one output (a NaN loss), the other outputs decide."""
+
+    def agreeing(wrong: list) -> int:
+        if len(wrong) != len(leaves):
+            return 0
+        return sum(
+            w is not None
+            and isinstance(leaf, (np.ndarray, float))
+            and matches(np.asarray(leaf), np.asarray(w, dtype=np.float64))
+            for leaf, w in zip(leaves, wrong, strict=True)
+        )
+
+    order = sorted(known, key=lambda label: -agreeing(known[label]))
+    return {label: known[label] for label in order}
 
 
 def _failed_call(case: Case, run: _Run) -> CaseResult:

@@ -32,6 +32,10 @@ DERIVATIVE_OF_PRE_ACTIVATION = _MUTANT["grad_W_derivative_of_z"]
 POOL_TO_ALL = _MUTANT["maxpool2d_backward_every"]
 SOFTMAX_OVERFLOW = _MUTANT["softmax_no_max"]
 SOFTMAX_WRONG_AXIS = "softmax normalized over the batch axis instead of the classes"
+SOFTMAX_GLOBAL_MAX = (
+    "softmax shifted by the largest score of the whole batch instead of each row's: rows far "
+    "below it underflow to 0 (log 0)"
+)
 NEGATED_DESCENT = "equals −1 × the reference: sign convention (T − Y instead of Y − T for descent)"
 NOT_RESHAPED = "dx keeps the flattened shape (N, D) instead of x's shape"
 LOG_OF_ZERO = (

@@ -90,7 +90,8 @@ POOL_SHAPES = (
 )
 AFFINE_SHAPES = ((3, (2, 5), 4), (1, (3, 2, 2), 5), (4, (6,), 3))  # (N, (d_1, …), M)
 RELU_SHAPES = ((4, 7), (1, 3, 4, 5))
-SOFTMAX_SHAPES = ((5, 4, 0.0), (1, 3, 0.0), (3, 6, 1000.0))  # (N, C, offset of the scores)
+# (N, C, offset of each row's scores): small scores, large ones, rows far apart
+SOFTMAX_SHAPES = ((5, 4, (0.0,)), (1, 3, (0.0,)), (3, 6, (1000.0,)), (3, 5, (0.0, 900.0, -900.0)))
 
 
 # ------------------------------------------------------------------ references
@@ -165,6 +166,22 @@ def _overflowing_softmax_loss(x: np.ndarray, y: np.ndarray) -> tuple[float, np.n
         loss = -np.mean(np.log(p[np.arange(len(x)), y]))
         p[np.arange(len(x)), y] -= 1
     return loss, p / len(x)
+
+
+def _global_max_softmax_loss(x: np.ndarray, y: np.ndarray) -> tuple[float, np.ndarray]:
+    """What a softmax_loss shifted by the batch's largest score returns: log 0 on low rows."""
+    with np.errstate(under="ignore", invalid="ignore", divide="ignore"):
+        e = np.exp(x - x.max())
+        p = e / e.sum(axis=1, keepdims=True)
+        loss = -np.mean(np.log(p[np.arange(len(x)), y]))
+        p[np.arange(len(x)), y] -= 1
+    return loss, p / len(x)
+
+
+def _offset_label(offsets: tuple[float, ...]) -> str:
+    if len(offsets) > 1:
+        return ", rows' scores offset by " + "/".join(f"{o:+g}" for o in offsets)
+    return f", scores offset by {offsets[0]:+g}" if offsets[0] else ""
 
 
 # ------------------------------------------------------------------ cases
@@ -417,12 +434,17 @@ def _pool_to_all(dout: np.ndarray, x: np.ndarray, s: PoolShape) -> np.ndarray:
 
 def softmax_loss_cases(rng: np.random.Generator) -> list[Case]:
     cases = []
-    for n, k, offset in SOFTMAX_SHAPES:
-        x, y = normal(rng, n, k, scale=2.0) + offset, rng.integers(0, k, size=n)
+    for n, k, offsets in SOFTMAX_SHAPES:
+        shift = np.array(offsets)[:, None]
+        x, y = normal(rng, n, k, scale=2.0) + shift, rng.integers(0, k, size=n)
         dx = softmax_loss_dx(x, y)
         gradient = Directional(lambda v, y=y: softmax_loss(v, y), x)
-        label = f"x {n}×{k}" + (f", scores offset by +{offset:g}" if offset else "")
-        wrong = {m.SOFTMAX_OVERFLOW: _overflowing_softmax_loss(x, y)} if offset else {}
+        label = f"x {n}×{k}" + _offset_label(offsets)
+        wrong = {}
+        if len(offsets) > 1:  # first: here both mistakes give a NaN loss, only this one fails alone
+            wrong[m.SOFTMAX_GLOBAL_MAX] = _global_max_softmax_loss(x, y)
+        if np.abs(shift).max() > 0:
+            wrong[m.SOFTMAX_OVERFLOW] = _overflowing_softmax_loss(x, y)
         cases.append(
             Case(
                 label,

@@ -278,9 +278,15 @@ def softmax_cases(rng: np.random.Generator) -> list[Case]:
     }
     cases = []
     for label, a in inputs.items():
-        with np.errstate(over="ignore", invalid="ignore"):
-            columns = np.exp(a - a.max()) / np.exp(a - a.max()).sum(axis=0, keepdims=True)
-        wrong = {m.SOFTMAX_OVERFLOW: _naive_softmax(a), m.SOFTMAX_WRONG_AXIS: columns}
+        with np.errstate(over="ignore", under="ignore", invalid="ignore"):
+            shifted = np.exp(a - a.max())
+            columns = shifted / shifted.sum(axis=0, keepdims=True)
+            global_max = shifted / shifted.sum(axis=1, keepdims=True)
+        wrong = {
+            m.SOFTMAX_OVERFLOW: _naive_softmax(a),
+            m.SOFTMAX_WRONG_AXIS: columns,
+            m.SOFTMAX_GLOBAL_MAX: global_max,
+        }
         cases.append(
             Case(
                 f"a {a.shape[0]}×{k}, {label}",
