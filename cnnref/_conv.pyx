@@ -10,7 +10,7 @@ layer does the flip. Two paths compute the same thing:
   layer is one BLAS matrix product; row (n·Ho + i)·Wo + j holds patch (n, i, j) with column
   (k1·KW + k2)·C + c. These copies run serially: they sit between BLAS calls, and OpenBLAS's own
   threads, still spinning after a product, would fight OpenMP's for the same cores;
-* per image (``conv_*_per_image``, used inside cnnref.threads.single_thread_blas): OpenMP across
+* per image (``conv_*_per_image``, the default for batches of at least one image per thread): OpenMP across
   the images, each thread building one image's patch matrix and calling a one-thread BLAS product
   on it, so that a single thread pool does all the work.
 """
@@ -268,7 +268,8 @@ def conv_forward_per_image(
     """out rows of image n = im2col(x[n]) · w, with x passed as (N, H, W·C), w the (KH·KW·C, F)
     filter matrix and out (N·Ho·Wo, F). OpenMP across the images, at most buffers.shape[0]
     threads, thread t building one image's patch matrix at a time in buffers[t] (Ho·Wo, KH·KW·C),
-    small enough to stay in cache, then one BLAS product per image. The BLAS must run one thread
+    small enough to stay in cache, then one BLAS product per image. Images are handed out one at a
+    time (dynamic schedule), so a thread on a busy core takes fewer. The BLAS must run one thread
     per call here (cnnref.threads), or its threads and OpenMP's fight for the cores."""
     cdef Py_ssize_t N = x.shape[0], H = x.shape[1], W = x.shape[2] // C
     cdef Py_ssize_t rows = Ho * Wo, P = KH * KW * C, F = w.shape[1], n
@@ -276,7 +277,7 @@ def conv_forward_per_image(
     cdef floating* cols
     if N == 0:
         return
-    for n in prange(N, nogil=True, schedule="static", num_threads=threads):
+    for n in prange(N, nogil=True, schedule="dynamic", num_threads=threads):
         cols = &buffers[threadid(), 0, 0]
         _im2col_image(&x[n, 0, 0], cols, H, W, C, KH, KW, stride, pad, Ho, Wo)
         gemm(
@@ -301,31 +302,36 @@ def conv_backward_per_image(
     Py_ssize_t Ho,
     Py_ssize_t Wo,
 ):
-    """dw_parts[t] += Σ over thread t's images n of im2col(x[n])ᵀ · (dout rows of n), for the
-    caller to sum over t (dw_parts (threads, KH·KW·C, F), zeroed); with ``input_gradient``,
-    dx[n] += col2im((dout rows of n) · wᵀ) (dx zeroed, passed as (N, H, W·C)). Threads and
-    buffers as in conv_forward_per_image; dw_parts.shape[0] ≥ buffers.shape[0]."""
+    """dw_parts[g] += Σ over the images n of group g of im2col(x[n])ᵀ · (dout rows of n), for the
+    caller to sum over g (dw_parts (G, KH·KW·C, F), zeroed); with ``input_gradient``,
+    dx[n] += col2im((dout rows of n) · wᵀ) (dx zeroed, passed as (N, H, W·C)).
+
+    The N images fall into G = dw_parts.shape[0] fixed groups of consecutive images
+    (group g: n from g·N // G to (g + 1)·N // G), handed to the threads one group at a time
+    (dynamic schedule): each group's sum runs in image order whichever thread takes it, so dw has
+    the same bits for any thread count and any timing. Threads and buffers as in
+    conv_forward_per_image."""
     cdef Py_ssize_t N = x.shape[0], H = x.shape[1], W = x.shape[2] // C
-    cdef Py_ssize_t rows = Ho * Wo, P = KH * KW * C, F = w.shape[1], n
-    cdef int threads = <int>min(buffers.shape[0], dw_parts.shape[0])
+    cdef Py_ssize_t rows = Ho * Wo, P = KH * KW * C, F = w.shape[1], n, g
+    cdef Py_ssize_t G = dw_parts.shape[0]
+    cdef int threads = <int>buffers.shape[0]
     cdef floating* cols
-    cdef int t
     if N == 0:
         return
-    for n in prange(N, nogil=True, schedule="static", num_threads=threads):
-        t = threadid()
-        cols = &buffers[t, 0, 0]
-        _im2col_image(&x[n, 0, 0], cols, H, W, C, KH, KW, stride, pad, Ho, Wo)
-        gemm(
-            True, False, <int>P, <int>F, <int>rows, cols, <int>P, &dout[n * rows, 0],
-            <int>F, 1, &dw_parts[t, 0, 0], <int>F,
-        )
-        if input_gradient:
+    for g in prange(G, nogil=True, schedule="dynamic", num_threads=threads):
+        cols = &buffers[threadid(), 0, 0]
+        for n in range(g * N // G, (g + 1) * N // G):
+            _im2col_image(&x[n, 0, 0], cols, H, W, C, KH, KW, stride, pad, Ho, Wo)
             gemm(
-                False, True, <int>rows, <int>P, <int>F, &dout[n * rows, 0], <int>F,
-                &w[0, 0], <int>F, 0, cols, <int>P,
+                True, False, <int>P, <int>F, <int>rows, cols, <int>P, &dout[n * rows, 0],
+                <int>F, 1, &dw_parts[g, 0, 0], <int>F,
             )
-            _col2im_image(cols, &dx[n, 0, 0], H, W, C, KH, KW, stride, pad, Ho, Wo)
+            if input_gradient:
+                gemm(
+                    False, True, <int>rows, <int>P, <int>F, &dout[n * rows, 0], <int>F,
+                    &w[0, 0], <int>F, 0, cols, <int>P,
+                )
+                _col2im_image(cols, &dx[n, 0, 0], H, W, C, KH, KW, stride, pad, Ho, Wo)
 
 
 def openmp_threads():

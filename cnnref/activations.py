@@ -6,7 +6,7 @@ import numpy as np
 
 from . import _activations
 from ._checks import ACTIVATIONS, choice, float_array
-from .threads import kernel_threads
+from .threads import openmp_threads
 
 _DERIVATIVE_KERNELS = {
     "sigmoid": _activations.sigmoid_derivative_kernel,
@@ -36,7 +36,7 @@ def relu(a: np.ndarray) -> np.ndarray:
     """z = max(a, 0), element-wise; any shape."""
     arr = float_array("a", a)
     out = np.empty_like(arr)
-    _activations.relu_kernel(arr.reshape(-1), out.reshape(-1), kernel_threads())
+    _activations.relu_kernel(arr.reshape(-1), out.reshape(-1), openmp_threads())
     return out
 
 
@@ -49,20 +49,23 @@ def activate(a: np.ndarray, kind: str) -> np.ndarray:
 _KIND_CODES = {"relu": 1, "sigmoid": 2, "tanh": 3}
 
 
-def activation_derivative(
-    z: np.ndarray, kind: str, *, upstream: np.ndarray | None = None
-) -> np.ndarray:
+def activation_derivative(z: np.ndarray, kind: str) -> np.ndarray:
     """Z′ = ∂z/∂a written in terms of the output z, element-wise:
 
     sigmoid: z (1 − z);  tanh: 1 − z²;  relu: u(z), the step function (1 where z > 0, else 0).
-
-    With ``upstream`` = ∂J/∂z (same shape and dtype as z) it returns upstream ⊙ Z′ = ∂J/∂a, the
-    delta of the layer, in one pass, equal to
-    ``upstream * activation_derivative(z, kind)``.
     """
     choice("kind", kind, ACTIVATIONS)
-    if upstream is None:
-        return _elementwise(_DERIVATIVE_KERNELS[kind], "z", z)
+    return _elementwise(_DERIVATIVE_KERNELS[kind], "z", z)
+
+
+# The path the layers and the seed network take: it equals a composition of the formula functions
+# above and is tested against it.
+
+
+def times_activation_derivative(upstream: np.ndarray, z: np.ndarray, kind: str) -> np.ndarray:
+    """upstream ⊙ Z′ = ∂J/∂a from upstream = ∂J/∂z (same shape and dtype as z), in one pass: the
+    same values as ``upstream * activation_derivative(z, kind)``."""
+    choice("kind", kind, ACTIVATIONS)
     z = float_array("z", z)
     upstream = float_array("upstream", upstream)
     if upstream.dtype != z.dtype or upstream.shape != z.shape:
@@ -72,6 +75,6 @@ def activation_derivative(
         )
     out = np.empty_like(z)
     _activations.times_derivative_kernel(
-        upstream.reshape(-1), z.reshape(-1), out.reshape(-1), _KIND_CODES[kind], kernel_threads()
+        upstream.reshape(-1), z.reshape(-1), out.reshape(-1), _KIND_CODES[kind], openmp_threads()
     )
     return out
