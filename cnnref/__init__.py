@@ -17,10 +17,10 @@ from .gradients import (
     output_delta,
     weight_gradient,
 )
-from .layers import AvgPool2D, Conv2D, Dense, Flatten, MaxPool2D, ReLU, Sigmoid, Softmax, Tanh
 from .linear import dense, dense_backward
 from .multilayer import backprop, delta_recursion, mlp_forward
-from .network import Sequential, mlp, seed_cnn
+from .nn.layers import AvgPool2D, Conv2D, Dense, Flatten, MaxPool2D, ReLU, Sigmoid, Softmax, Tanh
+from .nn.network import Sequential, mlp, seed_cnn
 from .output import log_likelihood, softmax
 from .pool import avgpool2d, avgpool2d_backward, maxpool2d, maxpool2d_backward
 

@@ -4,8 +4,11 @@ from __future__ import annotations
 
 import numpy as np
 
-from . import _conv, _dense
-from ._checks import (
+from .kernels import conv as _conv
+from .kernels import dense as _dense
+from .linear import ACTIVATION_CODES, matmul
+from .threads import one_blas_thread, openmp_threads
+from .validation import (
     ACTIVATIONS,
     CONV_MODES,
     choice,
@@ -16,8 +19,6 @@ from ._checks import (
     same_dtype,
     window_output_size,
 )
-from .linear import _ACTIVATION_CODES, _matmul
-from .threads import one_blas_thread, openmp_threads
 
 ALGORITHMS = ("im2col", "direct")
 # The im2col path builds the patch matrix of at most this many entries at a time (32 MB in float32):
@@ -79,7 +80,7 @@ def _conv_forward_im2col(x, w, b, stride, pad, out_h, out_w, activation_code):
         chunk_cols = cols[: count * rows_per_image]
         chunk_out = out[first * rows_per_image : (first + count) * rows_per_image]
         _conv.im2col(x_rows, chunk_cols, c, kh, kw, stride, pad, out_h, out_w, first)
-        _matmul(chunk_cols, w_matrix, out=chunk_out)
+        matmul(chunk_cols, w_matrix, out=chunk_out)
         _dense.bias_activation(chunk_out, b, activation_code, openmp_threads())
     return out.reshape(n, out_h, out_w, f)
 
@@ -148,10 +149,10 @@ def _conv_backward_im2col(dout, x, w, stride, pad, out_h, out_w, input_gradient)
         chunk_cols = cols[: count * rows_per_image]
         chunk_dout = dout_rows[first * rows_per_image : (first + count) * rows_per_image]
         _conv.im2col(x_rows, chunk_cols, c, kh, kw, stride, pad, out_h, out_w, first)
-        _matmul(chunk_cols, chunk_dout, trans_a=True, out=dw_part)
+        matmul(chunk_cols, chunk_dout, trans_a=True, out=dw_part)
         dw_matrix += dw_part
         if input_gradient:
-            _matmul(chunk_dout, w_matrix, trans_b=True, out=chunk_cols)
+            matmul(chunk_dout, w_matrix, trans_b=True, out=chunk_cols)
             _conv.col2im(chunk_cols, dx_rows, c, kh, kw, stride, pad, out_h, out_w, first)
     return dx, dw_matrix.reshape(w.shape)
 
@@ -236,7 +237,7 @@ def conv2d_activation(
         choice("activation", activation, ACTIVATIONS)
     if mode == "convolution":
         w = _flip(w)
-    code = _ACTIVATION_CODES[activation]
+    code = ACTIVATION_CODES[activation]
     if algorithm == "direct":
         out = np.empty((x.shape[0], out_h, out_w, w.shape[3]), dtype=x.dtype)
         _conv.conv_forward_direct(x, w, b, out, stride, pad)

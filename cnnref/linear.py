@@ -4,11 +4,11 @@ from __future__ import annotations
 
 import numpy as np
 
-from . import _dense
-from ._checks import ACTIVATIONS, choice, exact_shape, float_array, same_dtype
+from .kernels import dense as _dense
 from .threads import one_blas_thread, openmp_threads
+from .validation import ACTIVATIONS, choice, exact_shape, float_array, same_dtype
 
-_ACTIVATION_CODES = {
+ACTIVATION_CODES = {
     None: _dense.IDENTITY,
     "relu": _dense.RELU,
     "sigmoid": _dense.SIGMOID,
@@ -35,7 +35,7 @@ def dense_backward(
     """
     delta, x, w = _backward_arguments(delta, x, w)
     dw, db = _parameter_gradients(delta, x)
-    return _matmul(delta, w, trans_b=True), dw, db
+    return matmul(delta, w, trans_b=True), dw, db
 
 
 # The paths the layers and the seed network take: each equals a composition of the formula
@@ -58,8 +58,8 @@ def dense_activation(
     exact_shape("b", b, (w.shape[1],), "(one bias per output M)")
     if activation is not None:
         choice("activation", activation, ACTIVATIONS)
-    a = _matmul(x, w)
-    _dense.bias_activation(a, b, _ACTIVATION_CODES[activation], openmp_threads())
+    a = matmul(x, w)
+    _dense.bias_activation(a, b, ACTIVATION_CODES[activation], openmp_threads())
     return a
 
 
@@ -93,10 +93,10 @@ def _parameter_gradients(delta: np.ndarray, x: np.ndarray) -> tuple[np.ndarray, 
     # outer product, which computes the same products xᵢ·δⱼ.
     if x.shape[0] == 1:
         return np.multiply.outer(x[0], delta[0]), db
-    return _matmul(x, delta, trans_a=True), db
+    return matmul(x, delta, trans_a=True), db
 
 
-def _matmul(
+def matmul(
     a: np.ndarray,
     b: np.ndarray,
     trans_a: bool = False,

@@ -184,7 +184,7 @@ def _patch_matrix(x, kh, kw, stride, pad):
 @pytest.mark.parametrize("dtype", DTYPES)
 @pytest.mark.parametrize("case", CASES, ids=str)
 def test_the_im2col_kernel_builds_the_patch_matrix(case, dtype):
-    from cnnref import _conv
+    from cnnref.kernels import conv as _conv
 
     x = _arrays(case, dtype)[0]
     expected = _patch_matrix(x, case.kh, case.kw, case.stride, case.pad)

@@ -171,7 +171,7 @@ def test_one_image_too_large_to_skip_splitting_agrees_with_the_direct_path():
 def test_the_filter_gradient_has_the_same_bits_for_any_thread_count():
     """dw is summed in fixed groups of images (not per thread): one OpenMP thread or all of them,
     the same bits."""
-    from cnnref import _conv
+    from cnnref.kernels import conv as _conv
 
     rng = np.random.default_rng(9)
     n, c, f, k, size = 37, 3, 4, 3, 10
@@ -199,7 +199,7 @@ def test_the_filter_gradient_has_the_same_bits_for_any_thread_count():
 
 
 def test_threaded_element_wise_and_pooling_kernels_give_the_serial_bits():
-    from cnnref import _activations
+    from cnnref.kernels import activations as _activations
 
     rng = np.random.default_rng(7)
     z = rng.standard_normal(16 * 28 * 28 * 16).astype(np.float32)  # 200,704 values: threaded
