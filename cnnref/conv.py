@@ -85,6 +85,40 @@ def _conv_forward_im2col(x, w, b, stride, pad, out_h, out_w, activation_code):
     return out.reshape(n, out_h, out_w, f)
 
 
+# The SIMD micro-kernel holds 16 float32 or 8 float64 filters per block: F must be a multiple.
+_SIMD_FILTER_BLOCK = {np.dtype(np.float32): 16, np.dtype(np.float64): 8}
+
+
+def _simd_applies(x: np.ndarray, filters: int) -> bool:
+    """Whether the SIMD micro-kernel computes this layer: an AVX2 + FMA CPU and F a multiple of
+    its filter block (the seed network's 16 and 32 filters are)."""
+    return filters % _SIMD_FILTER_BLOCK[x.dtype] == 0 and _conv.simd_available()
+
+
+def _simd_threads(n: int, work: int) -> int:
+    return openmp_threads() if n > 1 and work >= _SIMD_PARALLEL_MIN_WORK else 1
+
+
+# Multiply-adds below which the micro-kernel runs on one thread (starting the team costs more).
+_SIMD_PARALLEL_MIN_WORK = 1 << 18
+
+
+def _conv_forward_simd(x, w, b, stride, pad, out_h, out_w, activation):
+    """out = σ(x ⋆ w + b) by the SIMD micro-kernel; relu is fused into its stores, sigmoid and tanh
+    follow in a second pass."""
+    n, h, width, c = x.shape
+    f = w.shape[3]
+    out = np.empty((n, out_h, out_w, f), dtype=x.dtype)
+    threads = _simd_threads(n, n * out_h * out_w * f * w.shape[0] * w.shape[1] * c)
+    scratch = (h + 2 * pad) * (width + 2 * pad) * c if pad > 0 else 1
+    padded = np.empty((threads, scratch), dtype=x.dtype)
+    _conv.conv_forward_simd(x, w, b, out, stride, pad, activation == "relu", padded)
+    if activation not in (None, "relu"):
+        code = ACTIVATION_CODES[activation]
+        _dense.bias_activation(out.reshape(-1, f), np.zeros_like(b), code, openmp_threads())
+    return out
+
+
 def _per_image(x: np.ndarray) -> bool:
     """Batches with an image for every OpenMP thread go image by image; smaller ones build one
     patch matrix and split its products across the threads instead (cnnref.threads)."""
@@ -179,8 +213,10 @@ def conv2d(
     ``in`` is x zero-padded by ``pad`` on each side of H and W.
 
     Shapes: x (N, H, W, C), w (KH, KW, C, F), b (F,) → out (N, Ho, Wo, F) with
-    Ho = (H + 2·pad − KH) // stride + 1 and Wo likewise. ``algorithm`` picks the im2col + BLAS path
-    (default) or the direct index loops (the readable reference); both compute the same sum.
+    Ho = (H + 2·pad − KH) // stride + 1 and Wo likewise. ``algorithm`` picks the fast path
+    (default "im2col": a SIMD direct micro-kernel where the CPU has AVX2 + FMA and F is a multiple
+    of 16 in float32 or 8 in float64, else im2col + BLAS) or the direct index loops ("direct",
+    the readable reference); all compute the same sum, to float rounding.
     """
     return conv2d_activation(x, w, b, None, stride, pad, mode, algorithm=algorithm)
 
@@ -244,6 +280,8 @@ def conv2d_activation(
         if activation is not None:
             _dense.bias_activation(out.reshape(-1, w.shape[3]), np.zeros_like(b), code)
         return out
+    if _simd_applies(x, w.shape[3]):
+        return _conv_forward_simd(x, w, b, stride, pad, out_h, out_w, activation)
     if _per_image(x):
         return _conv_forward_per_image(x, w, b, stride, pad, out_h, out_w, code)
     return _conv_forward_im2col(x, w, b, stride, pad, out_h, out_w, code)

@@ -11,7 +11,15 @@ import numpy as np
 
 from .kernels import pool as _pool
 from .threads import openmp_threads
-from .validation import exact_shape, float_array, positive_int, same_dtype, window_output_size
+from .validation import (
+    ACTIVATIONS,
+    choice,
+    exact_shape,
+    float_array,
+    positive_int,
+    same_dtype,
+    window_output_size,
+)
 
 
 def _pool_arguments(x, size, stride):
@@ -87,12 +95,7 @@ def maxpool2d_backward_to_winners(
     dx.flat[winners[k]] += dout.flat[k] for every output element k."""
     x, size, stride, out_shape = _pool_arguments(x, size, stride)
     dout = _upstream(dout, x, out_shape)
-    if not isinstance(winners, np.ndarray) or winners.dtype != np.intp:
-        raise TypeError(
-            "winners must be the NumPy intp array maxpool2d_with_winners returned, got "
-            f"{type(winners).__name__} {getattr(winners, 'dtype', '')}"
-        )
-    exact_shape("winners", winners, out_shape, "(N, Ho, Wo, C) of the forward output")
+    _check_winners(winners, out_shape)
     dx = np.zeros_like(x)
     if not _pool.maxpool_backward_argmax(dout, np.ascontiguousarray(winners), dx.reshape(-1)):
         raise ValueError(
@@ -100,6 +103,48 @@ def maxpool2d_backward_to_winners(
             "maxpool2d_with_winners(x, size, stride) on the same x"
         )
     return dx
+
+
+def activation_delta_through_maxpool(
+    dout: np.ndarray,
+    z: np.ndarray,
+    winners: np.ndarray,
+    kind: str,
+    size: int = 2,
+    stride: int | None = None,
+) -> np.ndarray:
+    """∂J/∂a for z = σ(a) followed by p = maxpool2d(z, size, stride), given dout = ∂J/∂p:
+    times_activation_derivative(maxpool2d_backward_to_winners(dout, z, winners, size, stride), z,
+    kind) in one pass over the winners, dx[w] += dout[k] · σ′(z[w]) for each winner w = winners[k]
+    (the same bits wherever each input wins at most one window, as with stride ≥ size). The
+    winners must index z within their own image."""
+    choice("kind", kind, ACTIVATIONS)
+    z, size, stride, out_shape = _pool_arguments(z, size, stride)
+    dout = _upstream(dout, z, out_shape)
+    _check_winners(winners, out_shape)
+    dx = np.zeros_like(z)
+    ok = _pool.maxpool_backward_argmax_times_derivative(
+        dout, np.ascontiguousarray(winners), z.reshape(-1), dx.reshape(-1),
+        _DERIVATIVE_CODES[kind], openmp_threads(),
+    )  # fmt: skip
+    if not ok:
+        raise ValueError(
+            "winners holds indices outside their own image of z; they must come from "
+            "maxpool2d_with_winners(z, size, stride) on the same z"
+        )
+    return dx
+
+
+_DERIVATIVE_CODES = {"relu": 1, "sigmoid": 2, "tanh": 3}
+
+
+def _check_winners(winners, out_shape) -> None:
+    if not isinstance(winners, np.ndarray) or winners.dtype != np.intp:
+        raise TypeError(
+            "winners must be the NumPy intp array maxpool2d_with_winners returned, got "
+            f"{type(winners).__name__} {getattr(winners, 'dtype', '')}"
+        )
+    exact_shape("winners", winners, out_shape, "(N, Ho, Wo, C) of the forward output")
 
 
 def avgpool2d(x: np.ndarray, size: int = 2, stride: int | None = None) -> np.ndarray:

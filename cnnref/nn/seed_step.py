@@ -15,7 +15,7 @@ from ..conv import conv2d_activation, conv2d_backward, conv2d_parameter_gradient
 from ..gradients import output_delta
 from ..linear import dense, dense_activation, dense_backward
 from ..output import log_likelihood, softmax
-from ..pool import maxpool2d, maxpool2d_backward_to_winners, maxpool2d_with_winners
+from ..pool import activation_delta_through_maxpool, maxpool2d, maxpool2d_with_winners
 
 PARAMETER_NAMES = ("w1", "b1", "w2", "b2", "w3", "b3", "w4", "b4")
 
@@ -73,11 +73,9 @@ def seed_gradients(
     delta3 = times_activation_derivative(dz3, forward["z3"], "relu")
     dflat, dw3, db3 = dense_backward(delta3, forward["flat"], params["w3"])
     dp2 = dflat.reshape(forward["p2"].shape)
-    dz2 = maxpool2d_backward_to_winners(dp2, forward["z2"], forward["winners2"])
-    delta2 = times_activation_derivative(dz2, forward["z2"], "relu")
+    delta2 = activation_delta_through_maxpool(dp2, forward["z2"], forward["winners2"], "relu")
     dp1, dw2, db2 = conv2d_backward(delta2, forward["p1"], params["w2"])
-    dz1 = maxpool2d_backward_to_winners(dp1, forward["z1"], forward["winners1"])
-    delta1 = times_activation_derivative(dz1, forward["z1"], "relu")
+    delta1 = activation_delta_through_maxpool(dp1, forward["z1"], forward["winners1"], "relu")
     dw1, db1 = conv2d_parameter_gradients(delta1, forward["x"], params["w1"])
     return {"w1": dw1, "b1": db1, "w2": dw2, "b2": db2, "w3": dw3, "b3": db3, "w4": dw4, "b4": db4}
 

@@ -146,3 +146,64 @@ def test_fast_paths_leave_inputs_unchanged():
     conv2d_backward(np.ones_like(out), x, w, stride, pad)
     for original, copy in zip((x, w, b), copies, strict=True):
         np.testing.assert_array_equal(original, copy)
+
+
+# The SIMD micro-kernel (direct_conv.h) against the readable direct loops and the im2col path;
+# shapes with F a multiple of its filter block (16 float32 / 8 float64), every pixel-block tail
+# (Wo mod 6 = 0 … 5), stride 2 and padding.
+SIMD_SHAPES = [
+    (3, 32, 32, 3, 5, 5, 16, 1, 0),  # conv1 of the seed network
+    (3, 14, 14, 16, 5, 5, 32, 1, 0),  # conv2
+    (2, 9, 12, 4, 3, 3, 16, 1, 1),
+    (2, 11, 10, 8, 3, 2, 32, 2, 1),
+    (1, 7, 13, 2, 3, 3, 16, 1, 2),
+    (4, 6, 9, 1, 1, 1, 48, 1, 0),
+]
+
+
+def _simd_case(dtype, shape, seed=0):
+    x, w, b, stride, pad = _case(dtype, shape, seed)
+    if dtype == np.float64 and w.shape[3] == 16:  # float64's block is 8 filters: try F = 8 too
+        w, b = w[..., :8], b[:8]
+    return x, np.ascontiguousarray(w), np.ascontiguousarray(b), stride, pad
+
+
+needs_simd = pytest.mark.skipif(
+    not conv_module._conv.simd_available(), reason="the CPU has no AVX2 + FMA"
+)
+
+
+@needs_simd
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+@pytest.mark.parametrize("shape", SIMD_SHAPES)
+@pytest.mark.parametrize("kind", [None, "relu", "tanh"])
+def test_simd_micro_kernel_matches_the_direct_loops_and_im2col(dtype, shape, kind, monkeypatch):
+    x, w, b, stride, pad = _simd_case(dtype, shape)
+    assert conv_module._simd_applies(x, w.shape[3])
+    out_h = (x.shape[1] + 2 * pad - w.shape[0]) // stride + 1
+    out_w = (x.shape[2] + 2 * pad - w.shape[1]) // stride + 1
+    simd = conv_module._conv_forward_simd(x, w, b, stride, pad, out_h, out_w, kind)
+    np.testing.assert_array_equal(conv2d_activation(x, w, b, kind, stride, pad), simd)
+    direct = conv2d_activation(x, w, b, kind, stride, pad, algorithm="direct")
+    _assert_close(simd, direct, dtype, "out (SIMD vs direct)")
+    monkeypatch.setattr(conv_module, "_simd_applies", lambda x, filters: False)
+    _assert_close(
+        simd, conv2d_activation(x, w, b, kind, stride, pad), dtype, "out (SIMD vs im2col)"
+    )
+
+
+@needs_simd
+def test_simd_relu_passes_nan_and_zeroes_negatives_like_the_relu_kernel():
+    x = np.zeros((1, 3, 8, 1), dtype=np.float32)
+    w = np.zeros((1, 1, 1, 16), dtype=np.float32)
+    w[..., 0], w[..., 1] = 1, -1
+    x[0, 0, 0, 0], x[0, 1, 1, 0] = np.nan, 2.0
+    out = conv2d_activation(x, w, np.zeros(16, np.float32), "relu")
+    np.testing.assert_array_equal(out, relu(conv2d(x, w, np.zeros(16, np.float32))))
+    assert np.isnan(out[0, 0, 0, 0]) and out[0, 1, 1, 0] == 2.0 and out[0, 1, 1, 1] == 0.0
+
+
+def test_filters_off_the_simd_block_take_the_im2col_path():
+    x, w, b, _, _ = _case(np.float32, (2, 8, 8, 3, 3, 3, 12, 1, 0))
+    assert not conv_module._simd_applies(x, w.shape[3])
+    _assert_close(conv2d(x, w, b), conv2d(x, w, b, algorithm="direct"), np.float32, "out (F = 12)")

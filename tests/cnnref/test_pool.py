@@ -281,3 +281,38 @@ def test_winners_outside_their_window_are_scattered_as_given():
     np.add.at(expected, moved.reshape(-1), dout.reshape(-1))
     got = maxpool2d_backward_to_winners(dout, x, moved)
     np.testing.assert_array_equal(got.reshape(-1), expected)
+
+
+@pytest.mark.parametrize("dtype", DTYPES)
+@pytest.mark.parametrize("kind", ["relu", "sigmoid", "tanh"])
+@pytest.mark.parametrize("size, stride", [(2, 2), (3, 3), (2, 3)])
+def test_the_fused_delta_through_maxpool_is_the_two_calls_bit_for_bit(dtype, kind, size, stride):
+    from cnnref.activations import activate, times_activation_derivative
+    from cnnref.pool import activation_delta_through_maxpool
+
+    rng = np.random.default_rng(11)
+    z = activate(rng.standard_normal((3, 9, 8, 5)).astype(dtype), kind)
+    z[0, :2, :2, :] = 0  # ties and the relu kink
+    out, winners = maxpool2d_with_winners(z, size, stride)
+    dout = rng.standard_normal(out.shape).astype(dtype)
+    two_calls = times_activation_derivative(
+        maxpool2d_backward_to_winners(dout, z, winners, size, stride), z, kind
+    )
+    fused = activation_delta_through_maxpool(dout, z, winners, kind, size, stride)
+    np.testing.assert_array_equal(fused, two_calls)
+
+
+def test_the_fused_delta_rejects_winners_outside_their_own_image():
+    from cnnref.pool import activation_delta_through_maxpool
+
+    z = np.random.default_rng(3).standard_normal((2, 4, 4, 3))
+    dout = np.ones((2, 2, 2, 3))
+    _, winners = maxpool2d_with_winners(z)
+    moved = winners.copy()
+    moved[1, 0, 0, 0] = 0  # image 1's winner pointing into image 0
+    with pytest.raises(ValueError, match="own image"):
+        activation_delta_through_maxpool(dout, z, moved, "relu")
+    with pytest.raises(TypeError, match="winners"):
+        activation_delta_through_maxpool(dout, z, winners.astype(np.int32), "relu")
+    with pytest.raises(ValueError, match="kind"):
+        activation_delta_through_maxpool(dout, z, winners, "softplus")
