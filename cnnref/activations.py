@@ -23,17 +23,26 @@ def _elementwise(kernel, name: str, value) -> np.ndarray:
 
 
 def sigmoid(a: np.ndarray) -> np.ndarray:
-    """z = σ(a) = 1 / (1 + exp(−a)), element-wise; any shape."""
+    """z = σ(a) = 1 / (1 + exp(−a)), element-wise; any shape.
+
+    Twin :func:`verify.naive.activations.sigmoid`, :doc:`/derivations/activations`.
+    """
     return _elementwise(_activations.sigmoid_kernel, "a", a)
 
 
 def tanh(a: np.ndarray) -> np.ndarray:
-    """z = tanh(a), element-wise; any shape."""
+    """z = tanh(a), element-wise; any shape.
+
+    Twin :func:`verify.naive.activations.tanh`, :doc:`/derivations/activations`.
+    """
     return _elementwise(_activations.tanh_kernel, "a", a)
 
 
 def relu(a: np.ndarray) -> np.ndarray:
-    """z = max(a, 0), element-wise; any shape."""
+    """z = max(a, 0), element-wise; any shape.
+
+    Twin :func:`verify.naive.activations.relu`, :doc:`/derivations/activations`.
+    """
     arr = float_array("a", a)
     out = np.empty_like(arr)
     _activations.relu_kernel(arr.reshape(-1), out.reshape(-1), openmp_threads())
@@ -41,7 +50,10 @@ def relu(a: np.ndarray) -> np.ndarray:
 
 
 def activate(a: np.ndarray, kind: str) -> np.ndarray:
-    """z = σ(a) for σ named by ``kind`` ∈ {"sigmoid", "tanh", "relu"}."""
+    """z = σ(a) for σ named by ``kind`` ∈ {"sigmoid", "tanh", "relu"}.
+
+    Twin :func:`verify.naive.activations.activate`, :doc:`/derivations/activations`.
+    """
     choice("activation", kind, ACTIVATIONS)
     return {"sigmoid": sigmoid, "tanh": tanh, "relu": relu}[kind](a)
 
@@ -53,6 +65,8 @@ def activation_derivative(z: np.ndarray, kind: str) -> np.ndarray:
     """Z′ = ∂z/∂a written in terms of the output z, element-wise:
 
     sigmoid: z (1 − z);  tanh: 1 − z²;  relu: u(z), the step function (1 where z > 0, else 0).
+
+    Twin :func:`verify.naive.activations.activation_derivative`, :doc:`/derivations/activations`.
     """
     choice("kind", kind, ACTIVATIONS)
     return _elementwise(_DERIVATIVE_KERNELS[kind], "z", z)

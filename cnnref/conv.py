@@ -217,6 +217,8 @@ def conv2d(
     (default "im2col": a SIMD direct micro-kernel where the CPU has AVX2 + FMA and F is a multiple
     of 16 in float32 or 8 in float64, else im2col + BLAS) or the direct index loops ("direct",
     the readable reference); all compute the same sum, to float rounding.
+
+    Twin :func:`verify.naive.conv.conv2d`, :doc:`/derivations/convolution`.
     """
     return conv2d_activation(x, w, b, None, stride, pad, mode, algorithm=algorithm)
 
@@ -243,6 +245,8 @@ def conv2d_backward(
     For ``mode="convolution"`` the filter is flipped going in and dw is flipped coming out.
     Shapes: dout (N, Ho, Wo, F), x (N, H, W, C), w (KH, KW, C, F) → dx like x, dw like w, db (F,).
     Input pixels that no window reaches (when stride does not divide evenly) get zero gradient.
+
+    Twin :func:`verify.naive.conv.conv2d_backward`, :doc:`/derivations/convolution`.
     """
     return _backward(dout, x, w, stride, pad, mode, algorithm, input_gradient=True)
 

@@ -20,6 +20,8 @@ def dense(x: np.ndarray, w: np.ndarray, b: np.ndarray) -> np.ndarray:
     """a = X W + b (the notes write a = Wᵀx + b for one sample x).
 
     Shapes: x (N, D), w (D, M), b (M,) → a (N, M).
+
+    Twin :func:`verify.naive.linear.dense`, :doc:`/derivations/hidden-layer`.
     """
     return dense_activation(x, w, b, None)
 
@@ -32,6 +34,8 @@ def dense_backward(
         dx = δ Wᵀ  (N, D),    dw = Xᵀ δ  (D, M),    db = Σₙ δ  (M,)
 
     returned as the tuple (dx, dw, db).
+
+    Twin :func:`verify.naive.linear.dense_backward`, :doc:`/derivations/hidden-layer`.
     """
     delta, x, w = _backward_arguments(delta, x, w)
     dw, db = _parameter_gradients(delta, x)

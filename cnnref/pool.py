@@ -43,6 +43,8 @@ def maxpool2d(x: np.ndarray, size: int = 2, stride: int | None = None) -> np.nda
 
     Shapes: x (N, H, W, C) → (N, (H − size) // stride + 1, (W − size) // stride + 1, C);
     ``stride`` defaults to ``size`` (non-overlapping windows, the notes' 2 × 2 pool).
+
+    Twin :func:`verify.naive.pool.maxpool2d`, :doc:`/derivations/pooling`.
     """
     x, size, stride, out_shape = _pool_arguments(x, size, stride)
     out = np.empty(out_shape, dtype=x.dtype)
@@ -57,6 +59,8 @@ def maxpool2d_backward(
 
     The winner is the window's maximum, first in row-major order on ties; every other input gets 0.
     Shapes: dout (N, Ho, Wo, C), x (N, H, W, C) → dx (N, H, W, C).
+
+    Twin :func:`verify.naive.pool.maxpool2d_backward`, :doc:`/derivations/pooling`.
     """
     x, size, stride, out_shape = _pool_arguments(x, size, stride)
     dout = _upstream(dout, x, out_shape)
@@ -151,6 +155,8 @@ def avgpool2d(x: np.ndarray, size: int = 2, stride: int | None = None) -> np.nda
     """out[n, i, j, c] = (1 / size²) Σ_{k1} Σ_{k2} x[n, i·stride + k1, j·stride + k2, c].
 
     Shapes as for :func:`maxpool2d`.
+
+    Twin :func:`verify.naive.pool.avgpool2d`, :doc:`/derivations/pooling`.
     """
     x, size, stride, out_shape = _pool_arguments(x, size, stride)
     out = np.empty(out_shape, dtype=x.dtype)
@@ -164,6 +170,8 @@ def avgpool2d_backward(
     """dx[n, r, s, c] = Σ over windows (i, j) containing (r, s) of dout[n, i, j, c] / size².
 
     Shapes: dout (N, Ho, Wo, C), x (N, H, W, C) → dx (N, H, W, C).
+
+    Twin :func:`verify.naive.pool.avgpool2d_backward`, :doc:`/derivations/pooling`.
     """
     x, size, stride, out_shape = _pool_arguments(x, size, stride)
     dout = _upstream(dout, x, out_shape)

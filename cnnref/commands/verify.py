@@ -14,7 +14,7 @@ import json
 import sys
 import time
 
-from verify import mutants, oracle, registry
+from verify import compare, mutants, oracle, registry
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
@@ -47,17 +47,15 @@ def _cell(result: oracle.CaseResult, name: str) -> str:
 
 
 def _table(results: list[oracle.CaseResult]) -> str:
-    header = ("case", "shapes", "naive", "central FD", "complex step", "directional", "kinks", "")
+    columns = ("naive", "central_fd", "complex_step", "directional")
+    header = ("case", "shapes", *(compare.LABELS[c] for c in columns), "kinks", "")
     rows = [header]
     for r in results:
         rows.append(
             (
                 r.name,
                 r.shapes,
-                _cell(r, "naive"),
-                _cell(r, "central_fd"),
-                _cell(r, "complex_step"),
-                _cell(r, "directional"),
+                *(_cell(r, c) for c in columns),
                 str(r.kinks_skipped),
                 "pass" if r.passed else "FAIL",
             )

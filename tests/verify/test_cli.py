@@ -9,7 +9,7 @@ import sys
 
 import cnnref
 from cnnref.commands import verify as cli
-from verify import mutants
+from verify.cases.gradients import output_delta_sign
 
 
 def _run(argv, capsys):
@@ -38,7 +38,7 @@ def test_json_output(capsys):
 
 
 def test_exit_status_is_one_when_a_case_fails(capsys, monkeypatch):
-    monkeypatch.setattr(cnnref, "output_delta", mutants.output_delta_sign)
+    monkeypatch.setattr(cnnref, "output_delta", output_delta_sign)
     code, out = _run(["--target", "output_delta"], capsys)
     assert code == 1
     assert "FAIL output_delta" in out
