@@ -299,7 +299,7 @@ def conv2d_parameter_gradients(
     pad: int = 0,
     mode: str = "cross-correlation",
 ) -> tuple[np.ndarray, np.ndarray]:
-    """(dw, db) of :func:`conv2d_backward` without dx: the first layer of a network needs no
+    """(dw, db) of :func:`cnnref.conv2d_backward` without dx: the first layer of a network needs no
     gradient with respect to its input image."""
     _, dw, db = _backward(dout, x, w, stride, pad, mode, "im2col", input_gradient=False)
     return dw, db

@@ -70,7 +70,7 @@ def dense_activation(
 def dense_parameter_gradients(
     delta: np.ndarray, x: np.ndarray, w: np.ndarray
 ) -> tuple[np.ndarray, np.ndarray]:
-    """(dw, db) of :func:`dense_backward` without dx: the first layer of a network needs no
+    """(dw, db) of :func:`cnnref.dense_backward` without dx: the first layer of a network needs no
     gradient with respect to its input."""
     delta, x, w = _backward_arguments(delta, x, w)
     return _parameter_gradients(delta, x)
