@@ -10,7 +10,7 @@ from Cython.Build import cythonize
 from setuptools import Extension, setup
 from setuptools.command.build_ext import build_ext
 
-KERNELS = ["conv", "pool", "dense", "activations", "softmax"]
+KERNELS = ["conv", "pool", "dense", "activations", "softmax", "gradients"]
 CYTHON_DIRECTIVES = {
     "language_level": 3,
     "boundscheck": False,

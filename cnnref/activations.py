@@ -58,7 +58,8 @@ def activate(a: np.ndarray, kind: str) -> np.ndarray:
     return {"sigmoid": sigmoid, "tanh": tanh, "relu": relu}[kind](a)
 
 
-_KIND_CODES = {"relu": 1, "sigmoid": 2, "tanh": 3}
+# The codes of σ′ that the compiled kernels take (activations, pool, gradients).
+DERIVATIVE_CODES = {"relu": 1, "sigmoid": 2, "tanh": 3}
 
 
 def activation_derivative(z: np.ndarray, kind: str) -> np.ndarray:
@@ -89,6 +90,10 @@ def times_activation_derivative(upstream: np.ndarray, z: np.ndarray, kind: str) 
         )
     out = np.empty_like(z)
     _activations.times_derivative_kernel(
-        upstream.reshape(-1), z.reshape(-1), out.reshape(-1), _KIND_CODES[kind], openmp_threads()
+        upstream.reshape(-1),
+        z.reshape(-1),
+        out.reshape(-1),
+        DERIVATIVE_CODES[kind],
+        openmp_threads(),
     )
     return out

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import numpy as np
 
+from .activations import DERIVATIVE_CODES
 from .kernels import pool as _pool
 from .threads import openmp_threads
 from .validation import (
@@ -129,7 +130,7 @@ def activation_delta_through_maxpool(
     dx = np.zeros_like(z)
     ok = _pool.maxpool_backward_argmax_times_derivative(
         dout, np.ascontiguousarray(winners), z.reshape(-1), dx.reshape(-1),
-        _DERIVATIVE_CODES[kind], openmp_threads(),
+        DERIVATIVE_CODES[kind], openmp_threads(),
     )  # fmt: skip
     if not ok:
         raise ValueError(
@@ -137,9 +138,6 @@ def activation_delta_through_maxpool(
             "maxpool2d_with_winners(z, size, stride) on the same z"
         )
     return dx
-
-
-_DERIVATIVE_CODES = {"relu": 1, "sigmoid": 2, "tanh": 3}
 
 
 def _check_winners(winners, out_shape) -> None:
