@@ -143,12 +143,17 @@ def _conv_forward_per_image(x, w, b, stride, pad, out_h, out_w, activation_code)
 
 def _conv_backward_per_image(dout, x, w, stride, pad, out_h, out_w, input_gradient):
     """dw = Σₙ im2col(x[n])ᵀ · dout[n] and dx[n] = col2im(dout[n] · wᵀ), one image per OpenMP
-    iteration (see cnnref.threads)."""
+    iteration (see cnnref.threads); dw by the SIMD kernel where it applies."""
     n, c = x.shape[0], x.shape[3]
     kh, kw, f = w.shape[0], w.shape[1], w.shape[3]
     rows, patch = out_h * out_w, kh * kw * c
+    simd = _simd_applies(x, f)
+    if simd:
+        dw = _conv_filter_gradient_simd(dout, x, w.shape, stride, pad)
+        if not input_gradient:
+            return None, dw
     buffers = np.empty((openmp_threads(), rows, patch), dtype=x.dtype)
-    dw_parts = np.zeros((min(n, _DW_GROUPS), patch, f), dtype=x.dtype)
+    dw_parts = np.zeros((1 if simd else min(n, _DW_GROUPS), patch, f), dtype=x.dtype)
     dx = np.zeros_like(x)
     with one_blas_thread():
         _conv.conv_backward_per_image(
@@ -159,9 +164,24 @@ def _conv_backward_per_image(dout, x, w, stride, pad, out_h, out_w, input_gradie
             dx.reshape(n, x.shape[1], x.shape[2] * c),
             input_gradient,
             buffers,
-            c, kh, kw, stride, pad, out_h, out_w,
+            c, kh, kw, stride, pad, out_h, out_w, not simd,
         )  # fmt: skip
+    if simd:
+        return dx, dw
     return (dx if input_gradient else None), dw_parts.sum(axis=0).reshape(w.shape)
+
+
+def _conv_filter_gradient_simd(dout, x, w_shape, stride, pad):
+    """dw = Σₙ Σ_i Σ_j in[n, i·s + k1, j·s + k2, c] · dout[n, i, j, f] by the SIMD kernel, summed
+    in the same fixed groups of images as the per-image path."""
+    n, h, width, c = x.shape
+    groups = min(n, _DW_GROUPS)
+    dw_parts = np.zeros((groups, *w_shape), dtype=x.dtype)
+    threads = _simd_threads(n, n * dout.shape[1] * dout.shape[2] * int(np.prod(w_shape)))
+    scratch = (h + 2 * pad) * (width + 2 * pad) * c if pad > 0 else 1
+    padded = np.empty((threads, scratch), dtype=x.dtype)
+    _conv.conv_filter_gradient_simd(x, dout, dw_parts, stride, pad, padded)
+    return dw_parts.sum(axis=0)
 
 
 def _conv_backward_im2col(dout, x, w, stride, pad, out_h, out_w, input_gradient):

@@ -13,7 +13,8 @@ layer does the flip. Two paths compute the same thing:
 * per image (``conv_*_per_image``, the default for batches of an image per thread): OpenMP across
   the images, each thread building one image's patch matrix and calling a one-thread BLAS product
   on it, so that a single thread pool does all the work;
-* the SIMD micro-kernel (``conv_forward_simd``, direct_conv.h): the direct sum again, but blocked
+* the SIMD micro-kernels (``conv_forward_simd`` and its adjoint for the filter gradient,
+  ``conv_filter_gradient_simd``; direct_conv.h): the direct sum again, but blocked
   for the vector units (6 output pixels × 16 floats / 8 doubles of filters in registers), the bias
   and relu fused into its stores, OpenMP across the images; no patch matrix at all. It runs where
   the CPU has AVX2 and FMA (checked at run time) and F is a multiple of 16 (float32) or 8
@@ -37,6 +38,15 @@ cdef extern from "direct_conv.h" nogil:
         const double* x, Py_ssize_t Wp, Py_ssize_t C, const double* w, const double* bias,
         double* out, Py_ssize_t Ho, Py_ssize_t Wo, Py_ssize_t KH, Py_ssize_t KW,
         Py_ssize_t stride, Py_ssize_t F, int relu,
+    )
+    void cnnref_filter_gradient_f(
+        const float* x, Py_ssize_t Wp, Py_ssize_t C, const float* dout, float* dw, Py_ssize_t Ho,
+        Py_ssize_t Wo, Py_ssize_t KH, Py_ssize_t KW, Py_ssize_t stride, Py_ssize_t F,
+    )
+    void cnnref_filter_gradient_d(
+        const double* x, Py_ssize_t Wp, Py_ssize_t C, const double* dout, double* dw,
+        Py_ssize_t Ho, Py_ssize_t Wo, Py_ssize_t KH, Py_ssize_t KW, Py_ssize_t stride,
+        Py_ssize_t F,
     )
     int cnnref_use_avx2()
 
@@ -321,6 +331,7 @@ def conv_backward_per_image(
     Py_ssize_t pad,
     Py_ssize_t Ho,
     Py_ssize_t Wo,
+    bint filter_gradient=True,
 ):
     """dw_parts[g] += Σ over the images n of group g of im2col(x[n])ᵀ · (dout rows of n), for the
     caller to sum over g (dw_parts (G, KH·KW·C, F), zeroed); with ``input_gradient``,
@@ -330,7 +341,7 @@ def conv_backward_per_image(
     (group g: n from g·N // G to (g + 1)·N // G), handed to the threads one group at a time
     (dynamic schedule): each group's sum runs in image order whichever thread takes it, so dw has
     the same bits for any thread count and any timing. Threads and buffers as in
-    conv_forward_per_image."""
+    conv_forward_per_image. ``filter_gradient=False`` leaves dw_parts alone (dx only)."""
     cdef Py_ssize_t N = x.shape[0], H = x.shape[1], W = x.shape[2] // C
     cdef Py_ssize_t rows = Ho * Wo, P = KH * KW * C, F = w.shape[1], n, g
     cdef Py_ssize_t G = dw_parts.shape[0]
@@ -341,11 +352,12 @@ def conv_backward_per_image(
     for g in prange(G, nogil=True, schedule="dynamic", num_threads=threads):
         cols = &buffers[threadid(), 0, 0]
         for n in range(g * N // G, (g + 1) * N // G):
-            _im2col_image(&x[n, 0, 0], cols, H, W, C, KH, KW, stride, pad, Ho, Wo)
-            gemm(
-                True, False, <int>P, <int>F, <int>rows, cols, <int>P, &dout[n * rows, 0],
-                <int>F, 1, &dw_parts[g, 0, 0], <int>F,
-            )
+            if filter_gradient:
+                _im2col_image(&x[n, 0, 0], cols, H, W, C, KH, KW, stride, pad, Ho, Wo)
+                gemm(
+                    True, False, <int>P, <int>F, <int>rows, cols, <int>P, &dout[n * rows, 0],
+                    <int>F, 1, &dw_parts[g, 0, 0], <int>F,
+                )
             if input_gradient:
                 gemm(
                     False, True, <int>rows, <int>P, <int>F, &dout[n * rows, 0], <int>F,
@@ -410,6 +422,45 @@ def conv_forward_simd(
                 source, W + 2 * pad, C, &w[0, 0, 0, 0], &b[0], &out[n, 0, 0, 0], Ho, Wo, KH, KW,
                 stride, F, relu,
             )
+
+
+def conv_filter_gradient_simd(
+    const floating[:, :, :, ::1] x,
+    const floating[:, :, :, ::1] dout,
+    floating[:, :, :, :, ::1] dw_parts,
+    Py_ssize_t stride,
+    Py_ssize_t pad,
+    floating[:, ::1] padded,
+):
+    """dw_parts[g] += Σ over the images n of group g of the filter gradient of image n,
+    dw[k1, k2, c, f] = Σ_i Σ_j x[n, i·s + k1 − p, j·s + k2 − p, c] · dout[n, i, j, f], by the
+    SIMD kernel (dw_parts (G, KH, KW, C, F) zeroed; groups and threads as in
+    conv_backward_per_image, images padded into padded[t] as in conv_forward_simd)."""
+    cdef Py_ssize_t N = x.shape[0], H = x.shape[1], W = x.shape[2], C = x.shape[3]
+    cdef Py_ssize_t KH = dw_parts.shape[1], KW = dw_parts.shape[2], F = dw_parts.shape[4]
+    cdef Py_ssize_t Ho = dout.shape[1], Wo = dout.shape[2], G = dw_parts.shape[0], n, g
+    cdef int threads = <int>padded.shape[0]
+    cdef const floating* source
+    if N == 0 or Ho == 0 or Wo == 0:
+        return
+    for g in prange(G, nogil=True, schedule="dynamic", num_threads=threads,
+                    use_threads_if=threads > 1 and G > 1):
+        for n in range(g * N // G, (g + 1) * N // G):
+            if pad > 0:
+                _pad_image(&x[n, 0, 0, 0], &padded[threadid(), 0], H, W, C, pad)
+                source = &padded[threadid(), 0]
+            else:
+                source = &x[n, 0, 0, 0]
+            if floating is float:
+                cnnref_filter_gradient_f(
+                    source, W + 2 * pad, C, &dout[n, 0, 0, 0], &dw_parts[g, 0, 0, 0, 0], Ho, Wo,
+                    KH, KW, stride, F,
+                )
+            else:
+                cnnref_filter_gradient_d(
+                    source, W + 2 * pad, C, &dout[n, 0, 0, 0], &dw_parts[g, 0, 0, 0, 0], Ho, Wo,
+                    KH, KW, stride, F,
+                )
 
 
 def openmp_threads():

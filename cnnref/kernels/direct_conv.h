@@ -79,15 +79,70 @@ typedef long long cnnref_v4di __attribute__((vector_size(32), aligned(8)));
         }                                                                                       \
     }
 
+/* The filter gradient of one image, accumulated:
+ *
+ *   dw[k1, t, f] += sum_{i < Ho} sum_{j < Wo} x[i*s + k1, j*s*C + t] * dout[i, j, f]
+ *
+ * (the adjoint of the forward kernel's sum). A block holds 6 consecutive taps t x 2 filter
+ * vectors in 12 accumulators; each output pixel loads its 2 vectors of dout and broadcasts the 6
+ * inputs of those taps. The block is added to dw once per image. */
+#define CNNREF_DW_BLOCK(T, V, VW, Q)                                                             \
+    {                                                                                           \
+        V acc[Q][2];                                                                            \
+        for (int q = 0; q < Q; q++) {                                                           \
+            acc[q][0] = (V){0};                                                                 \
+            acc[q][1] = (V){0};                                                                 \
+        }                                                                                       \
+        for (ptrdiff_t i = 0; i < Ho; i++) {                                                    \
+            const T *xr = x + (i * stride + k1) * Wp * C + t0;                                  \
+            const T *dr = dout + i * Wo * F + fb;                                               \
+            for (ptrdiff_t j = 0; j < Wo; j++) {                                                \
+                const V d0 = *(const V *)(dr + j * F), d1 = *(const V *)(dr + j * F + VW);      \
+                const T *xp = xr + j * stride * C;                                              \
+                for (int q = 0; q < Q; q++) {                                                   \
+                    T xv = xp[q];                                                               \
+                    acc[q][0] += xv * d0;                                                       \
+                    acc[q][1] += xv * d1;                                                       \
+                }                                                                               \
+            }                                                                                   \
+        }                                                                                       \
+        for (int q = 0; q < Q; q++) {                                                           \
+            T *o = dw + (k1 * run + t0 + q) * F + fb;                                           \
+            *(V *)o = *(V *)o + acc[q][0];                                                      \
+            *(V *)(o + VW) = *(V *)(o + VW) + acc[q][1];                                        \
+        }                                                                                       \
+    }
+
+#define CNNREF_DEFINE_DW(NAME, ATTR, T, V, VW)                                                   \
+    ATTR static void NAME(const T *x, ptrdiff_t Wp, ptrdiff_t C, const T *dout, T *dw,          \
+                          ptrdiff_t Ho, ptrdiff_t Wo, ptrdiff_t KH, ptrdiff_t KW,               \
+                          ptrdiff_t stride, ptrdiff_t F)                                        \
+    {                                                                                           \
+        const ptrdiff_t run = KW * C;                                                           \
+        for (ptrdiff_t k1 = 0; k1 < KH; k1++) {                                                 \
+            for (ptrdiff_t fb = 0; fb < F; fb += 2 * VW) {                                      \
+                ptrdiff_t t0 = 0;                                                               \
+                for (; t0 + 6 <= run; t0 += 6) CNNREF_DW_BLOCK(T, V, VW, 6)                     \
+                if (t0 + 4 <= run) { CNNREF_DW_BLOCK(T, V, VW, 4) t0 += 4; }                    \
+                for (; t0 + 2 <= run; t0 += 2) CNNREF_DW_BLOCK(T, V, VW, 2)                     \
+                for (; t0 < run; t0++) CNNREF_DW_BLOCK(T, V, VW, 1)                             \
+            }                                                                                   \
+        }                                                                                       \
+    }
+
 #if defined(__GNUC__) && (defined(__x86_64__) || defined(__i386__))
 #define CNNREF_HAVE_AVX2_CLONE 1
 CNNREF_DEFINE_DIRECT(cnnref_direct_f_avx2, __attribute__((target("avx2,fma"))), float,
                      cnnref_v8sf, cnnref_v8si, 8)
 CNNREF_DEFINE_DIRECT(cnnref_direct_d_avx2, __attribute__((target("avx2,fma"))), double,
                      cnnref_v4df, cnnref_v4di, 4)
+CNNREF_DEFINE_DW(cnnref_dw_f_avx2, __attribute__((target("avx2,fma"))), float, cnnref_v8sf, 8)
+CNNREF_DEFINE_DW(cnnref_dw_d_avx2, __attribute__((target("avx2,fma"))), double, cnnref_v4df, 4)
 #endif
 CNNREF_DEFINE_DIRECT(cnnref_direct_f_base, , float, cnnref_v8sf, cnnref_v8si, 8)
 CNNREF_DEFINE_DIRECT(cnnref_direct_d_base, , double, cnnref_v4df, cnnref_v4di, 4)
+CNNREF_DEFINE_DW(cnnref_dw_f_base, , float, cnnref_v8sf, 8)
+CNNREF_DEFINE_DW(cnnref_dw_d_base, , double, cnnref_v4df, 4)
 
 /* 1 where the AVX2 + FMA clone may run on this CPU (checked once, at run time). */
 static int cnnref_use_avx2(void)
@@ -130,6 +185,32 @@ static void cnnref_direct_conv_d(const double *x, ptrdiff_t Wp, ptrdiff_t C, con
     }
 #endif
     cnnref_direct_d_base(x, Wp, C, w, bias, out, Ho, Wo, KH, KW, stride, F, relu);
+}
+
+static void cnnref_filter_gradient_f(const float *x, ptrdiff_t Wp, ptrdiff_t C, const float *dout,
+                                     float *dw, ptrdiff_t Ho, ptrdiff_t Wo, ptrdiff_t KH,
+                                     ptrdiff_t KW, ptrdiff_t stride, ptrdiff_t F)
+{
+#ifdef CNNREF_HAVE_AVX2_CLONE
+    if (cnnref_use_avx2()) {
+        cnnref_dw_f_avx2(x, Wp, C, dout, dw, Ho, Wo, KH, KW, stride, F);
+        return;
+    }
+#endif
+    cnnref_dw_f_base(x, Wp, C, dout, dw, Ho, Wo, KH, KW, stride, F);
+}
+
+static void cnnref_filter_gradient_d(const double *x, ptrdiff_t Wp, ptrdiff_t C,
+                                     const double *dout, double *dw, ptrdiff_t Ho, ptrdiff_t Wo,
+                                     ptrdiff_t KH, ptrdiff_t KW, ptrdiff_t stride, ptrdiff_t F)
+{
+#ifdef CNNREF_HAVE_AVX2_CLONE
+    if (cnnref_use_avx2()) {
+        cnnref_dw_d_avx2(x, Wp, C, dout, dw, Ho, Wo, KH, KW, stride, F);
+        return;
+    }
+#endif
+    cnnref_dw_d_base(x, Wp, C, dout, dw, Ho, Wo, KH, KW, stride, F);
 }
 
 #endif

@@ -207,3 +207,30 @@ def test_filters_off_the_simd_block_take_the_im2col_path():
     x, w, b, _, _ = _case(np.float32, (2, 8, 8, 3, 3, 3, 12, 1, 0))
     assert not conv_module._simd_applies(x, w.shape[3])
     _assert_close(conv2d(x, w, b), conv2d(x, w, b, algorithm="direct"), np.float32, "out (F = 12)")
+
+
+@needs_simd
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+@pytest.mark.parametrize("shape", SIMD_SHAPES)
+def test_simd_filter_gradient_matches_the_direct_loops_and_im2col(dtype, shape, monkeypatch):
+    x, w, b, stride, pad = _simd_case(dtype, shape)
+    dout = np.random.default_rng(5).standard_normal(conv2d(x, w, b, stride, pad).shape)
+    dout = dout.astype(dtype)
+    simd = conv_module._conv_filter_gradient_simd(dout, x, w.shape, stride, pad)
+    np.testing.assert_array_equal(conv2d_parameter_gradients(dout, x, w, stride, pad)[0], simd)
+    _, direct, _ = conv2d_backward(dout, x, w, stride, pad, algorithm="direct")
+    _assert_close(simd, direct, dtype, "dw (SIMD vs direct)")
+    monkeypatch.setattr(conv_module, "_simd_applies", lambda x, filters: False)
+    _, im2col, _ = conv2d_backward(dout, x, w, stride, pad)
+    _assert_close(simd, im2col, dtype, "dw (SIMD vs im2col)")
+
+
+@needs_simd
+def test_simd_filter_gradient_has_the_same_bits_on_one_thread_and_on_all(monkeypatch):
+    x, w, b, stride, pad = _simd_case(np.float32, (37, 12, 12, 3, 5, 5, 16, 1, 1))
+    dout = np.random.default_rng(6).standard_normal(conv2d(x, w, b, stride, pad).shape)
+    dout = dout.astype(np.float32)
+    many = conv_module._conv_filter_gradient_simd(dout, x, w.shape, stride, pad)
+    monkeypatch.setattr(conv_module, "_simd_threads", lambda n, work: 1)
+    one = conv_module._conv_filter_gradient_simd(dout, x, w.shape, stride, pad)
+    np.testing.assert_array_equal(one, many)
