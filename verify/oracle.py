@@ -145,7 +145,7 @@ def cnnref_function(target: str) -> Callable[..., Any]:
 
 def naive_function(target: str) -> Callable[..., Any]:
     """The naive twin of ``target``: ``verify.naive.<target>``, or for a dotted training path its
-    composition of naive formulas in :mod:`verify.naive.training_paths`."""
+    composition of naive formulas in ``verify.naive.training_paths``."""
     if "." not in target:
         return getattr(naive_module(), target)
     return getattr(importlib.import_module("verify.naive.training_paths"), target.rsplit(".")[-1])

@@ -5,7 +5,7 @@ the parameter gradients without the input gradient (``conv.conv2d_parameter_grad
 (``activations.times_activation_derivative``), the max-pool's kept winners
 (``pool.maxpool2d_with_winners``, ``pool.maxpool2d_backward_to_winners``) and the delta through σ
 and the pool (``pool.activation_delta_through_maxpool``). Their naive twins are compositions of
-the naive formulas (:mod:`verify.naive.training_paths`).
+the naive formulas (``verify.naive.training_paths``).
 
 The convolution cases draw F from two settings: a small F (the im2col path) and the SIMD
 micro-kernel's filter block (16 in float32, 8 in float64), so the code that runs in training is the

@@ -14,7 +14,7 @@ from .activations import activate, activation_derivative
 from .arguments import Array
 from .conv import conv2d, conv2d_backward
 from .linear import dense, dense_backward
-from .pool import _winner, maxpool2d, maxpool2d_backward
+from .pool import maxpool2d, maxpool2d_backward, window_winner
 
 
 def conv2d_activation(x, w, b, activation, stride=1, pad=0, mode="cross-correlation") -> Array:
@@ -54,7 +54,7 @@ def maxpool2d_with_winners(x, size=2, stride=None):
     x = np.asarray(x)
     winners = np.empty(out.shape, dtype=np.intp)
     for n, i, j, c in np.ndindex(out.shape):
-        r, s = _winner(x, n, i, j, c, size, step)
+        r, s = window_winner(x, n, i, j, c, size, step)
         winners[n, i, j, c] = np.ravel_multi_index((n, r, s, c), x.shape)
     return out, winners
 
