@@ -10,6 +10,8 @@ from pathlib import Path
 import pytest
 
 from cnnref.commands import grade as cli
+from verify.grade import isolation
+from verify.grade.isolation import MODE_VARIABLE
 
 from .conftest import EXAMPLES
 
@@ -39,6 +41,43 @@ def test_a_single_file_prints_its_grade_and_writes_json_and_gradescope(tmp_path,
     assert "off by a factor of N: sum instead of mean over the batch" in printed
     assert json.loads((tmp_path / "ada.json").read_text())["student"] == "ada"
     assert json.loads((tmp_path / "results.json").read_text())["score"] == 33
+
+
+@pytest.mark.parametrize("feedback", ["instructor", "student"])
+def test_json_honours_the_feedback_level(tmp_path, capsys, feedback) -> None:
+    path = EXAMPLES / "cs231n" / "relu_mask.py"  # a mistake with no name: expected values shown
+    assert _run("cs231n", path, "--json", tmp_path / "r.json", "--feedback", feedback) == 0
+    written = json.loads((tmp_path / "r.json").read_text())
+    details = [o["detail"] for t in written["tasks"] for c in t["cases"] for o in c["outputs"]]
+    if feedback == "instructor":
+        assert any(details) and set(written["sandbox"]) == {"namespaces", "description"}
+    else:
+        assert details and not any(details) and "sandbox" not in written
+
+
+def test_without_namespaces_the_instructor_is_warned_once_and_students_never(
+    tmp_path, capsys, monkeypatch
+) -> None:
+    monkeypatch.setenv(MODE_VARIABLE, "process")
+    monkeypatch.setattr(isolation, "_announced", set())
+    folder = tmp_path / "class"
+    folder.mkdir()
+    for name in ("ada", "bob"):
+        shutil.copy(EXAMPLES / "seed" / "correct.py", folder / f"{name}.py")
+    assert _run("seed", folder, "-o", tmp_path / "grades", "-j", "2") == 0
+    captured = capsys.readouterr()
+    assert captured.err.count("Student code is NOT in an operating-system sandbox") == 1
+    assert captured.out.count("NO NAMESPACES (CNNREF_SANDBOX=process)") == 3  # ada, bob, summary
+    single = [EXAMPLES / "seed" / "correct.py", "--feedback", "student"]
+    assert _run("seed", *single, "--gradescope", tmp_path / "gs.json") == 0
+    assert "NAMESPACES" not in capsys.readouterr().out
+    assert "NAMESPACES" not in (tmp_path / "gs.json").read_text()
+
+
+def test_require_sandbox_refuses_to_grade_without_namespaces(tmp_path, capsys, monkeypatch) -> None:
+    monkeypatch.setenv(MODE_VARIABLE, "process")
+    assert _run("seed", EXAMPLES / "seed" / "correct.py", "--require-sandbox") == 2
+    assert "no operating-system sandbox here: NO NAMESPACES" in capsys.readouterr().err
 
 
 def test_a_notebook_is_graded(capsys) -> None:

@@ -13,7 +13,7 @@ import pytest
 
 import cnnref
 
-from .conftest import EXAMPLES
+from .conftest import EXAMPLES, hostile_submission
 
 SCRIPT = EXAMPLES / "gradescope" / "run_autograder"
 
@@ -60,7 +60,8 @@ def test_a_notebook_for_another_assignment_is_graded(tmp_path) -> None:
 
 
 def test_a_student_cannot_fake_the_results_file(tmp_path) -> None:
-    data = _autograde(tmp_path, {"layers.py": EXAMPLES / "hostile" / "fake_results.py"})
+    hostile = hostile_submission("fake_results", tmp_path)
+    data = _autograde(tmp_path, {"layers.py": hostile})
     assert data["score"] == 83
     failed = [t for t in data["tests"] if t["status"] == "failed"]
     assert [t["name"] for t in failed] == ["log_likelihood"]

@@ -13,7 +13,7 @@ from verify.grade.runner import GRADEBOOK, grade_many, result_path, select_shard
 from verify.grade.sandbox import Limits
 from verify.grade.submission import Submission, find_submissions
 
-from .conftest import EXAMPLES
+from .conftest import EXAMPLES, hostile_submission
 
 SEED = load_assignment("seed")
 
@@ -25,7 +25,7 @@ def classroom(tmp_path: Path) -> Path:
     for name in ("correct", "sign_convention"):
         shutil.copy(EXAMPLES / "seed" / f"{name}.py", folder / f"{name}.py")
     for name in ("infinite_loop", "os_exit", "syntax_error"):
-        shutil.copy(EXAMPLES / "hostile" / f"{name}.py", folder / f"{name}.py")
+        hostile_submission(name, folder)
     (folder / "unreadable.ipynb").write_text("{oops")
     return folder
 

@@ -15,8 +15,8 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from . import child
 from . import mistakes as m
+from . import wire
 from .assignment import Directional
 from .diagnose import diagnose, relative_error
 
@@ -50,7 +50,7 @@ def rebuild(node, buffers: list[bytes]):
     if isinstance(node, dict):
         if "array" in node:
             try:
-                return child.decode_array(node, buffers).astype(np.float64)
+                return wire.decode_array(node, buffers).astype(np.float64)
             except ValueError as error:
                 return Bad(f"a malformed array ({error})")
         if "bad" in node:

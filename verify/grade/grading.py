@@ -12,7 +12,7 @@ from dataclasses import asdict, dataclass, field
 
 import numpy as np
 
-from . import child
+from . import wire
 from .assignment import Assignment, Case, Task, student_seed, task_rng
 from .checks import OutputCheck, check_output, flatten, rebuild, structure_problem
 from .sandbox import AUTOGRAD_LIBRARIES, Limits, Reply, Sandbox, SandboxError
@@ -57,6 +57,8 @@ class SubmissionResult:
     notes: list[str] = field(default_factory=list)
     output: str = ""
     seconds: float = 0.0
+    # how the code was isolated ({"namespaces": bool, "description": str}): never shown to students
+    sandbox: dict = field(default_factory=dict)
 
     @property
     def score(self) -> float:
@@ -85,7 +87,7 @@ def _modified(original, node, buffers: list[bytes]) -> bool:
         if not isinstance(node, dict) or "array" not in node:
             return True
         try:
-            after = child.decode_array(node, buffers)
+            after = wire.decode_array(node, buffers)
         except ValueError:
             return True
         return after.shape != original.shape or not np.array_equal(after, original, equal_nan=True)
@@ -181,7 +183,7 @@ def grade_source(
     start = time.perf_counter()
     seed = student_seed(assignment.seed, student)
     blocked = tuple(b for b in AUTOGRAD_LIBRARIES if b not in assignment.allowed_modules)
-    notes, load_error, output = [], problem, ""
+    notes, load_error, output, sandbox = [], problem, "", {}
     if not load_error:
         try:
             notes += forbidden_imports(source, ("cnnref", "verify", *blocked))
@@ -196,7 +198,8 @@ def grade_source(
             negated = assignment.negated_label
             tasks = [_grade_task(box, t, seed, "", negated) for t in assignment.tasks]
             output = box.output()
-            notes.append(f"ran as {box.user}")
-    result = SubmissionResult(student, assignment.name, seed, tasks, notes, output)
+            sandbox = {"namespaces": box.isolation.namespaces}
+            sandbox["description"] = box.isolation.description
+    result = SubmissionResult(student, assignment.name, seed, tasks, notes, output, sandbox=sandbox)
     result.seconds = time.perf_counter() - start
     return result
