@@ -411,7 +411,7 @@ def _format_memory(result: dict) -> str:
 
 def measure_memory_in_subprocess(framework: str, dtype: str, batch: int, threads: int) -> dict:
     """Run :func:`memory_probe` in a fresh interpreter so that peaks do not mix."""
-    package_parent = str(Path(__file__).resolve().parent.parent)
+    package_parent = str(Path(__file__).resolve().parents[2])  # the folder holding cnnref/
     env = dict(os.environ)
     env["PYTHONPATH"] = os.pathsep.join(filter(None, [package_parent, env.get("PYTHONPATH")]))
     code = (
