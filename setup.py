@@ -10,7 +10,7 @@ from Cython.Build import cythonize
 from setuptools import Extension, setup
 from setuptools.command.build_ext import build_ext
 
-KERNELS = ["conv", "pool", "dense", "activations", "softmax"]
+KERNELS = ["conv", "pool", "dense", "activations", "softmax", "gradients"]
 # CNNREF_DEBUG_BUILD=1 builds the same kernels with every memoryview index checked (IndexError
 # instead of a stray read or write), Python's division semantics (ZeroDivisionError instead of
 # SIGFPE), initialization and None checks, and -O0 -g for a debugger. Its C files go to
@@ -66,7 +66,7 @@ extensions = [
     Extension(
         f"cnnref.kernels.{name}",
         [f"cnnref/kernels/{name}.pyx"],
-        include_dirs=[numpy.get_include()],
+        include_dirs=[numpy.get_include(), "cnnref/kernels"],
         define_macros=[("NPY_NO_DEPRECATED_API", "NPY_1_7_API_VERSION")],
     )
     for name in KERNELS

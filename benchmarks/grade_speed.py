@@ -9,15 +9,14 @@ workers. Run from the project root::
 
 The start-up is the time from creating a child to the answer of its first call (Python and NumPy
 start, the guards go up, the module loads), as a median over ``--repeats`` children in each mode.
-The class is the shipped seed examples (correct and buggy) repeated under different student ids,
-so every student gets their own generated inputs.
+The class is the shipped seed examples (correct and buggy, the buggy ones assembled from their
+overrides) repeated under different student ids, so every student gets their own values.
 """
 
 from __future__ import annotations
 
 import argparse
 import os
-import shutil
 import statistics
 import sys
 import tempfile
@@ -30,6 +29,7 @@ sys.path.insert(0, str(ROOT))
 from verify.grade.assignments import load_assignment  # noqa: E402
 from verify.grade.grading import grade_source  # noqa: E402
 from verify.grade.isolation import MODE_VARIABLE, isolation  # noqa: E402
+from verify.grade.overrides import assemble_file  # noqa: E402
 from verify.grade.runner import grade_many, limit_openmp_threads  # noqa: E402
 from verify.grade.sandbox import Sandbox  # noqa: E402
 from verify.grade.submission import find_submissions  # noqa: E402
@@ -78,7 +78,9 @@ def time_class(size: int, jobs: int) -> float:
         submissions, out = Path(folder) / "class", Path(folder) / "grades"
         submissions.mkdir()
         for i in range(size):
-            shutil.copy(examples[i % len(examples)], submissions / f"student{i:03d}.py")
+            example = examples[i % len(examples)]
+            full = example.read_text() if example.name == "correct.py" else assemble_file(example)
+            (submissions / f"student{i:03d}.py").write_text(full)
         start = time.perf_counter()
         results = grade_many(load_assignment("seed"), find_submissions(submissions), out, jobs)
         seconds = time.perf_counter() - start

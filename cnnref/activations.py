@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 
 from .kernels import activations as _activations
-from .threads import kernel_threads
+from .threads import openmp_threads
 from .validation import ACTIVATIONS, choice, exact_shape, float_array, same_dtype
 
 _DERIVATIVE_KERNELS = {
@@ -45,7 +45,7 @@ def relu(a: np.ndarray) -> np.ndarray:
     """
     arr = float_array("a", a)
     out = np.empty_like(arr)
-    _activations.relu_kernel(arr.reshape(-1), out.reshape(-1), kernel_threads())
+    _activations.relu_kernel(arr.reshape(-1), out.reshape(-1), openmp_threads())
     return out
 
 
@@ -58,31 +58,39 @@ def activate(a: np.ndarray, kind: str) -> np.ndarray:
     return {"sigmoid": sigmoid, "tanh": tanh, "relu": relu}[kind](a)
 
 
-_KIND_CODES = {"relu": 1, "sigmoid": 2, "tanh": 3}
+# The codes of σ′ that the compiled kernels take (activations, pool, gradients).
+DERIVATIVE_CODES = {"relu": 1, "sigmoid": 2, "tanh": 3}
 
 
-def activation_derivative(
-    z: np.ndarray, kind: str, *, upstream: np.ndarray | None = None
-) -> np.ndarray:
+def activation_derivative(z: np.ndarray, kind: str) -> np.ndarray:
     """Z′ = ∂z/∂a written in terms of the output z, element-wise:
 
     sigmoid: z (1 − z);  tanh: 1 − z²;  relu: u(z), the step function (1 where z > 0, else 0).
 
-    With ``upstream`` = ∂J/∂z (same shape and dtype as z) it returns upstream ⊙ Z′ = ∂J/∂a, the
-    delta of the layer, in one pass, equal to
-    ``upstream * activation_derivative(z, kind)``.
-
     Twin :func:`verify.naive.activations.activation_derivative`, :doc:`/derivations/activations`.
     """
     choice("kind", kind, ACTIVATIONS)
-    if upstream is None:
-        return _elementwise(_DERIVATIVE_KERNELS[kind], "z", z)
+    return _elementwise(_DERIVATIVE_KERNELS[kind], "z", z)
+
+
+# The path the layers and the seed network take: it equals a composition of the formula functions
+# above and is tested against it.
+
+
+def times_activation_derivative(upstream: np.ndarray, z: np.ndarray, kind: str) -> np.ndarray:
+    """upstream ⊙ Z′ = ∂J/∂a from upstream = ∂J/∂z (same shape and dtype as z), in one pass: the
+    same values as ``upstream * activation_derivative(z, kind)``."""
+    choice("kind", kind, ACTIVATIONS)
     z = float_array("z", z)
     upstream = float_array("upstream", upstream)
     same_dtype(z=z, upstream=upstream)
     exact_shape("upstream", upstream, z.shape, "(the shape of z)")
     out = np.empty_like(z)
     _activations.times_derivative_kernel(
-        upstream.reshape(-1), z.reshape(-1), out.reshape(-1), _KIND_CODES[kind], kernel_threads()
+        upstream.reshape(-1),
+        z.reshape(-1),
+        out.reshape(-1),
+        DERIVATIVE_CODES[kind],
+        openmp_threads(),
     )
     return out

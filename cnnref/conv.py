@@ -8,7 +8,7 @@ from .kernels import conv as _conv
 from .kernels import dense as _dense
 from .linear import ACTIVATION_CODES, matmul
 from .padding import filter_gradient_padding_nans, forward_padding_nans
-from .threads import in_single_thread_blas, kernel_threads, openmp_threads
+from .threads import one_blas_thread, openmp_threads
 from .validation import (
     ACTIVATIONS,
     choice,
@@ -25,6 +25,10 @@ ALGORITHMS = ("im2col", "direct")
 # Chunks are kept large on purpose: every chunk is one BLAS call, and on a busy machine each call's
 # thread hand-off costs more than the cache misses of a large patch matrix (docs/performance.md).
 _CHUNK_ENTRIES = 1 << 23
+# The per-image backward pass sums the filter gradient in this many fixed groups of images, handed
+# to the threads one at a time: enough for a thread on a busy core to take fewer, few enough that
+# the partial sums stay small; fixed, so that dw does not depend on the thread count.
+_DW_GROUPS = 16
 
 
 def _conv_arguments(x, w, stride, pad, mode, algorithm, filters=None):
@@ -45,8 +49,7 @@ def _images_per_chunk(n: int, rows_per_image: int, patch: int) -> int:
 
 
 def _conv_forward_im2col(x, w, b, stride, pad, out_h, out_w, activation_code):
-    """out = σ(im2col(x) · w + b) chunk by chunk, as (N·Ho·Wo, F) rows; also the patch matrix
-    im2col(x) when the whole batch fit in one chunk, else None."""
+    """out = σ(im2col(x) · w + b) chunk by chunk, as (N·Ho·Wo, F) rows."""
     n, c = x.shape[0], x.shape[3]
     kh, kw, f = w.shape[0], w.shape[1], w.shape[3]
     rows_per_image, patch = out_h * out_w, kh * kw * c
@@ -61,14 +64,48 @@ def _conv_forward_im2col(x, w, b, stride, pad, out_h, out_w, activation_code):
         chunk_out = out[first * rows_per_image : (first + count) * rows_per_image]
         _conv.im2col(x_rows, chunk_cols, c, kh, kw, stride, pad, out_h, out_w, first)
         matmul(chunk_cols, w_matrix, out=chunk_out)
-        _dense.bias_activation(chunk_out, b, activation_code, kernel_threads())
-    return out.reshape(n, out_h, out_w, f), (cols[: n * rows_per_image] if step >= n else None)
+        _dense.bias_activation(chunk_out, b, activation_code, openmp_threads())
+    return out.reshape(n, out_h, out_w, f)
+
+
+# The SIMD micro-kernel holds 16 float32 or 8 float64 filters per block: F must be a multiple.
+_SIMD_FILTER_BLOCK = {np.dtype(np.float32): 16, np.dtype(np.float64): 8}
+
+
+def _simd_applies(x: np.ndarray, filters: int) -> bool:
+    """Whether the SIMD micro-kernel computes this layer: an AVX2 + FMA CPU and F a multiple of
+    its filter block (the seed network's 16 and 32 filters are)."""
+    return filters % _SIMD_FILTER_BLOCK[x.dtype] == 0 and _conv.simd_available()
+
+
+def _simd_threads(n: int, work: int) -> int:
+    return openmp_threads() if n > 1 and work >= _SIMD_PARALLEL_MIN_WORK else 1
+
+
+# Multiply-adds below which the micro-kernel runs on one thread (starting the team costs more).
+_SIMD_PARALLEL_MIN_WORK = 1 << 18
+
+
+def _conv_forward_simd(x, w, b, stride, pad, out_h, out_w, activation):
+    """out = σ(x ⋆ w + b) by the SIMD micro-kernel; relu is fused into its stores, sigmoid and tanh
+    follow in a second pass."""
+    n, h, width, c = x.shape
+    f = w.shape[3]
+    out = np.empty((n, out_h, out_w, f), dtype=x.dtype)
+    threads = _simd_threads(n, n * out_h * out_w * f * w.shape[0] * w.shape[1] * c)
+    scratch = (h + 2 * pad) * (width + 2 * pad) * c if pad > 0 else 1
+    padded = np.empty((threads, scratch), dtype=x.dtype)
+    _conv.conv_forward_simd(x, w, b, out, stride, pad, activation == "relu", padded)
+    if activation not in (None, "relu"):
+        code = ACTIVATION_CODES[activation]
+        _dense.bias_activation(out.reshape(-1, f), np.zeros_like(b), code, openmp_threads())
+    return out
 
 
 def _per_image(x: np.ndarray) -> bool:
-    """Inside single_thread_blas, batches with an image for every OpenMP thread go image by image;
-    smaller ones build one patch matrix and split its products across the threads instead."""
-    return in_single_thread_blas() and x.shape[0] >= openmp_threads()
+    """Batches with an image for every OpenMP thread go image by image; smaller ones build one
+    patch matrix and split its products across the threads instead (cnnref.threads)."""
+    return x.shape[0] >= openmp_threads()
 
 
 def _conv_forward_per_image(x, w, b, stride, pad, out_h, out_w, activation_code):
@@ -79,39 +116,59 @@ def _conv_forward_per_image(x, w, b, stride, pad, out_h, out_w, activation_code)
     out = np.empty((n * rows, f), dtype=x.dtype)
     buffers = np.empty((openmp_threads(), rows, patch), dtype=x.dtype)
     x_rows = x.reshape(n, x.shape[1], x.shape[2] * c)
-    _conv.conv_forward_per_image(
-        x_rows, w.reshape(patch, f), out, buffers, c, kh, kw, stride, pad, out_h, out_w
-    )
-    _dense.bias_activation(out, b, activation_code, kernel_threads())
+    with one_blas_thread():
+        _conv.conv_forward_per_image(
+            x_rows, w.reshape(patch, f), out, buffers, c, kh, kw, stride, pad, out_h, out_w
+        )
+    _dense.bias_activation(out, b, activation_code, openmp_threads())
     return out.reshape(n, out_h, out_w, f)
 
 
 def _conv_backward_per_image(dout, x, w, stride, pad, out_h, out_w, input_gradient):
     """dw = Σₙ im2col(x[n])ᵀ · dout[n] and dx[n] = col2im(dout[n] · wᵀ), one image per OpenMP
-    iteration (see cnnref.threads)."""
+    iteration (see cnnref.threads); dw by the SIMD kernel where it applies."""
     n, c = x.shape[0], x.shape[3]
     kh, kw, f = w.shape[0], w.shape[1], w.shape[3]
     rows, patch = out_h * out_w, kh * kw * c
+    simd = _simd_applies(x, f)
+    if simd:
+        dw = _conv_filter_gradient_simd(dout, x, w.shape, stride, pad)
+        if not input_gradient:
+            return None, dw
     buffers = np.empty((openmp_threads(), rows, patch), dtype=x.dtype)
-    dw_parts = np.zeros((openmp_threads(), patch, f), dtype=x.dtype)
+    dw_parts = np.zeros((1 if simd else min(n, _DW_GROUPS), patch, f), dtype=x.dtype)
     dx = np.zeros_like(x)
-    _conv.conv_backward_per_image(
-        x.reshape(n, x.shape[1], x.shape[2] * c),
-        dout.reshape(-1, f),
-        w.reshape(patch, f),
-        dw_parts,
-        dx.reshape(n, x.shape[1], x.shape[2] * c),
-        input_gradient,
-        buffers,
-        c, kh, kw, stride, pad, out_h, out_w,
-    )  # fmt: skip
+    with one_blas_thread():
+        _conv.conv_backward_per_image(
+            x.reshape(n, x.shape[1], x.shape[2] * c),
+            dout.reshape(-1, f),
+            w.reshape(patch, f),
+            dw_parts,
+            dx.reshape(n, x.shape[1], x.shape[2] * c),
+            input_gradient,
+            buffers,
+            c, kh, kw, stride, pad, out_h, out_w, not simd,
+        )  # fmt: skip
+    if simd:
+        return dx, dw
     return (dx if input_gradient else None), dw_parts.sum(axis=0).reshape(w.shape)
 
 
-def _conv_backward_im2col(dout, x, w, stride, pad, out_h, out_w, input_gradient, patches):
-    """dw = Σ_chunks im2col(x)ᵀ · dout and dx = col2im(dout · wᵀ), chunk by chunk; with the
-    forward pass's ``patches`` (im2col(x) of the whole batch), dw is one product and im2col is
-    not repeated."""
+def _conv_filter_gradient_simd(dout, x, w_shape, stride, pad):
+    """dw = Σₙ Σ_i Σ_j in[n, i·s + k1, j·s + k2, c] · dout[n, i, j, f] by the SIMD kernel, summed
+    in the same fixed groups of images as the per-image path."""
+    n, h, width, c = x.shape
+    groups = min(n, _DW_GROUPS)
+    dw_parts = np.zeros((groups, *w_shape), dtype=x.dtype)
+    threads = _simd_threads(n, n * dout.shape[1] * dout.shape[2] * int(np.prod(w_shape)))
+    scratch = (h + 2 * pad) * (width + 2 * pad) * c if pad > 0 else 1
+    padded = np.empty((threads, scratch), dtype=x.dtype)
+    _conv.conv_filter_gradient_simd(x, dout, dw_parts, stride, pad, padded)
+    return dw_parts.sum(axis=0)
+
+
+def _conv_backward_im2col(dout, x, w, stride, pad, out_h, out_w, input_gradient):
+    """dw = Σ_chunks im2col(x)ᵀ · dout and dx = col2im(dout · wᵀ), chunk by chunk."""
     n, c = x.shape[0], x.shape[3]
     kh, kw, f = w.shape[0], w.shape[1], w.shape[3]
     rows_per_image, patch = out_h * out_w, kh * kw * c
@@ -120,12 +177,7 @@ def _conv_backward_im2col(dout, x, w, stride, pad, out_h, out_w, input_gradient,
     dout_rows = dout.reshape(-1, f)
     dx = np.zeros_like(x) if input_gradient else None
     dx_rows = dx.reshape(n, x.shape[1], x.shape[2] * c) if input_gradient else None
-    if patches is not None:
-        dw_matrix = matmul(patches, dout_rows, trans_a=True)
-        if not input_gradient:
-            return dx, dw_matrix.reshape(w.shape)
-    else:
-        dw_matrix = np.zeros((patch, f), dtype=x.dtype)
+    dw_matrix = np.zeros((patch, f), dtype=x.dtype)
     step = _images_per_chunk(n, rows_per_image, patch)
     cols = np.empty((step * rows_per_image, patch), dtype=x.dtype)
     dw_part = np.empty_like(dw_matrix)
@@ -133,10 +185,9 @@ def _conv_backward_im2col(dout, x, w, stride, pad, out_h, out_w, input_gradient,
         count = min(step, n - first)
         chunk_cols = cols[: count * rows_per_image]
         chunk_dout = dout_rows[first * rows_per_image : (first + count) * rows_per_image]
-        if patches is None:
-            _conv.im2col(x_rows, chunk_cols, c, kh, kw, stride, pad, out_h, out_w, first)
-            matmul(chunk_cols, chunk_dout, trans_a=True, out=dw_part)
-            dw_matrix += dw_part
+        _conv.im2col(x_rows, chunk_cols, c, kh, kw, stride, pad, out_h, out_w, first)
+        matmul(chunk_cols, chunk_dout, trans_a=True, out=dw_part)
+        dw_matrix += dw_part
         if input_gradient:
             matmul(chunk_dout, w_matrix, trans_b=True, out=chunk_cols)
             _conv.col2im(chunk_cols, dx_rows, c, kh, kw, stride, pad, out_h, out_w, first)
@@ -152,9 +203,7 @@ def conv2d(
     mode: str = "cross-correlation",
     *,
     algorithm: str = "im2col",
-    activation: str | None = None,
-    return_patches: bool = False,
-) -> np.ndarray | tuple[np.ndarray, np.ndarray | None]:
+) -> np.ndarray:
     """Convolution layer forward pass.
 
     Cross-correlation (the default; what frameworks call convolution)::
@@ -167,48 +216,14 @@ def conv2d(
     ``in`` is x zero-padded by ``pad`` on each side of H and W.
 
     Shapes: x (N, H, W, C), w (KH, KW, C, F), b (F,) → out (N, Ho, Wo, F) with
-    Ho = (H + 2·pad − KH) // stride + 1 and Wo likewise. ``algorithm`` picks the im2col + BLAS path
-    (default) or the direct index loops (the readable reference); both compute the same sum.
-    ``activation`` ("relu", "sigmoid" or "tanh"; None by default) returns z = σ(out) instead,
-    applied in the same pass as the bias — the same values as calling the activation afterwards.
-    ``return_patches=True`` returns (out, patches): the im2col patch matrix (N·Ho·Wo, KH·KW·C),
-    row (n·Ho + i)·Wo + j holding window (n, i, j) in (k1, k2, c) order, for
-    :func:`conv2d_backward` to reuse; it is None for the direct algorithm and for batches whose
-    patch matrix exceeds 2²³ entries (those are built in chunks and not kept).
+    Ho = (H + 2·pad − KH) // stride + 1 and Wo likewise. ``algorithm`` picks the fast path
+    (default "im2col": a SIMD direct micro-kernel where the CPU has AVX2 + FMA and F is a multiple
+    of 16 in float32 or 8 in float64, else im2col + BLAS) or the direct index loops ("direct",
+    the readable reference); all compute the same sum, to float rounding.
 
     Twin :func:`verify.naive.conv.conv2d`, :doc:`/derivations/convolution`.
     """
-    x, w, stride, pad, out_h, out_w = _conv_arguments(
-        x, w, stride, pad, mode, algorithm, last_axis_length(b, 1)
-    )
-    if not isinstance(return_patches, bool):
-        raise TypeError(f"return_patches must be True or False, got {return_patches!r}")
-    b = float_array("b", b, 1, "(F,)")
-    same_dtype(x=x, w=w, b=b)
-    exact_shape("b", b, (w.shape[3],), "(one bias per filter F)")
-    if activation is not None:
-        choice("activation", activation, ACTIVATIONS)
-    if x.shape[0] == 0:
-        out = np.empty((0, out_h, out_w, w.shape[3]), dtype=x.dtype)
-        empty = np.empty((0, w.shape[0] * w.shape[1] * w.shape[2]), dtype=x.dtype)
-        return (out, empty) if return_patches else out
-    if mode == "convolution":
-        w = _flip(w)
-    if algorithm == "direct":
-        out = np.empty((x.shape[0], out_h, out_w, w.shape[3]), dtype=x.dtype)
-        _conv.conv_forward_direct(x, w, b, out, stride, pad)
-        forward_padding_nans(out, w, x.shape, stride, pad)
-        if activation is not None:
-            _dense.bias_activation(
-                out.reshape(-1, w.shape[3]), np.zeros_like(b), ACTIVATION_CODES[activation]
-            )
-        return (out, None) if return_patches else out
-    code = ACTIVATION_CODES[activation]
-    if _per_image(x):
-        out = _conv_forward_per_image(x, w, b, stride, pad, out_h, out_w, code)
-        return (out, None) if return_patches else out
-    out, patches = _conv_forward_im2col(x, w, b, stride, pad, out_h, out_w, code)
-    return (out, patches) if return_patches else out
+    return conv2d_activation(x, w, b, None, stride, pad, mode, algorithm=algorithm)
 
 
 def conv2d_backward(
@@ -220,9 +235,7 @@ def conv2d_backward(
     mode: str = "cross-correlation",
     *,
     algorithm: str = "im2col",
-    input_gradient: bool = True,
-    patches: np.ndarray | None = None,
-) -> tuple[np.ndarray | None, np.ndarray, np.ndarray]:
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """Gradients of the convolution layer, given the upstream gradient dout = ∂J/∂out.
 
     For cross-correlation::
@@ -235,13 +248,75 @@ def conv2d_backward(
     For ``mode="convolution"`` the filter is flipped going in and dw is flipped coming out.
     Shapes: dout (N, Ho, Wo, F), x (N, H, W, C), w (KH, KW, C, F) → dx like x, dw like w, db (F,).
     Input pixels that no window reaches (when stride does not divide evenly) get zero gradient.
-    ``input_gradient=False`` skips dx (returned as None): the first layer of a network needs no
-    gradient with respect to its input image. ``patches``, the patch matrix that
-    ``conv2d(x, …, return_patches=True)`` returned for this same x, spares rebuilding it for dw
-    (im2col algorithm only; None rebuilds it).
 
     Twin :func:`verify.naive.conv.conv2d_backward`, :doc:`/derivations/convolution`.
     """
+    return _backward(dout, x, w, stride, pad, mode, algorithm, input_gradient=True)
+
+
+# The paths the layers and the seed network take. Each equals a composition of the formula
+# functions above (named in its docstring) and is tested against it; they exist only to save a
+# pass over memory or a product.
+
+
+def conv2d_activation(
+    x: np.ndarray,
+    w: np.ndarray,
+    b: np.ndarray,
+    activation: str | None,
+    stride: int = 1,
+    pad: int = 0,
+    mode: str = "cross-correlation",
+    *,
+    algorithm: str = "im2col",
+) -> np.ndarray:
+    """z = σ(conv2d(x, w, b, stride, pad, mode)) with σ ("relu", "sigmoid", "tanh"; None for the
+    identity) applied in the same pass as the bias: the same values as the two calls."""
+    x, w, stride, pad, out_h, out_w = _conv_arguments(
+        x, w, stride, pad, mode, algorithm, last_axis_length(b, 1)
+    )
+    b = float_array("b", b, 1, "(F,)")
+    same_dtype(x=x, w=w, b=b)
+    exact_shape("b", b, (w.shape[3],), "(one bias per filter F)")
+    if activation is not None:
+        choice("activation", activation, ACTIVATIONS)
+    if x.shape[0] == 0:
+        return np.empty((0, out_h, out_w, w.shape[3]), dtype=x.dtype)
+    if mode == "convolution":
+        w = _flip(w)
+    code = ACTIVATION_CODES[activation]
+    if algorithm == "direct":
+        out = np.empty((x.shape[0], out_h, out_w, w.shape[3]), dtype=x.dtype)
+        _conv.conv_forward_direct(x, w, b, out, stride, pad)
+        forward_padding_nans(out, w, x.shape, stride, pad)
+        if activation is not None:
+            _dense.bias_activation(out.reshape(-1, w.shape[3]), np.zeros_like(b), code)
+        return out
+    if _simd_applies(x, w.shape[3]):
+        out = _conv_forward_simd(x, w, b, stride, pad, out_h, out_w, activation)
+        forward_padding_nans(out, w, x.shape, stride, pad)
+        return out
+    if _per_image(x):
+        return _conv_forward_per_image(x, w, b, stride, pad, out_h, out_w, code)
+    return _conv_forward_im2col(x, w, b, stride, pad, out_h, out_w, code)
+
+
+def conv2d_parameter_gradients(
+    dout: np.ndarray,
+    x: np.ndarray,
+    w: np.ndarray,
+    stride: int = 1,
+    pad: int = 0,
+    mode: str = "cross-correlation",
+) -> tuple[np.ndarray, np.ndarray]:
+    """(dw, db) of :func:`cnnref.conv2d_backward` without dx: the first layer of a network needs no
+    gradient with respect to its input image."""
+    _, dw, db = _backward(dout, x, w, stride, pad, mode, "im2col", input_gradient=False)
+    return dw, db
+
+
+def _backward(dout, x, w, stride, pad, mode, algorithm, input_gradient):
+    """(dx or None, dw, db) of :func:`conv2d_backward`, dx only with ``input_gradient``."""
     x, w, stride, pad, out_h, out_w = _conv_arguments(
         x, w, stride, pad, mode, algorithm, last_axis_length(dout, 4)
     )
@@ -249,16 +324,9 @@ def conv2d_backward(
     same_dtype(dout=dout, x=x, w=w)
     n, f = x.shape[0], w.shape[3]
     exact_shape("dout", dout, (n, out_h, out_w, f), "(N, Ho, Wo, F) of the forward output")
-    if not isinstance(input_gradient, bool):
-        raise TypeError(f"input_gradient must be True or False, got {input_gradient!r}")
-    if patches is not None:
-        _check_patches(patches, x, w, out_h, out_w, algorithm)
     if n == 0:
-        return (
-            (np.zeros_like(x) if input_gradient else None),
-            np.zeros_like(w),
-            np.zeros_like(w[0, 0, 0]),
-        )
+        dx = np.zeros_like(x) if input_gradient else None
+        return dx, np.zeros_like(w), np.zeros(f, dtype=x.dtype)
     if mode == "convolution":
         w = _flip(w)
     if algorithm == "direct":
@@ -267,27 +335,13 @@ def conv2d_backward(
         if input_gradient:
             _conv.conv_backward_input_direct(dout, w, dx, stride, pad)
         _conv.conv_backward_filter_direct(dout, x, dw, stride, pad)
-        filter_gradient_padding_nans(dw, dout, x.shape, stride, pad)
     elif _per_image(x):
         dx, dw = _conv_backward_per_image(dout, x, w, stride, pad, out_h, out_w, input_gradient)
     else:
-        dx, dw = _conv_backward_im2col(
-            dout, x, w, stride, pad, out_h, out_w, input_gradient, patches
-        )
+        dx, dw = _conv_backward_im2col(dout, x, w, stride, pad, out_h, out_w, input_gradient)
+    filter_gradient_padding_nans(dw, dout, x.shape, stride, pad)  # the paths that skip padded taps
     db = np.empty(f, dtype=x.dtype)
     _dense.sum_rows(dout.reshape(-1, f), db)
     if mode == "convolution":
         dw = _flip(dw)
     return dx, dw, db
-
-
-def _check_patches(patches, x, w, out_h, out_w, algorithm) -> None:
-    if algorithm != "im2col":
-        raise ValueError(f"patches are used by the im2col algorithm only, not {algorithm!r}")
-    if not isinstance(patches, np.ndarray) or patches.dtype != x.dtype:
-        raise TypeError(
-            f"patches must be the {x.dtype} array conv2d(..., return_patches=True) returned, "
-            f"got {type(patches).__name__} {getattr(patches, 'dtype', '')}"
-        )
-    rows, columns = x.shape[0] * out_h * out_w, w.shape[0] * w.shape[1] * w.shape[2]
-    exact_shape("patches", patches, (rows, columns), "(N·Ho·Wo, KH·KW·C)")

@@ -1,5 +1,8 @@
 """The notes' closed-form gradients, in the notes' convention: gradient *ascent* on
 J = Σₙ Σₖ tₙₖ log yₙₖ, so every function here returns ∇J (descent on cross-entropy uses −∇J).
+Each function checks its arguments and states its formula; the arithmetic is compiled
+(cnnref/kernels/gradients.pyx: typed loops, the products by BLAS through SciPy's cython_blas,
+the ⊙ Z′ of the hidden delta fused into one pass after its product).
 
 The network of the notes: a hidden layer z = σ(X W + b), then y = softmax(Z V + c).
 Shapes: x (N, D), W (D, M), b (M,), z (N, M), V (M, K), c (K,), t and y (N, K).
@@ -9,7 +12,9 @@ from __future__ import annotations
 
 import numpy as np
 
-from .activations import activation_derivative
+from .activations import DERIVATIVE_CODES
+from .kernels import gradients as _gradients
+from .threads import one_blas_thread
 from .validation import (
     ACTIVATIONS,
     choice,
@@ -32,7 +37,9 @@ def output_delta(t: np.ndarray, y: np.ndarray) -> np.ndarray:
     """
     y = float_array("y", y, 2, "(N, K)")
     t = distribution_rows("t", target_array("t", t, y))
-    return t - y
+    delta = np.empty_like(y)
+    _gradients.output_delta(t, y, delta)
+    return delta
 
 
 def hidden_delta(
@@ -71,7 +78,10 @@ def hidden_delta_named(
             f"{w_name} must have shape (M, M_next) = {expected} to chain {z_name} {z.shape} "
             f"(N, M) to {delta_name} {delta_next.shape} (N, M_next), got shape {w_next.shape}"
         )
-    return (delta_next @ w_next.T) * activation_derivative(z, activation)
+    delta = np.empty_like(z)
+    with one_blas_thread():
+        _gradients.hidden_delta(delta_next, w_next, z, delta, DERIVATIVE_CODES[activation])
+    return delta
 
 
 def weight_gradient(z_prev: np.ndarray, delta: np.ndarray) -> np.ndarray:
@@ -94,7 +104,10 @@ def _weight_gradient(z_prev: np.ndarray, delta: np.ndarray, names: tuple[str, st
         raise ValueError(
             f"{z_name} {z_prev.shape} must have the same N rows as {delta_name} {delta.shape}"
         )
-    return z_prev.T @ delta
+    gradient = np.empty((z_prev.shape[1], delta.shape[1]), dtype=delta.dtype)
+    with one_blas_thread():
+        _gradients.weight_gradient(z_prev, delta, gradient)
+    return gradient
 
 
 def bias_gradient(delta: np.ndarray) -> np.ndarray:
@@ -103,7 +116,9 @@ def bias_gradient(delta: np.ndarray) -> np.ndarray:
     Twin :func:`verify.naive.gradients.bias_gradient`, :doc:`/derivations/delta-recursion`.
     """
     delta = float_array("delta", delta, 2, "(N, M)")
-    return delta.sum(axis=0, dtype=np.float64).astype(delta.dtype)
+    gradient = np.empty(delta.shape[1], dtype=delta.dtype)
+    _gradients.bias_gradient(delta, gradient)
+    return gradient
 
 
 def grad_V(z: np.ndarray, t: np.ndarray, y: np.ndarray) -> np.ndarray:
@@ -119,7 +134,11 @@ def grad_c(t: np.ndarray, y: np.ndarray) -> np.ndarray:
 
     Twin :func:`verify.naive.gradients.grad_c`, :doc:`/derivations/output-layer`.
     """
-    return bias_gradient(output_delta(t, y))
+    y = float_array("y", y, 2, "(N, K)")
+    t = distribution_rows("t", target_array("t", t, y))
+    gradient = np.empty(y.shape[1], dtype=y.dtype)
+    _gradients.output_bias_gradient(t, y, gradient)
+    return gradient
 
 
 def grad_W(

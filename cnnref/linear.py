@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 
 from .kernels import dense as _dense
-from .threads import in_single_thread_blas, kernel_threads, openmp_threads
+from .threads import one_blas_thread, openmp_threads
 from .validation import ACTIVATIONS, choice, exact_shape, float_array, same_dtype
 
 ACTIVATION_CODES = {
@@ -16,17 +16,41 @@ ACTIVATION_CODES = {
 }
 
 
-def dense(
-    x: np.ndarray, w: np.ndarray, b: np.ndarray, *, activation: str | None = None
-) -> np.ndarray:
+def dense(x: np.ndarray, w: np.ndarray, b: np.ndarray) -> np.ndarray:
     """a = X W + b (the notes write a = Wᵀx + b for one sample x).
 
-    Shapes: x (N, D), w (D, M), b (M,) → a (N, M). ``activation`` ("relu", "sigmoid" or "tanh";
-    None by default) returns z = σ(a) instead, applied in the same pass as the bias — the same
-    values as calling the activation afterwards.
+    Shapes: x (N, D), w (D, M), b (M,) → a (N, M).
 
     Twin :func:`verify.naive.linear.dense`, :doc:`/derivations/hidden-layer`.
     """
+    return dense_activation(x, w, b, None)
+
+
+def dense_backward(
+    delta: np.ndarray, x: np.ndarray, w: np.ndarray
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Gradients of a = X W + b given delta = ∂J/∂a::
+
+        dx = δ Wᵀ  (N, D),    dw = Xᵀ δ  (D, M),    db = Σₙ δ  (M,)
+
+    returned as the tuple (dx, dw, db).
+
+    Twin :func:`verify.naive.linear.dense_backward`, :doc:`/derivations/hidden-layer`.
+    """
+    delta, x, w = _backward_arguments(delta, x, w)
+    dw, db = _parameter_gradients(delta, x)
+    return matmul(delta, w, trans_b=True), dw, db
+
+
+# The paths the layers and the seed network take: each equals a composition of the formula
+# functions above and is tested against it.
+
+
+def dense_activation(
+    x: np.ndarray, w: np.ndarray, b: np.ndarray, activation: str | None
+) -> np.ndarray:
+    """z = σ(dense(x, w, b)) with σ ("relu", "sigmoid", "tanh"; None for the identity) applied in
+    the same pass as the bias: the same values as the two calls."""
     x = float_array("x", x, 2, "(N, D)")
     w = float_array("w", w, 2, "(D, M)")
     b = float_array("b", b, 1, "(M,)")
@@ -39,23 +63,20 @@ def dense(
     if activation is not None:
         choice("activation", activation, ACTIVATIONS)
     a = matmul(x, w)
-    _dense.bias_activation(a, b, ACTIVATION_CODES[activation], kernel_threads())
+    _dense.bias_activation(a, b, ACTIVATION_CODES[activation], openmp_threads())
     return a
 
 
-def dense_backward(
-    delta: np.ndarray, x: np.ndarray, w: np.ndarray, *, input_gradient: bool = True
-) -> tuple[np.ndarray | None, np.ndarray, np.ndarray]:
-    """Gradients of a = X W + b given delta = ∂J/∂a::
+def dense_parameter_gradients(
+    delta: np.ndarray, x: np.ndarray, w: np.ndarray
+) -> tuple[np.ndarray, np.ndarray]:
+    """(dw, db) of :func:`cnnref.dense_backward` without dx: the first layer of a network needs no
+    gradient with respect to its input."""
+    delta, x, w = _backward_arguments(delta, x, w)
+    return _parameter_gradients(delta, x)
 
-        dx = δ Wᵀ  (N, D),    dw = Xᵀ δ  (D, M),    db = Σₙ δ  (M,)
 
-    returned as the tuple (dx, dw, db). ``input_gradient=False`` skips dx (returned as None).
-
-    Twin :func:`verify.naive.linear.dense_backward`, :doc:`/derivations/hidden-layer`.
-    """
-    if not isinstance(input_gradient, bool):
-        raise TypeError(f"input_gradient must be True or False, got {input_gradient!r}")
+def _backward_arguments(delta, x, w):
     x = float_array("x", x, 2, "(N, D)")
     w = float_array("w", w, 2, "(D, M)")
     delta = float_array("delta", delta, 2, "(N, M)")
@@ -65,16 +86,18 @@ def dense_backward(
             f"w must have shape (D, M) with D = {x.shape[1]} (the features of x), got {w.shape}"
         )
     exact_shape("delta", delta, (x.shape[0], w.shape[1]), "(N, M)")
-    db = np.empty(w.shape[1], dtype=x.dtype)
+    return delta, x, w
+
+
+def _parameter_gradients(delta: np.ndarray, x: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """dw = Xᵀ δ and db = Σₙ δ."""
+    db = np.empty(delta.shape[1], dtype=x.dtype)
     _dense.sum_rows(delta, db)
-    dx = matmul(delta, w, trans_b=True) if input_gradient else None
     # One sample: BLAS's matrix product with inner dimension 1 is several times slower than the
     # outer product, which computes the same products xᵢ·δⱼ.
     if x.shape[0] == 1:
-        dw = np.multiply.outer(x[0], delta[0])
-    else:
-        dw = matmul(x, delta, trans_a=True)
-    return dx, dw, db
+        return np.multiply.outer(x[0], delta[0]), db
+    return matmul(x, delta, trans_a=True), db
 
 
 def matmul(
@@ -84,18 +107,18 @@ def matmul(
     trans_b: bool = False,
     out: np.ndarray | None = None,
 ) -> np.ndarray:
-    """op(a) · op(b) with op the transpose where asked, into ``out`` (C-contiguous) if given:
-    NumPy's product, or inside :func:`cnnref.threads.single_thread_blas` one product per block of
-    output columns, the blocks spread over the OpenMP threads."""
+    """op(a) · op(b) with op the transpose where asked, into ``out`` (C-contiguous) if given: one
+    BLAS product per block of output columns, the blocks spread over cnnref's OpenMP threads, the
+    BLAS held to one thread meanwhile (cnnref.threads); small products are one block."""
     rows = a.shape[1] if trans_a else a.shape[0]
     inner = a.shape[0] if trans_a else a.shape[1]
     columns = b.shape[0] if trans_b else b.shape[1]
-    if not in_single_thread_blas() or rows == 1 or rows * inner * columns < _SPLIT_MIN_WORK:
-        return np.matmul(a.T if trans_a else a, b.T if trans_b else b, out=out)
     a, b = np.ascontiguousarray(a), np.ascontiguousarray(b)
     if out is None:
         out = np.empty((rows, columns), dtype=a.dtype)
-    _dense.matmul_split(a, b, out, trans_a, trans_b, openmp_threads())
+    split = rows > 1 and rows * inner * columns >= _SPLIT_MIN_WORK
+    with one_blas_thread():
+        _dense.matmul_split(a, b, out, trans_a, trans_b, openmp_threads() if split else 1)
     return out
 
 

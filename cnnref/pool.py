@@ -9,11 +9,13 @@ from __future__ import annotations
 
 import numpy as np
 
+from .activations import DERIVATIVE_CODES
 from .kernels import pool as _pool
-from .threads import kernel_threads
+from .threads import openmp_threads
 from .validation import (
+    ACTIVATIONS,
+    choice,
     exact_shape,
-    flag,
     float_array,
     image_batch,
     kernel_stride,
@@ -41,50 +43,32 @@ def _upstream(dout, x, out_shape):
     return dout
 
 
-def maxpool2d(
-    x: np.ndarray, size: int = 2, stride: int | None = None, *, return_argmax: bool = False
-) -> np.ndarray | tuple[np.ndarray, np.ndarray]:
+def maxpool2d(x: np.ndarray, size: int = 2, stride: int | None = None) -> np.ndarray:
     """out[n, i, j, c] = max_{0 ≤ k1, k2 < size} x[n, i·stride + k1, j·stride + k2, c].
 
     Shapes: x (N, H, W, C) → (N, (H − size) // stride + 1, (W − size) // stride + 1, C);
     ``stride`` defaults to ``size`` (non-overlapping windows, the notes' 2 × 2 pool).
-    With ``return_argmax=True`` also returns argmax (same shape as out, dtype intp): the flat
-    C-order index into x of each window's winner, for :func:`maxpool2d_backward`.
 
     Twin :func:`verify.naive.pool.maxpool2d`, :doc:`/derivations/pooling`.
     """
     x, size, stride, out_shape = _pool_arguments(x, size, stride)
-    flag("return_argmax", return_argmax)
     out = np.empty(out_shape, dtype=x.dtype)
-    if not return_argmax:
-        _pool.maxpool_forward(x, out, size, stride)
-        return out
-    argmax = np.empty(out_shape, dtype=np.intp)
-    _pool.maxpool_forward_argmax(x, out, argmax, size, stride, kernel_threads())
-    return out, argmax
+    _pool.maxpool_forward(x, out, size, stride)
+    return out
 
 
 def maxpool2d_backward(
-    dout: np.ndarray,
-    x: np.ndarray,
-    size: int = 2,
-    stride: int | None = None,
-    *,
-    argmax: np.ndarray | None = None,
+    dout: np.ndarray, x: np.ndarray, size: int = 2, stride: int | None = None
 ) -> np.ndarray:
     """dx[n, r, s, c] = Σ over windows (i, j) whose winner is (r, s) of dout[n, i, j, c].
 
     The winner is the window's maximum, first in row-major order on ties; every other input gets 0.
-    ``argmax`` (optional) is the second result of ``maxpool2d(x, size, stride, return_argmax=True)``
-    on the same x; given, the winners are read from it instead of found again.
     Shapes: dout (N, Ho, Wo, C), x (N, H, W, C) → dx (N, H, W, C).
 
     Twin :func:`verify.naive.pool.maxpool2d_backward`, :doc:`/derivations/pooling`.
     """
     x, size, stride, out_shape = _pool_arguments(x, size, stride)
     dout = _upstream(dout, x, out_shape)
-    if argmax is not None:
-        return _scatter_to_winners(dout, x, _winner_indices(argmax, out_shape))
     if size == 2 and stride == 2:
         covered = x.shape[1] % 2 == 0 and x.shape[2] % 2 == 0
         dx = np.empty_like(x) if covered else np.zeros_like(x)
@@ -95,22 +79,78 @@ def maxpool2d_backward(
     return dx
 
 
-def _winner_indices(argmax, out_shape: tuple[int, ...]) -> np.ndarray:
-    if not isinstance(argmax, np.ndarray) or argmax.dtype != np.intp:
-        raise TypeError("argmax must be a NumPy intp array from maxpool2d(..., return_argmax=True)")
-    exact_shape("argmax", argmax, out_shape, "(N, Ho, Wo, C) of the forward output")
-    return np.ascontiguousarray(argmax)
+# The paths the layers and the seed network take: each equals a formula function above and is
+# tested against it.
 
 
-def _scatter_to_winners(dout: np.ndarray, x: np.ndarray, argmax: np.ndarray) -> np.ndarray:
-    """dx.flat[argmax[k]] += dout.flat[k] for every output element k."""
+def maxpool2d_with_winners(
+    x: np.ndarray, size: int = 2, stride: int | None = None
+) -> tuple[np.ndarray, np.ndarray]:
+    """(maxpool2d(x, size, stride), winners): winners (same shape as out, dtype intp) holds the
+    flat C-order index into x of each window's winner (the tie rule above), for
+    :func:`maxpool2d_backward_to_winners`."""
+    x, size, stride, out_shape = _pool_arguments(x, size, stride)
+    out = np.empty(out_shape, dtype=x.dtype)
+    winners = np.empty(out_shape, dtype=np.intp)
+    _pool.maxpool_forward_argmax(x, out, winners, size, stride, openmp_threads())
+    return out, winners
+
+
+def maxpool2d_backward_to_winners(
+    dout: np.ndarray, x: np.ndarray, winners: np.ndarray, size: int = 2, stride: int | None = None
+) -> np.ndarray:
+    """maxpool2d_backward(dout, x, size, stride), the winners read from
+    ``maxpool2d_with_winners(x, size, stride)`` instead of found again:
+    dx.flat[winners[k]] += dout.flat[k] for every output element k."""
+    x, size, stride, out_shape = _pool_arguments(x, size, stride)
+    dout = _upstream(dout, x, out_shape)
+    _check_winners(winners, out_shape)
     dx = np.zeros_like(x)
-    if not _pool.maxpool_backward_argmax(dout, argmax, dx.reshape(-1)):
+    if not _pool.maxpool_backward_argmax(dout, np.ascontiguousarray(winners), dx.reshape(-1)):
         raise ValueError(
-            f"argmax holds indices outside x (size {x.size}); it must come from "
-            "maxpool2d(x, size, stride, return_argmax=True) on the same x"
+            f"winners holds indices outside x (size {x.size}); it must come from "
+            "maxpool2d_with_winners(x, size, stride) on the same x"
         )
     return dx
+
+
+def activation_delta_through_maxpool(
+    dout: np.ndarray,
+    z: np.ndarray,
+    winners: np.ndarray,
+    kind: str,
+    size: int = 2,
+    stride: int | None = None,
+) -> np.ndarray:
+    """∂J/∂a for z = σ(a) followed by p = maxpool2d(z, size, stride), given dout = ∂J/∂p:
+    times_activation_derivative(maxpool2d_backward_to_winners(dout, z, winners, size, stride), z,
+    kind) in one pass over the winners, dx[w] += dout[k] · σ′(z[w]) for each winner w = winners[k]
+    (the same bits wherever each input wins at most one window, as with stride ≥ size). The
+    winners must index z within their own image."""
+    choice("kind", kind, ACTIVATIONS)
+    z, size, stride, out_shape = _pool_arguments(z, size, stride)
+    dout = _upstream(dout, z, out_shape)
+    _check_winners(winners, out_shape)
+    dx = np.zeros_like(z)
+    ok = _pool.maxpool_backward_argmax_times_derivative(
+        dout, np.ascontiguousarray(winners), z.reshape(-1), dx.reshape(-1),
+        DERIVATIVE_CODES[kind], openmp_threads(),
+    )  # fmt: skip
+    if not ok:
+        raise ValueError(
+            "winners holds indices outside their own image of z; they must come from "
+            "maxpool2d_with_winners(z, size, stride) on the same z"
+        )
+    return dx
+
+
+def _check_winners(winners, out_shape) -> None:
+    if not isinstance(winners, np.ndarray) or winners.dtype != np.intp:
+        raise TypeError(
+            "winners must be the NumPy intp array maxpool2d_with_winners returned, got "
+            f"{type(winners).__name__} {getattr(winners, 'dtype', '')}"
+        )
+    exact_shape("winners", winners, out_shape, "(N, Ho, Wo, C) of the forward output")
 
 
 def avgpool2d(x: np.ndarray, size: int = 2, stride: int | None = None) -> np.ndarray:

@@ -1,18 +1,18 @@
-"""One thread pool for cnnref's convolutions: OpenMP across the images, one BLAS thread per call.
+"""How cnnref uses the machine's threads: one OpenMP pool, and the BLAS it calls held to one thread.
 
-By default the im2col path hands each layer's whole patch matrix to one NumPy product, which
-OpenBLAS runs on its own threads, and cnnref's kernels in between run on one core. Inside
-:func:`single_thread_blas` the convolutions instead run OpenMP across the images of a batch, each
-thread building one image's patch matrix (small enough to stay in cache) and multiplying it on
-one BLAS thread, and the dense layers split their products by output columns across the OpenMP
-threads. Every OpenBLAS library in the process is held to one thread meanwhile: OpenBLAS's idle
-workers keep spinning after a product, and on a machine with few cores they and OpenMP's threads
-would otherwise fight for the same cores (docs/performance.md measures both). Other NumPy products
-in the block run on one thread.
+cnnref's kernels run on one thread pool, OpenMP's. A convolution runs OpenMP across the images of
+the batch, each thread building one image's patch matrix and multiplying it with a one-thread BLAS
+product (SciPy's ``cython_blas``, called without the GIL); a dense layer's product is split by
+blocks of output columns over the same threads. For the duration of each such call cnnref holds
+the BLAS library that SciPy's ``cython_blas`` calls to one thread (:func:`one_blas_thread`) and
+restores its previous thread count when the last concurrent cnnref call leaves: two thread pools
+(OpenBLAS's workers, which keep spinning after a product, and OpenMP's) would otherwise fight for
+the same cores. cnnref never calls NumPy's BLAS in these paths, so NumPy's thread settings are left
+alone. Nothing needs to be set by the user; ``OMP_NUM_THREADS`` picks the size of cnnref's pool.
 
-Use it around a whole run, not around each call: restoring OpenBLAS's thread count wakes its
-workers, which then spin while the next kernel wants the cores. ``cnnref.training.fit.fit`` and the
-benchmark enter it for their whole run.
+The OpenMP loops over images hand out one image at a time (dynamic schedule): on a machine where
+another process keeps a core busy, the threads on free cores take the larger share instead of
+waiting for the slowest one.
 """
 
 from __future__ import annotations
@@ -21,13 +21,7 @@ import contextlib
 import threading
 from collections.abc import Iterator
 
-_state = threading.local()
-
-
-def in_single_thread_blas() -> bool:
-    """True inside :func:`single_thread_blas` (in this thread): the convolutions run OpenMP across
-    the images and the dense layers' products are split across OpenMP threads."""
-    return getattr(_state, "depth", 0) > 0
+_THREADS: int | None = None
 
 
 def openmp_threads() -> int:
@@ -40,30 +34,129 @@ def openmp_threads() -> int:
     return _THREADS
 
 
-_THREADS: int | None = None
+class _ThreadCount:
+    """Get and set one BLAS library's process-wide thread count.
+
+    For OpenBLAS the library's own functions are called, not threadpoolctl's setter: threadpoolctl
+    lets only the first Python thread that used it change OpenBLAS's count (calls from any other
+    thread silently do nothing), and cnnref is called from any thread.
+    """
+
+    def __init__(self, controller) -> None:
+        self.filepath = controller.filepath
+        self._controller = controller
+        self._get, self._set = _openblas_functions(controller)
+
+    def get(self) -> int:
+        return int(self._get()) if self._get else self._controller.get_num_threads()
+
+    def set(self, count: int) -> None:
+        if self._set:
+            self._set(count)
+        else:
+            self._controller.set_num_threads(count)
 
 
-def kernel_threads() -> int:
-    """Threads for cnnref's element-wise and pooling kernels: all of OpenMP's inside
-    :func:`single_thread_blas`, where no BLAS thread competes with them; else 1."""
-    return openmp_threads() if in_single_thread_blas() else 1
+def _openblas_functions(controller):
+    """OpenBLAS's (get, set) thread-count functions, or (None, None) for another BLAS."""
+    import ctypes
+    import itertools
+
+    if controller.internal_api != "openblas":
+        return None, None
+    library = ctypes.CDLL(controller.filepath)
+    for prefix, suffix in itertools.product(("", "scipy_"), ("", "64_", "_64")):
+        get = getattr(library, f"{prefix}openblas_get_num_threads{suffix}", None)
+        set_ = getattr(library, f"{prefix}openblas_set_num_threads{suffix}", None)
+        if get is not None and set_ is not None:
+            get.restype, set_.argtypes, set_.restype = ctypes.c_int, [ctypes.c_int], None
+            return get, set_
+    return None, None
+
+
+class _BlasHold:
+    """A process-wide count of the cnnref calls that need the BLAS at one thread.
+
+    The first call to enter saves the BLAS libraries' thread counts and sets them to 1; the last
+    one to leave restores the saved counts. A lock makes entering and leaving from several Python
+    threads at once safe: no order of entries and exits leaves the BLAS at one thread afterwards.
+    """
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._holders = 0
+        self._saved: list[tuple[_ThreadCount, int]] = []
+        self._libraries: list[_ThreadCount] | None = None
+
+    def libraries(self) -> list[_ThreadCount]:
+        """The BLAS libraries that SciPy's cython_blas may call: SciPy's own copy when it ships
+        one, else every BLAS in the process but NumPy's own copy. An OpenBLAS built on OpenMP is
+        left out: called inside an OpenMP loop, it already runs on one thread."""
+        if self._libraries is None:
+            self._libraries = [_ThreadCount(lib) for lib in _scipy_blas_controllers()]
+        return self._libraries
+
+    def enter(self) -> None:
+        with self._lock:
+            if self._holders == 0:
+                self._saved = [(lib, lib.get()) for lib in self.libraries()]
+                for lib, count in self._saved:
+                    if count != 1:
+                        lib.set(1)
+            self._holders += 1
+
+    def leave(self) -> None:
+        with self._lock:
+            self._holders -= 1
+            if self._holders == 0:
+                for lib, count in self._saved:
+                    if count != 1:
+                        lib.set(count)
+                self._saved = []
+
+    @property
+    def holders(self) -> int:
+        return self._holders
+
+
+def _scipy_blas_controllers() -> list:
+    import os
+
+    import numpy
+    import scipy
+    import scipy.linalg.cython_blas  # (loads the BLAS it calls)
+    from threadpoolctl import ThreadpoolController
+
+    blas = [
+        lib
+        for lib in ThreadpoolController().lib_controllers
+        if lib.user_api == "blas" and getattr(lib, "threading_layer", "") != "openmp"
+    ]
+    # A wheel's own copy sits in scipy/ or scipy.libs/ (numpy/ or numpy.libs/ for NumPy's).
+    scipy_own = os.path.dirname(scipy.__file__)
+    numpy_own = os.path.dirname(numpy.__file__)
+    vendored = [lib for lib in blas if lib.filepath.startswith(scipy_own)]
+    return vendored or [lib for lib in blas if not lib.filepath.startswith(numpy_own)]
+
+
+_HOLD = _BlasHold()
 
 
 @contextlib.contextmanager
-def single_thread_blas() -> Iterator[None]:
-    """Hold OpenBLAS to one thread and run cnnref's convolutions OpenMP across the images.
+def one_blas_thread() -> Iterator[None]:
+    """Hold the BLAS that cnnref's kernels call to one thread for the block; re-entrant, and safe
+    from several Python threads at once (the last block to leave restores the saved counts).
 
-    Re-entrant; on exit the previous OpenBLAS thread counts are restored. Needs threadpoolctl.
+    cnnref's convolution and dense calls enter it themselves around their kernels; there is no
+    need to use it around user code. While any cnnref call runs, SciPy's BLAS is at one thread for
+    the whole process (a ``scipy.linalg`` call from another Python thread meanwhile runs on one
+    thread).
     """
-    from threadpoolctl import ThreadpoolController
-
-    limiter = ThreadpoolController().select(internal_api="openblas").limit(limits=1)
-    _state.depth = getattr(_state, "depth", 0) + 1
+    _HOLD.enter()
     try:
         yield
     finally:
-        _state.depth -= 1
-        limiter.restore_original_limits()
+        _HOLD.leave()
 
 
 _M_TRIM_THRESHOLD, _M_MMAP_THRESHOLD = -1, -3  # glibc's mallopt parameters (malloc.h)

@@ -134,6 +134,23 @@ def naive_module():
     return importlib.import_module("verify.naive")
 
 
+def cnnref_function(target: str) -> Callable[..., Any]:
+    """cnnref's function named ``target``: a public name (``conv2d``) or the dotted name of a path
+    the layers take (``conv.conv2d_activation`` is ``cnnref.conv.conv2d_activation``)."""
+    if "." not in target:
+        return getattr(cnnref, target)
+    module, name = target.rsplit(".", 1)
+    return getattr(importlib.import_module(f"cnnref.{module}"), name)
+
+
+def naive_function(target: str) -> Callable[..., Any]:
+    """The naive twin of ``target``: ``verify.naive.<target>``, or for a dotted training path its
+    composition of naive formulas in ``verify.naive.training_paths``."""
+    if "." not in target:
+        return getattr(naive_module(), target)
+    return getattr(importlib.import_module("verify.naive.training_paths"), target.rsplit(".")[-1])
+
+
 def _snapshot(args: dict[str, Any]) -> dict[str, Any]:
     return copy.deepcopy(args)
 
@@ -148,7 +165,7 @@ def run_case(
     """Check ``function`` (default: cnnref's own ``case.target``) on ``case`` with every oracle."""
     if mode not in ("full", "screen"):
         raise ValueError(f"mode must be 'full' or 'screen', got {mode!r}")
-    function = getattr(cnnref, case.target) if function is None else function
+    function = cnnref_function(case.target) if function is None else function
     result = CaseResult(case.name, case.target, case.shapes, case.dtype.name)
     references = {"naive": _naive_reference(case)}
     got = _call_checked(case, function, result, references["naive"])
@@ -294,7 +311,7 @@ def _compare_all(
 def _naive_outputs(case: Case) -> dict[str, np.ndarray]:
     """The naive twin's result on the case's arguments (``algorithm`` is cnnref's alone)."""
     kwargs = {k: v for k, v in case.kwargs.items() if k != "algorithm"}
-    return case.outputs(getattr(naive_module(), case.target)(*case.args.values(), **kwargs))
+    return case.outputs(naive_function(case.target)(*case.args.values(), **kwargs))
 
 
 def _naive_reference(case: Case) -> dict[str, np.ndarray]:

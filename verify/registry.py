@@ -14,17 +14,25 @@ from collections.abc import Iterator
 
 import numpy as np
 
-from .cases import activations, conv, gradients, linear, multilayer, output, pool
+from .cases import activations, conv, gradients, linear, multilayer, output, pool, training_paths
 from .cases.case import Case, Entry
 
 TOPICS = (conv, pool, linear, activations, output, gradients, multilayer)
 
+# The formula functions' entries, then those of the paths training takes (dotted names such as
+# ``conv.conv2d_activation``; verify/cases/training_paths.py), appended so that the formulas' case
+# seeds stay what they were.
 REGISTRY: dict[str, Entry] = {
     entry.target: entry
     for entries in ("GRADIENT_ENTRIES", "FORWARD_ENTRIES")
     for topic in TOPICS
     for entry in getattr(topic, entries)
 }
+REGISTRY.update(
+    (entry.target, entry)
+    for entries in ("GRADIENT_ENTRIES", "FORWARD_ENTRIES")
+    for entry in getattr(training_paths, entries)
+)
 
 __all__ = ["REGISTRY", "TOPICS", "Case", "Entry", "cases", "random_case"]
 

@@ -3,9 +3,15 @@
 For every case the two frameworks do the same work on the same numbers; their repeats are
 interleaved (cnnref, PyTorch, cnnref, …) so that load from other processes hits both alike, and each
 figure is the median over the repeats. Throughput is images per second; the ratio is
-cnnref / PyTorch, so above 1 means cnnref is faster. Peak memory of a training step is measured in a
-fresh subprocess per configuration (the process's peak resident set, and for cnnref the peak of
-NumPy's traced allocations).
+cnnref / PyTorch, so above 1 means cnnref is faster. Each case with matrix products also gets both
+frameworks' GFLOP/s and cnnref's share of the machine's matrix-product ceiling, measured in the same
+run (cnnref.bench.ceiling). The training step is timed twice: on the functional API
+(cnnref.seed_step; PyTorch's functional ops + SGD) and as ``fit`` trains (layers, Sequential, SGD
+with momentum, mean gradient; PyTorch's ``nn.Sequential`` + ``optim.SGD``). The shared-machine case
+times the training step again while another process keeps one core busy
+(cnnref.bench.load) and reports what share of its idle throughput each framework keeps. Peak
+memory of a training step is measured in a fresh subprocess per configuration (the process's peak
+resident set, and for cnnref the peak of NumPy's traced allocations).
 """
 
 from __future__ import annotations
@@ -25,11 +31,16 @@ from pathlib import Path
 
 import numpy as np
 
-from ..conv import conv2d, conv2d_backward
-from ..linear import dense, dense_backward
-from ..nn.seed_step import SeedTrainer, seed_inference, seed_parameters
-from ..pool import maxpool2d, maxpool2d_backward
-from ..threads import openmp_threads, reuse_freed_memory, single_thread_blas
+from ..conv import conv2d, conv2d_activation, conv2d_backward
+from ..linear import dense, dense_activation, dense_backward
+from ..nn.network import seed_cnn
+from ..nn.optim import SGD
+from ..nn.seed_step import PARAMETER_NAMES, SeedTrainer, seed_inference, seed_parameters
+from ..pool import maxpool2d, maxpool2d_backward_to_winners, maxpool2d_with_winners
+from ..threads import openmp_threads, reuse_freed_memory
+from ..training.fit import minibatch_step
+from .ceiling import gemm_ceiling, seed_case_flops
+from .load import one_core_busy
 
 DTYPES = ("float32", "float64")
 BATCHES = (1, 64, 256)
@@ -49,6 +60,8 @@ class Settings:
     memory: bool = True
     threads: int = 0  # 0: the thread count cnnref's OpenMP kernels use
     settle_seconds: float = 0.1  # pause before each repeat: the other framework's threads go idle
+    ceiling: bool = True  # measure the matrix-product ceiling (for "% of ceiling")
+    competing: bool = True  # time the training step again with one core kept busy
 
 
 @dataclass
@@ -61,6 +74,9 @@ class Row:
     cnnref_per_s: float
     torch_per_s: float | None
     ratio: float | None
+    cnnref_gflops: float | None = None
+    torch_gflops: float | None = None
+    ceiling_percent: float | None = None  # cnnref's GFLOP/s as a share of the ceiling
 
 
 @dataclass
@@ -68,6 +84,9 @@ class Report:
     machine: dict
     rows: list[Row] = field(default_factory=list)
     memory: list[dict] = field(default_factory=list)
+    ceilings: dict[str, float] = field(default_factory=dict)  # dtype → GFLOP/s of a big product
+    shared_machine: list[dict] = field(default_factory=list)  # the one-core-busy case
+    notes: list[str] = field(default_factory=list)
 
 
 def _seconds_per_call(fn: Callable[[], object], calls: int) -> float:
@@ -124,18 +143,18 @@ def _inputs(dtype: str, batch: int, seed: int = 0) -> tuple[np.ndarray, np.ndarr
 
 def _layer_inputs(params: dict, x: np.ndarray) -> dict[str, np.ndarray]:
     """The input each layer of the seed network sees on x (from one cnnref forward pass)."""
-    z1 = conv2d(x, params["w1"], params["b1"], activation="relu")
+    z1 = conv2d_activation(x, params["w1"], params["b1"], "relu")
     p1 = maxpool2d(z1)
-    z2 = conv2d(p1, params["w2"], params["b2"], activation="relu")
+    z2 = conv2d_activation(p1, params["w2"], params["b2"], "relu")
     flat = maxpool2d(z2).reshape(x.shape[0], -1)
-    z3 = dense(flat, params["w3"], params["b3"], activation="relu")
+    z3 = dense_activation(flat, params["w3"], params["b3"], "relu")
     return {"conv1": x, "pool1": z1, "conv2": p1, "pool2": z2, "dense1": flat, "dense2": z3}
 
 
 def cnnref_layer_cases(params: dict, inputs: dict) -> dict[str, tuple[Callable, Callable]]:
     """(forward, backward) of each layer on cnnref's functional API; backward computes every
     gradient of the layer (input included) from a fixed upstream gradient. A pool's backward reads
-    the winners its forward pass kept (``return_argmax``), as PyTorch's does."""
+    the winners its forward pass kept (``maxpool2d_with_winners``), as PyTorch's does."""
     rng = np.random.default_rng(1)
     cases = {}
     for layer, (w, b) in {"conv1": ("w1", "b1"), "conv2": ("w2", "b2")}.items():
@@ -147,11 +166,11 @@ def cnnref_layer_cases(params: dict, inputs: dict) -> dict[str, tuple[Callable, 
         )
     for layer in ("pool1", "pool2"):
         x = inputs[layer]
-        out, argmax = maxpool2d(x, return_argmax=True)
+        out, winners = maxpool2d_with_winners(x)
         dout = rng.standard_normal(out.shape).astype(x.dtype)
         cases[layer] = (
             lambda x=x: maxpool2d(x),
-            lambda x=x, dout=dout, argmax=argmax: maxpool2d_backward(dout, x, argmax=argmax),
+            lambda x=x, dout=dout, winners=winners: maxpool2d_backward_to_winners(dout, x, winners),
         )
     for layer, (w, b) in {"dense1": ("w3", "b3"), "dense2": ("w4", "b4")}.items():
         x, wv, bv = inputs[layer], params[w], params[b]
@@ -207,22 +226,40 @@ def _torch():
     return torch
 
 
+TORCH_MISSING = (
+    "PyTorch is not installed, so only cnnref is timed (the torch columns stay empty). For the "
+    "side-by-side figures install PyTorch's CPU build: "
+    "pip install torch --index-url https://download.pytorch.org/whl/cpu"
+)
+
+
 def run_benchmark(settings: Settings, echo: Callable[[str], None] = print) -> Report:
     """Time every case in ``settings``; echo one line per case as it finishes."""
     threads = settings.threads or openmp_threads()
     torch = _torch()
-    if torch is not None:
-        torch.set_num_threads(threads)
     report = Report(machine=machine_description(threads))
-    echo(_header())
-    # cnnref's fast configuration for the whole run; PyTorch does not use OpenBLAS.
+    if torch is None:
+        report.notes.append(TORCH_MISSING)
+        echo(TORCH_MISSING)
+    else:
+        torch.set_num_threads(threads)
     reuse_freed_memory()
-    with single_thread_blas():
+    if settings.ceiling:
         for dtype in settings.dtypes:
-            for batch in settings.batches:
-                for row in _rows_for(dtype, batch, settings, torch):
-                    report.rows.append(row)
-                    echo(_format_row(row))
+            report.ceilings[dtype] = gemm_ceiling(dtype, repeats=max(3, settings.repeats))
+            echo(f"matrix-product ceiling, {dtype}: {report.ceilings[dtype]:.1f} GFLOP/s")
+    echo(_header())
+    for dtype in settings.dtypes:
+        for batch in settings.batches:
+            for row in _rows_for(dtype, batch, settings, torch, report.ceilings.get(dtype)):
+                report.rows.append(row)
+                echo(_format_row(row))
+    if settings.competing:
+        batch = _competing_batch(settings)
+        for dtype in settings.dtypes:
+            result = _shared_machine_case(dtype, batch, settings, torch, report)
+            report.shared_machine.append(result)
+            echo(_format_shared(result))
     if settings.memory:
         for dtype in settings.dtypes:
             for batch in settings.batches:
@@ -233,7 +270,59 @@ def run_benchmark(settings: Settings, echo: Callable[[str], None] = print) -> Re
     return report
 
 
-def _rows_for(dtype: str, batch: int, settings: Settings, torch) -> list[Row]:
+def _competing_batch(settings: Settings) -> int:
+    return 64 if 64 in settings.batches else settings.batches[0]
+
+
+def _shared_machine_case(dtype: str, batch: int, settings: Settings, torch, report: Report) -> dict:
+    """The functional training step with one core kept busy, as a share of the idle figures."""
+    params = seed_parameters(dtype=np.dtype(dtype).type)
+    x, labels, t = _inputs(dtype, batch)
+    theirs = None
+    if torch is not None:
+        from .torch_seed import TorchSeed
+
+        theirs = TorchSeed(params, x, labels, LEARNING_RATE).training_step
+    trainer = SeedTrainer(params, LEARNING_RATE)
+    with one_core_busy():
+        busy = _row(
+            "training step, one core busy", dtype, batch, lambda: trainer.step(x, t), theirs,
+            settings,
+        )  # fmt: skip
+    idle = next(
+        (r for r in report.rows if (r.case, r.dtype, r.batch) == ("training step", dtype, batch)),
+        None,
+    )
+    if idle is None:
+        idle = _row("training step", dtype, batch, lambda: trainer.step(x, t), theirs, settings)
+    return {
+        "dtype": dtype,
+        "batch": batch,
+        "cnnref_busy_per_s": busy.cnnref_per_s,
+        "cnnref_idle_per_s": idle.cnnref_per_s,
+        "cnnref_kept": busy.cnnref_per_s / idle.cnnref_per_s,
+        "torch_busy_per_s": busy.torch_per_s,
+        "torch_idle_per_s": idle.torch_per_s,
+        "torch_kept": busy.torch_per_s / idle.torch_per_s if busy.torch_per_s else None,
+        "ratio_busy": busy.ratio,
+    }
+
+
+def _format_shared(result: dict) -> str:
+    theirs = ""
+    if result["torch_kept"] is not None:
+        theirs = (
+            f"; PyTorch {result['torch_busy_per_s']:.0f} img/s, {result['torch_kept']:.0%} of "
+            f"its {result['torch_idle_per_s']:.0f}; ratio {result['ratio_busy']:.2f}"
+        )
+    return (
+        f"training step, {result['dtype']} batch {result['batch']}, another process keeping one "
+        f"core busy: cnnref {result['cnnref_busy_per_s']:.0f} img/s, {result['cnnref_kept']:.0%} "
+        f"of its idle {result['cnnref_idle_per_s']:.0f}{theirs}"
+    )
+
+
+def _rows_for(dtype: str, batch: int, settings: Settings, torch, ceiling=None) -> list[Row]:
     params = seed_parameters(dtype=np.dtype(dtype).type)
     x, labels, t = _inputs(dtype, batch)
     theirs = None
@@ -241,35 +330,46 @@ def _rows_for(dtype: str, batch: int, settings: Settings, torch) -> list[Row]:
         from .torch_seed import TorchSeed
 
         theirs = TorchSeed(params, x, labels, LEARNING_RATE)
+    flops = seed_case_flops(params, batch)
     ours_layers = cnnref_layer_cases(params, _layer_inputs(params, x))
     rows = []
+
+    def add(case, ours, theirs_fn):
+        row = _row(case, dtype, batch, ours, theirs_fn, settings)
+        rows.append(_with_flops(row, flops.get(case), ceiling))
+
     for layer in LAYERS:
         for index, direction in enumerate(("forward", "backward")):
             ours = ours_layers[layer][index]
             their_fn = theirs.layer_cases()[layer][index] if theirs else None
-            rows.append(_row(f"{layer} {direction}", dtype, batch, ours, their_fn, settings))
+            add(f"{layer} {direction}", ours, their_fn)
     trainer = SeedTrainer(params, LEARNING_RATE)
-    rows.append(
-        _row(
-            "training step",
-            dtype,
-            batch,
-            lambda: trainer.step(x, t),
-            theirs.training_step if theirs else None,
-            settings,
-        )
-    )
-    rows.append(
-        _row(
-            "inference",
-            dtype,
-            batch,
-            lambda: seed_inference(params, x),
-            theirs.inference if theirs else None,
-            settings,
-        )
-    )
+    add("training step", lambda: trainer.step(x, t), theirs.training_step if theirs else None)
+    network, optimizer = _fit_network(params, dtype)
+    fit_theirs = theirs.fit_step_case() if theirs else None
+    add("training step (fit)", lambda: minibatch_step(network, optimizer, x, labels), fit_theirs)
+    add("inference", lambda: seed_inference(params, x), theirs.inference if theirs else None)
     return rows
+
+
+def _fit_network(params: dict, dtype: str):
+    """The seed network as ``cnnref train`` builds it, holding ``params``, and its optimizer."""
+    network = seed_cnn(channels=params["w1"].shape[2], classes=CLASSES, dtype=np.dtype(dtype).type)
+    names = list(network.parameters())
+    network.set_parameters(
+        {name: params[key].copy() for name, key in zip(names, PARAMETER_NAMES, strict=True)}
+    )
+    return network, SGD(network.parameters(), lr=LEARNING_RATE, momentum=0.9)
+
+
+def _with_flops(row: Row, flops: int | None, ceiling: float | None) -> Row:
+    if flops:
+        row.cnnref_gflops = row.cnnref_per_s * flops / row.batch / 1e9
+        if row.torch_per_s:
+            row.torch_gflops = row.torch_per_s * flops / row.batch / 1e9
+        if ceiling:
+            row.ceiling_percent = 100 * row.cnnref_gflops / ceiling
+    return row
 
 
 def _row(case, dtype, batch, ours, theirs, settings) -> Row:
@@ -281,14 +381,22 @@ def _row(case, dtype, batch, ours, theirs, settings) -> Row:
 
 
 def _header() -> str:
-    columns = f"{'cnnref img/s':>14}{'torch img/s':>14}{'ratio':>8}"
-    return f"{'case':<18}{'dtype':<9}{'batch':>6}{columns}"
+    columns = f"{'cnnref img/s':>13}{'torch img/s':>12}{'ratio':>7}"
+    flops = f"{'cnnref GF/s':>12}{'torch GF/s':>11}{'% ceil':>7}"
+    return f"{'case':<20}{'dtype':<8}{'batch':>6}{columns}{flops}"
+
+
+def _number(value: float | None, width: int, digits: int) -> str:
+    return f"{value:{width}.{digits}f}" if value else f"{'-':>{width}}"
 
 
 def _format_row(row: Row) -> str:
-    theirs = f"{row.torch_per_s:14.0f}" if row.torch_per_s else f"{'-':>14}"
-    ratio = f"{row.ratio:8.2f}" if row.ratio else f"{'-':>8}"
-    return f"{row.case:<18}{row.dtype:<9}{row.batch:>6}{row.cnnref_per_s:14.0f}{theirs}{ratio}"
+    return (
+        f"{row.case:<20}{row.dtype:<8}{row.batch:>6}{row.cnnref_per_s:13.0f}"
+        f"{_number(row.torch_per_s, 12, 0)}{_number(row.ratio, 7, 2)}"
+        f"{_number(row.cnnref_gflops, 12, 1)}{_number(row.torch_gflops, 11, 1)}"
+        f"{_number(row.ceiling_percent, 7, 0)}"
+    )
 
 
 def _format_memory(result: dict) -> str:
@@ -303,7 +411,7 @@ def _format_memory(result: dict) -> str:
 
 def measure_memory_in_subprocess(framework: str, dtype: str, batch: int, threads: int) -> dict:
     """Run :func:`memory_probe` in a fresh interpreter so that peaks do not mix."""
-    package_parent = str(Path(__file__).resolve().parent.parent)
+    package_parent = str(Path(__file__).resolve().parents[2])  # the folder holding cnnref/
     env = dict(os.environ)
     env["PYTHONPATH"] = os.pathsep.join(filter(None, [package_parent, env.get("PYTHONPATH")]))
     code = (
@@ -365,9 +473,8 @@ def memory_probe(framework: str, dtype: str, batch: int, threads: int, steps: in
         before = _current_rss_mb()
         reuse_freed_memory()
         tracemalloc.start()
-        with single_thread_blas():
-            for _ in range(steps):
-                trainer.step(x, t)
+        for _ in range(steps):
+            trainer.step(x, t)
         traced = tracemalloc.get_traced_memory()[1] / (1024 * 1024)
         tracemalloc.stop()
     peak = _rss_mb()

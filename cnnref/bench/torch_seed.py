@@ -79,6 +79,7 @@ class TorchSeed:
         for tensor in self.weights:
             tensor.requires_grad_(True)
         self.optimizer = torch.optim.SGD(self.weights, lr=learning_rate)
+        self.params, self.learning_rate = params, learning_rate
         self.x = torch.from_numpy(np.ascontiguousarray(x.transpose(0, 3, 1, 2)))
         self.labels = torch.from_numpy(labels)
 
@@ -96,6 +97,21 @@ class TorchSeed:
         loss.backward()
         self.optimizer.step()
         return -float(loss.detach())
+
+    def fit_step_case(self) -> Callable[[], float]:
+        """A training step as ``cnnref train`` takes it, in idiomatic PyTorch: ``nn.Sequential``
+        holding the same weights, mean cross-entropy, ``optim.SGD`` with momentum 0.9."""
+        module = seed_module(self.params)
+        optimizer = torch.optim.SGD(module.parameters(), lr=self.learning_rate, momentum=0.9)
+
+        def step() -> float:
+            optimizer.zero_grad(set_to_none=True)
+            loss = F.cross_entropy(module(self.x), self.labels)
+            loss.backward()
+            optimizer.step()
+            return float(loss.detach())
+
+        return step
 
     def inference(self) -> torch.Tensor:
         with torch.inference_mode():

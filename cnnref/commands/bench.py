@@ -10,8 +10,24 @@ from pathlib import Path
 
 from ..bench.seed import BATCHES, DTYPES, Settings, report_as_json, run_benchmark
 
+DESCRIPTION = """\
+Time cnnref and PyTorch (CPU) side by side on the seed network, in one process: each layer's
+forward and backward, the training step (functional API and as fit trains), inference; images/s,
+the ratio cnnref / PyTorch, GFLOP/s and the share of the machine's matrix-product ceiling; then the
+training step with another process keeping one core busy, and peak memory.
+
+Threads: cnnref runs its kernels on one OpenMP pool (OMP_NUM_THREADS sets its size) and, during
+each of its calls, holds SciPy's BLAS to one thread, restoring it afterwards; NumPy's BLAS is not
+touched. PyTorch gets torch.set_num_threads with the same count (--threads).
+
+PyTorch is optional; without it only cnnref is timed. Its CPU build:
+pip install torch --index-url https://download.pytorch.org/whl/cpu
+"""
+
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
+    parser.description = DESCRIPTION
+    parser.formatter_class = argparse.RawDescriptionHelpFormatter
     parser.add_argument(
         "--quick", action="store_true", help="fewer and shorter repeats, batch 64 only by default"
     )
@@ -25,6 +41,11 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         "--threads", type=int, default=0, help="threads for both (default: cnnref's OpenMP count)"
     )
     parser.add_argument("--no-memory", action="store_true", help="skip the peak-memory runs")
+    parser.add_argument(
+        "--no-competing",
+        action="store_true",
+        help="skip the shared-machine case (training with another process keeping one core busy)",
+    )
     parser.add_argument("--json", type=Path, metavar="PATH", help="also write the results as JSON")
 
 
@@ -42,6 +63,7 @@ def settings_from(args: argparse.Namespace) -> Settings:
         min_seconds=0.02 if args.quick else 0.05,
         memory=not args.no_memory,
         threads=args.threads,
+        competing=not args.no_competing,
     )
 
 

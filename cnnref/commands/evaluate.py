@@ -7,7 +7,7 @@ import sys
 from pathlib import Path
 
 from ..nn.network import build_network
-from ..threads import reuse_freed_memory, single_thread_blas
+from ..threads import reuse_freed_memory
 from ..training.checkpoint import CheckpointError, check_parameters, load_checkpoint
 from ..training.data import load_dataset
 from ..training.fit import evaluate, normalize
@@ -44,8 +44,7 @@ def run(args: argparse.Namespace) -> int:
         labels = data.test_labels if args.split == "test" else data.train_labels
         images = normalize(images, mean, std, network.dtype)
         reuse_freed_memory()
-        with single_thread_blas():
-            loss, accuracy, predictions = evaluate(network, images, labels, args.batch_size)
+        loss, accuracy, predictions = evaluate(network, images, labels, args.batch_size)
     except (CheckpointError, ValueError, TypeError, OSError) as error:
         print(f"cnnref evaluate: error: {error}", file=sys.stderr)
         return 1

@@ -9,6 +9,7 @@ from pathlib import Path
 
 from verify.grade.assignments import BUILTIN, load_assignment
 from verify.grade.isolation import SandboxUnavailable, require_namespaces
+from verify.grade.preflight import check_limits, check_path
 from verify.grade.report import (
     FEEDBACK_LEVELS,
     class_summary,
@@ -86,18 +87,21 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 def run(args: argparse.Namespace) -> int:
     """Grade, print, write the requested files; 0 when grading ran (whatever the scores), 2 on
-    a usage error."""
+    a usage error (a bad option, a path that does not exist, a folder without submissions). A
+    submission that cannot be read is the student's: graded 0, its reason said once."""
     try:
         if args.require_sandbox:
             require_namespaces()
         assignment = load_assignment(args.assignment)
-        limits = Limits(call_timeout=args.timeout, memory_mb=args.memory)
-        single = args.path.is_file() or args.one
+        limits = check_limits(Limits(call_timeout=args.timeout, memory_mb=args.memory))
+        single = check_path(args.path).is_file() or args.one
         if single:
             submission = (load_folder_as_one if args.one else load_file)(args.path, args.student)
             submissions = [submission]
         else:
             submissions = select_shard(find_submissions(args.path), args.shard)
+            if not submissions:
+                raise ValueError(f"no submissions (.py or .ipynb) were found in {args.path}")
     except (ValueError, OSError, SandboxUnavailable) as error:
         print(f"cnnref grade: {error}", file=sys.stderr)
         return 2

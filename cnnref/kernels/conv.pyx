@@ -10,9 +10,16 @@ layer does the flip. Two paths compute the same thing:
   layer is one BLAS matrix product; row (n·Ho + i)·Wo + j holds patch (n, i, j) with column
   (k1·KW + k2)·C + c. These copies run serially: they sit between BLAS calls, and OpenBLAS's own
   threads, still spinning after a product, would fight OpenMP's for the same cores;
-* per image (``conv_*_per_image``, used inside cnnref.threads.single_thread_blas): OpenMP across
+* per image (``conv_*_per_image``, the default for batches of an image per thread): OpenMP across
   the images, each thread building one image's patch matrix and calling a one-thread BLAS product
-  on it, so that a single thread pool does all the work.
+  on it, so that a single thread pool does all the work;
+* the SIMD micro-kernels (``conv_forward_simd`` and its adjoint for the filter gradient,
+  ``conv_filter_gradient_simd``; direct_conv.h): the direct sum again, but blocked
+  for the vector units (6 output pixels × 16 floats / 8 doubles of filters in registers), the bias
+  and relu fused into its stores, OpenMP across the images; no patch matrix at all. It runs where
+  the CPU has AVX2 and FMA (checked at run time) and F is a multiple of 16 (float32) or 8
+  (float64). (The input gradient as the same kernel on the padded upstream gradient would do
+  about twice the multiply-adds of col2im, all the products with the padding: it stays im2col.)
 """
 
 from cython.parallel cimport prange, threadid
@@ -20,6 +27,29 @@ from cython cimport floating
 from cnnref.kernels.blas cimport gemm
 
 import numpy as np
+
+cdef extern from "direct_conv.h" nogil:
+    void cnnref_direct_conv_f(
+        const float* x, Py_ssize_t Wp, Py_ssize_t C, const float* w, const float* bias,
+        float* out, Py_ssize_t Ho, Py_ssize_t Wo, Py_ssize_t KH, Py_ssize_t KW, Py_ssize_t stride,
+        Py_ssize_t F, int relu,
+    )
+    void cnnref_direct_conv_d(
+        const double* x, Py_ssize_t Wp, Py_ssize_t C, const double* w, const double* bias,
+        double* out, Py_ssize_t Ho, Py_ssize_t Wo, Py_ssize_t KH, Py_ssize_t KW,
+        Py_ssize_t stride, Py_ssize_t F, int relu,
+    )
+    void cnnref_filter_gradient_f(
+        const float* x, Py_ssize_t Wp, Py_ssize_t C, const float* dout, float* dw, Py_ssize_t Ho,
+        Py_ssize_t Wo, Py_ssize_t KH, Py_ssize_t KW, Py_ssize_t stride, Py_ssize_t F,
+    )
+    void cnnref_filter_gradient_d(
+        const double* x, Py_ssize_t Wp, Py_ssize_t C, const double* dout, double* dw,
+        Py_ssize_t Ho, Py_ssize_t Wo, Py_ssize_t KH, Py_ssize_t KW, Py_ssize_t stride,
+        Py_ssize_t F,
+    )
+    int cnnref_use_avx2()
+
 
 # Multiply-adds below which a direct kernel runs on one thread: starting an OpenMP team costs more
 # than such a loop, and far more (milliseconds of spinning) when other processes hold the cores.
@@ -268,7 +298,8 @@ def conv_forward_per_image(
     """out rows of image n = im2col(x[n]) · w, with x passed as (N, H, W·C), w the (KH·KW·C, F)
     filter matrix and out (N·Ho·Wo, F). OpenMP across the images, at most buffers.shape[0]
     threads, thread t building one image's patch matrix at a time in buffers[t] (Ho·Wo, KH·KW·C),
-    small enough to stay in cache, then one BLAS product per image. The BLAS must run one thread
+    small enough to stay in cache, then one BLAS product per image. Images are handed out one at a
+    time (dynamic schedule), so a thread on a busy core takes fewer. The BLAS must run one thread
     per call here (cnnref.threads), or its threads and OpenMP's fight for the cores."""
     cdef Py_ssize_t N = x.shape[0], H = x.shape[1], W = x.shape[2] // C
     cdef Py_ssize_t rows = Ho * Wo, P = KH * KW * C, F = w.shape[1], n
@@ -276,7 +307,7 @@ def conv_forward_per_image(
     cdef floating* cols
     if N == 0:
         return
-    for n in prange(N, nogil=True, schedule="static", num_threads=threads):
+    for n in prange(N, nogil=True, schedule="dynamic", num_threads=threads):
         cols = &buffers[threadid(), 0, 0]
         _im2col_image(&x[n, 0, 0], cols, H, W, C, KH, KW, stride, pad, Ho, Wo)
         gemm(
@@ -300,32 +331,136 @@ def conv_backward_per_image(
     Py_ssize_t pad,
     Py_ssize_t Ho,
     Py_ssize_t Wo,
+    bint filter_gradient=True,
 ):
-    """dw_parts[t] += Σ over thread t's images n of im2col(x[n])ᵀ · (dout rows of n), for the
-    caller to sum over t (dw_parts (threads, KH·KW·C, F), zeroed); with ``input_gradient``,
-    dx[n] += col2im((dout rows of n) · wᵀ) (dx zeroed, passed as (N, H, W·C)). Threads and
-    buffers as in conv_forward_per_image; dw_parts.shape[0] ≥ buffers.shape[0]."""
+    """dw_parts[g] += Σ over the images n of group g of im2col(x[n])ᵀ · (dout rows of n), for the
+    caller to sum over g (dw_parts (G, KH·KW·C, F), zeroed); with ``input_gradient``,
+    dx[n] += col2im((dout rows of n) · wᵀ) (dx zeroed, passed as (N, H, W·C)).
+
+    The N images fall into G = dw_parts.shape[0] fixed groups of consecutive images
+    (group g: n from g·N // G to (g + 1)·N // G), handed to the threads one group at a time
+    (dynamic schedule): each group's sum runs in image order whichever thread takes it, so dw has
+    the same bits for any thread count and any timing. Threads and buffers as in
+    conv_forward_per_image. ``filter_gradient=False`` leaves dw_parts alone (dx only)."""
     cdef Py_ssize_t N = x.shape[0], H = x.shape[1], W = x.shape[2] // C
-    cdef Py_ssize_t rows = Ho * Wo, P = KH * KW * C, F = w.shape[1], n
-    cdef int threads = <int>min(buffers.shape[0], dw_parts.shape[0])
+    cdef Py_ssize_t rows = Ho * Wo, P = KH * KW * C, F = w.shape[1], n, g
+    cdef Py_ssize_t G = dw_parts.shape[0]
+    cdef int threads = <int>buffers.shape[0]
     cdef floating* cols
-    cdef int t
     if N == 0:
         return
-    for n in prange(N, nogil=True, schedule="static", num_threads=threads):
-        t = threadid()
-        cols = &buffers[t, 0, 0]
-        _im2col_image(&x[n, 0, 0], cols, H, W, C, KH, KW, stride, pad, Ho, Wo)
-        gemm(
-            True, False, <int>P, <int>F, <int>rows, cols, <int>P, &dout[n * rows, 0],
-            <int>F, 1, &dw_parts[t, 0, 0], <int>F,
-        )
-        if input_gradient:
-            gemm(
-                False, True, <int>rows, <int>P, <int>F, &dout[n * rows, 0], <int>F,
-                &w[0, 0], <int>F, 0, cols, <int>P,
+    for g in prange(G, nogil=True, schedule="dynamic", num_threads=threads):
+        cols = &buffers[threadid(), 0, 0]
+        for n in range(g * N // G, (g + 1) * N // G):
+            if filter_gradient:
+                _im2col_image(&x[n, 0, 0], cols, H, W, C, KH, KW, stride, pad, Ho, Wo)
+                gemm(
+                    True, False, <int>P, <int>F, <int>rows, cols, <int>P, &dout[n * rows, 0],
+                    <int>F, 1, &dw_parts[g, 0, 0], <int>F,
+                )
+            if input_gradient:
+                gemm(
+                    False, True, <int>rows, <int>P, <int>F, &dout[n * rows, 0], <int>F,
+                    &w[0, 0], <int>F, 0, cols, <int>P,
+                )
+                _col2im_image(cols, &dx[n, 0, 0], H, W, C, KH, KW, stride, pad, Ho, Wo)
+
+
+def simd_available():
+    """Whether conv_forward_simd runs its AVX2 + FMA code on this CPU (else it would run a slow
+    generic build, and the Python layer keeps the im2col path)."""
+    return bool(cnnref_use_avx2())
+
+
+cdef void _pad_image(
+    const floating* x, floating* padded, Py_ssize_t H, Py_ssize_t W, Py_ssize_t C, Py_ssize_t pad
+) noexcept nogil:
+    """padded (H + 2·pad, W + 2·pad, C) = x (H, W, C) with a border of pad zeros."""
+    cdef Py_ssize_t Wp = W + 2 * pad, r, e
+    for e in range((H + 2 * pad) * Wp * C):
+        padded[e] = 0
+    for r in range(H):
+        for e in range(W * C):
+            padded[((r + pad) * Wp + pad) * C + e] = x[r * W * C + e]
+
+
+def conv_forward_simd(
+    const floating[:, :, :, ::1] x,
+    const floating[:, :, :, ::1] w,
+    const floating[::1] b,
+    floating[:, :, :, ::1] out,
+    Py_ssize_t stride,
+    Py_ssize_t pad,
+    bint relu,
+    floating[:, ::1] padded,
+):
+    """out = σ(x ⋆ w + b) by the SIMD micro-kernel, σ = relu or the identity; OpenMP across the
+    images (dynamic schedule), at most padded.shape[0] threads. With pad > 0 each thread first
+    copies its image into padded[t] ((H + 2·pad)·(W + 2·pad)·C entries). Needs F a multiple of
+    16 (float) or 8 (double)."""
+    cdef Py_ssize_t N = x.shape[0], H = x.shape[1], W = x.shape[2], C = x.shape[3]
+    cdef Py_ssize_t KH = w.shape[0], KW = w.shape[1], F = w.shape[3]
+    cdef Py_ssize_t Ho = out.shape[1], Wo = out.shape[2], n
+    cdef int threads = <int>padded.shape[0]
+    cdef const floating* source
+    if N == 0 or Ho == 0 or Wo == 0:
+        return
+    for n in prange(N, nogil=True, schedule="dynamic", num_threads=threads,
+                    use_threads_if=threads > 1 and N > 1):
+        if pad > 0:
+            _pad_image(&x[n, 0, 0, 0], &padded[threadid(), 0], H, W, C, pad)
+            source = &padded[threadid(), 0]
+        else:
+            source = &x[n, 0, 0, 0]
+        if floating is float:
+            cnnref_direct_conv_f(
+                source, W + 2 * pad, C, &w[0, 0, 0, 0], &b[0], &out[n, 0, 0, 0], Ho, Wo, KH, KW,
+                stride, F, relu,
             )
-            _col2im_image(cols, &dx[n, 0, 0], H, W, C, KH, KW, stride, pad, Ho, Wo)
+        else:
+            cnnref_direct_conv_d(
+                source, W + 2 * pad, C, &w[0, 0, 0, 0], &b[0], &out[n, 0, 0, 0], Ho, Wo, KH, KW,
+                stride, F, relu,
+            )
+
+
+def conv_filter_gradient_simd(
+    const floating[:, :, :, ::1] x,
+    const floating[:, :, :, ::1] dout,
+    floating[:, :, :, :, ::1] dw_parts,
+    Py_ssize_t stride,
+    Py_ssize_t pad,
+    floating[:, ::1] padded,
+):
+    """dw_parts[g] += Σ over the images n of group g of the filter gradient of image n,
+    dw[k1, k2, c, f] = Σ_i Σ_j x[n, i·s + k1 − p, j·s + k2 − p, c] · dout[n, i, j, f], by the
+    SIMD kernel (dw_parts (G, KH, KW, C, F) zeroed; groups and threads as in
+    conv_backward_per_image, images padded into padded[t] as in conv_forward_simd)."""
+    cdef Py_ssize_t N = x.shape[0], H = x.shape[1], W = x.shape[2], C = x.shape[3]
+    cdef Py_ssize_t KH = dw_parts.shape[1], KW = dw_parts.shape[2], F = dw_parts.shape[4]
+    cdef Py_ssize_t Ho = dout.shape[1], Wo = dout.shape[2], G = dw_parts.shape[0], n, g
+    cdef int threads = <int>padded.shape[0]
+    cdef const floating* source
+    if N == 0 or Ho == 0 or Wo == 0:
+        return
+    for g in prange(G, nogil=True, schedule="dynamic", num_threads=threads,
+                    use_threads_if=threads > 1 and G > 1):
+        for n in range(g * N // G, (g + 1) * N // G):
+            if pad > 0:
+                _pad_image(&x[n, 0, 0, 0], &padded[threadid(), 0], H, W, C, pad)
+                source = &padded[threadid(), 0]
+            else:
+                source = &x[n, 0, 0, 0]
+            if floating is float:
+                cnnref_filter_gradient_f(
+                    source, W + 2 * pad, C, &dout[n, 0, 0, 0], &dw_parts[g, 0, 0, 0, 0], Ho, Wo,
+                    KH, KW, stride, F,
+                )
+            else:
+                cnnref_filter_gradient_d(
+                    source, W + 2 * pad, C, &dout[n, 0, 0, 0], &dw_parts[g, 0, 0, 0, 0], Ho, Wo,
+                    KH, KW, stride, F,
+                )
 
 
 def openmp_threads():

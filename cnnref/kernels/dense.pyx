@@ -1,5 +1,5 @@
 """Loops of the dense layer a = X W + b around the BLAS matrix products (which NumPy provides),
-and the products themselves split across OpenMP threads for cnnref.threads.single_thread_blas."""
+and the products themselves split across OpenMP threads (cnnref.threads)."""
 
 from libc.math cimport exp, tanh as c_tanh
 from cython cimport floating
@@ -89,7 +89,9 @@ def matmul_split(
     if k == 0:
         c[:, :] = 0
         return
-    for block in prange(blocks, nogil=True, schedule="static", num_threads=blocks):
+    for block in prange(
+        blocks, nogil=True, schedule="static", num_threads=blocks, use_threads_if=blocks > 1
+    ):
         first = block * n // blocks
         width = (block + 1) * n // blocks - first
         gemm(trans_a, trans_b, m, width, k, &a[0, 0], lda,

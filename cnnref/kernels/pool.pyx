@@ -275,6 +275,46 @@ def maxpool_backward_argmax(
     return inside
 
 
+cdef inline floating _derivative(floating z, int kind) noexcept nogil:
+    """σ′ written in terms of z = σ(a), rounded to the dtype (kind 1 relu: u(z); 2 sigmoid:
+    z (1 − z); 3 tanh: 1 − z²), as the activation kernels compute it."""
+    if kind == 1:
+        return 1 if z > 0 else 0
+    if kind == 2:
+        return <floating>(z * (1 - z))
+    return <floating>(1 - z * z)
+
+
+def maxpool_backward_argmax_times_derivative(
+    const floating[:, :, :, ::1] dout,
+    const Py_ssize_t[:, :, :, ::1] argmax,
+    const floating[::1] z,
+    floating[::1] dx,
+    int kind,
+    int threads=1,
+) -> bool:
+    """dx[argmax[k]] += dout[k] · σ′(z[argmax[k]]) on the flat dx and z (dx zeroed): the max-pool's
+    backward pass and the activation's derivative before it in one pass over the winners. With
+    each winner reached once (windows that do not overlap), the same bits as scattering first and
+    multiplying after. ``threads`` > 1 splits the images. Returns False if an index lies outside
+    its own image n of dx (that element is skipped), so no two threads write the same element."""
+    cdef Py_ssize_t N = dout.shape[0], Ho = dout.shape[1], Wo = dout.shape[2], C = dout.shape[3]
+    cdef Py_ssize_t image = dx.shape[0] // N if N > 0 else 0
+    cdef Py_ssize_t n, i, j, c, at
+    cdef int outside = 0
+    for n in prange(N, nogil=True, schedule="static", num_threads=threads,
+                    use_threads_if=threads > 1 and N * Ho * Wo * C >= 1 << 16):
+        for i in range(Ho):
+            for j in range(Wo):
+                for c in range(C):
+                    at = argmax[n, i, j, c]
+                    if n * image <= at < (n + 1) * image:
+                        dx[at] += dout[n, i, j, c] * _derivative(z[at], kind)
+                    else:
+                        outside += 1
+    return outside == 0
+
+
 def avgpool_forward(
     const floating[:, :, :, ::1] x, floating[:, :, :, ::1] out, Py_ssize_t size, Py_ssize_t stride
 ):

@@ -15,12 +15,17 @@ import math
 
 import numpy as np
 
-from ..activations import activate, activation_derivative
-from ..conv import conv2d, conv2d_backward
+from ..activations import activate, times_activation_derivative
+from ..conv import conv2d, conv2d_backward, conv2d_parameter_gradients
 from ..gradients import output_delta
-from ..linear import dense, dense_backward
+from ..linear import dense, dense_backward, dense_parameter_gradients
 from ..output import softmax
-from ..pool import avgpool2d, avgpool2d_backward, maxpool2d, maxpool2d_backward
+from ..pool import (
+    avgpool2d,
+    avgpool2d_backward,
+    maxpool2d_backward_to_winners,
+    maxpool2d_with_winners,
+)
 from ..validation import (
     ACTIVATIONS,
     choice,
@@ -30,6 +35,12 @@ from ..validation import (
     target_array,
 )
 from .init import initial_weights
+
+
+def _wants_input_gradient(input_gradient) -> bool:
+    if not isinstance(input_gradient, bool):
+        raise TypeError(f"input_gradient must be True or False, got {input_gradient!r}")
+    return input_gradient
 
 
 class Layer:
@@ -86,22 +97,15 @@ class Conv2D(Layer):
 
     def forward(self, x: np.ndarray) -> np.ndarray:
         self._cache = float_array("x", x, 4, "(N, H, W, C)")
-        out, self._patches = conv2d(
-            self._cache, self.params["w"], self.params["b"], self.stride, self.pad,
-            return_patches=True,
-        )  # fmt: skip
-        return out
+        return conv2d(self._cache, self.params["w"], self.params["b"], self.stride, self.pad)
 
     def backward(self, dout: np.ndarray, *, input_gradient: bool = True) -> np.ndarray | None:
-        dx, dw, db = conv2d_backward(
-            dout,
-            self._cached(),
-            self.params["w"],
-            self.stride,
-            self.pad,
-            input_gradient=input_gradient,
-            patches=self._patches,
-        )
+        arguments = (dout, self._cached(), self.params["w"], self.stride, self.pad)
+        dx = None
+        if _wants_input_gradient(input_gradient):
+            dx, dw, db = conv2d_backward(*arguments)
+        else:
+            dw, db = conv2d_parameter_gradients(*arguments)
         self.grads = {"w": dw, "b": db}
         return dx
 
@@ -133,9 +137,12 @@ class Dense(Layer):
         return dense(self._cache, self.params["w"], self.params["b"])
 
     def backward(self, dout: np.ndarray, *, input_gradient: bool = True) -> np.ndarray | None:
-        dx, dw, db = dense_backward(
-            dout, self._cached(), self.params["w"], input_gradient=input_gradient
-        )
+        arguments = (dout, self._cached(), self.params["w"])
+        dx = None
+        if _wants_input_gradient(input_gradient):
+            dx, dw, db = dense_backward(*arguments)
+        else:
+            dw, db = dense_parameter_gradients(*arguments)
         self.grads = {"w": dw, "b": db}
         return dx
 
@@ -156,12 +163,12 @@ class MaxPool2D(_Pool):
 
     def forward(self, x: np.ndarray) -> np.ndarray:
         self._cache = float_array("x", x, 4, "(N, H, W, C)")
-        out, self._argmax = maxpool2d(self._cache, self.size, self.stride, return_argmax=True)
+        out, self._winners = maxpool2d_with_winners(self._cache, self.size, self.stride)
         return out
 
     def backward(self, dout: np.ndarray) -> np.ndarray:
         x = self._cached()
-        return maxpool2d_backward(dout, x, self.size, self.stride, argmax=self._argmax)
+        return maxpool2d_backward_to_winners(dout, x, self._winners, self.size, self.stride)
 
 
 class AvgPool2D(_Pool):
@@ -213,7 +220,7 @@ class Activation(Layer):
         dout = float_array("dout", dout)
         if dout.shape != z.shape:
             raise ValueError(f"dout must have the shape of the output {z.shape}, got {dout.shape}")
-        return activation_derivative(z, self.kind, upstream=dout)
+        return times_activation_derivative(dout, z, self.kind)
 
     def __repr__(self) -> str:
         return f"{type(self).__name__}()"

@@ -10,12 +10,12 @@ from __future__ import annotations
 
 import numpy as np
 
-from ..activations import activation_derivative
-from ..conv import conv2d, conv2d_backward
+from ..activations import times_activation_derivative
+from ..conv import conv2d_activation, conv2d_backward, conv2d_parameter_gradients
 from ..gradients import output_delta
-from ..linear import dense, dense_backward
+from ..linear import dense, dense_activation, dense_backward
 from ..output import log_likelihood, softmax
-from ..pool import maxpool2d, maxpool2d_backward
+from ..pool import activation_delta_through_maxpool, maxpool2d, maxpool2d_with_winners
 
 PARAMETER_NAMES = ("w1", "b1", "w2", "b2", "w3", "b3", "w4", "b4")
 
@@ -42,26 +42,25 @@ def seed_parameters(
 
 def seed_forward(params: dict[str, np.ndarray], x: np.ndarray) -> dict[str, np.ndarray]:
     """Every intermediate of the forward pass (what the backward pass needs), ending in y (N, K);
-    argmax1/argmax2 are the pools' winners (flat indices into z1/z2) and patches1/patches2 the
-    convolutions' patch matrices (or None), all kept for the backward pass."""
-    z1, patches1 = conv2d(x, params["w1"], params["b1"], activation="relu", return_patches=True)
-    p1, argmax1 = maxpool2d(z1, return_argmax=True)
-    z2, patches2 = conv2d(p1, params["w2"], params["b2"], activation="relu", return_patches=True)
-    p2, argmax2 = maxpool2d(z2, return_argmax=True)
+    winners1/winners2 are the pools' winners (flat indices into z1/z2), kept for the backward
+    pass."""
+    z1 = conv2d_activation(x, params["w1"], params["b1"], "relu")
+    p1, winners1 = maxpool2d_with_winners(z1)
+    z2 = conv2d_activation(p1, params["w2"], params["b2"], "relu")
+    p2, winners2 = maxpool2d_with_winners(z2)
     flat = p2.reshape(p2.shape[0], -1)
-    z3 = dense(flat, params["w3"], params["b3"], activation="relu")
+    z3 = dense_activation(flat, params["w3"], params["b3"], "relu")
     y = softmax(dense(z3, params["w4"], params["b4"]))
     activations = {"x": x, "z1": z1, "p1": p1, "z2": z2, "p2": p2, "flat": flat, "z3": z3, "y": y}
-    kept = {"argmax1": argmax1, "argmax2": argmax2, "patches1": patches1, "patches2": patches2}
-    return {**activations, **kept}
+    return {**activations, "winners1": winners1, "winners2": winners2}
 
 
 def seed_inference(params: dict[str, np.ndarray], x: np.ndarray) -> np.ndarray:
     """y = softmax of the network's output, (N, K); the forward pass without the pools' winners."""
-    z1 = conv2d(x, params["w1"], params["b1"], activation="relu")
-    z2 = conv2d(maxpool2d(z1), params["w2"], params["b2"], activation="relu")
+    z1 = conv2d_activation(x, params["w1"], params["b1"], "relu")
+    z2 = conv2d_activation(maxpool2d(z1), params["w2"], params["b2"], "relu")
     flat = maxpool2d(z2).reshape(x.shape[0], -1)
-    z3 = dense(flat, params["w3"], params["b3"], activation="relu")
+    z3 = dense_activation(flat, params["w3"], params["b3"], "relu")
     return softmax(dense(z3, params["w4"], params["b4"]))
 
 
@@ -71,19 +70,13 @@ def seed_gradients(
     """∇_θ J for every parameter, by backpropagating δ^(L) = T − Y through the layers."""
     delta4 = output_delta(t, forward["y"])
     dz3, dw4, db4 = dense_backward(delta4, forward["z3"], params["w4"])
-    delta3 = activation_derivative(forward["z3"], "relu", upstream=dz3)
+    delta3 = times_activation_derivative(dz3, forward["z3"], "relu")
     dflat, dw3, db3 = dense_backward(delta3, forward["flat"], params["w3"])
     dp2 = dflat.reshape(forward["p2"].shape)
-    dz2 = maxpool2d_backward(dp2, forward["z2"], argmax=forward["argmax2"])
-    delta2 = activation_derivative(forward["z2"], "relu", upstream=dz2)
-    dp1, dw2, db2 = conv2d_backward(
-        delta2, forward["p1"], params["w2"], patches=forward["patches2"]
-    )
-    dz1 = maxpool2d_backward(dp1, forward["z1"], argmax=forward["argmax1"])
-    delta1 = activation_derivative(forward["z1"], "relu", upstream=dz1)
-    _, dw1, db1 = conv2d_backward(
-        delta1, forward["x"], params["w1"], input_gradient=False, patches=forward["patches1"]
-    )
+    delta2 = activation_delta_through_maxpool(dp2, forward["z2"], forward["winners2"], "relu")
+    dp1, dw2, db2 = conv2d_backward(delta2, forward["p1"], params["w2"])
+    delta1 = activation_delta_through_maxpool(dp1, forward["z1"], forward["winners1"], "relu")
+    dw1, db1 = conv2d_parameter_gradients(delta1, forward["x"], params["w1"])
     return {"w1": dw1, "b1": db1, "w2": dw2, "b2": db2, "w3": dw3, "b3": db3, "w4": dw4, "b4": db4}
 
 

@@ -26,7 +26,7 @@ import numpy as np
 from ..nn.network import Sequential
 from ..nn.optim import SGD, Adam
 from ..output import log_likelihood
-from ..threads import reuse_freed_memory, single_thread_blas
+from ..threads import reuse_freed_memory
 from ..validation import float_array, nonnegative_int, positive_int
 from .checkpoint import Checkpoint, CheckpointError, check_parameters
 
@@ -156,9 +156,8 @@ def fit(
     appended to ``state.metrics`` and passed to ``report``, then ``save(state)`` checkpoints it.
     ``loss`` is the epoch's mean cross-entropy −J/N and ``train_acc`` the accuracy, both over the
     minibatches as they were trained; ``images_per_s`` counts training only, ``seconds`` includes
-    the test evaluation. The run holds OpenBLAS to one thread and runs the convolutions OpenMP
-    across the images (:func:`cnnref.threads.single_thread_blas`), and keeps freed blocks in the
-    heap (:func:`cnnref.threads.reuse_freed_memory`). ``progress(epoch, minibatches,
+    the test evaluation. The run keeps freed blocks in the heap
+    (:func:`cnnref.threads.reuse_freed_memory`). ``progress(epoch, minibatches,
     done)`` opens a progress bar for an epoch.
     """
     epochs = nonnegative_int("epochs", epochs)
@@ -172,7 +171,7 @@ def fit(
         )
     batches = -(-count // batch_size)
     reuse_freed_memory()
-    with _deferred_interrupt() as interrupt, single_thread_blas():
+    with _deferred_interrupt() as interrupt:
         while state.epoch < epochs:
             order, next_rng_state = epoch_order(state.rng_state, count)
             bar = progress(state.epoch + 1, batches, state.step) if progress else None
@@ -203,17 +202,24 @@ def _train_minibatch(
 ) -> None:
     """One ascent step along ∇(J / B) on a minibatch of B images; updates the running sums."""
     started = time.perf_counter()
+    loglik, correct = minibatch_step(network, optimizer, images, labels)
+    partial = state.partial
+    partial["loss_sum"] -= loglik
+    partial["correct"] += correct
+    partial["seen"] += len(labels)
+    partial["train_seconds"] += time.perf_counter() - started
+
+
+def minibatch_step(network: Sequential, optimizer, images: np.ndarray, labels: np.ndarray):
+    """θ ← optimizer step along ∇(J / B) on a minibatch of B images, the step :func:`fit` takes;
+    returns (J of the minibatch before the step, how many images it classified right)."""
     y = network.forward(images)
     t = one_hot(labels, y.shape[1], y.dtype)
     network.backward(t, input_gradient=False)
     size = len(labels)
     mean_grads = {name: g / size for name, g in network.gradients().items()}
     optimizer.update(network.parameters(), mean_grads)
-    partial = state.partial
-    partial["loss_sum"] -= log_likelihood(t, y)
-    partial["correct"] += int(np.sum(y.argmax(axis=1) == labels))
-    partial["seen"] += size
-    partial["train_seconds"] += time.perf_counter() - started
+    return log_likelihood(t, y), int(np.sum(y.argmax(axis=1) == labels))
 
 
 def _finish_epoch(

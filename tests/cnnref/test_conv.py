@@ -8,6 +8,7 @@ import numpy as np
 import pytest
 
 import cnnref
+from cnnref.conv import conv2d_activation, conv2d_parameter_gradients
 
 DTYPES = [np.float64, np.float32]
 MODES = ["cross-correlation", "convolution"]
@@ -180,79 +181,38 @@ def _patch_matrix(x, kh, kw, stride, pad):
     return windows.transpose(0, 1, 2, 4, 5, 3).reshape(-1, kh * kw * x.shape[3])
 
 
-@pytest.mark.parametrize("mode", MODES)
 @pytest.mark.parametrize("dtype", DTYPES)
 @pytest.mark.parametrize("case", CASES, ids=str)
-def test_kept_patches_are_im2col_and_give_the_same_gradients(case, dtype, mode):
-    x, w, b, dout = _arrays(case, dtype)
-    args = (case.stride, case.pad, mode)
-    out, patches = cnnref.conv2d(x, w, b, *args, return_patches=True)
-    np.testing.assert_array_equal(out, cnnref.conv2d(x, w, b, *args))
-    np.testing.assert_array_equal(
-        patches, _patch_matrix(x, case.kh, case.kw, case.stride, case.pad)
-    )
-    for input_gradient in (True, False):
-        rebuilt = cnnref.conv2d_backward(dout, x, w, *args, input_gradient=input_gradient)
-        reused = cnnref.conv2d_backward(
-            dout, x, w, *args, input_gradient=input_gradient, patches=patches
-        )
-        for ours, theirs in zip(reused, rebuilt, strict=True):
-            if theirs is None:
-                assert ours is None
-            else:
-                np.testing.assert_allclose(
-                    ours, theirs, rtol=1e-5 if dtype == np.float32 else 1e-12
-                )
+def test_the_im2col_kernel_builds_the_patch_matrix(case, dtype):
+    from cnnref.kernels import conv as _conv
 
-
-def test_patches_are_not_kept_for_the_direct_path_or_a_chunked_batch():
-    rng = np.random.default_rng(0)
-    w = rng.standard_normal((5, 5, 3, 2)).astype(np.float32)
-    b = np.zeros(2, np.float32)
-    small = rng.standard_normal((2, 8, 8, 3)).astype(np.float32)
-    assert cnnref.conv2d(small, w, b, algorithm="direct", return_patches=True)[1] is None
-    large = np.zeros((150, 32, 32, 3), np.float32)  # 150·28·28·75 patch entries > 2²³
-    out, patches = cnnref.conv2d(large, w, b, return_patches=True)
-    assert patches is None and out.shape == (150, 28, 28, 2)
-    empty_out, empty_patches = cnnref.conv2d(small[:0], w, b, return_patches=True)
-    assert empty_out.shape == (0, 4, 4, 2) and empty_patches.shape == (0, 75)
-
-
-def test_patches_that_do_not_fit_are_rejected():
-    case = CASES[5]
-    x, w, b, dout = _arrays(case, np.float64)
-    _, patches = cnnref.conv2d(x, w, b, return_patches=True)
-    with pytest.raises(ValueError, match=r"patches must have shape"):
-        cnnref.conv2d_backward(dout, x, w, patches=patches[1:])
-    with pytest.raises(TypeError, match="float64 array"):
-        cnnref.conv2d_backward(dout, x, w, patches=patches.astype(np.float32))
-    with pytest.raises(ValueError, match="im2col algorithm only"):
-        cnnref.conv2d_backward(dout, x, w, algorithm="direct", patches=patches)
-    with pytest.raises(TypeError, match="return_patches"):
-        cnnref.conv2d(x, w, b, return_patches=1)
+    x = _arrays(case, dtype)[0]
+    expected = _patch_matrix(x, case.kh, case.kw, case.stride, case.pad)
+    n, h, width, c = x.shape
+    out_h = (h + 2 * case.pad - case.kh) // case.stride + 1
+    out_w = (width + 2 * case.pad - case.kw) // case.stride + 1
+    cols = np.full(expected.shape, np.nan, dtype=x.dtype)
+    _conv.im2col(
+        np.ascontiguousarray(x).reshape(n, h, width * c), cols, c, case.kh, case.kw,
+        case.stride, case.pad, out_h, out_w,
+    )  # fmt: skip
+    np.testing.assert_array_equal(cols, expected)
 
 
 @pytest.mark.parametrize("mode", MODES)
 @pytest.mark.parametrize("dtype", DTYPES)
 @pytest.mark.parametrize("case", CASES, ids=str)
 def test_per_image_path_agrees_with_the_whole_batch_path(case, dtype, mode):
-    from cnnref.threads import single_thread_blas
-
     x, w, b, dout = _arrays(case, dtype)
     args = (case.stride, case.pad, mode)
-    whole = cnnref.conv2d(x, w, b, *args, activation="relu")
-    grads = cnnref.conv2d_backward(dout, x, w, *args)
-    with single_thread_blas():
-        per_image, patches = cnnref.conv2d(x, w, b, *args, activation="relu", return_patches=True)
-        per_image_grads = cnnref.conv2d_backward(dout, x, w, *args)
-        _, dw_only, db_only = cnnref.conv2d_backward(dout, x, w, *args, input_gradient=False)
+    whole = conv2d_activation(x, w, b, "relu", *args, algorithm="direct")
+    grads = cnnref.conv2d_backward(dout, x, w, *args, algorithm="direct")
+    per_image = conv2d_activation(x, w, b, "relu", *args)
+    per_image_grads = cnnref.conv2d_backward(dout, x, w, *args)
+    dw_only, db_only = conv2d_parameter_gradients(dout, x, w, *args)
     rtol = 1e-5 if dtype == np.float32 else 1e-12
     scale = max(1.0, float(np.abs(whole).max(initial=0)))
     np.testing.assert_allclose(per_image, whole, rtol=rtol, atol=rtol * scale)
-    if patches is not None:  # kept only by a batch too small to go image by image
-        np.testing.assert_array_equal(
-            patches, _patch_matrix(x, case.kh, case.kw, case.stride, case.pad)
-        )
     for ours, theirs in zip(per_image_grads, grads, strict=True):
         scale = max(1.0, float(np.abs(theirs).max(initial=0)))
         np.testing.assert_allclose(ours, theirs, rtol=rtol, atol=rtol * scale)
@@ -261,17 +221,14 @@ def test_per_image_path_agrees_with_the_whole_batch_path(case, dtype, mode):
 
 
 def test_per_image_path_handles_batches_of_zero_one_and_more_than_the_threads():
-    from cnnref.threads import single_thread_blas
-
     rng = np.random.default_rng(4)
     w = rng.standard_normal((5, 5, 3, 4))
     b = rng.standard_normal(4)
     for n in (0, 1, 7):
         x = rng.standard_normal((n, 9, 9, 3))
         dout = rng.standard_normal((n, 5, 5, 4))
-        with single_thread_blas():
-            out = cnnref.conv2d(x, w, b)
-            dx, dw, db = cnnref.conv2d_backward(dout, x, w)
+        out = cnnref.conv2d(x, w, b)
+        dx, dw, db = cnnref.conv2d_backward(dout, x, w)
         np.testing.assert_allclose(out, cnnref.conv2d(x, w, b, algorithm="direct"), atol=1e-12)
         ref_dx, ref_dw, _ = cnnref.conv2d_backward(dout, x, w, algorithm="direct")
         np.testing.assert_allclose(dx, ref_dx, atol=1e-12)

@@ -8,6 +8,9 @@ import pytest
 
 import cnnref.conv as conv_module
 from cnnref import activation_derivative, conv2d, conv2d_backward, dense, relu, sigmoid, tanh
+from cnnref.activations import times_activation_derivative
+from cnnref.conv import conv2d_activation, conv2d_parameter_gradients
+from cnnref.linear import dense_activation
 
 TOLERANCE = {np.float32: 2e-5, np.float64: 1e-12}
 ACTIVATE = {"relu": relu, "sigmoid": sigmoid, "tanh": tanh}
@@ -63,22 +66,15 @@ def test_conv2d_backward_im2col_matches_direct(dtype, shape, mode):
         _assert_close(f, s, dtype, name)
 
 
-@pytest.mark.parametrize("algorithm", ["im2col", "direct"])
-def test_conv2d_backward_without_input_gradient_skips_only_dx(algorithm):
-    x, w, b, stride, pad = _case(np.float64, SHAPES[1])
+@pytest.mark.parametrize("shape", SHAPES)
+@pytest.mark.parametrize("mode", ["cross-correlation", "convolution"])
+def test_conv2d_parameter_gradients_are_the_backward_pass_without_dx(shape, mode):
+    x, w, b, stride, pad = _case(np.float64, shape)
     dout = np.random.default_rng(2).standard_normal(conv2d(x, w, b, stride, pad).shape)
-    full = conv2d_backward(dout, x, w, stride, pad, algorithm=algorithm)
-    dx, dw, db = conv2d_backward(dout, x, w, stride, pad, algorithm=algorithm, input_gradient=False)
-    assert dx is None
+    full = conv2d_backward(dout, x, w, stride, pad, mode)
+    dw, db = conv2d_parameter_gradients(dout, x, w, stride, pad, mode)
     np.testing.assert_array_equal(dw, full[1])
     np.testing.assert_array_equal(db, full[2])
-
-
-def test_conv2d_backward_rejects_non_bool_input_gradient():
-    x, w, b, _, _ = _case(np.float64, SHAPES[0])
-    dout = np.zeros(conv2d(x, w, b).shape)
-    with pytest.raises(TypeError, match="input_gradient"):
-        conv2d_backward(dout, x, w, input_gradient="no")
 
 
 @pytest.mark.parametrize("dtype", [np.float32, np.float64])
@@ -102,7 +98,7 @@ def test_chunked_patch_matrix_matches_whole_batch(dtype, monkeypatch):
 def test_conv2d_fused_activation_equals_separate_call(dtype, kind, algorithm):
     x, w, b, stride, pad = _case(dtype, SHAPES[5])
     separate = ACTIVATE[kind](conv2d(x, w, b, stride, pad, algorithm=algorithm))
-    fused = conv2d(x, w, b, stride, pad, algorithm=algorithm, activation=kind)
+    fused = conv2d_activation(x, w, b, kind, stride, pad, algorithm=algorithm)
     np.testing.assert_array_equal(fused, separate)
 
 
@@ -113,15 +109,15 @@ def test_dense_fused_activation_equals_separate_call(dtype, kind):
     x = rng.standard_normal((5, 7)).astype(dtype)
     w = rng.standard_normal((7, 3)).astype(dtype)
     b = rng.standard_normal(3).astype(dtype)
-    np.testing.assert_array_equal(dense(x, w, b, activation=kind), ACTIVATE[kind](dense(x, w, b)))
+    np.testing.assert_array_equal(dense_activation(x, w, b, kind), ACTIVATE[kind](dense(x, w, b)))
 
 
 def test_fused_activation_rejects_unknown_name():
     x, w, b, _, _ = _case(np.float64, SHAPES[0])
     with pytest.raises(ValueError, match="activation"):
-        conv2d(x, w, b, activation="softplus")
+        conv2d_activation(x, w, b, "softplus")
     with pytest.raises(ValueError, match="activation"):
-        dense(np.ones((2, 3)), np.ones((3, 2)), np.ones(2), activation="softplus")
+        dense_activation(np.ones((2, 3)), np.ones((3, 2)), np.ones(2), "softplus")
 
 
 @pytest.mark.parametrize("dtype", [np.float32, np.float64])
@@ -131,22 +127,110 @@ def test_activation_derivative_times_upstream_equals_product(dtype, kind):
     z = ACTIVATE[kind](rng.standard_normal((4, 6)).astype(dtype))
     z[0, :2] = 0  # the relu kink
     upstream = rng.standard_normal((4, 6)).astype(dtype)
-    fused = activation_derivative(z, kind, upstream=upstream)
+    fused = times_activation_derivative(upstream, z, kind)
     np.testing.assert_array_equal(fused, upstream * activation_derivative(z, kind))
 
 
 def test_activation_derivative_rejects_mismatched_upstream():
     z = np.ones((2, 3))
     with pytest.raises(ValueError, match="upstream"):
-        activation_derivative(z, "relu", upstream=np.ones((3, 2)))
+        times_activation_derivative(np.ones((3, 2)), z, "relu")
     with pytest.raises(TypeError, match="upstream is float32"):
-        activation_derivative(z, "relu", upstream=np.ones((2, 3), dtype=np.float32))
+        times_activation_derivative(np.ones((2, 3), dtype=np.float32), z, "relu")
 
 
 def test_fast_paths_leave_inputs_unchanged():
     x, w, b, stride, pad = _case(np.float64, SHAPES[3])
     copies = [x.copy(), w.copy(), b.copy()]
-    out = conv2d(x, w, b, stride, pad, activation="relu")
+    out = conv2d_activation(x, w, b, "relu", stride, pad)
     conv2d_backward(np.ones_like(out), x, w, stride, pad)
     for original, copy in zip((x, w, b), copies, strict=True):
         np.testing.assert_array_equal(original, copy)
+
+
+# The SIMD micro-kernel (direct_conv.h) against the readable direct loops and the im2col path;
+# shapes with F a multiple of its filter block (16 float32 / 8 float64), every pixel-block tail
+# (Wo mod 6 = 0 … 5), stride 2 and padding.
+SIMD_SHAPES = [
+    (3, 32, 32, 3, 5, 5, 16, 1, 0),  # conv1 of the seed network
+    (3, 14, 14, 16, 5, 5, 32, 1, 0),  # conv2
+    (2, 9, 12, 4, 3, 3, 16, 1, 1),
+    (2, 11, 10, 8, 3, 2, 32, 2, 1),
+    (1, 7, 13, 2, 3, 3, 16, 1, 2),
+    (4, 6, 9, 1, 1, 1, 48, 1, 0),
+]
+
+
+def _simd_case(dtype, shape, seed=0):
+    x, w, b, stride, pad = _case(dtype, shape, seed)
+    if dtype == np.float64 and w.shape[3] == 16:  # float64's block is 8 filters: try F = 8 too
+        w, b = w[..., :8], b[:8]
+    return x, np.ascontiguousarray(w), np.ascontiguousarray(b), stride, pad
+
+
+needs_simd = pytest.mark.skipif(
+    not conv_module._conv.simd_available(), reason="the CPU has no AVX2 + FMA"
+)
+
+
+@needs_simd
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+@pytest.mark.parametrize("shape", SIMD_SHAPES)
+@pytest.mark.parametrize("kind", [None, "relu", "tanh"])
+def test_simd_micro_kernel_matches_the_direct_loops_and_im2col(dtype, shape, kind, monkeypatch):
+    x, w, b, stride, pad = _simd_case(dtype, shape)
+    assert conv_module._simd_applies(x, w.shape[3])
+    out_h = (x.shape[1] + 2 * pad - w.shape[0]) // stride + 1
+    out_w = (x.shape[2] + 2 * pad - w.shape[1]) // stride + 1
+    simd = conv_module._conv_forward_simd(x, w, b, stride, pad, out_h, out_w, kind)
+    np.testing.assert_array_equal(conv2d_activation(x, w, b, kind, stride, pad), simd)
+    direct = conv2d_activation(x, w, b, kind, stride, pad, algorithm="direct")
+    _assert_close(simd, direct, dtype, "out (SIMD vs direct)")
+    monkeypatch.setattr(conv_module, "_simd_applies", lambda x, filters: False)
+    _assert_close(
+        simd, conv2d_activation(x, w, b, kind, stride, pad), dtype, "out (SIMD vs im2col)"
+    )
+
+
+@needs_simd
+def test_simd_relu_passes_nan_and_zeroes_negatives_like_the_relu_kernel():
+    x = np.zeros((1, 3, 8, 1), dtype=np.float32)
+    w = np.zeros((1, 1, 1, 16), dtype=np.float32)
+    w[..., 0], w[..., 1] = 1, -1
+    x[0, 0, 0, 0], x[0, 1, 1, 0] = np.nan, 2.0
+    out = conv2d_activation(x, w, np.zeros(16, np.float32), "relu")
+    np.testing.assert_array_equal(out, relu(conv2d(x, w, np.zeros(16, np.float32))))
+    assert np.isnan(out[0, 0, 0, 0]) and out[0, 1, 1, 0] == 2.0 and out[0, 1, 1, 1] == 0.0
+
+
+def test_filters_off_the_simd_block_take_the_im2col_path():
+    x, w, b, _, _ = _case(np.float32, (2, 8, 8, 3, 3, 3, 12, 1, 0))
+    assert not conv_module._simd_applies(x, w.shape[3])
+    _assert_close(conv2d(x, w, b), conv2d(x, w, b, algorithm="direct"), np.float32, "out (F = 12)")
+
+
+@needs_simd
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+@pytest.mark.parametrize("shape", SIMD_SHAPES)
+def test_simd_filter_gradient_matches_the_direct_loops_and_im2col(dtype, shape, monkeypatch):
+    x, w, b, stride, pad = _simd_case(dtype, shape)
+    dout = np.random.default_rng(5).standard_normal(conv2d(x, w, b, stride, pad).shape)
+    dout = dout.astype(dtype)
+    simd = conv_module._conv_filter_gradient_simd(dout, x, w.shape, stride, pad)
+    np.testing.assert_array_equal(conv2d_parameter_gradients(dout, x, w, stride, pad)[0], simd)
+    _, direct, _ = conv2d_backward(dout, x, w, stride, pad, algorithm="direct")
+    _assert_close(simd, direct, dtype, "dw (SIMD vs direct)")
+    monkeypatch.setattr(conv_module, "_simd_applies", lambda x, filters: False)
+    _, im2col, _ = conv2d_backward(dout, x, w, stride, pad)
+    _assert_close(simd, im2col, dtype, "dw (SIMD vs im2col)")
+
+
+@needs_simd
+def test_simd_filter_gradient_has_the_same_bits_on_one_thread_and_on_all(monkeypatch):
+    x, w, b, stride, pad = _simd_case(np.float32, (37, 12, 12, 3, 5, 5, 16, 1, 1))
+    dout = np.random.default_rng(6).standard_normal(conv2d(x, w, b, stride, pad).shape)
+    dout = dout.astype(np.float32)
+    many = conv_module._conv_filter_gradient_simd(dout, x, w.shape, stride, pad)
+    monkeypatch.setattr(conv_module, "_simd_threads", lambda n, work: 1)
+    one = conv_module._conv_filter_gradient_simd(dout, x, w.shape, stride, pad)
+    np.testing.assert_array_equal(one, many)

@@ -110,3 +110,44 @@ def test_building_blocks_match_reference(kind, dtype, assert_close):
         cnnref.weight_gradient(z_prev, delta), np.einsum("nd,nm->dm", z_prev, delta), dtype
     )
     assert_close(cnnref.bias_gradient(delta), delta.sum(axis=0), dtype, "bias_gradient")
+
+
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+@pytest.mark.parametrize("kind", ["relu", "sigmoid", "tanh"])
+def test_the_compiled_gradients_equal_their_numpy_formulas(dtype, kind):
+    """The kernels of cnnref/kernels/gradients.pyx against the formulas written in NumPy: the
+    element-wise parts bit for bit, the products to the dtype's rounding."""
+    rng = np.random.default_rng(12)
+    n, d, m, k = 7, 5, 6, 4
+    x = rng.standard_normal((n, d)).astype(dtype)
+    z = cnnref.activations.activate(rng.standard_normal((n, m)).astype(dtype), kind)
+    v = rng.standard_normal((m, k)).astype(dtype)
+    y = cnnref.softmax(rng.standard_normal((n, k)).astype(dtype))
+    t = np.eye(k, dtype=dtype)[rng.integers(0, k, n)]
+    rtol = 1e-5 if dtype == np.float32 else 1e-13
+    delta = cnnref.output_delta(t, y)
+    np.testing.assert_array_equal(delta, t - y)
+    np.testing.assert_array_equal(cnnref.grad_c(t, y), cnnref.bias_gradient(t - y))
+    np.testing.assert_allclose(
+        cnnref.bias_gradient(delta), (t - y).sum(axis=0, dtype=np.float64), rtol=rtol
+    )
+    hidden = cnnref.hidden_delta(delta, v, z, kind)
+    derivative = cnnref.activation_derivative(z, kind)
+    np.testing.assert_allclose(hidden, (delta @ v.T) * derivative, rtol=rtol, atol=rtol)
+    np.testing.assert_allclose(cnnref.grad_V(z, t, y), z.T @ (t - y), rtol=rtol, atol=rtol)
+    np.testing.assert_allclose(
+        cnnref.grad_W(x, z, v, t, y, kind), x.T @ ((delta @ v.T) * derivative), rtol=rtol,
+        atol=rtol,
+    )  # fmt: skip
+    np.testing.assert_allclose(
+        cnnref.grad_b(z, v, t, y, kind), ((delta @ v.T) * derivative).sum(axis=0), rtol=rtol,
+        atol=rtol,
+    )  # fmt: skip
+
+
+def test_the_compiled_gradients_handle_empty_axes():
+    delta, z_prev = np.zeros((0, 3)), np.zeros((0, 4))
+    np.testing.assert_array_equal(cnnref.weight_gradient(z_prev, delta), np.zeros((4, 3)))
+    np.testing.assert_array_equal(cnnref.bias_gradient(delta), np.zeros(3))
+    out = cnnref.hidden_delta(np.zeros((2, 0)), np.zeros((3, 0)), np.ones((2, 3)), "tanh")
+    np.testing.assert_array_equal(out, np.zeros((2, 3)))

@@ -11,7 +11,7 @@ import numpy as np
 import pytest
 
 import cnnref
-from cnnref.threads import single_thread_blas
+from cnnref.activations import times_activation_derivative
 
 ALGORITHMS = ("im2col", "direct")
 
@@ -118,15 +118,9 @@ def test_an_empty_batch_of_large_images_allocates_nothing_large(algorithm):
 
 def test_activation_derivative_dtype_mismatch_is_a_type_error():
     with pytest.raises(TypeError, match="z is float64, upstream is float32"):
-        cnnref.activation_derivative(np.ones(3), "relu", upstream=np.ones(3, np.float32))
+        times_activation_derivative(np.ones(3, np.float32), np.ones(3), "relu")
     with pytest.raises(ValueError, match="upstream must have shape"):
-        cnnref.activation_derivative(np.ones(3), "relu", upstream=np.ones(4))
-
-
-@pytest.mark.parametrize("value", ["yes", 1, None])
-def test_return_argmax_must_be_a_bool(value):
-    with pytest.raises(TypeError, match="return_argmax must be True or False"):
-        cnnref.maxpool2d(np.zeros((1, 2, 2, 1)), return_argmax=value)
+        times_activation_derivative(np.ones(4), np.ones(3), "relu")
 
 
 def test_flatten_backward_on_an_empty_batch():
@@ -266,42 +260,33 @@ def _ieee_filter_gradient(dout, x, w, stride, pad):
     return dw
 
 
-def _paths():
-    """(name, context) of every convolution path: im2col, direct, and per image inside
-    single_thread_blas (batches of at least one image per OpenMP thread)."""
-    return [("im2col", None), ("direct", None), ("im2col", single_thread_blas)]
+PATHS = {  # (algorithm, batch, filters) that select each convolution path
+    "im2col": ("im2col", 1, 3),  # fewer images than OpenMP threads: one patch matrix
+    "per-image": ("im2col", 8, 3),
+    "simd": ("im2col", 8, 16),  # the SIMD micro-kernel where the CPU has it (else per image)
+    "direct": ("direct", 8, 3),
+}
 
 
 @pytest.mark.filterwarnings("ignore:invalid value encountered:RuntimeWarning")
-@pytest.mark.parametrize(("algorithm", "context"), _paths(), ids=["im2col", "direct", "per-image"])
+@pytest.mark.parametrize("path", PATHS)
 @pytest.mark.parametrize("value", [np.inf, -np.inf, np.nan])
 @pytest.mark.parametrize(("stride", "pad"), [(1, 1), (2, 2), (1, 0)])
-def test_nonfinite_values_meeting_the_padding_give_nan_on_every_path(
-    algorithm, context, value, stride, pad
-):
-    x, w, b = _conv_inputs((8, 4, 5, 2), (3, 2, 2, 3))
+def test_nonfinite_values_meeting_the_padding_give_nan_on_every_path(path, value, stride, pad):
+    algorithm, n, f = PATHS[path]
+    x, w, b = _conv_inputs((n, 4, 5, 2), (3, 2, 2, f))
     w[0, 1, 1, 2] = value
-    x[3, 2, 1, 0] = value  # inside the image: meets every weight of its windows
+    x[n // 2, 2, 1, 0] = value  # inside the image: meets every weight of its windows
     dout_shape = _ieee_conv(x, w, b, stride, pad).shape
     dout = np.random.default_rng(1).standard_normal(dout_shape)
-    dout[5, 0, dout_shape[2] - 1, 1] = value
-    with context() if context else _nothing():
-        out = cnnref.conv2d(x, w, b, stride, pad, algorithm=algorithm)
-        _, dw, _ = cnnref.conv2d_backward(dout, x, w, stride, pad, algorithm=algorithm)
+    dout[n - 1, 0, dout_shape[2] - 1, 1] = value
+    out = cnnref.conv2d(x, w, b, stride, pad, algorithm=algorithm)
+    _, dw, _ = cnnref.conv2d_backward(dout, x, w, stride, pad, algorithm=algorithm)
     np.testing.assert_allclose(out, _ieee_conv(x, w, b, stride, pad), rtol=1e-12, atol=1e-12)
-    np.testing.assert_allclose(
-        dw, _ieee_filter_gradient(dout, x, w, stride, pad), rtol=1e-12, atol=1e-12
-    )
+    expected = _ieee_filter_gradient(dout, x, w, stride, pad)
+    np.testing.assert_allclose(dw, expected, rtol=1e-12, atol=1e-12)
     if pad:
         assert np.isnan(out[0, 0, 0, 2])  # window (0, 0) reads padding through tap (0, 1)
-
-
-class _nothing:
-    def __enter__(self):
-        return self
-
-    def __exit__(self, *exc):
-        return None
 
 
 @pytest.mark.filterwarnings("ignore:invalid value encountered:RuntimeWarning")

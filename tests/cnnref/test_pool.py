@@ -8,6 +8,7 @@ import numpy as np
 import pytest
 
 import cnnref
+from cnnref.pool import maxpool2d_backward_to_winners, maxpool2d_with_winners
 
 DTYPES = [np.float64, np.float32]
 
@@ -179,10 +180,10 @@ def test_stride_defaults_to_size(kind):
 
 def _argmax_agrees(x, dout, size, stride):
     """Forward and backward with the kept winners equal the plain path exactly."""
-    out, argmax = cnnref.maxpool2d(x, size, stride, return_argmax=True)
+    out, argmax = maxpool2d_with_winners(x, size, stride)
     assert argmax.dtype == np.intp and argmax.shape == out.shape
     np.testing.assert_array_equal(out, cnnref.maxpool2d(x, size, stride))
-    kept = cnnref.maxpool2d_backward(dout, x, size, stride, argmax=argmax)
+    kept = maxpool2d_backward_to_winners(dout, x, argmax, size, stride)
     np.testing.assert_array_equal(kept, cnnref.maxpool2d_backward(dout, x, size, stride))
     return argmax, kept
 
@@ -213,7 +214,7 @@ def test_argmax_path_ties_and_nan_follow_the_tie_rule(size, stride, dtype, ref, 
 def test_argmax_points_to_first_maximum_of_each_window(dtype):
     """Window [[1, 3], [3, 3]] → (0, 1); window [[nan, 7], [nan, 7]] → the first NaN (0, 2)."""
     x = np.array([[1.0, 3.0, np.nan, 7.0], [3.0, 3.0, np.nan, 7.0]], dtype=dtype)
-    out, argmax = cnnref.maxpool2d(x.reshape(1, 2, 4, 1), return_argmax=True)
+    out, argmax = maxpool2d_with_winners(x.reshape(1, 2, 4, 1))
     np.testing.assert_array_equal(argmax.ravel(), [1, 2])
     assert out[0, 0, 0, 0] == 3.0 and np.isnan(out[0, 0, 1, 0])
 
@@ -229,9 +230,9 @@ def test_2x2_backward_zeroes_rows_and_columns_outside_the_windows():
 
 def test_argmax_does_not_modify_inputs():
     x = np.random.default_rng(6).standard_normal((1, 4, 4, 2))
-    _, argmax = cnnref.maxpool2d(x, return_argmax=True)
+    _, argmax = maxpool2d_with_winners(x)
     x_before, argmax_before = x.copy(), argmax.copy()
-    cnnref.maxpool2d_backward(np.ones((1, 2, 2, 2)), x, argmax=argmax)
+    maxpool2d_backward_to_winners(np.ones((1, 2, 2, 2)), x, argmax)
     np.testing.assert_array_equal(x, x_before)
     np.testing.assert_array_equal(argmax, argmax_before)
 
@@ -239,15 +240,15 @@ def test_argmax_does_not_modify_inputs():
 def test_bad_argmax_is_rejected():
     x = np.zeros((1, 4, 4, 2))
     dout = np.ones((1, 2, 2, 2))
-    _, argmax = cnnref.maxpool2d(x, return_argmax=True)
-    with pytest.raises(TypeError, match="argmax"):
-        cnnref.maxpool2d_backward(dout, x, argmax=argmax.astype(np.float64))
-    with pytest.raises(ValueError, match="argmax"):
-        cnnref.maxpool2d_backward(dout, x, argmax=argmax[:, :1])
+    _, argmax = maxpool2d_with_winners(x)
+    with pytest.raises(TypeError, match="winners"):
+        maxpool2d_backward_to_winners(dout, x, argmax.astype(np.float64))
+    with pytest.raises(ValueError, match="winners"):
+        maxpool2d_backward_to_winners(dout, x, argmax[:, :1])
     with pytest.raises(ValueError, match="outside x"):
-        cnnref.maxpool2d_backward(dout, x, argmax=argmax + x.size)
+        maxpool2d_backward_to_winners(dout, x, argmax + x.size)
     with pytest.raises(ValueError, match="outside x"):
-        cnnref.maxpool2d_backward(dout, x, argmax=argmax - x.size)
+        maxpool2d_backward_to_winners(dout, x, argmax - x.size)
 
 
 @pytest.mark.parametrize("dtype", DTYPES)
@@ -270,13 +271,48 @@ def test_winners_outside_their_window_are_scattered_as_given():
     rng = np.random.default_rng(3)
     x = rng.standard_normal((2, 4, 4, 3))
     dout = rng.standard_normal((2, 2, 2, 3))
-    _, argmax = cnnref.maxpool2d(x, return_argmax=True)
+    _, argmax = maxpool2d_with_winners(x)
     np.testing.assert_array_equal(
-        cnnref.maxpool2d_backward(dout, x, argmax=argmax), cnnref.maxpool2d_backward(dout, x)
+        maxpool2d_backward_to_winners(dout, x, argmax), cnnref.maxpool2d_backward(dout, x)
     )
     moved = argmax.copy()
     moved[0, 0, 0, 0], moved[1, 1, 1, 2] = argmax[0, 1, 1, 0], 0  # two winners moved away
     expected = np.zeros(x.size)
     np.add.at(expected, moved.reshape(-1), dout.reshape(-1))
-    got = cnnref.maxpool2d_backward(dout, x, argmax=moved)
+    got = maxpool2d_backward_to_winners(dout, x, moved)
     np.testing.assert_array_equal(got.reshape(-1), expected)
+
+
+@pytest.mark.parametrize("dtype", DTYPES)
+@pytest.mark.parametrize("kind", ["relu", "sigmoid", "tanh"])
+@pytest.mark.parametrize("size, stride", [(2, 2), (3, 3), (2, 3)])
+def test_the_fused_delta_through_maxpool_is_the_two_calls_bit_for_bit(dtype, kind, size, stride):
+    from cnnref.activations import activate, times_activation_derivative
+    from cnnref.pool import activation_delta_through_maxpool
+
+    rng = np.random.default_rng(11)
+    z = activate(rng.standard_normal((3, 9, 8, 5)).astype(dtype), kind)
+    z[0, :2, :2, :] = 0  # ties and the relu kink
+    out, winners = maxpool2d_with_winners(z, size, stride)
+    dout = rng.standard_normal(out.shape).astype(dtype)
+    two_calls = times_activation_derivative(
+        maxpool2d_backward_to_winners(dout, z, winners, size, stride), z, kind
+    )
+    fused = activation_delta_through_maxpool(dout, z, winners, kind, size, stride)
+    np.testing.assert_array_equal(fused, two_calls)
+
+
+def test_the_fused_delta_rejects_winners_outside_their_own_image():
+    from cnnref.pool import activation_delta_through_maxpool
+
+    z = np.random.default_rng(3).standard_normal((2, 4, 4, 3))
+    dout = np.ones((2, 2, 2, 3))
+    _, winners = maxpool2d_with_winners(z)
+    moved = winners.copy()
+    moved[1, 0, 0, 0] = 0  # image 1's winner pointing into image 0
+    with pytest.raises(ValueError, match="own image"):
+        activation_delta_through_maxpool(dout, z, moved, "relu")
+    with pytest.raises(TypeError, match="winners"):
+        activation_delta_through_maxpool(dout, z, winners.astype(np.int32), "relu")
+    with pytest.raises(ValueError, match="kind"):
+        activation_delta_through_maxpool(dout, z, winners, "softplus")

@@ -1,41 +1,136 @@
-"""single_thread_blas: OpenBLAS held to one thread inside, restored after; the flag it sets."""
+"""cnnref's thread arrangement: the BLAS its kernels call is held to one thread during its calls
+only, restored after (also when several Python threads enter and leave in any order), and NumPy's
+BLAS is never touched."""
 
 from __future__ import annotations
+
+import threading
 
 import numpy as np
 import pytest
 from threadpoolctl import threadpool_info
 
 import cnnref
-from cnnref.threads import in_single_thread_blas, single_thread_blas
+from cnnref.threads import _HOLD, one_blas_thread
 
 
-def _openblas_threads() -> list[int]:
-    return [info["num_threads"] for info in threadpool_info() if info["internal_api"] == "openblas"]
+def _threads_by_library() -> dict[str, int]:
+    return {info["filepath"]: info["num_threads"] for info in threadpool_info()}
 
 
-def test_openblas_runs_one_thread_inside_and_its_own_count_after():
-    before = _openblas_threads()
-    assert before, "NumPy's and SciPy's OpenBLAS should be loaded"
-    assert not in_single_thread_blas()
-    with single_thread_blas():
-        assert in_single_thread_blas()
-        assert _openblas_threads() == [1] * len(before)
-        np.ones((64, 64)) @ np.ones((64, 64))  # products still work
-    assert not in_single_thread_blas()
-    assert _openblas_threads() == before
+def _held_paths() -> set[str]:
+    return {lib.filepath for lib in _HOLD.libraries()}
+
+
+def test_the_held_library_is_scipys_blas_and_not_numpys():
+    held = _held_paths()
+    assert held, "SciPy's BLAS should be found"
+    numpy_dir = np.__file__.rsplit("/", 1)[0]
+    assert not any(path.startswith(numpy_dir) for path in held)
+
+
+def test_a_python_thread_other_than_the_first_to_enter_still_holds_the_blas():
+    """threadpoolctl lets only the first thread that used it change OpenBLAS's count; cnnref's
+    hold must work from any thread (issue 14)."""
+    with one_blas_thread():
+        pass  # the main thread enters first
+    counts: list[int] = []
+
+    def worker():
+        with one_blas_thread():
+            counts.append(min(_threads_by_library()[path] for path in _held_paths()))
+
+    worker_thread = threading.Thread(target=worker)
+    worker_thread.start()
+    worker_thread.join(10)
+    assert counts == [1]
+
+
+def test_one_thread_inside_and_the_previous_count_after():
+    before = _threads_by_library()
+    with one_blas_thread():
+        inside = _threads_by_library()
+        assert all(inside[path] == 1 for path in _held_paths())
+        others = [path for path in before if path not in _held_paths()]
+        assert all(inside[path] == before[path] for path in others)
+    assert _threads_by_library() == before
 
 
 def test_nested_blocks_and_errors_restore_the_state():
-    before = _openblas_threads()
+    before = _threads_by_library()
     with pytest.raises(RuntimeError, match="inside"):
-        with single_thread_blas():
-            with single_thread_blas():
-                assert in_single_thread_blas()
-            assert in_single_thread_blas()  # the outer block is still on
+        with one_blas_thread():
+            with one_blas_thread():
+                assert _HOLD.holders == 2
+            assert _HOLD.holders == 1
             raise RuntimeError("inside")
-    assert not in_single_thread_blas()
-    assert _openblas_threads() == before
+    assert _HOLD.holders == 0
+    assert _threads_by_library() == before
+
+
+def test_blocks_of_two_python_threads_interleaved_restore_the_count():
+    """Thread A enters, B enters, A leaves, B leaves (and the reverse exit order): the count the
+    process had before comes back, and stays at 1 while either is inside."""
+    before = _threads_by_library()
+    for exit_order in (("a", "b"), ("b", "a")):
+        entered = {name: threading.Event() for name in "ab"}
+        release = {name: threading.Event() for name in "ab"}
+        left = {name: threading.Event() for name in "ab"}
+        seen_inside: list[int] = []
+
+        def worker(name, entered=entered, release=release, left=left, seen=seen_inside):
+            with one_blas_thread():
+                entered[name].set()
+                release[name].wait(10)
+                seen.append(min(_threads_by_library()[path] for path in _held_paths()))
+            left[name].set()
+
+        workers = [threading.Thread(target=worker, args=(name,)) for name in "ab"]
+        for worker_thread in workers:
+            worker_thread.start()
+        for name in "ab":
+            assert entered[name].wait(10)
+        first, second = exit_order
+        release[first].set()
+        assert left[first].wait(10)
+        assert all(_threads_by_library()[path] == 1 for path in _held_paths())
+        release[second].set()
+        for worker_thread in workers:
+            worker_thread.join(10)
+        assert seen_inside == [1, 1]
+        assert _threads_by_library() == before
+
+
+def test_cnnref_calls_leave_every_blas_as_they_found_it():
+    rng = np.random.default_rng(4)
+    x, w = rng.standard_normal((4, 9, 9, 3)), rng.standard_normal((3, 3, 3, 5))
+    before = _threads_by_library()
+    out = cnnref.conv2d(x, w, np.zeros(5))
+    cnnref.conv2d_backward(out, x, w)
+    cnnref.dense(rng.standard_normal((70, 300)), rng.standard_normal((300, 200)), np.zeros(200))
+    assert _threads_by_library() == before
+    assert _HOLD.holders == 0
+
+
+def test_concurrent_cnnref_calls_from_python_threads_agree_with_serial_ones():
+    rng = np.random.default_rng(8)
+    x, w = rng.standard_normal((6, 12, 12, 4)), rng.standard_normal((5, 5, 4, 8))
+    b, dout = rng.standard_normal(8), rng.standard_normal((6, 8, 8, 8))
+    expected = (cnnref.conv2d(x, w, b), *cnnref.conv2d_backward(dout, x, w))
+    results: list = [None] * 4
+
+    def run(slot):
+        results[slot] = (cnnref.conv2d(x, w, b), *cnnref.conv2d_backward(dout, x, w))
+
+    workers = [threading.Thread(target=run, args=(slot,)) for slot in range(4)]
+    for worker_thread in workers:
+        worker_thread.start()
+    for worker_thread in workers:
+        worker_thread.join(60)
+    for got in results:
+        for ours, theirs in zip(got, expected, strict=True):
+            np.testing.assert_array_equal(ours, theirs)
+    assert _HOLD.holders == 0
 
 
 def test_reuse_freed_memory_applies_on_glibc_and_is_harmless_to_repeat():
@@ -55,9 +150,8 @@ def test_dense_products_split_across_threads_agree_with_numpy():
     for n, d, m in [(64, 200, 300), (3, 1000, 999), (1, 7, 3), (0, 4, 5), (9, 1, 1)]:
         x, w = rng.standard_normal((n, d)), rng.standard_normal((d, m))
         b, delta = rng.standard_normal(m), rng.standard_normal((n, m))
-        expected = (cnnref.dense(x, w, b, activation="tanh"), *cnnref.dense_backward(delta, x, w))
-        with single_thread_blas():
-            got = (cnnref.dense(x, w, b, activation="tanh"), *cnnref.dense_backward(delta, x, w))
+        got = (cnnref.dense(x, w, b), *cnnref.dense_backward(delta, x, w))
+        expected = (x @ w + b, delta @ w.T, x.T @ delta, delta.sum(axis=0))
         for ours, theirs in zip(got, expected, strict=True):
             np.testing.assert_allclose(ours, theirs, rtol=1e-12, atol=1e-12)
 
@@ -66,32 +160,56 @@ def test_one_image_too_large_to_skip_splitting_agrees_with_the_direct_path():
     rng = np.random.default_rng(6)
     x, w = rng.standard_normal((1, 40, 40, 8)), rng.standard_normal((5, 5, 8, 32))
     b, dout = rng.standard_normal(32), rng.standard_normal((1, 36, 36, 32))
-    with single_thread_blas():  # 1296 · 200 · 32 multiply-adds: the products are split
-        out = cnnref.conv2d(x, w, b)
-        grads = cnnref.conv2d_backward(dout, x, w)
+    out = cnnref.conv2d(x, w, b)  # 1296 · 200 · 32 multiply-adds: the products are split
+    grads = cnnref.conv2d_backward(dout, x, w)
     np.testing.assert_allclose(out, cnnref.conv2d(x, w, b, algorithm="direct"), atol=1e-10)
     expected = cnnref.conv2d_backward(dout, x, w, algorithm="direct")
     for ours, theirs in zip(grads, expected, strict=True):
         np.testing.assert_allclose(ours, theirs, atol=1e-9)
 
 
-def test_threaded_element_wise_and_pooling_kernels_give_the_same_bits():
-    rng = np.random.default_rng(7)
-    z = rng.standard_normal((16, 28, 28, 16)).astype(np.float32)  # 200,704 values: threaded
-    g = rng.standard_normal(z.shape).astype(np.float32)
-    rows, w = rng.standard_normal((300, 400)), rng.standard_normal((400, 300))
+def test_the_filter_gradient_has_the_same_bits_for_any_thread_count():
+    """dw is summed in fixed groups of images (not per thread): one OpenMP thread or all of them,
+    the same bits."""
+    from cnnref.kernels import conv as _conv
 
-    def run():
-        return (
-            cnnref.relu(z),
-            *(cnnref.activation_derivative(z, k, upstream=g) for k in ("relu", "tanh", "sigmoid")),
-            *cnnref.maxpool2d(z, return_argmax=True),
-            cnnref.dense(rows, w, np.zeros(300), activation="sigmoid"),
-        )
+    rng = np.random.default_rng(9)
+    n, c, f, k, size = 37, 3, 4, 3, 10
+    x = rng.standard_normal((n, size, size, c)).astype(np.float32)
+    w = rng.standard_normal((k, k, c, f)).astype(np.float32)
+    dout = rng.standard_normal((n, size - k + 1, size - k + 1, f)).astype(np.float32)
+    rows, patch = (size - k + 1) ** 2, k * k * c
 
-    serial = run()
-    with single_thread_blas():
-        threaded = run()
-    for ours, theirs in zip(threaded[:-1], serial[:-1], strict=True):
+    def dw_with(threads):
+        parts = np.zeros((16, patch, f), dtype=np.float32)
+        dx = np.zeros((n, size, size * c), dtype=np.float32)
+        buffers = np.empty((threads, rows, patch), dtype=np.float32)
+        with one_blas_thread():
+            _conv.conv_backward_per_image(
+                x.reshape(n, size, size * c), dout.reshape(-1, f), w.reshape(patch, f),
+                parts, dx, True, buffers, c, k, k, 1, 0, size - k + 1, size - k + 1,
+            )  # fmt: skip
+        return parts.sum(axis=0), dx
+
+    one, many = dw_with(1), dw_with(max(2, cnnref.threads.openmp_threads()))
+    for ours, theirs in zip(one, many, strict=True):
         np.testing.assert_array_equal(ours, theirs)
-    np.testing.assert_allclose(threaded[-1], serial[-1], rtol=1e-12)  # product split by columns
+    _, expected_dw, _ = cnnref.conv2d_backward(dout, x, w, algorithm="direct")
+    np.testing.assert_allclose(one[0].reshape(w.shape), expected_dw, rtol=1e-4, atol=1e-4)
+
+
+def test_threaded_element_wise_and_pooling_kernels_give_the_serial_bits():
+    from cnnref.kernels import activations as _activations
+
+    rng = np.random.default_rng(7)
+    z = rng.standard_normal(16 * 28 * 28 * 16).astype(np.float32)  # 200,704 values: threaded
+    g = rng.standard_normal(z.shape).astype(np.float32)
+    for kind in (1, 2, 3):
+        serial, threaded = np.empty_like(z), np.empty_like(z)
+        _activations.times_derivative_kernel(g, z, serial, kind, 1)
+        _activations.times_derivative_kernel(g, z, threaded, kind, 2)
+        np.testing.assert_array_equal(serial, threaded)
+    serial, threaded = np.empty_like(z), np.empty_like(z)
+    _activations.relu_kernel(z, serial, 1)
+    _activations.relu_kernel(z, threaded, 2)
+    np.testing.assert_array_equal(serial, threaded)

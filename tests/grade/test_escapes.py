@@ -35,6 +35,7 @@ from .conftest import EXAMPLES, ROOT
 from .sandbox_modes import MODES, namespaces_or_skip, sandbox_mode
 
 CORRECT = (EXAMPLES / "seed" / "correct.py").read_text()
+FULL_MARKS = load_assignment("seed").max_score  # what the correct submission earns
 # a piece of the reference's source that nothing else on the machine holds
 REFERENCE_PIECE = Path(cnnref.__file__).with_name("conv.py").read_bytes()[:120]
 
@@ -109,7 +110,7 @@ def test_a_student_cannot_read_another_students_file_while_both_are_graded(tmp_p
     with sandbox_mode(mode):
         results = grade_many(load_assignment("seed"), find_submissions(folder), out, jobs=2)
     for result in results:
-        assert result["score"] == 85
+        assert result["score"] == FULL_MARKS
         assert "FOUND: []" in result["output"]
         assert not any(mark in result["output"] for mark in marks.values())
 
@@ -436,8 +437,8 @@ _forge()
     (folder / "mallory.py").write_text(CORRECT + attack)
     with sandbox_mode(mode):
         results = grade_many(load_assignment("seed"), find_submissions(folder), out)
-    assert results[0]["score"] == 85
-    assert json.loads(result_path(out, "mallory").read_text())["score"] == 85
+    assert results[0]["score"] == FULL_MARKS
+    assert json.loads(result_path(out, "mallory").read_text())["score"] == FULL_MARKS
     assert sorted(p.name for p in out.iterdir()) == ["gradebook.csv", "mallory.json"]
     assert "1000" not in (out / "gradebook.csv").read_text()
 
@@ -573,7 +574,7 @@ def test_a_grader_killed_mid_class_leaves_nothing_and_the_rerun_grades_everyone_
     graded_now = set(json.loads(rerun.stdout.splitlines()[-1]))
     assert graded_now.isdisjoint(graded_before)
     assert graded_now | graded_before == set(students)
-    assert all(json.loads(result_path(out, s).read_text())["score"] == 85 for s in students)
+    assert all(json.loads(result_path(out, s).read_text())["score"] == FULL_MARKS for s in students)
     assert _files_holding(marker) == []  # the killed run's stale folders are gone too
 
 

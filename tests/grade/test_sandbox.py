@@ -11,8 +11,9 @@ from pathlib import Path
 import numpy as np
 import pytest
 
+from verify.grade.assignment import Ref
 from verify.grade.isolation import hidden_directories
-from verify.grade.sandbox import Limits, Ref, Sandbox, SandboxError
+from verify.grade.sandbox import Limits, Sandbox, SandboxError
 
 from .sandbox_modes import MODES, sandbox_mode
 

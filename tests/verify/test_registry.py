@@ -31,7 +31,46 @@ def test_every_cnnref_export_has_an_entry():
     exported = _functional_exports()
     missing = exported - set(registry.REGISTRY)
     assert not missing, f"cnnref exports without a registry entry: {sorted(missing)}"
-    assert set(registry.REGISTRY) <= exported
+    formulas = {name for name in registry.REGISTRY if "." not in name}
+    assert formulas <= exported
+
+
+def test_every_path_training_takes_has_an_entry_and_a_naive_twin():
+    """The layers and the seed step call these instead of the formulas (cnnref/nn): each gets
+    registry cases, resolved on cnnref's modules and checked against a naive composition."""
+    from verify.oracle import cnnref_function, naive_function
+
+    paths = {
+        "conv.conv2d_activation",
+        "conv.conv2d_parameter_gradients",
+        "linear.dense_activation",
+        "linear.dense_parameter_gradients",
+        "activations.times_activation_derivative",
+        "pool.maxpool2d_with_winners",
+        "pool.maxpool2d_backward_to_winners",
+        "pool.activation_delta_through_maxpool",
+    }
+    assert {name for name in registry.REGISTRY if "." in name} == paths
+    for name in paths:
+        module, function = name.split(".")
+        assert cnnref_function(name) is getattr(getattr(cnnref, module), function)
+        assert naive_function(name).__module__ == "verify.naive.training_paths"
+
+
+def test_the_seed_step_calls_only_formulas_and_paths_with_registry_entries():
+    import cnnref.nn.seed_step as seed_step
+
+    called = {
+        f"{value.__module__.split('.')[-1]}.{name}"
+        for name, value in vars(seed_step).items()
+        if callable(value)
+        and getattr(value, "__module__", "").startswith("cnnref.")
+        and value.__module__.split(".")[-1] in ("conv", "pool", "linear", "activations")
+    }
+    entries = set(registry.REGISTRY)
+    assert called
+    for name in called:
+        assert name in entries or name.split(".")[-1] in entries, name
 
 
 def test_every_entry_has_float32_and_float64_cases():

@@ -43,12 +43,17 @@ def for_audience(result: dict, feedback: str) -> dict:
 
 
 def case_lines(case: dict) -> list[str]:
-    """The lines telling what went wrong in one case (empty when it passed)."""
+    """The lines telling what went wrong in one case, and its notes (an input modified in place,
+    the canonical cache used) even when it passed; empty for a clean pass."""
+    notes = case.get("notes", [])
     if case["points"] >= case["max_points"]:
-        return []
-    lines = [f"{case['label']}: 0/{case['max_points']:g}"]
+        return [f"{case['label']}: ok — {'; '.join(notes)}"] if notes else []
+    lines = [f"{case['label']}: {case['points']:g}/{case['max_points']:g}"]
     if case["error"]:
         lines += ["    " + line for line in case["error"].splitlines()]
+    if case.get("diagnosis") and case.get("status") != "not implemented":
+        lines.append(f"    mistake: {case['diagnosis']}")
+    lines += [f"    note: {note}" for note in notes]
     for output in case["outputs"]:
         if not output["passed"]:
             detail = f"; {output['detail']}" if output["detail"] else ""
@@ -60,7 +65,7 @@ def task_text(task: dict) -> str:
     """One task's cases, passed and failed, as text (Gradescope's test output)."""
     lines = [f"{task['signature']}"]
     for case in task["cases"]:
-        if case["points"] >= case["max_points"]:
+        if case["points"] >= case["max_points"] and not case.get("notes"):
             lines.append(f"{case['label']}: {case['points']:g}/{case['max_points']:g} ok")
         else:
             lines += case_lines(case)
@@ -78,7 +83,8 @@ def terminal(result: dict, feedback: str = "instructor") -> str:
     if unsandboxed(result):
         lines.append(f"  WARNING: {result['sandbox']['description']}")
     for task in result["tasks"]:
-        lines.append(f"  {task['function']:<26} {task['score']:>5g}/{task['max_score']:g}")
+        status = " (not implemented)" if task.get("status") == "not implemented" else ""
+        lines.append(f"  {task['function']:<26} {task['score']:>5g}/{task['max_score']:g}{status}")
         for case in task["cases"]:
             lines += ["      " + line for line in case_lines(case)]
     return printable("\n".join(lines))

@@ -18,6 +18,7 @@ import time
 from dataclasses import dataclass, field
 
 from . import wire
+from .assignment import Ref
 from .isolation import Isolation, isolation, launcher
 
 AUTOGRAD_LIBRARIES = ("torch", "jax", "jaxlib", "autograd", "tensorflow")
@@ -35,14 +36,6 @@ class Limits:
     scratch_mb: int = 64  # size of the sandbox's private /tmp (with namespaces)
     open_files: int = 64  # descriptors: with output_mb, bounds what memory files can hold
     max_restarts: int = 4  # children started again after a crash or timeout, per submission
-
-
-@dataclass(frozen=True)
-class Ref:
-    """An argument that is the kept result of an earlier call (e.g. a forward's cache)."""
-
-    call: int
-    item: int | None = None
 
 
 @dataclass

@@ -35,7 +35,7 @@ def _upstream(dout, out_shape: tuple[int, ...]) -> Array:
     return dout
 
 
-def _winner(x: Array, n: int, i: int, j: int, c: int, size: int, stride: int):
+def window_winner(x: Array, n: int, i: int, j: int, c: int, size: int, stride: int):
     """(r, s) of window (n, i, j, c)'s maximum: the first NaN in row-major order if there is one,
     else the first cell equal to the maximum (smallest k1, then smallest k2)."""
     cells = [(i * stride + k1, j * stride + k2) for k1 in range(size) for k2 in range(size)]
@@ -63,7 +63,7 @@ def maxpool2d(x: Array, size: int = 2, stride: int | None = None) -> Array:
     )
     out = np.empty(out_shape, dtype=np.float64)
     for n, i, j, c in np.ndindex(out_shape):
-        r, s = _winner(x, n, i, j, c, size, stride)
+        r, s = window_winner(x, n, i, j, c, size, stride)
         out[n, i, j, c] = x[n, r, s, c]
     return out
 
@@ -83,7 +83,7 @@ def maxpool2d_backward(dout: Array, x: Array, size: int = 2, stride: int | None 
     refuse_complex("dout", dout, "max pooling is not analytic")
     dx = np.zeros(x.shape, dtype=np.float64)
     for n, i, j, c in np.ndindex(out_shape):
-        r, s = _winner(x, n, i, j, c, size, stride)
+        r, s = window_winner(x, n, i, j, c, size, stride)
         dx[n, r, s, c] += dout[n, i, j, c]
     return dx
 

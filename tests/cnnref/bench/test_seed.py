@@ -27,6 +27,8 @@ def _tiny(**changes) -> Settings:
         memory=False,
         threads=1,
         settle_seconds=0.0,
+        ceiling=False,
+        competing=False,
     )
     for name, value in changes.items():
         setattr(settings, name, value)
@@ -38,7 +40,7 @@ def test_every_layer_direction_and_whole_network_case_is_timed():
     report = run_benchmark(_tiny(), echo=lines.append)
     cases = [row.case for row in report.rows]
     expected = [f"{layer} {d}" for layer in LAYERS for d in ("forward", "backward")]
-    assert cases == [*expected, "training step", "inference"]
+    assert cases == [*expected, "training step", "training step (fit)", "inference"]
     assert all(row.cnnref_per_s > 0 for row in report.rows)
     assert len(lines) == 1 + len(cases)  # a header, then one line per case
     assert json.loads(report_as_json(report))["machine"]["threads"] == 1
@@ -75,3 +77,56 @@ def test_each_repeat_starts_after_the_settle_pause_and_one_untimed_call():
     time_pair(lambda: events.append("ours"), lambda: events.append("theirs"), settings)
     # _calls_for: a warm-up and a timed call each; then per repeat: one untimed call + the timed one
     assert events == ["ours"] * 2 + ["theirs"] * 2 + ["ours", "ours", "theirs", "theirs"] * 2
+
+
+def test_without_torch_the_report_says_which_side_is_missing_and_how_to_install_it(monkeypatch):
+    from cnnref.bench import seed as benchmark
+
+    monkeypatch.setattr(benchmark, "_torch", lambda: None)
+    lines: list[str] = []
+    report = run_benchmark(_tiny(), echo=lines.append)
+    assert "PyTorch is not installed" in lines[0]
+    assert "--index-url https://download.pytorch.org/whl/cpu" in lines[0]
+    assert report.notes == [lines[0]]
+    assert all(row.torch_per_s is None and row.ratio is None for row in report.rows)
+
+
+def test_gflops_and_the_share_of_the_ceiling_follow_from_the_counted_work():
+    from cnnref.bench.ceiling import seed_case_flops
+    from cnnref.nn.seed_step import seed_parameters
+
+    report = run_benchmark(_tiny(ceiling=True, repeats=1), echo=lambda line: None)
+    ceiling = report.ceilings["float64"]
+    assert ceiling > 0
+    flops = seed_case_flops(seed_parameters(dtype=float), 1)
+    # conv1: 2 · 28 · 28 · 16 · 5 · 5 · 3 per image forward; backward twice that
+    assert flops["conv1 forward"] == 2 * 28 * 28 * 16 * 75
+    assert flops["conv1 backward"] == 2 * flops["conv1 forward"]
+    layers = ("conv1", "conv2", "dense1", "dense2")
+    forward = sum(flops[f"{layer} forward"] for layer in layers)
+    assert flops["inference"] == forward
+    assert flops["training step"] == 3 * forward - flops["conv1 forward"]
+    for row in report.rows:
+        if row.case.startswith("pool"):
+            assert row.cnnref_gflops is None and row.ceiling_percent is None
+        else:
+            assert row.cnnref_gflops == pytest.approx(row.cnnref_per_s * flops[row.case] / 1e9)
+            assert row.ceiling_percent == pytest.approx(100 * row.cnnref_gflops / ceiling)
+
+
+def test_the_shared_machine_case_reports_the_share_of_idle_throughput_kept():
+    report = run_benchmark(_tiny(competing=True), echo=lambda line: None)
+    (result,) = report.shared_machine
+    assert result["dtype"] == "float64" and result["batch"] == 1
+    assert result["cnnref_busy_per_s"] > 0
+    assert result["cnnref_kept"] == pytest.approx(
+        result["cnnref_busy_per_s"] / result["cnnref_idle_per_s"]
+    )
+
+
+def test_one_core_busy_runs_a_spinning_child_and_stops_it():
+    from cnnref.bench.load import one_core_busy
+
+    with one_core_busy(warmup_seconds=0.0) as child:
+        assert child.poll() is None  # running
+    assert child.poll() is not None  # stopped

@@ -14,7 +14,7 @@ import cnnref.linear
 import cnnref.output
 import cnnref.pool
 
-KERNEL_MODULES = ["conv", "pool", "dense", "activations", "softmax"]
+KERNEL_MODULES = ["conv", "pool", "dense", "activations", "softmax", "gradients"]
 CYTHON_FUNCTION_TYPES = {"cython_function_or_method", "fused_cython_function"}
 # Every kernel the Python layer calls, by module.
 KERNELS = {
@@ -24,9 +24,20 @@ KERNELS = {
         "conv_backward_filter_direct",
         "im2col",
         "col2im",
+        "conv_forward_per_image",
+        "conv_backward_per_image",
+        "conv_forward_simd",
     ],
-    "pool": ["maxpool_forward", "maxpool_backward", "avgpool_forward", "avgpool_backward"],
-    "dense": ["bias_activation", "sum_rows"],
+    "pool": [
+        "maxpool_forward",
+        "maxpool_backward",
+        "maxpool_forward_argmax",
+        "maxpool_backward_argmax",
+        "maxpool_backward_argmax_times_derivative",
+        "avgpool_forward",
+        "avgpool_backward",
+    ],
+    "dense": ["bias_activation", "sum_rows", "matmul_split"],
     "activations": [
         "sigmoid_kernel",
         "tanh_kernel",
@@ -37,6 +48,13 @@ KERNELS = {
         "times_derivative_kernel",
     ],
     "softmax": ["softmax_kernel", "log_likelihood_kernel"],
+    "gradients": [
+        "output_delta",
+        "hidden_delta",
+        "weight_gradient",
+        "bias_gradient",
+        "output_bias_gradient",
+    ],
 }
 
 
@@ -70,3 +88,4 @@ def test_the_python_layer_calls_the_compiled_modules():
     assert cnnref.linear._dense is compiled["dense"]
     assert cnnref.activations._activations is compiled["activations"]
     assert cnnref.output._softmax is compiled["softmax"]
+    assert cnnref.gradients._gradients is compiled["gradients"]

@@ -1,0 +1,293 @@
+"""The oracle's cases for the paths cnnref's layers and seed network take instead of the formula
+functions: fused bias + activation (``conv.conv2d_activation``, ``linear.dense_activation``),
+the parameter gradients without the input gradient (``conv.conv2d_parameter_gradients``,
+``linear.dense_parameter_gradients``), the fused delta
+(``activations.times_activation_derivative``), the max-pool's kept winners
+(``pool.maxpool2d_with_winners``, ``pool.maxpool2d_backward_to_winners``) and the delta through σ
+and the pool (``pool.activation_delta_through_maxpool``). Their naive twins are compositions of
+the naive formulas (``verify.naive.training_paths``).
+
+The convolution cases draw F from two settings: a small F (the im2col path) and the SIMD
+micro-kernel's filter block (16 in float32, 8 in float64), so the code that runs in training is the
+code checked; batches of two images take the per-image path, one image the whole-batch one.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from .. import generators as gen
+from .. import objectives as obj
+from ..naive import training_paths as naive_paths
+from .activations import pre_activation, relu_pattern
+from .case import ACTIVATIONS, DTYPES, NEAR_KINK_SETTINGS, Case, Entry, cast, dtype_name, f64, grid
+
+SIMD_FILTERS = {np.dtype(np.float32): 16, np.dtype(np.float64): 8}
+# The fused forward passes: σ of the three activations, or none ("identity").
+FUSED = ("identity", "relu", "tanh")
+
+
+def _activation(name: str) -> str | None:
+    return None if name == "identity" else name
+
+
+def _conv_inputs(rng, dtype, filters: str, batch: int):
+    simd = filters == "SIMD block"
+    # Smaller images with the SIMD block's 16 filters keep every array within compare.N_MAX.
+    h, w_ = gen.distinct_sizes(rng, 2, 4, 5) if simd else gen.distinct_sizes(rng, 2, 5, 8)
+    c = int(rng.integers(2, 4))
+    f = SIMD_FILTERS[np.dtype(dtype)] if simd else int(rng.integers(2, 4))
+    kh, kw = (int(v) for v in rng.choice([2, 3], size=2))
+    x = cast(gen.values(rng, (batch, h, w_, c)), dtype)
+    w = cast(gen.values(rng, (kh, kw, c, f), 0.5), dtype)
+    return x, w
+
+
+def _conv_settings(dtype, filters, stride, pad, batch, **more) -> dict[str, str]:
+    return {
+        "dtype": dtype_name(dtype),
+        **more,
+        "filters": f"F {filters}",
+        "stride": f"stride {stride}",
+        "pad": f"pad {pad}",
+        "batch": f"N {batch}",
+    }
+
+
+def build_conv2d_activation(rng, dtype, activation, filters, stride, pad, batch) -> Case:
+    x, w = _conv_inputs(rng, dtype, filters, batch)
+    b = cast(gen.values(rng, (w.shape[3],), 0.5), dtype)
+    return Case(
+        "conv.conv2d_activation",
+        "forward",
+        _conv_settings(dtype, filters, stride, pad, batch, activation=activation),
+        np.dtype(dtype),
+        {"x": x, "w": w, "b": b, "activation": _activation(activation), "stride": stride,
+         "pad": pad},
+        lambda r: {"out": r},
+    )  # fmt: skip
+
+
+def build_conv2d_parameter_gradients(rng, dtype, filters, stride, pad, batch) -> Case:
+    x, w = _conv_inputs(rng, dtype, filters, batch)
+    b = gen.values(rng, (w.shape[3],), 0.5)
+    dout = cast(gen.upstream(rng, obj.conv(f64(x), f64(w), b, stride, pad, "cross-correlation")
+                             .shape), dtype)  # fmt: skip
+    g, x64 = f64(dout), f64(x)
+
+    def objective(p):
+        out = obj.conv(x64, p["w"], p["b"], stride, pad, "cross-correlation")
+        return np.sum(g * out, axis=(-4, -3, -2, -1))
+
+    return Case(
+        "conv.conv2d_parameter_gradients",
+        "gradient",
+        _conv_settings(dtype, filters, stride, pad, batch),
+        np.dtype(dtype),
+        {"dout": dout, "x": x, "w": w, "stride": stride, "pad": pad},
+        lambda r: {"w": r[0], "b": r[1]},
+        params={"w": f64(w), "b": b},
+        objective=objective,
+        upstream="dout",
+    )
+
+
+def build_dense_activation(rng, dtype, activation) -> Case:
+    n, d, m = gen.distinct_sizes(rng, 3, 2, 7)
+    args = {
+        "x": cast(gen.values(rng, (n, d)), dtype),
+        "w": cast(gen.values(rng, (d, m)), dtype),
+        "b": cast(gen.values(rng, (m,)), dtype),
+        "activation": _activation(activation),
+    }
+    settings = {"dtype": dtype_name(dtype), "activation": activation}
+    return Case(
+        "linear.dense_activation", "forward", settings, np.dtype(dtype), args, lambda r: {"out": r}
+    )
+
+
+def build_dense_parameter_gradients(rng, dtype) -> Case:
+    n, d, m = gen.distinct_sizes(rng, 3, 2, 7)
+    x = cast(gen.values(rng, (n, d)), dtype)
+    w = cast(gen.values(rng, (d, m), 0.5), dtype)
+    b = gen.values(rng, (m,), 0.5)
+    delta = cast(gen.upstream(rng, (n, m)), dtype)
+    g, x64 = f64(delta), f64(x)
+    return Case(
+        "linear.dense_parameter_gradients",
+        "gradient",
+        {"dtype": dtype_name(dtype)},
+        np.dtype(dtype),
+        {"delta": delta, "x": x, "w": w},
+        lambda r: {"w": r[0], "b": r[1]},
+        params={"w": f64(w), "b": b},
+        objective=lambda p: np.sum(g * obj.dense(x64, p["w"], p["b"]), axis=(-2, -1)),
+        upstream="delta",
+    )
+
+
+def build_times_activation_derivative(rng, dtype, activation, near_kink=False) -> Case:
+    shape = tuple(gen.distinct_sizes(rng, 2, 2, 6))
+    a = pre_activation(rng, shape, near_kink)
+    z = cast(obj.activate(a, activation), dtype)
+    upstream = cast(gen.upstream(rng, shape), dtype)
+    g = f64(upstream)
+    settings = {"dtype": dtype_name(dtype), "activation": activation}
+    if near_kink:
+        settings["placement"] = "near kinks"
+    return Case(
+        "activations.times_activation_derivative",
+        "gradient",
+        settings,
+        np.dtype(dtype),
+        {"upstream": upstream, "z": z, "kind": activation},
+        lambda r: {"a": r},
+        params={"a": a},
+        objective=lambda p: np.sum(g * obj.activate(p["a"], activation), axis=(-2, -1)),
+        pattern=relu_pattern(activation, "a"),
+        analytic=activation != "relu",
+        upstream="upstream",
+    )
+
+
+def _pool_shape(rng, size: int, step: int):
+    h, w = gen.distinct_sizes(rng, 2, size + step, size + 3 * step)
+    return (int(rng.integers(1, 3)), h, w, int(rng.integers(2, 4)))
+
+
+def _pool_settings(dtype, size, step, **more) -> dict[str, str]:
+    return {"dtype": dtype_name(dtype), "size": f"size {size}", "stride": f"stride {step}", **more}
+
+
+def build_maxpool2d_with_winners(rng, dtype, size, stride, ties="none") -> Case:
+    step = size if stride is None else stride
+    x = cast(gen.pool_input(rng, _pool_shape(rng, size, step), size, step, ties), dtype)
+    # The winners are exact integers: compared as values of the case's dtype (all < 2²⁴).
+    return Case(
+        "pool.maxpool2d_with_winners",
+        "forward",
+        _pool_settings(dtype, size, step, ties=f"ties {ties}"),
+        np.dtype(dtype),
+        {"x": x, "size": size, "stride": stride},
+        lambda r: {"out": r[0], "winners": np.asarray(r[1]).astype(np.asarray(r[0]).dtype)},
+    )
+
+
+def build_maxpool2d_backward_to_winners(rng, dtype, size, stride, ties="none") -> Case:
+    step = size if stride is None else stride
+    x = cast(gen.pool_input(rng, _pool_shape(rng, size, step), size, step, ties), dtype)
+    _, winners = naive_paths.maxpool2d_with_winners(x, size, stride)
+    dout = cast(gen.upstream(rng, winners.shape), dtype)
+    g = f64(dout)
+    return Case(
+        "pool.maxpool2d_backward_to_winners",
+        "gradient",
+        _pool_settings(dtype, size, step, ties=f"ties {ties}"),
+        np.dtype(dtype),
+        {"dout": dout, "x": x, "winners": winners, "size": size, "stride": stride},
+        lambda r: {"x": r},
+        params={"x": f64(x)},
+        objective=lambda p: np.sum(g * obj.maxpool(p["x"], size, step), axis=(-4, -3, -2, -1)),
+        pattern=lambda p: [obj.maxpool_winners(p["x"], size, step)],
+        analytic=False,
+        upstream="dout",
+    )
+
+
+def build_activation_delta_through_maxpool(rng, dtype, activation, size, stride) -> Case:
+    step = size if stride is None else stride
+    # Tie-free pre-activations moved away from relu's kink (a monotone map keeps them tie-free),
+    # one unit active.
+    a = gen.pool_input(rng, _pool_shape(rng, size, step), size, step)
+    a = a + np.where(a >= 0, gen.RELU_MARGIN, -gen.RELU_MARGIN)
+    a.flat[0] = abs(a.flat[0])
+    z = cast(obj.activate(a, activation), dtype)
+    _, winners = naive_paths.maxpool2d_with_winners(z, size, stride)
+    dout = cast(gen.upstream(rng, winners.shape), dtype)
+    g = f64(dout)
+
+    def objective(p):
+        pooled = obj.maxpool(obj.activate(p["a"], activation), size, step)
+        return np.sum(g * pooled, axis=(-4, -3, -2, -1))
+
+    def pattern(p):
+        kinks = [obj.maxpool_winners(obj.activate(p["a"].real, activation), size, step)]
+        return kinks + ([p["a"].real > 0] if activation == "relu" else [])
+
+    return Case(
+        "pool.activation_delta_through_maxpool",
+        "gradient",
+        _pool_settings(dtype, size, step, activation=activation),
+        np.dtype(dtype),
+        {"dout": dout, "z": z, "winners": winners, "kind": activation, "size": size,
+         "stride": stride},
+        lambda r: {"a": r},
+        params={"a": a},
+        objective=objective,
+        pattern=pattern,
+        analytic=False,
+        upstream="dout",
+    )  # fmt: skip
+
+
+CONV_PATH_SETTINGS = grid(
+    dtype=DTYPES, filters=("small", "SIMD block"), stride=(1, 2), pad=(0, 1), batch=(1, 2)
+)
+POOL_PATH_SETTINGS = grid(dtype=DTYPES, size=(2, 3), stride=(None, 1)) + grid(
+    dtype=DTYPES, size=(2,), stride=(None,), ties=("exact",)
+)
+GRADIENT_ENTRIES = (
+    Entry(
+        "conv.conv2d_parameter_gradients",
+        "gradient",
+        CONV_PATH_SETTINGS,
+        build_conv2d_parameter_gradients,
+    ),
+    Entry(
+        "linear.dense_parameter_gradients",
+        "gradient",
+        grid(dtype=DTYPES),
+        build_dense_parameter_gradients,
+    ),
+    Entry(
+        "activations.times_activation_derivative",
+        "gradient",
+        grid(dtype=DTYPES, activation=ACTIVATIONS) + NEAR_KINK_SETTINGS,
+        build_times_activation_derivative,
+    ),
+    Entry(
+        "pool.maxpool2d_backward_to_winners",
+        "gradient",
+        grid(dtype=DTYPES, size=(2, 3), stride=(None, 1)),
+        build_maxpool2d_backward_to_winners,
+    ),
+    Entry(
+        "pool.activation_delta_through_maxpool",
+        "gradient",
+        grid(dtype=DTYPES, activation=ACTIVATIONS, size=(2, 3), stride=(None, 2)),
+        build_activation_delta_through_maxpool,
+    ),
+)
+CONV_FORWARD_SETTINGS = grid(
+    dtype=DTYPES,
+    activation=FUSED,
+    filters=("small", "SIMD block"),
+    stride=(1, 2),
+    pad=(0, 1),
+    batch=(1, 2),
+)
+FORWARD_ENTRIES = (
+    Entry("conv.conv2d_activation", "forward", CONV_FORWARD_SETTINGS, build_conv2d_activation),
+    Entry(
+        "linear.dense_activation",
+        "forward",
+        grid(dtype=DTYPES, activation=FUSED),
+        build_dense_activation,
+    ),
+    Entry(
+        "pool.maxpool2d_with_winners",
+        "forward",
+        POOL_PATH_SETTINGS,
+        build_maxpool2d_with_winners,
+    ),
+)
