@@ -107,7 +107,7 @@ def _pool_geometry(x: np.ndarray, size: int, stride: int | None):
     return step, (h - size) // step + 1, (w - size) // step + 1
 
 
-def _route_max(dout, x, size, stride, rule, accumulate=True):
+def _route_max(dout, x, size, stride, rule):
     step, ho, wo = _pool_geometry(x, size, stride)
     dx = np.zeros_like(x)
     for i in range(ho):
@@ -119,24 +119,13 @@ def _route_max(dout, x, size, stride, rule, accumulate=True):
                 share = np.ones_like(flat)
             elif rule == "all":
                 share = (flat == top).astype(x.dtype)
-            elif rule == "first":
-                first = np.argmax(flat == top, axis=1)
-                share = np.arange(size * size)[None, :, None] == first[:, None, :]
             elif rule == "split":
                 share = (flat == top) / np.sum(flat == top, axis=1, keepdims=True)
             else:
                 last = size * size - 1 - np.argmax((flat == top)[:, ::-1], axis=1)
                 share = np.arange(size * size)[None, :, None] == last[:, None, :]
             routed = (share * dout[:, i : i + 1, j, :]).reshape(window.shape)
-            region = (
-                slice(None),
-                slice(i * step, i * step + size),
-                slice(j * step, j * step + size),
-            )
-            if accumulate:
-                dx[region] += routed
-            else:
-                dx[region] = routed
+            dx[:, i * step : i * step + size, j * step : j * step + size, :] += routed
     return dx
 
 
@@ -177,12 +166,6 @@ def maxpool2d_backward_ties_to_all(dout, x, size=2, stride=None):
     return _route_max(dout, x, size, stride, "all")
 
 
-def maxpool2d_backward_overwritten(dout, x, size=2, stride=None):
-    """dx[window] = routed instead of += : where windows overlap (stride < size) the later window
-    overwrites the earlier one's gradient."""
-    return _route_max(dout, x, size, stride, "first", accumulate=False)
-
-
 MUTANTS: list[Mutant] = [
     Mutant(
         "maxpool2d_backward_every",
@@ -219,11 +202,5 @@ MUTANTS: list[Mutant] = [
         "pool gradient given in full to every tied maximum",
         "maxpool2d_backward",
         maxpool2d_backward_ties_to_all,
-    ),
-    Mutant(
-        "maxpool2d_backward_overwritten",
-        "overlapping windows' gradients overwritten, not accumulated (wrong only at stride < size)",
-        "maxpool2d_backward",
-        maxpool2d_backward_overwritten,
     ),
 ]
