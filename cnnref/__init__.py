@@ -5,6 +5,7 @@ with W of size D × M; the objective is the log-likelihood J = Σₙ Σₖ tₙ�
 gradients are ∇J and the output delta is T − Y.
 """
 
+from . import _compiled  # noqa: F401  (first: a clear ImportError if the kernels are not built)
 from .activations import activation_derivative, relu, sigmoid, tanh
 from .conv import conv2d, conv2d_backward
 from .gradients import (
