@@ -169,7 +169,8 @@ def _train(args: argparse.Namespace) -> int:
         return 130
     print(f"checkpoint: {checkpoint_path}  metrics: {out / 'metrics.csv'}")
     if args.plot:
-        for path in _plots(network, state, test[0], out):
+        class_names = [config["class_names"][label] for label in test[1][:FEATURE_MAP_IMAGES]]
+        for path in _plots(network, state, test[0], class_names, out):
             print(f"figure: {path}")
     return 0
 
@@ -268,11 +269,16 @@ def _progress_bar(epochs: int):
     return open_bar
 
 
-def _plots(network, state: TrainingState, test_images: np.ndarray, out: Path) -> list[Path]:
+def _plots(
+    network, state: TrainingState, test_images: np.ndarray, class_names: list[str], out: Path
+) -> list[Path]:
+    """The run's figures; the feature maps are of the first test images, titled with their class."""
     from .plot import plot_feature_maps, plot_filters, plot_learning_curves
+
+    images = test_images[:FEATURE_MAP_IMAGES]
 
     return [
         plot_learning_curves(state.metrics, out / "learning_curves.png"),
         plot_filters(network.layers[0].params["w"], out / "filters.png"),
-        plot_feature_maps(network, test_images[:FEATURE_MAP_IMAGES], out / "feature_maps.png"),
+        plot_feature_maps(network, images, out / "feature_maps.png", labels=class_names),
     ]
