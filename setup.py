@@ -10,7 +10,7 @@ from Cython.Build import cythonize
 from setuptools import Extension, setup
 from setuptools.command.build_ext import build_ext
 
-KERNELS = ["_conv", "_pool", "_dense", "_activations", "_softmax"]
+KERNELS = ["conv", "pool", "dense", "activations", "softmax"]
 CYTHON_DIRECTIVES = {
     "language_level": 3,
     "boundscheck": False,
@@ -58,8 +58,8 @@ class BuildExtWithOptionalOpenMP(build_ext):
 
 extensions = [
     Extension(
-        f"cnnref.{name}",
-        [f"cnnref/{name}.pyx"],
+        f"cnnref.kernels.{name}",
+        [f"cnnref/kernels/{name}.pyx"],
         include_dirs=[numpy.get_include()],
         define_macros=[("NPY_NO_DEPRECATED_API", "NPY_1_7_API_VERSION")],
     )

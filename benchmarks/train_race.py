@@ -5,7 +5,7 @@
 Both start from the same weights and see the same images in the same order; cnnref trains as
 ``cnnref train`` does. Prints each epoch's wall time (training + test evaluation) for both, the
 ratio torch seconds / cnnref seconds (above 1: cnnref faster) and both test accuracies. The logic
-lives in cnnref/benchmark_training.py.
+lives in cnnref/bench/race.py.
 """
 
 from __future__ import annotations
@@ -17,14 +17,14 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from cnnref.benchmark_training import RaceSettings, race
-from cnnref.train import channel_statistics, normalize
-from cnnref.train_cli import DATASETS, load_dataset
+from cnnref.bench.race import RaceSettings, race
+from cnnref.training.data import DATASETS, load_dataset
+from cnnref.training.fit import channel_statistics, normalize
 
 
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--dataset", choices=DATASETS, default="fashion-mnist")
+    parser.add_argument("--dataset", choices=tuple(DATASETS), default="fashion-mnist")
     parser.add_argument("--epochs", type=int, default=10, help="epochs (default 10)")
     parser.add_argument("--limit", type=int, help="train on the first N training images only")
     parser.add_argument("--threads", type=int, default=0, help="threads for both (default: OpenMP)")

@@ -5,7 +5,6 @@ with W of size D × M; the objective is the log-likelihood J = Σₙ Σₖ tₙ�
 gradients are ∇J and the output delta is T − Y.
 """
 
-from . import _compiled  # noqa: F401  (first: a clear ImportError if the kernels are not built)
 from .activations import activation_derivative, relu, sigmoid, tanh
 from .conv import conv2d, conv2d_backward
 from .gradients import (
@@ -18,10 +17,10 @@ from .gradients import (
     output_delta,
     weight_gradient,
 )
-from .layers import AvgPool2D, Conv2D, Dense, Flatten, MaxPool2D, ReLU, Sigmoid, Softmax, Tanh
 from .linear import dense, dense_backward
 from .multilayer import backprop, delta_recursion, mlp_forward
-from .network import Sequential, mlp, seed_cnn
+from .nn.layers import AvgPool2D, Conv2D, Dense, Flatten, MaxPool2D, ReLU, Sigmoid, Softmax, Tanh
+from .nn.network import Sequential, mlp, seed_cnn
 from .output import log_likelihood, softmax
 from .pool import avgpool2d, avgpool2d_backward, maxpool2d, maxpool2d_backward
 

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import numpy as np
 
-from . import _activations
-from ._checks import ACTIVATIONS, choice, float_array
+from .kernels import activations as _activations
 from .threads import kernel_threads
+from .validation import ACTIVATIONS, choice, float_array
 
 _DERIVATIVE_KERNELS = {
     "sigmoid": _activations.sigmoid_derivative_kernel,

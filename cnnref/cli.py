@@ -15,11 +15,11 @@ from collections.abc import Sequence
 
 # subcommand → (module providing add_arguments(parser) and run(args) -> int, one-line help)
 SUBCOMMANDS = {
-    "verify": ("verify.cli", "check every gradient of the reference with the oracle"),
-    "grade": ("verify.grade.cli", "grade student submissions against the reference"),
-    "train": ("cnnref.train_cli", "train the notes' network on real data"),
-    "evaluate": ("cnnref.evaluate_cli", "evaluate a training checkpoint on a test set"),
-    "bench": ("cnnref.bench_cli", "time cnnref side by side with PyTorch"),
+    "verify": ("cnnref.commands.verify", "check every gradient of the reference with the oracle"),
+    "grade": ("cnnref.commands.grade", "grade student submissions against the reference"),
+    "train": ("cnnref.commands.train", "train the notes' network on real data"),
+    "evaluate": ("cnnref.commands.evaluate", "evaluate a training checkpoint on a test set"),
+    "bench": ("cnnref.commands.bench", "time cnnref side by side with PyTorch"),
 }
 
 

@@ -4,8 +4,11 @@ from __future__ import annotations
 
 import numpy as np
 
-from . import _conv, _dense
-from ._checks import (
+from .kernels import conv as _conv
+from .kernels import dense as _dense
+from .linear import ACTIVATION_CODES, matmul
+from .threads import in_single_thread_blas, kernel_threads, openmp_threads
+from .validation import (
     ACTIVATIONS,
     CONV_MODES,
     choice,
@@ -16,8 +19,6 @@ from ._checks import (
     same_dtype,
     window_output_size,
 )
-from .linear import _ACTIVATION_CODES, _matmul
-from .threads import in_single_thread_blas, kernel_threads, openmp_threads
 
 ALGORITHMS = ("im2col", "direct")
 # The im2col path builds the patch matrix of at most this many entries at a time (32 MB in float32):
@@ -76,7 +77,7 @@ def _conv_forward_im2col(x, w, b, stride, pad, out_h, out_w, activation_code):
         chunk_cols = cols[: count * rows_per_image]
         chunk_out = out[first * rows_per_image : (first + count) * rows_per_image]
         _conv.im2col(x_rows, chunk_cols, c, kh, kw, stride, pad, out_h, out_w, first)
-        _matmul(chunk_cols, w_matrix, out=chunk_out)
+        matmul(chunk_cols, w_matrix, out=chunk_out)
         _dense.bias_activation(chunk_out, b, activation_code, kernel_threads())
     return out.reshape(n, out_h, out_w, f), (cols[: n * rows_per_image] if step >= n else None)
 
@@ -137,7 +138,7 @@ def _conv_backward_im2col(dout, x, w, stride, pad, out_h, out_w, input_gradient,
     dx = np.zeros_like(x) if input_gradient else None
     dx_rows = dx.reshape(n, x.shape[1], x.shape[2] * c) if input_gradient else None
     if patches is not None:
-        dw_matrix = _matmul(patches, dout_rows, trans_a=True)
+        dw_matrix = matmul(patches, dout_rows, trans_a=True)
         if not input_gradient:
             return dx, dw_matrix.reshape(w.shape)
     else:
@@ -151,10 +152,10 @@ def _conv_backward_im2col(dout, x, w, stride, pad, out_h, out_w, input_gradient,
         chunk_dout = dout_rows[first * rows_per_image : (first + count) * rows_per_image]
         if patches is None:
             _conv.im2col(x_rows, chunk_cols, c, kh, kw, stride, pad, out_h, out_w, first)
-            _matmul(chunk_cols, chunk_dout, trans_a=True, out=dw_part)
+            matmul(chunk_cols, chunk_dout, trans_a=True, out=dw_part)
             dw_matrix += dw_part
         if input_gradient:
-            _matmul(chunk_dout, w_matrix, trans_b=True, out=chunk_cols)
+            matmul(chunk_dout, w_matrix, trans_b=True, out=chunk_cols)
             _conv.col2im(chunk_cols, dx_rows, c, kh, kw, stride, pad, out_h, out_w, first)
     return dx, dw_matrix.reshape(w.shape)
 
@@ -207,10 +208,10 @@ def conv2d(
         _conv.conv_forward_direct(x, w, b, out, stride, pad)
         if activation is not None:
             _dense.bias_activation(
-                out.reshape(-1, w.shape[3]), np.zeros_like(b), _ACTIVATION_CODES[activation]
+                out.reshape(-1, w.shape[3]), np.zeros_like(b), ACTIVATION_CODES[activation]
             )
         return (out, None) if return_patches else out
-    code = _ACTIVATION_CODES[activation]
+    code = ACTIVATION_CODES[activation]
     if _per_image(x):
         out = _conv_forward_per_image(x, w, b, stride, pad, out_h, out_w, code)
         return (out, None) if return_patches else out

@@ -9,8 +9,8 @@ from __future__ import annotations
 
 import numpy as np
 
-from ._checks import ACTIVATIONS, choice, float_array, same_dtype, target_array
 from .activations import activation_derivative
+from .validation import ACTIVATIONS, choice, float_array, same_dtype, target_array
 
 
 def output_delta(t: np.ndarray, y: np.ndarray) -> np.ndarray:
@@ -27,10 +27,10 @@ def hidden_delta(
 
     Shapes: δ^(l+1) (N, M⁽ˡ⁺¹⁾), W^(l+1) (M⁽ˡ⁾, M⁽ˡ⁺¹⁾), Z^(l) (N, M⁽ˡ⁾) → δ^(l) (N, M⁽ˡ⁾).
     """
-    return _hidden_delta(delta_next, w_next, z, activation, ("delta_next", "w_next", "z"))
+    return hidden_delta_named(delta_next, w_next, z, activation, ("delta_next", "w_next", "z"))
 
 
-def _hidden_delta(
+def hidden_delta_named(
     delta_next: np.ndarray,
     w_next: np.ndarray,
     z: np.ndarray,
@@ -101,7 +101,7 @@ def grad_W(
 
     Z′ is the activation's derivative written in terms of z.  Shapes → (D, M).
     """
-    delta = _hidden_delta(output_delta(t, y), v, z, activation, ("T − Y", "v", "z"))
+    delta = hidden_delta_named(output_delta(t, y), v, z, activation, ("T − Y", "v", "z"))
     return _weight_gradient(x, delta, ("x", "[(T − Y) Vᵀ] ⊙ Z′"))
 
 
@@ -109,4 +109,6 @@ def grad_b(
     z: np.ndarray, v: np.ndarray, t: np.ndarray, y: np.ndarray, activation: str
 ) -> np.ndarray:
     """∇_b J = Σₙ [(T − Y) Vᵀ] ⊙ Z′, i.e. ∂J/∂b_m = Σₖ Σₙ (tₙₖ − yₙₖ) V_mk z′_nm.  Shapes → (M,)."""
-    return bias_gradient(_hidden_delta(output_delta(t, y), v, z, activation, ("T − Y", "v", "z")))
+    return bias_gradient(
+        hidden_delta_named(output_delta(t, y), v, z, activation, ("T − Y", "v", "z"))
+    )

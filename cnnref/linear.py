@@ -4,11 +4,11 @@ from __future__ import annotations
 
 import numpy as np
 
-from . import _dense
-from ._checks import ACTIVATIONS, choice, exact_shape, float_array, same_dtype
+from .kernels import dense as _dense
 from .threads import in_single_thread_blas, kernel_threads, openmp_threads
+from .validation import ACTIVATIONS, choice, exact_shape, float_array, same_dtype
 
-_ACTIVATION_CODES = {
+ACTIVATION_CODES = {
     None: _dense.IDENTITY,
     "relu": _dense.RELU,
     "sigmoid": _dense.SIGMOID,
@@ -36,8 +36,8 @@ def dense(
     exact_shape("b", b, (w.shape[1],), "(one bias per output M)")
     if activation is not None:
         choice("activation", activation, ACTIVATIONS)
-    a = _matmul(x, w)
-    _dense.bias_activation(a, b, _ACTIVATION_CODES[activation], kernel_threads())
+    a = matmul(x, w)
+    _dense.bias_activation(a, b, ACTIVATION_CODES[activation], kernel_threads())
     return a
 
 
@@ -63,17 +63,17 @@ def dense_backward(
     exact_shape("delta", delta, (x.shape[0], w.shape[1]), "(N, M)")
     db = np.empty(w.shape[1], dtype=x.dtype)
     _dense.sum_rows(delta, db)
-    dx = _matmul(delta, w, trans_b=True) if input_gradient else None
+    dx = matmul(delta, w, trans_b=True) if input_gradient else None
     # One sample: BLAS's matrix product with inner dimension 1 is several times slower than the
     # outer product, which computes the same products xᵢ·δⱼ.
     if x.shape[0] == 1:
         dw = np.multiply.outer(x[0], delta[0])
     else:
-        dw = _matmul(x, delta, trans_a=True)
+        dw = matmul(x, delta, trans_a=True)
     return dx, dw, db
 
 
-def _matmul(
+def matmul(
     a: np.ndarray,
     b: np.ndarray,
     trans_a: bool = False,

@@ -10,11 +10,11 @@ from collections.abc import Sequence
 
 import numpy as np
 
-from ._checks import ACTIVATIONS, choice, exact_shape, float_array, same_dtype
 from .activations import activate
-from .gradients import _hidden_delta, bias_gradient, output_delta, weight_gradient
+from .gradients import bias_gradient, hidden_delta_named, output_delta, weight_gradient
 from .linear import dense
 from .output import softmax
+from .validation import ACTIVATIONS, choice, exact_shape, float_array, same_dtype
 
 
 def _check_layers(weights: Sequence, other: Sequence, other_name: str) -> None:
@@ -78,7 +78,7 @@ def delta_recursion(
     deltas = [output_delta(t, y)]
     for layer in range(len(weights) - 1, 0, -1):
         names = (f"delta of layer {layer + 1}", f"weights[{layer}]", f"zs[{layer}]")
-        deltas.append(_hidden_delta(deltas[-1], weights[layer], zs[layer], activation, names))
+        deltas.append(hidden_delta_named(deltas[-1], weights[layer], zs[layer], activation, names))
     return deltas[::-1]
 
 

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import numpy as np
 
-from . import _softmax
-from ._checks import float_array, target_array
+from .kernels import softmax as _softmax
+from .validation import float_array, target_array
 
 
 def softmax(a: np.ndarray) -> np.ndarray:

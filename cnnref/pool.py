@@ -9,9 +9,9 @@ from __future__ import annotations
 
 import numpy as np
 
-from . import _pool
-from ._checks import exact_shape, float_array, positive_int, same_dtype, window_output_size
+from .kernels import pool as _pool
 from .threads import kernel_threads
+from .validation import exact_shape, float_array, positive_int, same_dtype, window_output_size
 
 
 def _pool_arguments(x, size, stride):

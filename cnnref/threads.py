@@ -11,7 +11,7 @@ would otherwise fight for the same cores (docs/performance.md measures both). Ot
 in the block run on one thread.
 
 Use it around a whole run, not around each call: restoring OpenBLAS's thread count wakes its
-workers, which then spin while the next kernel wants the cores. ``cnnref.train.fit`` and the
+workers, which then spin while the next kernel wants the cores. ``cnnref.training.fit.fit`` and the
 benchmark enter it for their whole run.
 """
 
@@ -34,7 +34,7 @@ def openmp_threads() -> int:
     """The thread count of cnnref's OpenMP loops (1 when built without OpenMP), measured once."""
     global _THREADS
     if _THREADS is None:
-        from . import _conv
+        from .kernels import conv as _conv
 
         _THREADS = _conv.openmp_threads()
     return _THREADS
@@ -77,7 +77,7 @@ def reuse_freed_memory() -> bool:
     maps each block above its (adaptive) threshold afresh and unmaps it when freed, so every step
     page-faults its arrays in again: in a fresh process that cost the seed network's float32 step
     at batch 64 a third of its time (26–34 ms against 17–21 ms). This is a process-wide, one-way
-    setting (glibc offers no way to read the old values back); ``cnnref.train.fit``,
+    setting (glibc offers no way to read the old values back); ``cnnref.training.fit.fit``,
     ``cnnref evaluate`` and ``cnnref bench`` call it. Returns False, doing nothing, off glibc.
     """
     import ctypes

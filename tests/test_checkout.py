@@ -108,8 +108,8 @@ def test_unbuilt_source_tree_says_what_is_missing_and_how_to_build(tmp_path: Pat
     errors = [line for line in result.stderr.splitlines() if re.match(r"^\w+Error: ", line)]
     assert len(errors) == 1, result.stderr
     assert errors[0].startswith("ImportError: cnnref's compiled Cython kernels are not built")
-    assert str(tmp_path / "cnnref") in errors[0]
-    assert "_conv" in errors[0] and "_softmax" in errors[0]
+    assert str(tmp_path / "cnnref" / "kernels") in errors[0]
+    assert "cnnref.kernels.conv" in errors[0] and "cnnref.kernels.softmax" in errors[0]
     assert f"`{CONTRIBUTOR_SETUP[0]}`" in errors[0]
     assert "python setup.py build_ext --inplace" in errors[0]
     assert "circular import" not in result.stderr
@@ -128,8 +128,8 @@ def _session_package_roots() -> list[str]:
 
 TORCH_TESTS = [
     "tests/cnnref/test_activations.py",
-    "tests/cnnref/test_seed_step.py",
-    "tests/cnnref/test_benchmark_training.py",
+    "tests/cnnref/nn/test_seed_step.py",
+    "tests/cnnref/bench/test_race.py",
 ]
 
 
@@ -213,7 +213,7 @@ def test_contributor_checkout_works_after_the_one_documented_command(tmp_path: P
     assert false_failures.stdout.startswith("0 false failures in 20 cases")
     for script in ("benchmarks/bench_seed.py", "benchmarks/train_race.py"):
         assert "usage:" in run(f"python {script} --help").stdout
-    tests = run("python -m pytest -q -p no:cacheprovider tests/cnnref/test_compiled.py")
+    tests = run("python -m pytest -q -p no:cacheprovider tests/cnnref/kernels/test_compiled.py")
     assert re.search(r"\d+ passed", tests.stdout)
     for command in _bash_blocks(CONTRIBUTOR)[2]:
         assert command.startswith("python -m sphinx"), command

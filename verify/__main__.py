@@ -2,6 +2,6 @@
 
 import sys
 
-from .cli import main
+from cnnref.cli import main
 
-sys.exit(main())
+sys.exit(main(["verify", *sys.argv[1:]]))

@@ -125,16 +125,16 @@ def grad_c(t, y):
     return (t - y).sum(axis=0)
 
 
-def _hidden_delta(t, y, v, z, activation):
+def hidden_delta_named(t, y, v, z, activation):
     return ((t - y) @ v.T) * activation_derivative(z, activation)
 
 
 def grad_W(x, z, v, t, y, activation):
-    return x.T @ _hidden_delta(t, y, v, z, activation)
+    return x.T @ hidden_delta_named(t, y, v, z, activation)
 
 
 def grad_b(z, v, t, y, activation):
-    return _hidden_delta(t, y, v, z, activation).sum(axis=0)
+    return hidden_delta_named(t, y, v, z, activation).sum(axis=0)
 
 
 def delta_recursion(weights, zs, t, y, activation):

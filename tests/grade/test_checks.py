@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from verify.grade import _child
+from verify.grade import child
 from verify.grade.assignment import Directional
 from verify.grade.checks import (
     FD_RTOL,
@@ -71,7 +71,7 @@ def test_directional_differences_reject_a_wrong_gradient() -> None:
 
 def test_rebuild_makes_fresh_float64_arrays_and_refuses_the_rest() -> None:
     buffers: list[bytes] = []
-    tree = _child.encode([np.arange(3, dtype=np.int32), 2.0, "text"], buffers)
+    tree = child.encode([np.arange(3, dtype=np.int32), 2.0, "text"], buffers)
     array, number, text = rebuild(tree, buffers)
     assert array.dtype == np.float64 and array.flags.writeable
     assert number.shape == () and number == 2.0

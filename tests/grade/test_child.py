@@ -7,17 +7,17 @@ import os
 import numpy as np
 import pytest
 
-from verify.grade import _child
+from verify.grade import child
 
 
 def test_arrays_round_trip_as_raw_buffers_with_dtype_and_shape() -> None:
     buffers: list[bytes] = []
     value = (np.arange(6.0).reshape(2, 3).T, [np.int64(4), 2.5], {"stride": 2})
-    tree = _child.encode(value, buffers)
-    array = _child.decode_array(tree["tuple"][0], buffers)
+    tree = child.encode(value, buffers)
+    array = child.decode_array(tree["tuple"][0], buffers)
     assert array.flags.writeable and array.flags.c_contiguous
     np.testing.assert_array_equal(array, value[0])
-    scalar = _child.decode_array(tree["tuple"][1]["list"][0], buffers)
+    scalar = child.decode_array(tree["tuple"][1]["list"][0], buffers)
     assert scalar.shape == () and scalar == 4
     assert tree["tuple"][1]["list"][1] == 2.5
     assert tree["tuple"][2] == {"dict": {"stride": 2}}
@@ -44,7 +44,7 @@ class Rigged:
 )
 def test_anything_but_plain_arrays_and_builtins_is_described_not_encoded(value, described) -> None:
     buffers: list[bytes] = []
-    node = _child.encode(value, buffers)
+    node = child.encode(value, buffers)
     assert described in node["bad"]
     assert buffers == []
 
@@ -60,14 +60,14 @@ def test_anything_but_plain_arrays_and_builtins_is_described_not_encoded(value, 
 )
 def test_malformed_array_descriptions_are_refused(node) -> None:
     with pytest.raises(ValueError):
-        _child.decode_array(node, [b"\x00" * 8])
+        child.decode_array(node, [b"\x00" * 8])
 
 
 def test_messages_cross_a_pipe_intact() -> None:
     read_end, write_end = os.pipe()
     try:
-        _child.send(write_end, {"function": "f", "n": 2}, [b"abc", b""])
-        header, buffers = _child.receive(read_end)
+        child.send(write_end, {"function": "f", "n": 2}, [b"abc", b""])
+        header, buffers = child.receive(read_end)
     finally:
         os.close(read_end)
         os.close(write_end)
@@ -79,5 +79,5 @@ def test_a_closed_pipe_is_an_eof() -> None:
     read_end, write_end = os.pipe()
     os.close(write_end)
     with pytest.raises(EOFError):
-        _child.receive(read_end)
+        child.receive(read_end)
     os.close(read_end)

@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from verify.grade import cli
+from cnnref.commands import grade as cli
 
 from .conftest import EXAMPLES
 

@@ -8,7 +8,8 @@ import subprocess
 import sys
 
 import cnnref
-from verify import cli, mutants
+from cnnref.commands import verify as cli
+from verify import mutants
 
 
 def _run(argv, capsys):

@@ -30,12 +30,12 @@ def test_reference_passes_every_oracle(case):
 
 def _functional_exports() -> set[str]:
     """Every exported function of the functional API; layer classes and the network builders
-    (cnnref.network), which compose these functions, are not formulas of their own."""
+    (cnnref.nn.network), which compose these functions, are not formulas of their own."""
     return {
         name
         for name in cnnref.__all__
         if inspect.isfunction(getattr(cnnref, name))
-        and getattr(cnnref, name).__module__ != "cnnref.network"
+        and getattr(cnnref, name).__module__ != "cnnref.nn.network"
     }
 
 

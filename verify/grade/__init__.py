@@ -1,5 +1,5 @@
 """The grader: runs students' implementations in a sandbox and marks them against cnnref.
 
-``cnnref grade`` is :mod:`verify.grade.cli`; one submission is graded by
+``cnnref grade`` is :mod:`cnnref.commands.grade`; one submission is graded by
 :func:`verify.grade.grading.grade_source`, a class by :func:`verify.grade.runner.grade_many`.
 """

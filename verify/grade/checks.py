@@ -15,7 +15,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from . import _child
+from . import child
 from . import mistakes as m
 from .assignment import Directional
 from .diagnose import diagnose, relative_error
@@ -50,7 +50,7 @@ def rebuild(node, buffers: list[bytes]):
     if isinstance(node, dict):
         if "array" in node:
             try:
-                return _child.decode_array(node, buffers).astype(np.float64)
+                return child.decode_array(node, buffers).astype(np.float64)
             except ValueError as error:
                 return Bad(f"a malformed array ({error})")
         if "bad" in node:

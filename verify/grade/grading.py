@@ -12,7 +12,7 @@ from dataclasses import asdict, dataclass, field
 
 import numpy as np
 
-from . import _child
+from . import child
 from .assignment import Assignment, Case, Task, student_seed, task_rng
 from .checks import OutputCheck, check_output, flatten, rebuild, structure_problem
 from .sandbox import AUTOGRAD_LIBRARIES, Limits, Reply, Sandbox, SandboxError
@@ -85,7 +85,7 @@ def _modified(original, node, buffers: list[bytes]) -> bool:
         if not isinstance(node, dict) or "array" not in node:
             return True
         try:
-            after = _child.decode_array(node, buffers)
+            after = child.decode_array(node, buffers)
         except ValueError:
             return True
         return after.shape != original.shape or not np.array_equal(after, original, equal_nan=True)

@@ -23,11 +23,11 @@ import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from . import _child
+from . import child
 
 AUTOGRAD_LIBRARIES = ("torch", "jax", "jaxlib", "autograd", "tensorflow")
 UNPRIVILEGED_USER = "nobody"
-_CHILD_SOURCE = Path(_child.__file__)
+_CHILD_SOURCE = Path(child.__file__)
 
 
 @dataclass(frozen=True)
@@ -121,7 +121,7 @@ def encode_args(args: list) -> tuple[list, list[bytes]]:
     """Wire trees for call arguments; :class:`Ref` becomes a reference to a kept result."""
     buffers: list[bytes] = []
     nodes = [
-        {"ref": a.call, "item": a.item} if isinstance(a, Ref) else _child.encode(a, buffers)
+        {"ref": a.call, "item": a.item} if isinstance(a, Ref) else child.encode(a, buffers)
         for a in args
     ]
     return nodes, buffers
@@ -256,7 +256,7 @@ class Sandbox:
         request = {"function": function, "args": nodes, "keep": keep, "reply": reply}
         request["select"] = select
         try:
-            _child.send(self._fds[0], request, buffers)
+            child.send(self._fds[0], request, buffers)
         except OSError as error:
             self._kill()
             raise SandboxError(f"the process died before the call ({error})") from None
@@ -284,7 +284,7 @@ class Sandbox:
             return b"".join(chunks)
 
         try:
-            header, buffers = _child.receive(self._fds[1], read)
+            header, buffers = child.receive(self._fds[1], read)
         except TimeoutError:
             self._kill()
             raise SandboxError(f"timed out after {timeout:g} s {doing} (killed)") from None

@@ -1,0 +1,96 @@
+"""Loops of the dense layer a = X W + b around the BLAS matrix products (which NumPy provides),
+and the products themselves split across OpenMP threads for cnnref.threads.single_thread_blas."""
+
+from libc.math cimport exp, tanh as c_tanh
+from cython cimport floating
+from cython.parallel cimport prange
+
+from cnnref.kernels.blas cimport gemm
+
+import numpy as np
+
+# Codes of the activation fused into bias_activation (C constants, and their Python names).
+cdef enum:
+    C_IDENTITY = 0
+    C_RELU = 1
+    C_SIGMOID = 2
+    C_TANH = 3
+
+IDENTITY = C_IDENTITY
+RELU = C_RELU
+SIGMOID = C_SIGMOID
+TANH = C_TANH
+
+
+cdef inline floating _activate(floating v, int kind) noexcept nogil:
+    """σ(v) for the activation code ``kind`` (the same formulas as the _activations kernels)."""
+    cdef double e
+    if kind == C_RELU:
+        return 0 if v <= 0 else v
+    if kind == C_SIGMOID:
+        if v >= 0:
+            return <floating>(1.0 / (1.0 + exp(-v)))
+        e = exp(v)
+        return <floating>(e / (1.0 + e))
+    if kind == C_TANH:
+        return <floating>c_tanh(v)
+    return v
+
+
+def bias_activation(floating[:, ::1] a, const floating[::1] b, int kind, int threads=1):
+    """a[n, m] ← σ(a[n, m] + b[m]) in place, one pass over a; σ given by its code (IDENTITY, RELU,
+    SIGMOID, TANH). ``threads`` > 1 only where no BLAS thread competes (cnnref.threads)."""
+    cdef Py_ssize_t n, m, rows = a.shape[0], cols = a.shape[1]
+    cdef bint parallel = threads > 1 and rows * cols >= 1 << 16
+    if kind == C_IDENTITY:
+        for n in prange(rows, nogil=True, num_threads=threads, use_threads_if=parallel):
+            for m in range(cols):
+                a[n, m] += b[m]
+    elif kind == C_RELU:
+        for n in prange(rows, nogil=True, num_threads=threads, use_threads_if=parallel):
+            for m in range(cols):
+                a[n, m] = _activate(a[n, m] + b[m], C_RELU)
+    else:
+        for n in prange(rows, nogil=True, num_threads=threads, use_threads_if=parallel):
+            for m in range(cols):
+                a[n, m] = _activate(a[n, m] + b[m], kind)
+
+
+def sum_rows(const floating[:, ::1] delta, floating[::1] out):
+    """out[m] = Σₙ delta[n, m], accumulated in double precision row by row (so delta is read in
+    memory order)."""
+    cdef Py_ssize_t n, m, rows = delta.shape[0], cols = delta.shape[1]
+    cdef double[::1] total = np.zeros(cols, dtype=np.float64)
+    with nogil:
+        for n in range(rows):
+            for m in range(cols):
+                total[m] += delta[n, m]
+        for m in range(cols):
+            out[m] = <floating>total[m]
+
+
+def matmul_split(
+    const floating[:, ::1] a,
+    const floating[:, ::1] b,
+    floating[:, ::1] c,
+    bint trans_a,
+    bint trans_b,
+    int threads,
+):
+    """c = op(a) · op(b), op = transpose where asked, with c's columns split into ``threads``
+    contiguous blocks, one BLAS product per block on its own OpenMP thread (the BLAS runs one
+    thread per call: cnnref.threads). Shapes: c (m, n); op(a) (m, k); op(b) (k, n)."""
+    cdef int m = <int>c.shape[0], n = <int>c.shape[1]
+    cdef int k = <int>(a.shape[0] if trans_a else a.shape[1])
+    cdef int lda = <int>a.shape[1], ldb = <int>b.shape[1], ldc = n
+    cdef int blocks = max(1, min(threads, n)), block, first, width
+    if m == 0 or n == 0:
+        return
+    if k == 0:
+        c[:, :] = 0
+        return
+    for block in prange(blocks, nogil=True, schedule="static", num_threads=blocks):
+        first = block * n // blocks
+        width = (block + 1) * n // blocks - first
+        gemm(trans_a, trans_b, m, width, k, &a[0, 0], lda,
+             &b[first, 0] if trans_b else &b[0, first], ldb, 0, &c[0, first], ldc)

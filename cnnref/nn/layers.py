@@ -1,0 +1,255 @@
+"""Layer objects over the functional API, each with explicit ``params`` and ``grads`` dicts.
+
+Every layer has ``forward(x) -> out``, which caches what its backward needs, and
+``backward(dout) -> dx``, which takes dout = ∂J/∂out, fills ``grads`` with ∇J of each parameter
+and returns ∂J/∂x. Layers with parameters also take ``backward(dout, input_gradient=False)``,
+which fills ``grads`` and skips ∂J/∂x (returned as None): the first layer of a network needs none.
+
+J is the log-likelihood, maximized (the notes' convention), so the chain
+starts at the softmax output, whose backward takes the targets T and returns the output delta T − Y.
+"""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+
+from ..activations import activate, activation_derivative
+from ..conv import conv2d, conv2d_backward
+from ..gradients import output_delta
+from ..linear import dense, dense_backward
+from ..output import softmax
+from ..pool import avgpool2d, avgpool2d_backward, maxpool2d, maxpool2d_backward
+from ..validation import (
+    ACTIVATIONS,
+    choice,
+    float_array,
+    nonnegative_int,
+    positive_int,
+    target_array,
+)
+from .init import initial_weights
+
+
+class Layer:
+    """Base class: no parameters; subclasses set ``params`` (name → array) in ``__init__``."""
+
+    def __init__(self) -> None:
+        self.params: dict[str, np.ndarray] = {}
+        self.grads: dict[str, np.ndarray] = {}
+        self._cache: np.ndarray | None = None
+
+    def forward(self, x: np.ndarray) -> np.ndarray:
+        raise NotImplementedError
+
+    def backward(self, dout: np.ndarray) -> np.ndarray:
+        raise NotImplementedError
+
+    def _cached(self) -> np.ndarray:
+        if self._cache is None:
+            raise RuntimeError(f"{type(self).__name__}.backward called before forward")
+        return self._cache
+
+    def __repr__(self) -> str:
+        shapes = ", ".join(f"{name}={value.shape}" for name, value in self.params.items())
+        return f"{type(self).__name__}({shapes})"
+
+
+class Conv2D(Layer):
+    """out = conv2d(x, w, b): x (N, H, W, C) → (N, Ho, Wo, F); params w (K, K, C, F), b (F,).
+
+    w is drawn by ``init`` ("he" or "glorot", fan_in = K·K·C, fan_out = K·K·F); b starts at 0.
+    """
+
+    def __init__(
+        self,
+        in_channels: int,
+        filters: int,
+        kernel_size: int = 5,
+        *,
+        stride: int = 1,
+        pad: int = 0,
+        init: str = "he",
+        rng: np.random.Generator | None = None,
+        dtype=np.float32,
+    ) -> None:
+        super().__init__()
+        c = positive_int("in_channels", in_channels)
+        f = positive_int("filters", filters)
+        k = positive_int("kernel_size", kernel_size)
+        self.stride = positive_int("stride", stride)
+        self.pad = nonnegative_int("pad", pad)
+        rng = np.random.default_rng(0) if rng is None else rng
+        w = initial_weights(init, (k, k, c, f), k * k * c, k * k * f, rng, dtype)
+        self.params = {"w": w, "b": np.zeros(f, dtype=w.dtype)}
+
+    def forward(self, x: np.ndarray) -> np.ndarray:
+        self._cache = float_array("x", x, 4, "(N, H, W, C)")
+        out, self._patches = conv2d(
+            self._cache, self.params["w"], self.params["b"], self.stride, self.pad,
+            return_patches=True,
+        )  # fmt: skip
+        return out
+
+    def backward(self, dout: np.ndarray, *, input_gradient: bool = True) -> np.ndarray | None:
+        dx, dw, db = conv2d_backward(
+            dout,
+            self._cached(),
+            self.params["w"],
+            self.stride,
+            self.pad,
+            input_gradient=input_gradient,
+            patches=self._patches,
+        )
+        self.grads = {"w": dw, "b": db}
+        return dx
+
+
+class Dense(Layer):
+    """a = X W + b: x (N, D) → (N, M); params w (D, M), b (M,).
+
+    w is drawn by ``init`` ("he" or "glorot", fan_in = D, fan_out = M); b starts at 0.
+    """
+
+    def __init__(
+        self,
+        in_features: int,
+        out_features: int,
+        *,
+        init: str = "he",
+        rng: np.random.Generator | None = None,
+        dtype=np.float32,
+    ) -> None:
+        super().__init__()
+        d = positive_int("in_features", in_features)
+        m = positive_int("out_features", out_features)
+        rng = np.random.default_rng(0) if rng is None else rng
+        w = initial_weights(init, (d, m), d, m, rng, dtype)
+        self.params = {"w": w, "b": np.zeros(m, dtype=w.dtype)}
+
+    def forward(self, x: np.ndarray) -> np.ndarray:
+        self._cache = float_array("x", x, 2, "(N, D)")
+        return dense(self._cache, self.params["w"], self.params["b"])
+
+    def backward(self, dout: np.ndarray, *, input_gradient: bool = True) -> np.ndarray | None:
+        dx, dw, db = dense_backward(
+            dout, self._cached(), self.params["w"], input_gradient=input_gradient
+        )
+        self.grads = {"w": dw, "b": db}
+        return dx
+
+
+class _Pool(Layer):
+    def __init__(self, size: int = 2, stride: int | None = None) -> None:
+        super().__init__()
+        self.size = positive_int("size", size)
+        self.stride = None if stride is None else positive_int("stride", stride)
+
+    def __repr__(self) -> str:
+        return f"{type(self).__name__}(size={self.size}, stride={self.stride or self.size})"
+
+
+class MaxPool2D(_Pool):
+    """out = maxpool2d(x, size, stride): (N, H, W, C) → (N, Ho, Wo, C); the gradient goes to each
+    window's first maximum."""
+
+    def forward(self, x: np.ndarray) -> np.ndarray:
+        self._cache = float_array("x", x, 4, "(N, H, W, C)")
+        out, self._argmax = maxpool2d(self._cache, self.size, self.stride, return_argmax=True)
+        return out
+
+    def backward(self, dout: np.ndarray) -> np.ndarray:
+        x = self._cached()
+        return maxpool2d_backward(dout, x, self.size, self.stride, argmax=self._argmax)
+
+
+class AvgPool2D(_Pool):
+    """out = avgpool2d(x, size, stride): (N, H, W, C) → (N, Ho, Wo, C)."""
+
+    def forward(self, x: np.ndarray) -> np.ndarray:
+        self._cache = float_array("x", x, 4, "(N, H, W, C)")
+        return avgpool2d(self._cache, self.size, self.stride)
+
+    def backward(self, dout: np.ndarray) -> np.ndarray:
+        return avgpool2d_backward(dout, self._cached(), self.size, self.stride)
+
+
+class Flatten(Layer):
+    """(N, d1, d2, …) → (N, d1·d2·…) in C order; backward reshapes ∂J/∂out back."""
+
+    def forward(self, x: np.ndarray) -> np.ndarray:
+        x = float_array("x", x)
+        if x.ndim < 2:
+            raise ValueError(f"x must have a batch axis and at least one more, got shape {x.shape}")
+        self._cache = x
+        return x.reshape(x.shape[0], math.prod(x.shape[1:]))
+
+    def backward(self, dout: np.ndarray) -> np.ndarray:
+        x = self._cached()
+        dout = float_array("dout", dout, 2, "(N, D)")
+        if dout.shape != (x.shape[0], x[0].size):
+            raise ValueError(f"dout must have shape {(x.shape[0], x[0].size)}, got {dout.shape}")
+        return dout.reshape(x.shape)
+
+
+class Activation(Layer):
+    """z = σ(a) element-wise; backward: ∂J/∂a = ∂J/∂z ⊙ Z′, with Z′ written in terms of z."""
+
+    kind = ""
+
+    def __init__(self, kind: str | None = None) -> None:
+        super().__init__()
+        if kind is not None:
+            self.kind = choice("kind", kind, ACTIVATIONS)
+
+    def forward(self, x: np.ndarray) -> np.ndarray:
+        self._cache = activate(x, self.kind)
+        return self._cache
+
+    def backward(self, dout: np.ndarray) -> np.ndarray:
+        z = self._cached()
+        dout = float_array("dout", dout)
+        if dout.shape != z.shape:
+            raise ValueError(f"dout must have the shape of the output {z.shape}, got {dout.shape}")
+        return activation_derivative(z, self.kind, upstream=dout)
+
+    def __repr__(self) -> str:
+        return f"{type(self).__name__}()"
+
+
+class Sigmoid(Activation):
+    """z = 1 / (1 + exp(−a)); Z′ = z (1 − z)."""
+
+    kind = "sigmoid"
+
+
+class Tanh(Activation):
+    """z = tanh(a); Z′ = 1 − z²."""
+
+    kind = "tanh"
+
+
+class ReLU(Activation):
+    """z = max(a, 0); Z′ = step(z)."""
+
+    kind = "relu"
+
+
+ACTIVATION_LAYERS: dict[str, type[Activation]] = {"sigmoid": Sigmoid, "tanh": Tanh, "relu": ReLU}
+
+
+class Softmax(Layer):
+    """The output layer y = softmax(a): (N, K) → (N, K).
+
+    Paired with the log-likelihood J = Σₙ Σₖ tₙₖ log yₙₖ, its backward takes the one-hot targets T
+    (N, K) in place of an upstream gradient and returns the output delta ∂J/∂a = T − Y.
+    """
+
+    def forward(self, x: np.ndarray) -> np.ndarray:
+        self._cache = softmax(float_array("a", x, 2, "(N, K)"))
+        return self._cache
+
+    def backward(self, dout: np.ndarray) -> np.ndarray:
+        y = self._cached()
+        return output_delta(target_array("t", dout, y), y)

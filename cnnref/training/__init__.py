@@ -1,0 +1,2 @@
+"""Training on real data: the minibatch loop (``fit``), checkpoints, metrics, plots and the
+datasets (``cnnref.training.data``)."""

@@ -1,0 +1,148 @@
+"""SGD with momentum and Adam as gradient ascent on J; state round trips exactly."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from cnnref.nn.optim import SGD, Adam, make_optimizer
+
+
+def params_and_grads(seed: int = 0):
+    rng = np.random.default_rng(seed)
+    params = {"a": rng.standard_normal((3, 2)), "b": rng.standard_normal(4)}
+    grads = [{name: rng.standard_normal(p.shape) for name, p in params.items()} for _ in range(3)]
+    return params, grads
+
+
+def test_sgd_momentum_follows_its_formula():
+    params, grads = params_and_grads()
+    optimizer = SGD(params, lr=0.1, momentum=0.5)
+    current, velocity = params, {name: np.zeros_like(p) for name, p in params.items()}
+    for g in grads:
+        new = optimizer.step(current, g)
+        for name in params:
+            velocity[name] = 0.5 * velocity[name] + g[name]
+            np.testing.assert_allclose(new[name], current[name] + 0.1 * velocity[name], rtol=1e-14)
+        current = new
+
+
+def test_adam_follows_its_formula():
+    params, grads = params_and_grads(1)
+    optimizer = Adam(params, lr=0.01, beta1=0.8, beta2=0.9, eps=1e-6)
+    current = params
+    m = {name: np.zeros_like(p) for name, p in params.items()}
+    v = {name: np.zeros_like(p) for name, p in params.items()}
+    for t, g in enumerate(grads, start=1):
+        new = optimizer.step(current, g)
+        for name in params:
+            m[name] = 0.8 * m[name] + 0.2 * g[name]
+            v[name] = 0.9 * v[name] + 0.1 * g[name] ** 2
+            m_hat, v_hat = m[name] / (1 - 0.8**t), v[name] / (1 - 0.9**t)
+            expected = current[name] + 0.01 * m_hat / (np.sqrt(v_hat) + 1e-6)
+            np.testing.assert_allclose(new[name], expected, rtol=1e-12)
+        current = new
+
+
+@pytest.mark.parametrize("name", ["sgd", "adam"])
+def test_ascent_climbs_to_the_maximum_of_a_concave_objective(name):
+    # J(θ) = −½‖θ − c‖², ∇J = c − θ: ascent must move θ to c.
+    c = np.array([1.5, -2.0, 0.5])
+    params = {"theta": np.zeros(3)}
+    optimizer = make_optimizer(name, params, lr=0.05, momentum=0.9)
+    for _ in range(2000):
+        params = optimizer.step(params, {"theta": c - params["theta"]})
+    np.testing.assert_allclose(params["theta"], c, atol=1e-3)
+
+
+@pytest.mark.parametrize("name", ["sgd", "adam"])
+def test_state_round_trip_continues_exactly(name):
+    params, grads = params_and_grads(2)
+    straight = make_optimizer(name, params, lr=0.01)
+    first = make_optimizer(name, params, lr=0.01)
+    p_straight, p_split = params, params
+    for g in grads:
+        p_straight = straight.step(p_straight, g)
+    p_split = first.step(p_split, grads[0])
+    resumed = make_optimizer(name, params, lr=0.01)
+    resumed.load_state_dict(first.state_dict())
+    for g in grads[1:]:
+        p_split = resumed.step(p_split, g)
+    for key in params:
+        np.testing.assert_array_equal(p_split[key], p_straight[key])
+
+
+def test_state_is_plain_arrays():
+    params, grads = params_and_grads()
+    for optimizer in (SGD(params), Adam(params)):
+        optimizer.step(params, grads[0])
+        state = optimizer.state_dict()
+        assert all(isinstance(v, np.ndarray) and v.dtype != object for v in state.values())
+    assert int(Adam(params).state_dict()["t"]) == 0
+
+
+def test_step_leaves_inputs_unchanged_and_keeps_dtype():
+    params = {"w": np.ones(3, np.float32)}
+    grads = {"w": np.full(3, 2.0, np.float32)}
+    new = SGD(params, lr=0.1, momentum=0.9).step(params, grads)
+    np.testing.assert_array_equal(params["w"], np.ones(3))
+    np.testing.assert_array_equal(grads["w"], np.full(3, 2.0))
+    assert new["w"].dtype == np.float32
+    np.testing.assert_allclose(new["w"], 1.2, rtol=1e-6)
+
+
+def test_bad_arguments_are_named():
+    params, grads = params_and_grads()
+    with pytest.raises(ValueError, match="lr"):
+        SGD(params, lr=0)
+    with pytest.raises(ValueError, match="momentum"):
+        SGD(params, momentum=1.0)
+    with pytest.raises(ValueError, match="beta2"):
+        Adam(params, beta2=1.5)
+    with pytest.raises(ValueError, match="optimizer"):
+        make_optimizer("rmsprop", params, 0.1)
+    with pytest.raises(ValueError, match="grads"):
+        SGD(params).step(params, {"a": grads[0]["a"]})
+    with pytest.raises(ValueError, match="shape"):
+        SGD(params).step(params, dict(grads[0], a=np.zeros(2)))
+    with pytest.raises(ValueError, match="velocity/b"):
+        SGD(params).load_state_dict({"velocity/a": np.zeros((3, 2))})
+    with pytest.raises(ValueError, match="m/a"):
+        Adam(params).load_state_dict({**Adam(params).state_dict(), "m/a": np.zeros(2)})
+    with pytest.raises(ValueError, match="'t'"):
+        Adam(params).load_state_dict({})
+
+
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+@pytest.mark.parametrize("make", [lambda p: SGD(p, 0.1, 0.9), lambda p: Adam(p, 0.01)])
+def test_update_in_place_is_bit_for_bit_step(make, dtype):
+    params, grads = params_and_grads(3)
+    params = {name: p.astype(dtype) for name, p in params.items()}
+    grads = [{name: g.astype(dtype) for name, g in step.items()} for step in grads]
+    by_step, in_place = make(params), make(params)
+    returned = {name: p.copy() for name, p in params.items()}
+    live = {name: p.copy() for name, p in params.items()}
+    for g in grads:
+        before = {name: p.copy() for name, p in returned.items()}
+        returned = by_step.step(returned, g)
+        for name in params:  # step leaves its input alone
+            assert not np.array_equal(before[name], returned[name])
+        in_place.update(live, g)
+    for name in params:
+        assert live[name].dtype == dtype
+        np.testing.assert_array_equal(live[name], returned[name])
+
+
+def test_update_rejects_what_it_cannot_write_into():
+    params, grads = params_and_grads()
+    optimizer = SGD(params, 0.1)
+    with pytest.raises(TypeError, match="float64 array"):
+        optimizer.update({**params, "a": params["a"].astype(np.float32)}, grads[0])
+    with pytest.raises(TypeError, match="float64 array"):
+        optimizer.update({**params, "b": params["b"].tolist()}, grads[0])
+    frozen = params["a"].copy()
+    frozen.flags.writeable = False
+    with pytest.raises(ValueError, match="read-only"):
+        optimizer.update({**params, "a": frozen}, grads[0])
+    with pytest.raises(ValueError, match="shape"):
+        optimizer.update(params, {**grads[0], "b": np.zeros(5)})
