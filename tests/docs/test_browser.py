@@ -149,6 +149,8 @@ def test_page_renders_its_formulas_and_cuts_nothing_off(site, page: str, tmp_pat
     assert rendering_problems(report) == []
     if page.startswith("derivations/") and page != "derivations/errata":
         assert report["mathRendered"] >= 5, f"{page} shows only {report['mathRendered']} formulas"
+        # A derivation is read beside the notes: at this width even its code needs no scrolling.
+        assert report["scrolls"] == [], f"{page} needs sideways scrolling: {report['scrolls']}"
 
 
 def test_the_checks_see_raw_tex_and_cut_off_code(site, tmp_path: Path) -> None:
