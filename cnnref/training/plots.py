@@ -41,10 +41,16 @@ def learning_curves_figure(metrics: Sequence[dict]):
     epochs = [int(row["epoch"]) for row in metrics]
     figure = figure_class(figsize=(9, 3.5))
     loss_axes, acc_axes = figure.subplots(1, 2)
-    _curve(loss_axes, epochs, [row["loss"] for row in metrics], None, "{:.3f}")
+    _curve(loss_axes, epochs, [row["loss"] for row in metrics], None, "{:.3f}", above=True)
     loss_axes.set(xlabel="epoch", ylabel="mean cross-entropy −J/N", title="training loss")
-    for key, label in (("train_acc", "train"), ("test_acc", "test")):
-        _curve(acc_axes, epochs, [100 * row[key] for row in metrics], label, "{:.1f} %")
+    # The higher curve's last value is written above its point, the lower one's below: close
+    # final accuracies do not print over each other.
+    train_higher = metrics[-1]["train_acc"] >= metrics[-1]["test_acc"]
+    for key, label, above in (
+        ("train_acc", "train", train_higher),
+        ("test_acc", "test", not train_higher),
+    ):
+        _curve(acc_axes, epochs, [100 * row[key] for row in metrics], label, "{:.1f} %", above)
     acc_axes.set(xlabel="epoch", ylabel="accuracy (%)", title="accuracy")
     acc_axes.legend(loc="lower right")
     for axes in (loss_axes, acc_axes):
@@ -56,13 +62,16 @@ def learning_curves_figure(metrics: Sequence[dict]):
     return figure
 
 
-def _curve(axes, epochs: list[int], values: list[float], label: str | None, fmt: str) -> None:
-    """One curve with a marker per epoch and its last value written beside the last point."""
+def _curve(
+    axes, epochs: list[int], values: list[float], label: str | None, fmt: str, above: bool
+) -> None:
+    """One curve with a marker per epoch and its last value written beside the last point, above
+    or below it."""
     (line,) = axes.plot(epochs, values, marker="o", label=label)
     axes.annotate(
         fmt.format(values[-1]),
         (epochs[-1], values[-1]),
-        xytext=(6, 4),
+        xytext=(6, 5 if above else -13),
         textcoords="offset points",
         color=line.get_color(),
         fontsize="small",

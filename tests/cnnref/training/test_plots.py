@@ -78,6 +78,8 @@ def test_learning_curves_have_integer_epoch_ticks_from_one_epoch_up(epochs):
     last = 100 * (0.5 + epochs / 100), 100 * (0.45 + epochs / 100)
     assert [text.get_text() for text in acc_axes.texts] == [f"{value:.1f} %" for value in last]
     assert [text.get_text() for text in acc_axes.get_legend().get_texts()] == ["train", "test"]
+    train_label, test_label = acc_axes.texts
+    assert train_label.xyann[1] > 0 > test_label.xyann[1]  # the higher value above, the lower below
 
 
 def test_feature_maps_are_labelled_with_class_filter_and_colour_scale():
