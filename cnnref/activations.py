@@ -23,17 +23,26 @@ def _elementwise(kernel, name: str, value) -> np.ndarray:
 
 
 def sigmoid(a: np.ndarray) -> np.ndarray:
-    """z = σ(a) = 1 / (1 + exp(−a)), element-wise; any shape."""
+    """z = σ(a) = 1 / (1 + exp(−a)), element-wise; any shape.
+
+    Twin :func:`verify.naive.activations.sigmoid`, :doc:`/derivations/activations`.
+    """
     return _elementwise(_activations.sigmoid_kernel, "a", a)
 
 
 def tanh(a: np.ndarray) -> np.ndarray:
-    """z = tanh(a), element-wise; any shape."""
+    """z = tanh(a), element-wise; any shape.
+
+    Twin :func:`verify.naive.activations.tanh`, :doc:`/derivations/activations`.
+    """
     return _elementwise(_activations.tanh_kernel, "a", a)
 
 
 def relu(a: np.ndarray) -> np.ndarray:
-    """z = max(a, 0), element-wise; any shape."""
+    """z = max(a, 0), element-wise; any shape.
+
+    Twin :func:`verify.naive.activations.relu`, :doc:`/derivations/activations`.
+    """
     arr = float_array("a", a)
     out = np.empty_like(arr)
     _activations.relu_kernel(arr.reshape(-1), out.reshape(-1), kernel_threads())
@@ -41,7 +50,10 @@ def relu(a: np.ndarray) -> np.ndarray:
 
 
 def activate(a: np.ndarray, kind: str) -> np.ndarray:
-    """z = σ(a) for σ named by ``kind`` ∈ {"sigmoid", "tanh", "relu"}."""
+    """z = σ(a) for σ named by ``kind`` ∈ {"sigmoid", "tanh", "relu"}.
+
+    Twin :func:`verify.naive.activations.activate`, :doc:`/derivations/activations`.
+    """
     choice("activation", kind, ACTIVATIONS)
     return {"sigmoid": sigmoid, "tanh": tanh, "relu": relu}[kind](a)
 
@@ -59,6 +71,8 @@ def activation_derivative(
     With ``upstream`` = ∂J/∂z (same shape and dtype as z) it returns upstream ⊙ Z′ = ∂J/∂a, the
     delta of the layer, in one pass, equal to
     ``upstream * activation_derivative(z, kind)``.
+
+    Twin :func:`verify.naive.activations.activation_derivative`, :doc:`/derivations/activations`.
     """
     choice("kind", kind, ACTIVATIONS)
     if upstream is None:

@@ -192,6 +192,8 @@ def conv2d(
     row (n·Ho + i)·Wo + j holding window (n, i, j) in (k1, k2, c) order, for
     :func:`conv2d_backward` to reuse; it is None for the direct algorithm and for batches whose
     patch matrix exceeds 2²³ entries (those are built in chunks and not kept).
+
+    Twin :func:`verify.naive.conv.conv2d`, :doc:`/derivations/convolution`.
     """
     x, w, stride, pad, out_h, out_w = _conv_arguments(x, w, stride, pad, mode, algorithm)
     if not isinstance(return_patches, bool):
@@ -247,6 +249,8 @@ def conv2d_backward(
     gradient with respect to its input image. ``patches``, the patch matrix that
     ``conv2d(x, …, return_patches=True)`` returned for this same x, spares rebuilding it for dw
     (im2col algorithm only; None rebuilds it).
+
+    Twin :func:`verify.naive.conv.conv2d_backward`, :doc:`/derivations/convolution`.
     """
     x, w, stride, pad, out_h, out_w = _conv_arguments(x, w, stride, pad, mode, algorithm)
     dout = float_array("dout", dout, 4, "(N, Ho, Wo, F)")

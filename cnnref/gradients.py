@@ -14,7 +14,10 @@ from .validation import ACTIVATIONS, choice, float_array, same_dtype, target_arr
 
 
 def output_delta(t: np.ndarray, y: np.ndarray) -> np.ndarray:
-    """δ^(L) = T − Y, the derivative of J with respect to the softmax's input a^(L).  (N, K)"""
+    """δ^(L) = T − Y, the derivative of J with respect to the softmax's input a^(L).  (N, K)
+
+    Twin :func:`verify.naive.gradients.output_delta`, :doc:`/derivations/softmax`.
+    """
     y = float_array("y", y, 2, "(N, K)")
     t = target_array("t", t, y)
     return t - y
@@ -26,6 +29,8 @@ def hidden_delta(
     """δ^(l) = (δ^(l+1) W^(l+1)ᵀ) ⊙ Z^(l)′, one step of the delta recursion.
 
     Shapes: δ^(l+1) (N, M⁽ˡ⁺¹⁾), W^(l+1) (M⁽ˡ⁾, M⁽ˡ⁺¹⁾), Z^(l) (N, M⁽ˡ⁾) → δ^(l) (N, M⁽ˡ⁾).
+
+    Twin :func:`verify.naive.gradients.hidden_delta`, :doc:`/derivations/delta-recursion`.
     """
     return hidden_delta_named(delta_next, w_next, z, activation, ("delta_next", "w_next", "z"))
 
@@ -61,6 +66,8 @@ def weight_gradient(z_prev: np.ndarray, delta: np.ndarray) -> np.ndarray:
     """∇_{W^(l)} J = Z^(l−1)ᵀ δ^(l).
 
     Shapes: Z^(l−1) (N, M⁽ˡ⁻¹⁾), δ^(l) (N, M⁽ˡ⁾) → (M⁽ˡ⁻¹⁾, M⁽ˡ⁾).
+
+    Twin :func:`verify.naive.gradients.weight_gradient`, :doc:`/derivations/delta-recursion`.
     """
     return _weight_gradient(z_prev, delta, ("z_prev", "delta"))
 
@@ -79,18 +86,27 @@ def _weight_gradient(z_prev: np.ndarray, delta: np.ndarray, names: tuple[str, st
 
 
 def bias_gradient(delta: np.ndarray) -> np.ndarray:
-    """∇_{b^(l)} J = Σₙ δ^(l) = δ^(l)ᵀ 1_N.  Shapes: δ^(l) (N, M) → (M,)."""
+    """∇_{b^(l)} J = Σₙ δ^(l) = δ^(l)ᵀ 1_N.  Shapes: δ^(l) (N, M) → (M,).
+
+    Twin :func:`verify.naive.gradients.bias_gradient`, :doc:`/derivations/delta-recursion`.
+    """
     delta = float_array("delta", delta, 2, "(N, M)")
     return delta.sum(axis=0, dtype=np.float64).astype(delta.dtype)
 
 
 def grad_V(z: np.ndarray, t: np.ndarray, y: np.ndarray) -> np.ndarray:
-    """∇_V J = Zᵀ (T − Y), i.e. ∂J/∂V_mk = Σₙ (tₙₖ − yₙₖ) z_nm.  Shapes → (M, K)."""
+    """∇_V J = Zᵀ (T − Y), i.e. ∂J/∂V_mk = Σₙ (tₙₖ − yₙₖ) z_nm.  Shapes → (M, K).
+
+    Twin :func:`verify.naive.gradients.grad_V`, :doc:`/derivations/output-layer`.
+    """
     return _weight_gradient(z, output_delta(t, y), ("z", "T − Y"))
 
 
 def grad_c(t: np.ndarray, y: np.ndarray) -> np.ndarray:
-    """∇_c J = Σₙ (T − Y), i.e. ∂J/∂c_k = Σₙ (tₙₖ − yₙₖ).  Shapes → (K,)."""
+    """∇_c J = Σₙ (T − Y), i.e. ∂J/∂c_k = Σₙ (tₙₖ − yₙₖ).  Shapes → (K,).
+
+    Twin :func:`verify.naive.gradients.grad_c`, :doc:`/derivations/output-layer`.
+    """
     return bias_gradient(output_delta(t, y))
 
 
@@ -100,6 +116,8 @@ def grad_W(
     """∇_W J = Xᵀ {[(T − Y) Vᵀ] ⊙ Z′}, i.e. ∂J/∂W_dm = Σₖ Σₙ (tₙₖ − yₙₖ) V_mk z′_nm x_nd.
 
     Z′ is the activation's derivative written in terms of z.  Shapes → (D, M).
+
+    Twin :func:`verify.naive.gradients.grad_W`, :doc:`/derivations/hidden-layer`.
     """
     delta = hidden_delta_named(output_delta(t, y), v, z, activation, ("T − Y", "v", "z"))
     return _weight_gradient(x, delta, ("x", "[(T − Y) Vᵀ] ⊙ Z′"))
@@ -108,7 +126,10 @@ def grad_W(
 def grad_b(
     z: np.ndarray, v: np.ndarray, t: np.ndarray, y: np.ndarray, activation: str
 ) -> np.ndarray:
-    """∇_b J = Σₙ [(T − Y) Vᵀ] ⊙ Z′, i.e. ∂J/∂b_m = Σₖ Σₙ (tₙₖ − yₙₖ) V_mk z′_nm.  Shapes → (M,)."""
+    """∇_b J = Σₙ [(T − Y) Vᵀ] ⊙ Z′, i.e. ∂J/∂b_m = Σₖ Σₙ (tₙₖ − yₙₖ) V_mk z′_nm.  Shapes → (M,).
+
+    Twin :func:`verify.naive.gradients.grad_b`, :doc:`/derivations/hidden-layer`.
+    """
     return bias_gradient(
         hidden_delta_named(output_delta(t, y), v, z, activation, ("T − Y", "v", "z"))
     )

@@ -24,6 +24,8 @@ def dense(
     Shapes: x (N, D), w (D, M), b (M,) → a (N, M). ``activation`` ("relu", "sigmoid" or "tanh";
     None by default) returns z = σ(a) instead, applied in the same pass as the bias — the same
     values as calling the activation afterwards.
+
+    Twin :func:`verify.naive.linear.dense`, :doc:`/derivations/hidden-layer`.
     """
     x = float_array("x", x, 2, "(N, D)")
     w = float_array("w", w, 2, "(D, M)")
@@ -49,6 +51,8 @@ def dense_backward(
         dx = δ Wᵀ  (N, D),    dw = Xᵀ δ  (D, M),    db = Σₙ δ  (M,)
 
     returned as the tuple (dx, dw, db). ``input_gradient=False`` skips dx (returned as None).
+
+    Twin :func:`verify.naive.linear.dense_backward`, :doc:`/derivations/hidden-layer`.
     """
     if not isinstance(input_gradient, bool):
         raise TypeError(f"input_gradient must be True or False, got {input_gradient!r}")

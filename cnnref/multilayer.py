@@ -48,6 +48,8 @@ def mlp_forward(
     """Forward pass: returns ([Z^(1), …, Z^(L−1)], Y).
 
     Shapes: x (N, D); weights[l−1] (M⁽ˡ⁻¹⁾, M⁽ˡ⁾); biases[l−1] (M⁽ˡ⁾,) → Z^(l) (N, M⁽ˡ⁾), Y (N, K).
+
+    Twin :func:`verify.naive.multilayer.mlp_forward`, :doc:`/derivations/delta-recursion`.
     """
     _check_layers(weights, biases, "biases")
     choice("activation", activation, ACTIVATIONS)
@@ -72,6 +74,8 @@ def delta_recursion(
     """[δ^(1), …, δ^(L)] by δ^(L) = T − Y and δ^(l) = (δ^(l+1) W^(l+1)ᵀ) ⊙ Z^(l)′ for l = L−1 … 1.
 
     ``zs`` = [X, Z^(1), …, Z^(L−1)] (one entry per layer; X itself is not used). δ^(l) is (N, M⁽ˡ⁾).
+
+    Twin :func:`verify.naive.multilayer.delta_recursion`, :doc:`/derivations/delta-recursion`.
     """
     _check_layers(weights, zs, "zs")
     choice("activation", activation, ACTIVATIONS)
@@ -92,6 +96,8 @@ def backprop(
     """∇_{W^(l)} J = Z^(l−1)ᵀ δ^(l) and ∇_{b^(l)} J = Σₙ δ^(l) for every layer l = 1 … L.
 
     Returns ([∇W^(1), …, ∇W^(L)], [∇b^(1), …, ∇b^(L)]), each shaped like its parameter.
+
+    Twin :func:`verify.naive.multilayer.backprop`, :doc:`/derivations/delta-recursion`.
     """
     hidden, y = mlp_forward(weights, biases, x, activation)
     if np.shape(t) != y.shape:

@@ -14,6 +14,8 @@ def softmax(a: np.ndarray) -> np.ndarray:
     Computed as exp(a − max a), so no logit overflows.
 
     Shapes: a (N, K) → y (N, K); a 1-D a is one sample (K,).
+
+    Twin :func:`verify.naive.output.softmax`, :doc:`/derivations/softmax`.
     """
     arr = float_array("a", a)
     if arr.ndim not in (1, 2) or arr.shape[-1] == 0:
@@ -29,6 +31,8 @@ def log_likelihood(t: np.ndarray, y: np.ndarray) -> float:
 
     Terms with tₙₖ = 0 contribute 0; where tₙₖ ≠ 0 and yₙₖ underflowed to 0, log yₙₖ is taken at the
     smallest normal number of y's dtype, so J stays finite. Shapes: t and y (N, K) → a float.
+
+    Twin :func:`verify.naive.output.log_likelihood`, :doc:`/derivations/softmax`.
     """
     y = float_array("y", y)
     t = target_array("t", t, y)

@@ -39,6 +39,8 @@ def maxpool2d(
     ``stride`` defaults to ``size`` (non-overlapping windows, the notes' 2 × 2 pool).
     With ``return_argmax=True`` also returns argmax (same shape as out, dtype intp): the flat
     C-order index into x of each window's winner, for :func:`maxpool2d_backward`.
+
+    Twin :func:`verify.naive.pool.maxpool2d`, :doc:`/derivations/pooling`.
     """
     x, size, stride, out_shape = _pool_arguments(x, size, stride)
     out = np.empty(out_shape, dtype=x.dtype)
@@ -64,6 +66,8 @@ def maxpool2d_backward(
     ``argmax`` (optional) is the second result of ``maxpool2d(x, size, stride, return_argmax=True)``
     on the same x; given, the winners are read from it instead of found again.
     Shapes: dout (N, Ho, Wo, C), x (N, H, W, C) → dx (N, H, W, C).
+
+    Twin :func:`verify.naive.pool.maxpool2d_backward`, :doc:`/derivations/pooling`.
     """
     x, size, stride, out_shape = _pool_arguments(x, size, stride)
     dout = _upstream(dout, x, out_shape)
@@ -101,6 +105,8 @@ def avgpool2d(x: np.ndarray, size: int = 2, stride: int | None = None) -> np.nda
     """out[n, i, j, c] = (1 / size²) Σ_{k1} Σ_{k2} x[n, i·stride + k1, j·stride + k2, c].
 
     Shapes as for :func:`maxpool2d`.
+
+    Twin :func:`verify.naive.pool.avgpool2d`, :doc:`/derivations/pooling`.
     """
     x, size, stride, out_shape = _pool_arguments(x, size, stride)
     out = np.empty(out_shape, dtype=x.dtype)
@@ -114,6 +120,8 @@ def avgpool2d_backward(
     """dx[n, r, s, c] = Σ over windows (i, j) containing (r, s) of dout[n, i, j, c] / size².
 
     Shapes: dout (N, Ho, Wo, C), x (N, H, W, C) → dx (N, H, W, C).
+
+    Twin :func:`verify.naive.pool.avgpool2d_backward`, :doc:`/derivations/pooling`.
     """
     x, size, stride, out_shape = _pool_arguments(x, size, stride)
     dout = _upstream(dout, x, out_shape)

@@ -51,16 +51,15 @@ napoleon_google_docstring = True
 napoleon_numpy_docstring = True
 
 
-
 def _packaged_mathjax() -> Path:
-    """The folder that holds ``mathjax/tex-chtml.js`` in the installed ``sphinx-mathjax-offline``."""
+    """The folder holding ``mathjax/tex-chtml.js`` in the installed ``sphinx-mathjax-offline``."""
     package = "sphinx-mathjax-offline"
     try:
         distribution = importlib.metadata.distribution(package)
     except importlib.metadata.PackageNotFoundError:
         raise RuntimeError(
             f"the documentation renders its math with the MathJax copy of {package!r}, which is "
-            "not installed: install the docs extra, pip install -e \".[docs]\""
+            'not installed: install the docs extra, pip install -e ".[docs]"'
         ) from None
     static = Path(str(distribution.locate_file(f"{package}/static")))
     if not (static / "mathjax" / "tex-chtml.js").is_file():

@@ -6,11 +6,15 @@ Taylor-remainder test (:mod:`verify.finite_diff`), and the complex step where th
 analytic (:mod:`verify.complex_step`) — with kink-aware inputs and detection (:mod:`verify.kinks`),
 derived tolerances and structural checks (:mod:`verify.compare`). :mod:`verify.registry` lists a
 case generator for every cnnref function; :mod:`verify.mutants` holds wrong implementations the
-oracle must reject. ``cnnref verify`` / ``python -m verify`` run it all.
+oracle must reject; both are assembled from ``verify/cases/<topic>.py``, one module per topic of
+cnnref's functional API, as the naive twins are in ``verify/naive/<topic>.py``. ``cnnref verify`` /
+``python -m verify`` run it all.
 
 Public API::
 
-    from verify import REGISTRY, MUTANTS, cases, run_case, run_mutant
+    from verify import REGISTRY, MUTANTS, run_case, run_mutant
+    from verify.registry import cases
+
     results = [run_case(case) for case in cases(seed=0)]
     assert all(r.passed for r in results)
 """
@@ -20,7 +24,7 @@ from __future__ import annotations
 from .compare import tolerance
 from .mutants import MUTANTS, Mutant
 from .oracle import CaseResult, Comparison, MutantRun, run_case, run_mutant
-from .registry import REGISTRY, Case, Entry, cases, random_case
+from .registry import REGISTRY, Case, Entry, random_case
 
 __all__ = [
     "MUTANTS",
@@ -31,7 +35,6 @@ __all__ = [
     "Entry",
     "Mutant",
     "MutantRun",
-    "cases",
     "random_case",
     "run_case",
     "run_mutant",

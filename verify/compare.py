@@ -45,7 +45,17 @@ SAFETY = 16.0
 N_MAX = 1024
 SCALE_RATIO = 64.0
 TAYLOR_MIN_STEP = 2.5e-4
-ORACLES = ("naive", "naive_formula", "central_fd", "directional", "complex_step", "taylor")
+#: Each oracle's one key (in comparisons, references, tolerance() and the JSON) and its label in
+#: reports and the verify table.
+LABELS = {
+    "naive": "naive",
+    "naive_formula": "naive (notes' formula)",
+    "central_fd": "central FD",
+    "directional": "directional",
+    "complex_step": "complex step",
+    "taylor": "Taylor remainder",
+}
+ORACLES = tuple(LABELS)
 
 
 def unit_roundoff(dtype) -> float:

@@ -271,9 +271,9 @@ def _check_naive(case: Case, got, result: CaseResult, references) -> None:
     _compare_all("naive", got, references["naive"], case.dtype, result)
     for name, formula in case.naive_extra.items():
         alternative = {name: np.asarray(formula(naive), np.float64)}
-        references.setdefault("naive (notes' formula)", {}).update(alternative)
+        references.setdefault("naive_formula", {}).update(alternative)
     if case.naive_extra:
-        _compare_all("naive_formula", got, references["naive (notes' formula)"], case.dtype, result)
+        _compare_all("naive_formula", got, references["naive_formula"], case.dtype, result)
         result.comparisons["naive_formula"].tolerance = compare.tolerance("naive", case.dtype)
 
 
@@ -295,17 +295,17 @@ def _check_numerical(case: Case, got, result: CaseResult, references, seed: int,
     screen_ok = _directional(case, f, crossed, x, g, rng, result)
     if mode == "full" or not screen_ok:
         fd, skipped, allowance = _elementwise(case, f, crossed, x, g, packing, result)
-        references["central FD"] = packing.unflatten(fd)
+        references["central_fd"] = packing.unflatten(fd)
         for name in got:
-            if name in references["central FD"]:
-                ref = references["central FD"][name]
-                references["central FD"][name] = np.where(
+            if name in references["central_fd"]:
+                ref = references["central_fd"][name]
+                references["central_fd"][name] = np.where(
                     packing.unflatten(skipped)[name], got[name], ref
                 )
         _compare_all(
             "central_fd",
             got,
-            references["central FD"],
+            references["central_fd"],
             case.dtype,
             result,
             packing.unflatten(allowance),
@@ -318,8 +318,8 @@ def _check_numerical(case: Case, got, result: CaseResult, references, seed: int,
     except ComplexStepRefused as error:
         result.refused["complex_step"] = str(error)
         return
-    references["complex step"] = packing.unflatten(cs)
-    _compare_all("complex_step", got, references["complex step"], case.dtype, result)
+    references["complex_step"] = packing.unflatten(cs)
+    _compare_all("complex_step", got, references["complex_step"], case.dtype, result)
 
 
 def _directional(case: Case, f, crossed, x, g, rng, result: CaseResult) -> bool:
@@ -444,7 +444,8 @@ def _report(case: Case, result: CaseResult, got, references) -> str:
             values = [f"closed form {float(got[comparison.gradient][idx]):.10g}"]
             for method, ref in references.items():
                 if comparison.gradient in ref:
-                    values.append(f"{method} {float(ref[comparison.gradient][idx]):.10g}")
+                    label = compare.LABELS[method]
+                    values.append(f"{label} {float(ref[comparison.gradient][idx]):.10g}")
             lines.append("    values: " + ", ".join(values))
     return "\n".join(lines)
 

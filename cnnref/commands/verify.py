@@ -15,7 +15,7 @@ import sys
 import textwrap
 import time
 
-from verify import mutants, oracle, registry
+from verify import compare, mutants, oracle, registry
 
 from ..validation import nonnegative_int_option
 
@@ -118,11 +118,7 @@ def _table(results: list[oracle.CaseResult]) -> str:
 
 def _wide_table(results: list[oracle.CaseResult]) -> str:
     """One line per case with its full name and shapes, however wide that is."""
-    headings = [
-        "".join(heading) if heading[0].endswith("-") else " ".join(heading)
-        for _, heading in METHODS
-    ]
-    headings = [heading.replace("-", "") for heading in headings]
+    headings = [compare.LABELS[key] for key, _ in METHODS]
     header = [("case", "shapes", *headings, "kinks", "")]
     rows = [(r.name, r.shapes, *_method_cells(r)) for r in results]
     return "\n".join(_layout(header, rows))

@@ -9,6 +9,7 @@ import pytest
 
 from verify import generators, oracle, registry
 from verify import objectives as obj
+from verify.cases import activations, gradients, multilayer, pool
 
 GRADIENTS = [name for name, entry in registry.REGISTRY.items() if entry.kind == "gradient"]
 
@@ -29,13 +30,13 @@ def test_random_cases_never_fail_on_the_reference(seed):
 def test_near_kink_placements_are_skipped_or_retried_never_failed(seed):
     rng = np.random.default_rng([seed, 7])
     near = [
-        registry.build_activation_derivative(rng, np.float64, "relu", near_kink=True),
-        registry.build_hidden_delta(rng, np.float64, "relu", near_kink=True),
+        activations.build_activation_derivative(rng, np.float64, "relu", near_kink=True),
+        gradients.build_hidden_delta(rng, np.float64, "relu", near_kink=True),
         registry.REGISTRY["grad_W"].build(rng, np.float64, "relu", near_kink=True),
-        registry.build_backprop(rng, np.float64, 3, "relu", near_kink=True),
-        registry.build_delta_recursion(rng, np.float64, 3, "relu", near_kink=True),
-        registry.build_maxpool2d_backward(rng, np.float64, 2, None, ties="near"),
-        registry.build_maxpool2d_backward(rng, np.float32, 2, 1, ties="exact"),
+        multilayer.build_backprop(rng, np.float64, 3, "relu", near_kink=True),
+        multilayer.build_delta_recursion(rng, np.float64, 3, "relu", near_kink=True),
+        pool.build_maxpool2d_backward(rng, np.float64, 2, None, ties="near"),
+        pool.build_maxpool2d_backward(rng, np.float32, 2, 1, ties="exact"),
     ]
     for case in near:
         result = oracle.run_case(case, seed=seed)
@@ -44,7 +45,7 @@ def test_near_kink_placements_are_skipped_or_retried_never_failed(seed):
 
 def test_a_step_across_a_relu_kink_is_detected_and_retried():
     rng = np.random.default_rng(11)
-    case = registry.build_activation_derivative(rng, np.float64, "relu", near_kink=True)
+    case = activations.build_activation_derivative(rng, np.float64, "relu", near_kink=True)
     a = case.params["a"]
     assert np.min(np.abs(a)) <= generators.NEAR_KINK
     result = oracle.run_case(case)
@@ -55,7 +56,7 @@ def test_a_step_across_a_relu_kink_is_detected_and_retried():
 
 def test_exact_max_pool_ties_are_skipped_and_reported():
     rng = np.random.default_rng(12)
-    case = registry.build_maxpool2d_backward(rng, np.float64, 2, None, ties="exact")
+    case = pool.build_maxpool2d_backward(rng, np.float64, 2, None, ties="exact")
     result = oracle.run_case(case)
     assert result.passed
     assert result.kinks_skipped > 0

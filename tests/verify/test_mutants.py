@@ -1,4 +1,5 @@
-"""The mutant catalogue: at least 20 labelled student mistakes, every one rejected by the oracle."""
+"""The mutant catalogue: at least 20 labelled student mistakes (each topic's are rejected by the
+oracle in tests/verify/cases/)."""
 
 from __future__ import annotations
 
@@ -7,7 +8,7 @@ import inspect
 import pytest
 
 import cnnref
-from verify import mutants, oracle
+from verify import mutants
 
 
 def test_catalogue_is_large_labelled_and_well_formed():
@@ -52,14 +53,6 @@ def test_catalogue_covers_the_issue_list():
         "32 × 32",
     ]:
         assert phrase in labels, phrase
-
-
-@pytest.mark.parametrize("mutant", mutants.MUTANTS, ids=[m.name for m in mutants.MUTANTS])
-def test_every_mutant_is_rejected(mutant):
-    run = oracle.run_mutant(mutant)
-    assert run.rejected, f"{mutant.name} ({mutant.label}) passed every case"
-    caught = next(r for r in run.results if not r.passed)
-    assert caught.report.startswith("FAIL ")
 
 
 def test_by_name():

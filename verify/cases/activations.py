@@ -1,0 +1,116 @@
+"""The oracle's cases for ``cnnref/activations.py`` (naive twin :mod:`verify.naive.activations`):
+the registry builders of σ, tanh, relu and ``activation_derivative`` with their pre-activation
+inputs and relu kink patterns (the gradient topics reuse both), and the mutants the cases must
+reject.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from .. import generators as gen
+from .. import objectives as obj
+from .case import (
+    ACTIVATION_SETTINGS,
+    DTYPES,
+    Case,
+    Entry,
+    Mutant,
+    cast,
+    dtype_name,
+    grid,
+)
+
+
+def pre_activation(rng, shape, near_kink: bool) -> np.ndarray:
+    """Pre-activations a away from relu's kink at 0 (or some placed next to it), one unit active."""
+    a = gen.kinks.away_from_zero(rng, shape, gen.RELU_MARGIN)
+    a.flat[0] = abs(a.flat[0])  # at least one active unit: an all-zero gradient certifies nothing
+    return gen.place_near_kink(rng, a) if near_kink else a
+
+
+def relu_pattern(activation: str, name: str):
+    """For relu, the kink pattern a > 0 of the variable ``name``; None for smooth activations."""
+    if activation != "relu":
+        return None
+    return lambda p: [p[name].real > 0]
+
+
+def build_activation_derivative(rng, dtype, activation, near_kink=False) -> Case:
+    shape = tuple(gen.distinct_sizes(rng, 2, 2, 6))
+    a = pre_activation(rng, shape, near_kink)
+    z = cast(obj.activate(a, activation), dtype)
+    g = gen.upstream(rng, shape)
+    settings = {"dtype": dtype_name(dtype), "activation": activation}
+    if near_kink:
+        settings["placement"] = "near kinks"
+    return Case(
+        "activation_derivative",
+        "gradient",
+        settings,
+        np.dtype(dtype),
+        {"z": z, "kind": activation},
+        lambda r: {"a": r * np.asarray(g, dtype=np.asarray(r).dtype)},
+        params={"a": a},
+        objective=lambda p: np.sum(g * obj.activate(p["a"], activation), axis=(-2, -1)),
+        pattern=relu_pattern(activation, "a"),
+        analytic=activation != "relu",
+    )
+
+
+def _build_activation_forward(target: str):
+    def build(rng, dtype) -> Case:
+        shape = tuple(gen.distinct_sizes(rng, 3, 2, 6))
+        a = gen.values(rng, shape, 3.0)
+        return Case(
+            target,
+            "forward",
+            {"dtype": dtype_name(dtype)},
+            np.dtype(dtype),
+            {"a": cast(a, dtype)},
+            lambda r: {"z": r},
+        )
+
+    return build
+
+
+GRADIENT_ENTRIES = (
+    Entry(
+        "activation_derivative",
+        "gradient",
+        ACTIVATION_SETTINGS,
+        build_activation_derivative,
+    ),
+)
+FORWARD_ENTRIES = tuple(
+    Entry(name, "forward", grid(dtype=DTYPES), _build_activation_forward(name))
+    for name in ("sigmoid", "tanh", "relu")
+)
+
+
+# ---------------------------------------------------------------- mutants
+
+
+def derivative_at_z_as_preactivation(z, activation):
+    """σ′ evaluated at z as if z were the pre-activation (the mistake several mutants make)."""
+    if activation == "sigmoid":
+        s = 1 / (1 + np.exp(-z))
+        return s * (1 - s)
+    if activation == "tanh":
+        return 1 - np.tanh(z) ** 2
+    return (z > 0).astype(z.dtype)
+
+
+def activation_derivative_of_z(z, kind):
+    """σ′(z) instead of σ′(a) = z(1 − z): the derivative formula applied to the output."""
+    return derivative_at_z_as_preactivation(np.asarray(z), kind).astype(np.asarray(z).dtype)
+
+
+MUTANTS: list[Mutant] = [
+    Mutant(
+        "activation_derivative_of_z",
+        "activation derivative of the pre-activation formula applied to z (σ′(z), not z(1 − z))",
+        "activation_derivative",
+        activation_derivative_of_z,
+    ),
+]

@@ -1,0 +1,177 @@
+"""The oracle's cases for ``cnnref/conv.py`` (naive twin :mod:`verify.naive.conv`): the registry
+builders and settings of ``conv2d`` and ``conv2d_backward``, and the mutants their cases must
+reject.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+import cnnref
+
+from .. import generators as gen
+from .. import objectives as obj
+from .case import CONV_MODES, DTYPES, Case, Entry, Mutant, cast, dtype_name, f64, grid
+
+
+def _conv_shapes(rng):
+    n = int(rng.integers(1, 3))
+    h, w_ = gen.distinct_sizes(rng, 2, 5, 8)
+    c, f = gen.distinct_sizes(rng, 2, 2, 4)
+    kh, kw = (int(v) for v in rng.choice([2, 3], size=2))
+    return (n, h, w_, c), (kh, kw, c, f)
+
+
+def _settings(dtype, mode, stride, pad, algorithm) -> dict[str, str]:
+    return {
+        "dtype": dtype_name(dtype),
+        "mode": mode,
+        "stride": f"stride {stride}",
+        "pad": f"pad {pad}",
+        "algorithm": algorithm,
+    }
+
+
+def _inputs(rng, dtype):
+    """x (N, H, W, C) and w (KH, KW, C, F) in ``dtype``, every axis its own length."""
+    x_shape, w_shape = _conv_shapes(rng)
+    return cast(gen.values(rng, x_shape), dtype), cast(gen.values(rng, w_shape, 0.5), dtype)
+
+
+def build_conv2d_backward(rng, dtype, mode, stride, pad, algorithm) -> Case:
+    x, w = _inputs(rng, dtype)
+    b = gen.values(rng, (w.shape[3],), 0.5)
+    out_shape = obj.conv(f64(x), f64(w), b, stride, pad, mode).shape
+    dout = cast(gen.upstream(rng, out_shape), dtype)
+    g = f64(dout)
+
+    def objective(p):
+        return np.sum(
+            g * obj.conv(p["x"], p["w"], p["b"], stride, pad, mode), axis=(-4, -3, -2, -1)
+        )
+
+    return Case(
+        "conv2d_backward",
+        "gradient",
+        _settings(dtype, mode, stride, pad, algorithm),
+        np.dtype(dtype),
+        {"dout": dout, "x": x, "w": w, "stride": stride, "pad": pad, "mode": mode},
+        lambda r: {"x": r[0], "w": r[1], "b": r[2]},
+        kwargs={"algorithm": algorithm},
+        params={"x": f64(x), "w": f64(w), "b": b},
+        objective=objective,
+        upstream="dout",
+    )
+
+
+def build_conv2d(rng, dtype, mode, stride, pad, algorithm) -> Case:
+    x, w = _inputs(rng, dtype)
+    b = cast(gen.values(rng, (w.shape[3],), 0.5), dtype)
+    return Case(
+        "conv2d",
+        "forward",
+        _settings(dtype, mode, stride, pad, algorithm),
+        np.dtype(dtype),
+        {"x": x, "w": w, "b": b, "stride": stride, "pad": pad, "mode": mode},
+        lambda r: {"out": r},
+        kwargs={"algorithm": algorithm},
+    )
+
+
+CONV_SETTINGS = grid(
+    dtype=DTYPES, mode=CONV_MODES, stride=(1, 2), pad=(0, 1), algorithm=("im2col", "direct")
+)
+GRADIENT_ENTRIES = (Entry("conv2d_backward", "gradient", CONV_SETTINGS, build_conv2d_backward),)
+FORWARD_ENTRIES = (Entry("conv2d", "forward", CONV_SETTINGS, build_conv2d),)
+
+
+# ---------------------------------------------------------------- mutants
+
+
+def _conv_input_gradient(dout, w, x_shape, pad, mode, row_step, crop):
+    """dx scattered as dout·wᵀ into a padded buffer; ``row_step``, ``crop`` carry the mistakes."""
+    if mode == "convolution":
+        w = w[::-1, ::-1]
+    n, h, wd, c = x_shape
+    kh, kw = w.shape[:2]
+    _, ho, wo, _ = dout.shape
+    buffer = np.zeros((n, h + 2 * pad + kh + row_step * ho, wd + 2 * pad + kw + row_step * wo, c))
+    for k1 in range(kh):
+        for k2 in range(kw):
+            contribution = dout @ w[k1, k2].T
+            buffer[:, k1 : k1 + row_step * ho : row_step, k2 : k2 + row_step * wo : row_step] += (
+                contribution
+            )
+    return buffer[:, crop : crop + h, crop : crop + wd].astype(dout.dtype)
+
+
+def conv2d_not_flipped(x, w, b, stride=1, pad=0, mode="cross-correlation", *, algorithm="im2col"):
+    """Convolution mode computed as cross-correlation: the filter is never flipped."""
+    return cnnref.conv2d(x, w, b, stride, pad, "cross-correlation", algorithm=algorithm)
+
+
+def conv2d_backward_not_flipped(
+    dout, x, w, stride=1, pad=0, mode="cross-correlation", *, algorithm="im2col"
+):
+    """Convolution-mode gradients computed as for cross-correlation: no flips at all."""
+    return cnnref.conv2d_backward(dout, x, w, stride, pad, "cross-correlation", algorithm=algorithm)
+
+
+def conv2d_backward_flipped_twice(
+    dout, x, w, stride=1, pad=0, mode="cross-correlation", *, algorithm="im2col"
+):
+    """The filter gradient flipped once more on the way out (left in the flipped frame)."""
+    dx, dw, db = cnnref.conv2d_backward(dout, x, w, stride, pad, mode, algorithm=algorithm)
+    if mode == "convolution":
+        dw = np.ascontiguousarray(dw[::-1, ::-1])
+    return dx, dw, db
+
+
+def conv2d_backward_pad_off_by_one(
+    dout, x, w, stride=1, pad=0, mode="cross-correlation", *, algorithm="im2col"
+):
+    """dx cropped from the padded gradient at pad + 1 instead of pad."""
+    _, dw, db = cnnref.conv2d_backward(dout, x, w, stride, pad, mode, algorithm=algorithm)
+    return _conv_input_gradient(dout, w, x.shape, pad, mode, stride, pad + 1), dw, db
+
+
+def conv2d_backward_stride_ignored(
+    dout, x, w, stride=1, pad=0, mode="cross-correlation", *, algorithm="im2col"
+):
+    """dx routed with r = i + k1 instead of r = i·stride + k1."""
+    _, dw, db = cnnref.conv2d_backward(dout, x, w, stride, pad, mode, algorithm=algorithm)
+    return _conv_input_gradient(dout, w, x.shape, pad, mode, 1, pad), dw, db
+
+
+MUTANTS: list[Mutant] = [
+    Mutant(
+        "conv2d_not_flipped",
+        "filters not flipped in convolution mode",
+        "conv2d",
+        conv2d_not_flipped,
+    ),
+    Mutant(
+        "conv2d_backward_not_flipped",
+        "filters not flipped in convolution mode",
+        "conv2d_backward",
+        conv2d_backward_not_flipped,
+    ),
+    Mutant(
+        "conv2d_backward_flipped_twice",
+        "filter gradient flipped twice (left in flipped frame)",
+        "conv2d_backward",
+        conv2d_backward_flipped_twice,
+    ),
+    Mutant(
+        "conv2d_backward_pad_off_by_one",
+        "padding off by one (dx cropped at pad + 1)",
+        "conv2d_backward",
+        conv2d_backward_pad_off_by_one,
+    ),
+    Mutant(
+        "conv2d_backward_stride_ignored",
+        "stride off (dx routed to i + k1, not i·s + k1)",
+        "conv2d_backward",
+        conv2d_backward_stride_ignored,
+    ),
+]

@@ -1,0 +1,86 @@
+"""The oracle's cases for ``cnnref/linear.py`` (naive twin :mod:`verify.naive.linear`): the registry
+builders of ``dense`` and ``dense_backward``, and the mutants their cases must reject.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+import cnnref
+
+from .. import generators as gen
+from .. import objectives as obj
+from .case import DTYPES, Case, Entry, Mutant, cast, dtype_name, f64, grid
+
+
+def build_dense_backward(rng, dtype) -> Case:
+    n, d, m = gen.distinct_sizes(rng, 3, 2, 7)
+    x = cast(gen.values(rng, (n, d)), dtype)
+    w = cast(gen.values(rng, (d, m), 0.5), dtype)
+    b = gen.values(rng, (m,), 0.5)
+    delta = cast(gen.upstream(rng, (n, m)), dtype)
+    g = f64(delta)
+    return Case(
+        "dense_backward",
+        "gradient",
+        {"dtype": dtype_name(dtype)},
+        np.dtype(dtype),
+        {"delta": delta, "x": x, "w": w},
+        lambda r: {"x": r[0], "w": r[1], "b": r[2]},
+        params={"x": f64(x), "w": f64(w), "b": b},
+        objective=lambda p: np.sum(g * obj.dense(p["x"], p["w"], p["b"]), axis=(-2, -1)),
+        upstream="delta",
+    )
+
+
+def build_dense(rng, dtype) -> Case:
+    n, d, m = gen.distinct_sizes(rng, 3, 2, 7)
+    args = {
+        "x": cast(gen.values(rng, (n, d)), dtype),
+        "w": cast(gen.values(rng, (d, m)), dtype),
+        "b": cast(gen.values(rng, (m,)), dtype),
+    }
+    return Case(
+        "dense",
+        "forward",
+        {"dtype": dtype_name(dtype)},
+        np.dtype(dtype),
+        args,
+        lambda r: {"out": r},
+    )
+
+
+GRADIENT_ENTRIES = (Entry("dense_backward", "gradient", grid(dtype=DTYPES), build_dense_backward),)
+FORWARD_ENTRIES = (Entry("dense", "forward", grid(dtype=DTYPES), build_dense),)
+
+
+# ---------------------------------------------------------------- mutants
+
+
+def dense_backward_bias_dropped(delta, x, w):
+    """dx and dw right, db left at zero."""
+    dx, dw, _ = cnnref.dense_backward(delta, x, w)
+    return dx, dw, np.zeros_like(dw[0])
+
+
+def dense_backward_float32(delta, x, w):
+    """dw accumulated in float32 even when the inputs are float64."""
+    dx, _, db = cnnref.dense_backward(delta, x, w)
+    dw = (x.astype(np.float32).T @ delta.astype(np.float32)).astype(x.dtype)
+    return dx, dw, db
+
+
+MUTANTS: list[Mutant] = [
+    Mutant(
+        "dense_backward_bias_dropped",
+        "bias gradient dropped (returned as zeros)",
+        "dense_backward",
+        dense_backward_bias_dropped,
+    ),
+    Mutant(
+        "dense_backward_float32",
+        "float32 downcast inside a float64 computation",
+        "dense_backward",
+        dense_backward_float32,
+    ),
+]

@@ -1,0 +1,141 @@
+"""Naive twins of ``cnnref/conv.py``: the convolution layer and its gradients, one scalar product
+at a time, in both modes (cross-correlation and the notes' convolution).
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from .arguments import (
+    CONV_MODES,
+    Array,
+    copied_array,
+    integer_at_least,
+    one_of,
+    result_dtype,
+    sizes_agree,
+    window_count,
+)
+
+
+def _conv_arguments(x, w, stride, pad, mode):
+    x = copied_array("x", x, 4, "(N, H, W, C)")
+    w = copied_array("w", w, 4, "(KH, KW, C, F)")
+    stride = integer_at_least("stride", stride, 1)
+    pad = integer_at_least("pad", pad, 0)
+    one_of("mode", mode, CONV_MODES)
+    sizes_agree("C (input channels)", x_axis_3=x.shape[3], w_axis_2=w.shape[2])
+    out_h = window_count("height", x.shape[1] + 2 * pad, w.shape[0], stride, "kernel height")
+    out_w = window_count("width", x.shape[2] + 2 * pad, w.shape[1], stride, "kernel width")
+    return x, w, stride, pad, out_h, out_w
+
+
+def _zero_padded(x: Array, pad: int) -> Array:
+    """in[n, r, s, c] = x[n, r − pad, s − pad, c] inside the image, 0 in the border of width pad."""
+    n_samples, height, width, channels = x.shape
+    padded = np.zeros((n_samples, height + 2 * pad, width + 2 * pad, channels), dtype=x.dtype)
+    for n in range(n_samples):
+        for r in range(height):
+            for s in range(width):
+                for c in range(channels):
+                    padded[n, r + pad, s + pad, c] = x[n, r, s, c]
+    return padded
+
+
+def _tap(i: int, k: int, kernel: int, stride: int, mode: str) -> int:
+    """Row (or column) of the padded input that output position i reads through filter tap k.
+
+    Cross-correlation reads in[i·s + k]. Convolution is the notes' in[p − k] at output position
+    p = i·s + K − 1: the valid region starts where p − k stays ≥ 0 for every tap k < K.
+    """
+    if mode == "cross-correlation":
+        return i * stride + k
+    return i * stride + kernel - 1 - k
+
+
+def conv2d(
+    x: Array, w: Array, b: Array, stride: int = 1, pad: int = 0, mode: str = "cross-correlation"
+) -> Array:
+    """Convolution layer forward pass, one scalar product at a time.
+
+    Cross-correlation::
+
+        out[n, i, j, f] = b[f] + Σ_k1 Σ_k2 Σ_c in[n, i·s + k1, j·s + k2, c] · w[k1, k2, c, f]
+
+    Convolution, the notes' formula over the valid region, at p = i·s + KH − 1, q = j·s + KW − 1::
+
+        out[n, i, j, f] = b[f] + Σ_k1 Σ_k2 Σ_c in[n, p − k1, q − k2, c] · w[k1, k2, c, f]
+
+    ``in`` is x zero-padded by ``pad`` on each side of H and W. Shapes: x (N, H, W, C),
+    w (KH, KW, C, F), b (F,) → out (N, Ho, Wo, F), Ho = (H + 2·pad − KH) // s + 1, Wo likewise.
+    """
+    x, w, stride, pad, out_h, out_w = _conv_arguments(x, w, stride, pad, mode)
+    b = copied_array("b", b, 1, "(F,)")
+    sizes_agree("F (filters)", w_axis_3=w.shape[3], b_length=b.shape[0])
+    padded = _zero_padded(x, pad)
+    n_samples, channels = x.shape[0], x.shape[3]
+    kh, kw, n_filters = w.shape[0], w.shape[1], w.shape[3]
+    out = np.zeros((n_samples, out_h, out_w, n_filters), dtype=result_dtype(x, w, b))
+    for n in range(n_samples):
+        for i in range(out_h):
+            for j in range(out_w):
+                for f in range(n_filters):
+                    total = b[f]
+                    for k1 in range(kh):
+                        r = _tap(i, k1, kh, stride, mode)
+                        for k2 in range(kw):
+                            s = _tap(j, k2, kw, stride, mode)
+                            for c in range(channels):
+                                total += padded[n, r, s, c] * w[k1, k2, c, f]
+                    out[n, i, j, f] = total
+    return out
+
+
+def conv2d_backward(
+    dout: Array, x: Array, w: Array, stride: int = 1, pad: int = 0, mode: str = "cross-correlation"
+) -> tuple[Array, Array, Array]:
+    """The three gradients of the convolution layer by the chain rule, term by term.
+
+    Every term in[n, r, s, c] · w[k1, k2, c, f] of out[n, i, j, f] (r, s the rows and columns that
+    :func:`conv2d` reads for either mode) contributes, with g = dout[n, i, j, f] = ∂J/∂out::
+
+        d_in[n, r, s, c] += g · w[k1, k2, c, f]      dw[k1, k2, c, f] += g · in[n, r, s, c]
+        db[f] += g  (once per output element)
+
+    and dx is d_in with the zero-padding border cut off (pixels no window reaches keep 0).
+    Shapes: dout (N, Ho, Wo, F), x (N, H, W, C), w (KH, KW, C, F) → dx like x, dw like w, db (F,).
+    """
+    x, w, stride, pad, out_h, out_w = _conv_arguments(x, w, stride, pad, mode)
+    dout = copied_array("dout", dout, 4, "(N, Ho, Wo, F)")
+    n_samples, height, width, channels = x.shape
+    kh, kw, n_filters = w.shape[0], w.shape[1], w.shape[3]
+    if dout.shape != (n_samples, out_h, out_w, n_filters):
+        raise ValueError(
+            f"dout must have shape {(n_samples, out_h, out_w, n_filters)} (N, Ho, Wo, F) of the "
+            f"forward output, got shape {dout.shape}"
+        )
+    dtype = result_dtype(dout, x, w)
+    padded = _zero_padded(x, pad)
+    d_padded = np.zeros(padded.shape, dtype=dtype)
+    dw = np.zeros(w.shape, dtype=dtype)
+    db = np.zeros(n_filters, dtype=dtype)
+    for n in range(n_samples):
+        for i in range(out_h):
+            for j in range(out_w):
+                for f in range(n_filters):
+                    g = dout[n, i, j, f]
+                    db[f] += g
+                    for k1 in range(kh):
+                        r = _tap(i, k1, kh, stride, mode)
+                        for k2 in range(kw):
+                            s = _tap(j, k2, kw, stride, mode)
+                            for c in range(channels):
+                                d_padded[n, r, s, c] += g * w[k1, k2, c, f]
+                                dw[k1, k2, c, f] += g * padded[n, r, s, c]
+    dx = np.zeros(x.shape, dtype=dtype)
+    for n in range(n_samples):
+        for r in range(height):
+            for s in range(width):
+                for c in range(channels):
+                    dx[n, r, s, c] = d_padded[n, r + pad, s + pad, c]
+    return dx, dw, db
