@@ -1,10 +1,12 @@
 """``cnnref verify`` (and ``python -m verify``): run the oracle over the registry or the mutants.
 
-Prints one row per case — the gradient, its shapes, the maximum relative error against the naive
-index sums, central differences, the directional screen and the complex step, the kinks skipped, and
-pass/fail — then the failure reports. ``--json`` prints the same as JSON; ``--mutants`` runs every
-mutant and prints its catch rate. The exit status is 0 only when everything passes (for
-``--mutants``: when every mutant is rejected).
+Prints a table at most 100 columns wide — a heading line per gradient, then a row per case with the
+maximum relative error of every method the oracle runs (the naive twin, the notes' formula where the
+case has one, central differences, the complex step, the directional screen, the Taylor test), the
+kinks skipped, and pass/fail — then the failure reports. ``--wide`` prints one line per case with
+its shapes instead; ``--json`` prints everything as JSON; ``--mutants`` runs every mutant and prints
+its catch rate. The exit status is 0 only when everything passes (for ``--mutants``: when every
+mutant is rejected).
 """
 
 from __future__ import annotations
