@@ -57,7 +57,7 @@ def test_readme_sets_up_in_two_commands_the_second_is_what_ci_runs() -> None:
     main_job, tests = SETUP
     assert main_job == "pip install . && cnnref verify"
     ci_commands = [line for line in CI.splitlines() if line and not line.startswith((" ", "#"))]
-    assert ci_commands[-1] == tests
+    assert tests in ci_commands
 
 
 def test_readme_names_the_extras_of_each_job() -> None:

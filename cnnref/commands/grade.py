@@ -8,7 +8,17 @@ import sys
 from pathlib import Path
 
 from verify.grade.assignments import BUILTIN, load_assignment
-from verify.grade.report import FEEDBACK_LEVELS, class_summary, gradescope, terminal, write_json
+from verify.grade.isolation import SandboxUnavailable, require_namespaces
+from verify.grade.preflight import check_limits, check_path
+from verify.grade.report import (
+    FEEDBACK_LEVELS,
+    class_summary,
+    for_audience,
+    gradescope,
+    printable,
+    terminal,
+    write_json,
+)
 from verify.grade.runner import grade_many, result_path, select_shard
 from verify.grade.sandbox import Limits
 from verify.grade.submission import find_submissions, load_file, load_folder_as_one
@@ -43,7 +53,8 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         "--feedback",
         choices=FEEDBACK_LEVELS,
         default="instructor",
-        help="instructor: everything; student: no expected values (default: instructor)",
+        help="instructor: everything; student: no expected values, for the terminal, --json and "
+        "--gradescope (default: instructor)",
     )
     parser.add_argument(
         "-j",
@@ -66,22 +77,32 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         default=Limits.memory_mb,
         help=f"MB of address space per submission (default: {Limits.memory_mb})",
     )
+    parser.add_argument(
+        "--require-sandbox",
+        action="store_true",
+        help="refuse to grade (exit 2) where student code cannot run in bubblewrap namespaces",
+    )
     parser.add_argument("-q", "--quiet", action="store_true", help="print only the class summary")
 
 
 def run(args: argparse.Namespace) -> int:
     """Grade, print, write the requested files; 0 when grading ran (whatever the scores), 2 on
-    a usage error."""
+    a usage error (a bad option, a path that does not exist, a folder without submissions). A
+    submission that cannot be read is the student's: graded 0, its reason said once."""
     try:
+        if args.require_sandbox:
+            require_namespaces()
         assignment = load_assignment(args.assignment)
-        limits = Limits(call_timeout=args.timeout, memory_mb=args.memory)
-        single = args.path.is_file() or args.one
+        limits = check_limits(Limits(call_timeout=args.timeout, memory_mb=args.memory))
+        single = check_path(args.path).is_file() or args.one
         if single:
             submission = (load_folder_as_one if args.one else load_file)(args.path, args.student)
             submissions = [submission]
         else:
             submissions = select_shard(find_submissions(args.path), args.shard)
-    except (ValueError, OSError) as error:
+            if not submissions:
+                raise ValueError(f"no submissions (.py or .ipynb) were found in {args.path}")
+    except (ValueError, OSError, SandboxUnavailable) as error:
         print(f"cnnref grade: {error}", file=sys.stderr)
         return 2
     out = args.out or (None if single else Path("grades"))
@@ -89,8 +110,8 @@ def run(args: argparse.Namespace) -> int:
     def show(result: dict, skipped: bool) -> None:
         if skipped:
             print(
-                f"{result['student']}: already graded "
-                f"({result['score']:g}/{result['max_score']:g}); --force grades again"
+                printable(f"{result['student']}: already graded ")
+                + f"({result['score']:g}/{result['max_score']:g}); --force grades again"
             )
         elif not args.quiet:
             print(terminal(result, args.feedback), flush=True)
@@ -104,7 +125,7 @@ def run(args: argparse.Namespace) -> int:
     else:
         results = grade_many(assignment, submissions, out, args.jobs, args.force, limits, show)
     if single and args.json:
-        write_json(args.json, results[0])
+        write_json(args.json, for_audience(results[0], args.feedback))
     if single and args.gradescope:
         write_json(args.gradescope, gradescope(results[0], args.feedback))
     if not single:

@@ -9,7 +9,9 @@ PYTHON="${PYTHON:-python3}"
 
 if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null && [ -z "${SKIP_APT:-}" ]; then
     apt-get update -q
-    apt-get install -y -q --no-install-recommends python3 python3-pip python3-dev build-essential
+    # bubblewrap: the sandbox of each student's code (without it the grader falls back, and says so)
+    apt-get install -y -q --no-install-recommends python3 python3-pip python3-dev build-essential \
+        bubblewrap
 fi
 
 "$PYTHON" -m pip install --no-cache-dir "$SOURCE/cnnref"

@@ -113,7 +113,8 @@ def softmax(a):
 
 
 def log_likelihood(t, y):
-    return float(np.sum(t * np.log(y)))
+    hit = t > 0  # 0 · log 0 counts 0: only the targets' terms
+    return float(np.sum(t[hit] * np.log(y[hit])))
 
 
 def grad_V(z, t, y):

@@ -8,12 +8,12 @@ from verify.grade.assignment import (
     Assignment,
     Call,
     Case,
+    Ref,
     Task,
     forward_backward,
     student_seed,
     task_rng,
 )
-from verify.grade.sandbox import Ref
 
 
 def _cases(rng: np.random.Generator) -> list[Case]:

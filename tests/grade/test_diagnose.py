@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 
 from verify.grade import mistakes as m
-from verify.grade.diagnose import diagnose, matches, relative_error
+from verify.grade.diagnose import diagnose, error, match_tolerance, matches
 
 RNG = np.random.default_rng(3)
 REFERENCE = RNG.standard_normal((4, 3))
@@ -58,9 +58,11 @@ def test_an_unrecognised_error_has_no_label() -> None:
     assert diagnose(got, REFERENCE, 4, {}) is None
 
 
-def test_relative_error_is_normwise_and_matching_uses_it() -> None:
+def test_the_error_is_the_oracles_floored_measure_and_matching_is_float32_rounding() -> None:
     got = REFERENCE + 1e-9
-    assert relative_error(got, REFERENCE) == pytest.approx(1e-9 / np.abs(REFERENCE).max())
+    floor = np.maximum(np.abs(REFERENCE), np.abs(REFERENCE).max() / 16)
+    assert error(got, REFERENCE) == pytest.approx(np.max(1e-9 / floor))
+    assert error(got, REFERENCE) < match_tolerance()
     assert matches(got, REFERENCE)
     assert not matches(REFERENCE + 1e-3, REFERENCE)
     assert not matches(REFERENCE[:2], REFERENCE)

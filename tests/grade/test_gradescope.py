@@ -13,7 +13,7 @@ import pytest
 
 import cnnref
 
-from .conftest import EXAMPLES
+from .conftest import EXAMPLES, hostile_submission
 
 SCRIPT = EXAMPLES / "gradescope" / "run_autograder"
 
@@ -49,19 +49,20 @@ def _autograde(tmp_path: Path, files: dict[str, Path], **env: str) -> dict:
 
 def test_a_correct_submission_gets_full_marks(tmp_path) -> None:
     data = _autograde(tmp_path, {"layers.py": EXAMPLES / "seed" / "correct.py"})
-    assert data["score"] == data["max_score"] == 85
+    assert data["score"] == data["max_score"] == 91
     assert all(t["status"] == "passed" and t["visibility"] == "visible" for t in data["tests"])
 
 
 def test_a_notebook_for_another_assignment_is_graded(tmp_path) -> None:
     notebook = EXAMPLES / "cs231n" / "notebook.ipynb"
     data = _autograde(tmp_path, {"assignment2.ipynb": notebook}, ASSIGNMENT="cs231n")
-    assert data["score"] == 37
+    assert data["score"] == 44
 
 
 def test_a_student_cannot_fake_the_results_file(tmp_path) -> None:
-    data = _autograde(tmp_path, {"layers.py": EXAMPLES / "hostile" / "fake_results.py"})
-    assert data["score"] == 83
+    hostile = hostile_submission("fake_results", tmp_path)
+    data = _autograde(tmp_path, {"layers.py": hostile})
+    assert data["score"] == 88
     failed = [t for t in data["tests"] if t["status"] == "failed"]
     assert [t["name"] for t in failed] == ["log_likelihood"]
     assert "is not allowed outside the work dir" in failed[0]["output"]
@@ -70,7 +71,8 @@ def test_a_student_cannot_fake_the_results_file(tmp_path) -> None:
 def test_an_empty_submission_scores_zero_with_a_reason(tmp_path) -> None:
     data = _autograde(tmp_path, {})
     assert data["score"] == 0
-    assert "expected one .py or .ipynb file, found none" in data["tests"][0]["output"]
+    assert "expected one .py or .ipynb file, found none" in data["output"]
+    assert "could not be read (see the note above)" in data["tests"][0]["output"]
 
 
 @pytest.mark.parametrize("script", ["setup.sh", "run_autograder"])

@@ -11,6 +11,7 @@ import pytest
 
 from verify.grade.assignments import load_assignment
 from verify.grade.grading import grade_source
+from verify.grade.overrides import assemble_file
 from verify.grade.report import (
     for_audience,
     gradebook,
@@ -25,7 +26,7 @@ from .conftest import EXAMPLES
 
 @pytest.fixture(scope="module")
 def relu_mask() -> dict:
-    source = (EXAMPLES / "cs231n" / "relu_mask.py").read_text()
+    source = assemble_file(EXAMPLES / "cs231n" / "relu_mask.py")
     return grade_source(load_assignment("cs231n"), "ada", source).to_dict()
 
 
@@ -52,13 +53,13 @@ def test_instructors_see_expected_values_students_do_not(relu_mask) -> None:
 
 def test_the_terminal_summary_has_a_line_per_task(relu_mask) -> None:
     text = terminal(relu_mask)
-    assert text.splitlines()[0].startswith("ada — cs231n: 35/37")
+    assert text.splitlines()[0].startswith("ada — cs231n: 42/44")
     assert "  relu_backward                  0/2" in text
 
 
 def test_gradescope_results_have_the_documented_fields(relu_mask) -> None:
     data = gradescope(relu_mask)
-    assert data["score"] == 35 and data["max_score"] == 37
+    assert data["score"] == 42 and data["max_score"] == 44
     assert isinstance(data["execution_time"], float)
     assert len(data["tests"]) == 9
     failed = [t for t in data["tests"] if t["status"] == "failed"]
@@ -70,11 +71,11 @@ def test_gradescope_results_have_the_documented_fields(relu_mask) -> None:
 
 
 def test_the_gradebook_has_a_row_per_student_and_a_column_per_task(relu_mask) -> None:
-    other = dict(relu_mask, student="bob", score=37.0)
+    other = dict(relu_mask, student="bob", score=44.0)
     rows = list(csv.reader(io.StringIO(gradebook([other, relu_mask]))))
     assert rows[0][:4] == ["student", "score", "max_score", "affine_forward"]
     assert [r[0] for r in rows[1:]] == ["ada", "bob"]
-    assert rows[1][1:3] == ["35.0", "37.0"]
+    assert rows[1][1:3] == ["42.0", "44.0"]
 
 
 def test_files_are_replaced_atomically(tmp_path: Path) -> None:

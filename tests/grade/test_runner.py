@@ -3,17 +3,24 @@
 from __future__ import annotations
 
 import json
-import shutil
 from pathlib import Path
 
 import pytest
 
 from verify.grade.assignments import load_assignment
+from verify.grade.overrides import assemble_file
 from verify.grade.runner import GRADEBOOK, grade_many, result_path, select_shard
 from verify.grade.sandbox import Limits
 from verify.grade.submission import Submission, find_submissions
 
-from .conftest import EXAMPLES
+from .conftest import EXAMPLES, hostile_submission
+
+
+def _example(path: Path) -> str:
+    """An example as a full submission (the buggy ones are overrides of correct.py)."""
+    source = path.read_text()
+    return assemble_file(path) if "\nbase: " in source else source
+
 
 SEED = load_assignment("seed")
 
@@ -23,9 +30,9 @@ def classroom(tmp_path: Path) -> Path:
     folder = tmp_path / "class"
     folder.mkdir()
     for name in ("correct", "sign_convention"):
-        shutil.copy(EXAMPLES / "seed" / f"{name}.py", folder / f"{name}.py")
+        (folder / f"{name}.py").write_text(_example(EXAMPLES / "seed" / f"{name}.py"))
     for name in ("infinite_loop", "os_exit", "syntax_error"):
-        shutil.copy(EXAMPLES / "hostile" / f"{name}.py", folder / f"{name}.py")
+        hostile_submission(name, folder)
     (folder / "unreadable.ipynb").write_text("{oops")
     return folder
 
@@ -45,20 +52,22 @@ def test_a_class_is_graded_in_parallel_and_hostile_students_harm_no_one(
     )
     scores = {r["student"]: r["score"] for r in results}
     assert scores == {
-        "correct": 85,
-        "infinite_loop": 79,
-        "os_exit": 83,
-        "sign_convention": 53,
+        "correct": 91,
+        "infinite_loop": 83,
+        "os_exit": 89,
+        "sign_convention": 59,
         "syntax_error": 0,
         "unreadable": 0,
     }
     assert sorted(seen) == sorted(scores)
     stored = json.loads(result_path(out, "correct").read_text())
-    assert stored["score"] == 85 and stored["assignment"] == "seed"
+    assert stored["score"] == 91 and stored["assignment"] == "seed"
     gradebook = (out / GRADEBOOK).read_text().splitlines()
-    assert len(gradebook) == 7 and gradebook[1].startswith("correct,85.0,85.0")
+    assert len(gradebook) == 7 and gradebook[1].startswith("correct,91.0,91.0")
     problem = json.loads(result_path(out, "unreadable").read_text())
-    assert "cannot read unreadable.ipynb" in problem["tasks"][0]["cases"][0]["error"]
+    assert any("cannot read unreadable.ipynb" in note for note in problem["notes"])
+    errors = {c["error"] for t in problem["tasks"] for c in t["cases"]}
+    assert errors == {"not run: the submission could not be read (see the note above)"}
 
 
 def test_students_already_graded_are_skipped_unless_forced(classroom, tmp_path) -> None:
@@ -73,7 +82,7 @@ def test_students_already_graded_are_skipped_unless_forced(classroom, tmp_path) 
     again = grade_many(SEED, submissions, out, on_result=lambda r, s: skipped.append(s))
     assert skipped == [True] and again[0]["score"] == 12.5
     forced = grade_many(SEED, submissions, out, force=True)
-    assert forced[0]["score"] == 85
+    assert forced[0]["score"] == 91
     assert "12.5" not in (out / GRADEBOOK).read_text()
 
 

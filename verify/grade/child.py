@@ -1,119 +1,41 @@
 """The sandboxed child: loads one student's module and serves the grader's calls over two pipes.
 
-Run as a script (``python -I -B _child.py CONFIG_JSON``), never imported by the child itself, so it
-does not import ``cnnref`` or ``verify``; it needs only the standard library and NumPy. The grader
-imports this file for the wire format (:func:`send`, :func:`receive`, :func:`encode`) so both ends
-share one codec.
-
-Wire format: a message is ``<u32 header length><u32 buffer count>`` + a JSON header + for
-every buffer ``<u64 length>`` + raw bytes. Arrays travel as raw C-order bytes plus dtype and
-shape; nothing is ever pickled.
+Run as a script (``python -I -B -u child.py CONFIG_JSON``) inside the sandbox, never imported by the
+grader. It imports neither ``cnnref`` nor ``verify``: only the standard library, NumPy and the wire
+codec ``wire.py``, which the grader puts next to this file (the same module the grader imports as
+:mod:`verify.grade.wire`). Before the student's module runs it sets its rlimits and installs the
+Python-level guards, a second layer under the operating-system sandbox.
 """
 
 from __future__ import annotations
 
 import json
 import os
-import struct
 import sys
 import time
 
-import numpy as np
 
-# dtypes an array may carry on the wire: booleans, integers and real floats, native byte order.
-WIRE_DTYPES = frozenset(
-    np.dtype(t).str
-    for t in (np.bool_, np.int8, np.int16, np.int32, np.int64, np.uint8, np.uint16, np.uint32)
-    for t in (t, np.uint64, np.float16, np.float32, np.float64)
-)
-_FRAME = struct.Struct("<II")
-_LENGTH = struct.Struct("<Q")
-_ndarray = np.ndarray
-_memoryview = memoryview
-_scalar_types = (bool, int, float, str, type(None))
+def _import_codec(paths: list[str]):
+    """``wire.py`` from this file's folder; ``paths`` are where NumPy lives if the interpreter's own
+    search path lacks it. This file's folder leaves ``sys.path`` again once the codec is loaded."""
+    sys.path[:0] = [os.path.dirname(os.path.abspath(__file__))]
+    sys.path += [p for p in paths if p not in sys.path]
+    import wire
+
+    del sys.path[0]
+    return wire
 
 
-def encode(value, buffers: list[bytes]):
-    """A JSON-able tree for ``value``; arrays are appended to ``buffers`` as raw bytes.
+def _die_with_parent(parent: int) -> None:
+    """Without namespaces: ask the kernel to SIGKILL this process when the grader dies
+    (``prctl(PR_SET_PDEATHSIG, SIGKILL)``); exit now if the grader is already gone."""
+    import ctypes
+    import signal
 
-    Only exact types are encoded: plain ``np.ndarray`` with a wire dtype, NumPy scalars, bool, int,
-    float, str, None, list, tuple and dict with str keys. Anything else becomes ``{"bad": type}``.
-    """
-    kind = type(value)
-    if kind is _ndarray:
-        if value.dtype.str not in WIRE_DTYPES:
-            return {"bad": f"numpy.ndarray of dtype {value.dtype}"}
-        data = value if value.flags.c_contiguous else value.copy(order="C")
-        buffers.append(bytes(_memoryview(data).cast("B")) if data.size else b"")
-        return {"array": len(buffers) - 1, "dtype": data.dtype.str, "shape": list(data.shape)}
-    if isinstance(value, np.generic) and kind.__module__ == "numpy":
-        return encode(np.asarray(value), buffers)
-    if kind in _scalar_types:
-        return value
-    if kind is list or kind is tuple:
-        return {kind.__name__: [encode(item, buffers) for item in value]}
-    if kind is dict and all(type(key) is str for key in value):
-        return {"dict": {key: encode(item, buffers) for key, item in value.items()}}
-    if isinstance(value, _ndarray):
-        return {"bad": f"an ndarray subclass ({kind.__module__}.{kind.__qualname__})"}
-    return {"bad": f"{kind.__module__}.{kind.__qualname__}"}
-
-
-def decode_array(node: dict, buffers: list[bytes]) -> np.ndarray:
-    """Rebuild one array from its wire description as a fresh, writeable array of its dtype."""
-    dtype_str, shape, index = node.get("dtype"), node.get("shape"), node.get("array")
-    if dtype_str not in WIRE_DTYPES:
-        raise ValueError(f"array dtype {dtype_str!r} is not allowed on the wire")
-    if not isinstance(shape, list) or not all(type(n) is int and n >= 0 for n in shape):
-        raise ValueError(f"array shape {shape!r} is not a list of non-negative ints")
-    if type(index) is not int or not 0 <= index < len(buffers):
-        raise ValueError(f"array buffer index {index!r} is out of range")
-    dtype = np.dtype(dtype_str)
-    count = 1
-    for n in shape:
-        count *= n
-    if count * dtype.itemsize != len(buffers[index]):
-        raise ValueError(f"buffer of {len(buffers[index])} bytes does not hold {shape} {dtype}")
-    return np.frombuffer(buffers[index], dtype=dtype, count=count).reshape(tuple(shape)).copy()
-
-
-def _write_all(fd: int, data: bytes) -> None:
-    view = _memoryview(data)
-    while view:
-        written = os.write(fd, view)
-        view = view[written:]
-
-
-def send(fd: int, header: dict, buffers: list[bytes]) -> None:
-    """Write one message: the JSON header and the raw buffers."""
-    head = json.dumps(header).encode()
-    parts = [_FRAME.pack(len(head), len(buffers)), head]
-    for buffer in buffers:
-        parts += [_LENGTH.pack(len(buffer)), buffer]
-    _write_all(fd, b"".join(parts))
-
-
-def read_exact(fd: int, size: int) -> bytes:
-    """Read exactly ``size`` bytes; EOFError if the other end closed first."""
-    chunks, remaining = [], size
-    while remaining:
-        chunk = os.read(fd, min(remaining, 1 << 20))
-        if not chunk:
-            raise EOFError("pipe closed")
-        chunks.append(chunk)
-        remaining -= len(chunk)
-    return b"".join(chunks)
-
-
-def receive(fd: int, read=read_exact) -> tuple[dict, list[bytes]]:
-    """Read one message written by :func:`send`."""
-    head_length, count = _FRAME.unpack(read(fd, _FRAME.size))
-    header = json.loads(read(fd, head_length))
-    buffers = [read(fd, _LENGTH.unpack(read(fd, _LENGTH.size))[0]) for _ in range(count)]
-    return header, buffers
-
-
-# ---------------------------------------------------------------- the child side only
+    pr_set_pdeathsig = 1
+    ctypes.CDLL(None).prctl(pr_set_pdeathsig, signal.SIGKILL, 0, 0, 0)
+    if os.getppid() != parent:
+        os._exit(1)
 
 
 def _set_limits(limits: dict) -> None:
@@ -126,6 +48,7 @@ def _set_limits(limits: dict) -> None:
         "memory_bytes": resource.RLIMIT_AS,
         "file_bytes": resource.RLIMIT_FSIZE,
         "processes": resource.RLIMIT_NPROC,
+        "open_files": resource.RLIMIT_NOFILE,
     }
     for key, which in pairs.items():
         if limits.get(key) is not None:
@@ -159,6 +82,9 @@ _DENIED_EVENTS = {
     "subprocess.Popen",
     "ctypes.dlopen",
     "ctypes.dlsym",
+    "ctypes.call_function",
+    "ctypes.cdata",
+    "ctypes.PyObj_FromPtr",
     "socket.connect",
     "socket.bind",
 }
@@ -169,10 +95,10 @@ def _install_guards(blocked_modules: list[str], hidden_dirs: list[str], work_dir
     writing outside ``work_dir``, and starting or signalling processes.
 
     A meta-path finder refuses the imports by name; an audit hook (which cannot be removed) repeats
-    that refusal and guards files and processes, for when the child could not drop to an
-    unprivileged user.
+    that refusal and guards files, processes, sockets and foreign calls. These are a second layer:
+    the operating-system sandbox around this process is the boundary.
     """
-    blocked = frozenset(blocked_modules)
+    blocked = frozenset((*blocked_modules, "_posixsubprocess"))
     hidden = tuple(os.path.realpath(d) + os.sep for d in hidden_dirs)
     work = os.path.realpath(work_dir) + os.sep
     realpath, fspath, startswith = os.path.realpath, os.fsdecode, str.startswith
@@ -198,10 +124,10 @@ def _install_guards(blocked_modules: list[str], hidden_dirs: list[str], work_dir
             if isinstance(args[0], int):
                 return
             path = realpath(fspath(args[0]))
-            if startswith(path, hidden) and not startswith(path, work):
-                raise PermissionError(f"reading {args[0]!r} is not allowed: it is the reference")
             if writes(args[1], args[2]) and not startswith(path, work) and path != "/dev/null":
                 raise PermissionError(f"writing {args[0]!r} is not allowed outside the work dir")
+            if startswith(path, hidden) and not startswith(path, work):
+                raise PermissionError(f"reading {args[0]!r} is not allowed: it is the grader's")
         elif event in _PATH_EVENTS:
             for arg in args:
                 if isinstance(arg, (str, bytes)) and not startswith(realpath(fspath(arg)), work):
@@ -209,6 +135,12 @@ def _install_guards(blocked_modules: list[str], hidden_dirs: list[str], work_dir
         elif event in _DENIED_EVENTS:
             raise PermissionError(f"{event} is not allowed in the sandbox")
 
+    def refuse_to_start(*args, **kwargs):
+        raise PermissionError("starting processes is not allowed in the sandbox")
+
+    import _posixsubprocess  # subprocess's fork+exec, which raises no audit event of its own
+
+    _posixsubprocess.fork_exec = refuse_to_start  # and it cannot be imported afresh (blocked)
     sys.meta_path.insert(0, ImportBlocker())
     sys.addaudithook(audit)
 
@@ -240,29 +172,31 @@ def _describe_error(error: BaseException) -> dict:
     return {"error": text[:2000], "traceback": "".join(lines)[-4000:]}
 
 
-def _resolve(node, buffers: list[bytes], kept: dict):
+def _resolve(wire, node, buffers: list[bytes], kept: dict):
     """Turn a request tree into call arguments (arrays, containers, earlier results)."""
     if isinstance(node, dict):
         if "array" in node:
-            return decode_array(node, buffers)
+            return wire.decode_array(node, buffers)
         if "ref" in node:
             value = kept[node["ref"]]
             return value if node.get("item") is None else value[node["item"]]
         if "list" in node:
-            return [_resolve(item, buffers, kept) for item in node["list"]]
+            return [_resolve(wire, item, buffers, kept) for item in node["list"]]
         if "tuple" in node:
-            return tuple(_resolve(item, buffers, kept) for item in node["tuple"])
+            return tuple(_resolve(wire, item, buffers, kept) for item in node["tuple"])
         if "dict" in node:
-            return {key: _resolve(item, buffers, kept) for key, item in node["dict"].items()}
+            return {key: _resolve(wire, item, buffers, kept) for key, item in node["dict"].items()}
     return node
 
 
-def _call(namespace: dict, header: dict, buffers: list[bytes], kept: dict) -> tuple[dict, list]:
+def _call(
+    wire, namespace: dict, header: dict, buffers: list[bytes], kept: dict
+) -> tuple[dict, list]:
     name = header["function"]
     function = namespace.get(name)
     if not callable(function):
         return {"ok": False, "error": f"the submission defines no function named {name!r}"}, []
-    args = [_resolve(node, buffers, kept) for node in header["args"]]
+    args = [_resolve(wire, node, buffers, kept) for node in header["args"]]
     start = time.perf_counter()
     try:
         value = function(*args)
@@ -277,33 +211,36 @@ def _call(namespace: dict, header: dict, buffers: list[bytes], kept: dict) -> tu
             return {"ok": False, **_describe_error(error)}, []
     out: list[bytes] = []
     after = [
-        None if isinstance(node, dict) and "ref" in node else encode(arg, out)
+        None if isinstance(node, dict) and "ref" in node else wire.encode(arg, out)
         for node, arg in zip(header["args"], args, strict=True)
     ]
     reply = {"ok": True, "seconds": seconds, "after": after}
-    reply["value"] = encode(value, out) if header.get("reply", True) else None
+    reply["value"] = wire.encode(value, out) if header.get("reply", True) else None
     return reply, out
 
 
 def main(config: dict) -> None:
     """Set limits, guard, load the submission, then answer calls until the pipe closes."""
     requests, replies = config["request_fd"], config["reply_fd"]
+    if config.get("die_with_parent"):
+        _die_with_parent(config["die_with_parent"])
+    wire = _import_codec(config.get("paths", []))
     _set_limits(config["limits"])
     _install_guards(config["blocked_modules"], config["hidden_dirs"], os.getcwd())
     try:
         namespace = _load_module(config["source"])
     except BaseException as error:
-        send(replies, {"ok": False, "stage": "load", **_describe_error(error)}, [])
+        wire.send(replies, {"ok": False, "stage": "load", **_describe_error(error)}, [])
         return
-    send(replies, {"ok": True, "stage": "load"}, [])
+    wire.send(replies, {"ok": True, "stage": "load"}, [])
     kept: dict = {}
     while True:
         try:
-            header, buffers = receive(requests)
+            header, buffers = wire.receive(requests)
         except EOFError:
             return
-        reply, out = _call(namespace, header, buffers, kept)
-        send(replies, reply, out)
+        reply, out = _call(wire, namespace, header, buffers, kept)
+        wire.send(replies, reply, out)
 
 
 if __name__ == "__main__":

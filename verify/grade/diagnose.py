@@ -1,10 +1,16 @@
-"""Name the mistake behind a wrong result by its pattern relative to the reference.
+"""Name the mistake behind one wrong result by its pattern relative to the reference.
 
-Patterns tried, in order: all zeros and the named factors (−1, N, 1/N and their negatives), a
-known mistake of the task (what it would return on these inputs, see
-:class:`~verify.grade.assignment.Case`; the mutants of ``verify.mutants`` among them), axes
-permuted, any other constant factor. Two arrays "match" when their normwise relative error is
-below :data:`MATCH_RTOL`.
+The error measure and the tolerances are the oracle's (:mod:`verify.compare`): a result passes
+when its floored relative error is at most ``tolerance("naive", float64)`` — float64 rounding of
+the reference and of the student's sums. Two arrays "match" (a result matches a known mistake)
+when they agree to float32 rounding, ``rounding_tolerance(float32)``, so a mistake is named even
+when it is also computed in single precision.
+
+Patterns tried, in order: an error above float64 rounding but within float32's (single
+precision); all zeros and the named factors (−1, N, 1/N and their
+negatives); a known mistake of the task (what it would return on these inputs, see
+:class:`~verify.grade.assignment.Case`; the mutants of ``verify.mutants`` among them); axes
+permuted; any other constant factor.
 """
 
 from __future__ import annotations
@@ -13,19 +19,29 @@ import itertools
 
 import numpy as np
 
+from verify import compare
+
 from . import mistakes as m
 
-MATCH_RTOL = 1e-6
+
+def pass_tolerance() -> float:
+    """A float64 result passes at this floored relative error: float64 rounding, both sides."""
+    return compare.tolerance("naive", np.float64)
 
 
-def relative_error(got: np.ndarray, expected: np.ndarray) -> float:
-    """max |got − expected| / max(‖expected‖∞, 1e-300): the normwise relative error."""
-    scale = max(float(np.max(np.abs(expected), initial=0.0)), 1e-300)
-    return float(np.max(np.abs(got - expected), initial=0.0)) / scale
+def match_tolerance() -> float:
+    """Two results match at this floored relative error: float32 rounding."""
+    return compare.rounding_tolerance(np.float32)
+
+
+def error(got: np.ndarray, expected: np.ndarray) -> float:
+    """The oracle's floored relative error of ``got`` against ``expected`` (same shapes)."""
+    return compare.worst_element(got, expected).error
 
 
 def matches(got: np.ndarray, expected: np.ndarray) -> bool:
-    """Same shape, the same non-finite values in the same places, the rest within MATCH_RTOL."""
+    """Same shape, the same non-finite values in the same places, the rest within float32
+    rounding."""
     if got.shape != expected.shape:
         return False
     finite = np.isfinite(expected)
@@ -33,7 +49,15 @@ def matches(got: np.ndarray, expected: np.ndarray) -> bool:
         return False
     if not np.array_equal(got[~finite], expected[~finite], equal_nan=True):
         return False
-    return relative_error(got[finite], expected[finite]) <= MATCH_RTOL
+    return not finite.any() or error(got[finite], expected[finite]) <= match_tolerance()
+
+
+def precision_mistake(error_value: float) -> str | None:
+    """The label of an error above float64 rounding but within float32's: single precision
+    (which, propagated through a computation, can leave any error below float32's rounding)."""
+    if error_value <= pass_tolerance() or error_value > match_tolerance():
+        return None
+    return m.SINGLE_PRECISION
 
 
 def _named_factor(k: float, batch: int, negated: str) -> str | None:
@@ -82,6 +106,10 @@ def diagnose(
     equal to −1 × the reference (the sign convention differs between ascent and descent)."""
     finite = bool(np.all(np.isfinite(got)))
     same_shape = got.shape == expected.shape
+    if same_shape and finite and np.all(np.isfinite(expected)):
+        precision = precision_mistake(error(got, expected))
+        if precision:
+            return precision
     k = _factor(got, expected) if finite and same_shape else None
     if same_shape and finite and not np.any(got) and np.any(expected):
         return m.ZEROS

@@ -1,8 +1,10 @@
 """Grade one submission: scan it, start its sandbox, run every case of every task, check results.
 
-Every case is worth its points when all its outputs pass; a failing call, a timeout, a wrong output
-or a modified input costs that case only. After a timeout the task's remaining cases are not run
-(each would wait for the timeout again).
+Every case is worth its points when all its outputs pass; a failing call, a timeout or a wrong
+output costs that case only. Values and side effects are judged apart: an argument modified in
+place is named, and costs what the task sets for that argument (nothing for a warning). A result
+of None, or a NotImplementedError, is "not implemented", a status of its own. After a timeout or a
+crash the task's remaining cases are not run (each would wait for the timeout again).
 """
 
 from __future__ import annotations
@@ -12,22 +14,37 @@ from dataclasses import asdict, dataclass, field
 
 import numpy as np
 
-from . import child
-from .assignment import Assignment, Case, Task, student_seed, task_rng
-from .checks import OutputCheck, check_output, flatten, rebuild, structure_problem
+from . import evidence, kit, wire
+from . import mistakes as m
+from .assignment import Assignment, Call, Case, Task, student_seed, task_rng
+from .checks import (
+    OutputCheck,
+    check_output,
+    flatten,
+    not_implemented,
+    rebuild,
+    structure_problem,
+)
 from .sandbox import AUTOGRAD_LIBRARIES, Limits, Reply, Sandbox, SandboxError
 from .scan import forbidden_imports
+
+NOT_IMPLEMENTED = m.NOT_IMPLEMENTED
 
 
 @dataclass
 class CaseResult:
-    """One case: its points, and either a failure of the call or the check of every output."""
+    """One case: its points, its status, and either a failure of the call or the check of every
+    output. ``notes`` are findings that are not about the values (an input modified in place, the
+    canonical cache used); ``diagnosis`` names the mistake behind a failed call."""
 
     label: str
     points: float
     max_points: float
     error: str = ""
     outputs: list[OutputCheck] = field(default_factory=list)
+    status: str = ""
+    notes: list[str] = field(default_factory=list)
+    diagnosis: str | None = None
 
 
 @dataclass
@@ -45,6 +62,13 @@ class TaskResult:
     def max_score(self) -> float:
         return sum(c.max_points for c in self.cases)
 
+    @property
+    def status(self) -> str:
+        """'not implemented' when no case was, 'full marks', else 'points lost'."""
+        if self.cases and all(c.status == NOT_IMPLEMENTED for c in self.cases):
+            return NOT_IMPLEMENTED
+        return "full marks" if self.score >= self.max_score else "points lost"
+
 
 @dataclass
 class SubmissionResult:
@@ -57,6 +81,8 @@ class SubmissionResult:
     notes: list[str] = field(default_factory=list)
     output: str = ""
     seconds: float = 0.0
+    # how the code was isolated ({"namespaces": bool, "description": str}): never shown to students
+    sandbox: dict = field(default_factory=dict)
 
     @property
     def score(self) -> float:
@@ -71,6 +97,7 @@ class SubmissionResult:
         data["score"], data["max_score"] = self.score, self.max_score
         for task, source in zip(data["tasks"], self.tasks, strict=True):
             task["score"], task["max_score"] = source.score, source.max_score
+            task["status"] = source.status
         return data
 
 
@@ -85,7 +112,7 @@ def _modified(original, node, buffers: list[bytes]) -> bool:
         if not isinstance(node, dict) or "array" not in node:
             return True
         try:
-            after = child.decode_array(node, buffers)
+            after = wire.decode_array(node, buffers)
         except ValueError:
             return True
         return after.shape != original.shape or not np.array_equal(after, original, equal_nan=True)
@@ -97,7 +124,8 @@ def _modified(original, node, buffers: list[bytes]) -> bool:
     return False
 
 
-def _modified_inputs(task: Task, call_args: tuple, reply: Reply) -> list[str]:
+def modified_arguments(task: Task, call_args: tuple, reply: Reply) -> list[str]:
+    """The names (from the task's signature) of the arguments the call modified in place."""
     names = _argument_names(task.signature) if len(reply.after) == len(call_args) else []
     return [
         names[i] if i < len(names) and names[i] else f"argument {i + 1}"
@@ -106,27 +134,51 @@ def _modified_inputs(task: Task, call_args: tuple, reply: Reply) -> list[str]:
     ]
 
 
-def _run_case(box: Sandbox, task: Task, case: Case) -> tuple[Reply | None, str]:
-    """Make the case's calls; return the last reply, or an error message."""
-    reply = None
-    for index, call in enumerate(case.calls):
-        last = index == len(case.calls) - 1
+@dataclass
+class _Run:
+    """The outcome of one case's calls: the last reply, or the failure of a call."""
+
+    reply: Reply | None
+    error: str = ""
+    failed_call: int = -1
+    raised: bool = False
+    modified: list[str] = field(default_factory=list)
+
+
+def _run_calls(box: Sandbox, task: Task, calls: tuple[Call, ...]) -> _Run:
+    """Make the calls in order; stop at the first that raises (SandboxError propagates)."""
+    reply, modified = None, []
+    for index, call in enumerate(calls):
+        last = index == len(calls) - 1
         reply = box.call(call.function, list(call.args), index, last, call.select)
         if not reply.ok:
-            where = f" (in {call.function})" if len(case.calls) > 1 else ""
+            where = f" (in {call.function})" if len(calls) > 1 else ""
             trace = f"\n{reply.traceback.rstrip()}" if reply.traceback else ""
-            return None, f"raised {reply.error}{where}{trace}"
-        changed = _modified_inputs(task, call.args, reply) if call.function == task.function else []
-        if changed:
-            return None, f"modified its input {', '.join(changed)} in place"
-    return reply, ""
+            return _Run(None, f"raised {reply.error}{where}{trace}", index, True)
+        if call.function == task.function:
+            modified = modified_arguments(task, call.args, reply)
+    return _Run(reply, modified=modified)
 
 
-def _check_case(case: Case, reply: Reply, rng: np.random.Generator, negated: str) -> CaseResult:
+def _raised_type(run: _Run) -> str:
+    """The class name of what the student's code raised ("raised Type: message")."""
+    return run.error.removeprefix("raised ").partition(":")[0].partition(" ")[0].strip()
+
+
+def _check_values(case: Case, reply: Reply, rng: np.random.Generator, negated: str) -> CaseResult:
     got = rebuild(reply.value, reply.buffers)
+    if not_implemented(got):
+        return CaseResult(
+            case.label,
+            0.0,
+            case.points,
+            "not implemented (returned None)",
+            status=NOT_IMPLEMENTED,
+            diagnosis=NOT_IMPLEMENTED,
+        )
     problem = structure_problem(got, case.expected)
     if problem:
-        return CaseResult(case.label, 0.0, case.points, problem)
+        return CaseResult(case.label, 0.0, case.points, problem, status="wrong")
     leaves, expected = flatten(got), flatten(case.expected)
     names = case.outputs if len(case.outputs) == len(leaves) else ("result",) * len(leaves)
     known = {label: flatten(wrong) for label, wrong in case.mistakes.items()}
@@ -142,30 +194,127 @@ def _check_case(case: Case, reply: Reply, rng: np.random.Generator, negated: str
                 name, leaf, reference, case.batch, mistakes, case.gradients.get(name), rng, negated
             )
         )
-    points = case.points if all(o.passed for o in outputs) else 0.0
-    return CaseResult(case.label, points, case.points, outputs=outputs)
+    passed = all(o.passed for o in outputs)
+    status = "passed" if passed else "wrong"
+    return CaseResult(
+        case.label, case.points if passed else 0.0, case.points, outputs=outputs, status=status
+    )
 
 
-def _grade_task(
-    box: Sandbox | None, task: Task, seed: int, load_error: str, negated: str
+def _failed_call(case: Case, run: _Run) -> CaseResult:
+    if _raised_type(run) == "NotImplementedError":
+        return CaseResult(
+            case.label,
+            0.0,
+            case.points,
+            run.error,
+            status=NOT_IMPLEMENTED,
+            diagnosis=NOT_IMPLEMENTED,
+        )
+    diagnosis = m.raised_mistake(run.error.removeprefix("raised ")) if run.raised else None
+    return CaseResult(case.label, 0.0, case.points, run.error, status="raised", diagnosis=diagnosis)
+
+
+def _side_effects(task: Task, result: CaseResult, modified: list[str]) -> None:
+    """Name every argument modified in place; take off the costliest one's share of the points."""
+    if not modified:
+        return
+    costs = {name: task.side_effect_cost(name) for name in modified}
+    worst = max(costs.values())
+    values = "values correct; " if result.status == "passed" else ""
+    price = "costs nothing (a warning)" if worst == 0 else f"costs {worst:.0%} of the case"
+    result.notes.append(f"{values}modified its input {', '.join(modified)} in place: {price}")
+    if result.status == "passed":
+        result.points = case_points = result.max_points * (1.0 - worst)
+        if case_points < result.max_points:
+            result.status = "side effect"
+
+
+def _run_case(box: Sandbox, task: Task, case: Case, rng, negated: str) -> CaseResult:
+    """Run the case's calls and check the result. A backward whose own forward failed, or whose
+    result with its own forward's cache is wrong, is run once more with the canonical cache
+    (``case.fallback``); the better of the two counts, and the report says which was used."""
+    run = _run_calls(box, task, case.calls)
+    own_forward_failed = run.reply is None and run.failed_call < len(case.calls) - 1
+    if run.reply is None and not (own_forward_failed and case.fallback):
+        return _failed_call(case, run)
+    result = _check_values(case, run.reply, rng, negated) if run.reply else None
+    if case.fallback and (result is None or result.status != "passed"):
+        canonical = _run_calls(box, task, case.fallback)
+        if canonical.reply is not None:
+            retry = _check_values(case, canonical.reply, rng, negated)
+            if result is None or retry.status == "passed":
+                why = run.error.splitlines()[0] if result is None else "its result was wrong"
+                retry.notes.append(
+                    f"graded with the canonical cache: with your forward's cache {why}"
+                )
+                result, run = retry, canonical
+        elif result is None:
+            return _failed_call(case, run)
+    _side_effects(task, result, run.modified)
+    return result
+
+
+def _structural_evidence(results: list[CaseResult], cases: list[Case]) -> None:
+    """Name mistakes from the pattern of failing structural cases (see :mod:`.evidence`) on the
+    failing outputs and calls that no other pattern named."""
+    structures = [case.structure for case in cases]
+    if not any(structures) or any(r.status in (NOT_IMPLEMENTED, "not run") for r in results):
+        return
+    raised = {i for i, r in enumerate(results) if r.status == "raised"}
+    names = {o.name for r in results for o in r.outputs}
+    for name in sorted(names):
+        failing = raised | {
+            i for i, r in enumerate(results) for o in r.outputs if o.name == name and not o.passed
+        }
+        label = evidence.structural_mistake(failing, structures)
+        if label is None:
+            continue
+        for r in results:
+            for o in r.outputs:
+                if o.name == name and not o.passed and _replaceable(o.diagnosis):
+                    o.diagnosis = label
+                    o.message += f" [{label}]"
+    label = evidence.structural_mistake(raised, structures) if raised and not names else None
+    if label is None and raised and names:
+        failing = raised | {i for i, r in enumerate(results) if r.status == "wrong"}
+        label = evidence.structural_mistake(failing, structures)
+    for i in raised:
+        if label and results[i].diagnosis is None:
+            results[i].diagnosis = label
+
+
+def _replaceable(diagnosis: str | None) -> bool:
+    """A diagnosis that says what the result looks like rather than what the mistake is."""
+    return diagnosis is None or diagnosis.startswith(
+        ("off by a constant factor", m.AXES_PERMUTED, m.TRANSPOSED)
+    )
+
+
+def grade_task(
+    box: Sandbox | None,
+    task: Task,
+    seed: int,
+    load_error: str,
+    negated: str,
+    cases: list[Case] | None = None,
 ) -> TaskResult:
-    cases = task.cases(task_rng(seed, task))
+    """Every case of ``task`` for the student with ``seed`` (``cases``: the task's cases for that
+    seed, when already generated); after a sandbox failure (timeout, crash, a module that does not
+    load) the task's remaining cases are not run."""
+    cases = task.cases(task_rng(seed, task)) if cases is None else cases
     rng = np.random.default_rng([seed, 1])
     results, stop = [], load_error
     for case in cases:
         if stop:
-            results.append(CaseResult(case.label, 0.0, case.points, stop))
+            results.append(CaseResult(case.label, 0.0, case.points, stop, status="not run"))
             continue
         try:
-            reply, error = _run_case(box, task, case)
+            results.append(_run_case(box, task, case, rng, negated))
         except SandboxError as failure:
-            reply, error = None, str(failure)
-            if "timed out" in error or "not run" in error or "failed to load" in error:
-                stop = f"not run: {error}" if "timed out" in error else error
-        if reply is None:
-            results.append(CaseResult(case.label, 0.0, case.points, error))
-        else:
-            results.append(_check_case(case, reply, rng, negated))
+            results.append(CaseResult(case.label, 0.0, case.points, str(failure), status="raised"))
+            stop = f"not run: {failure}"
+    _structural_evidence(results, cases)
     return TaskResult(task.function, task.signature, task.kind, results)
 
 
@@ -181,22 +330,28 @@ def grade_source(
     start = time.perf_counter()
     seed = student_seed(assignment.seed, student)
     blocked = tuple(b for b in AUTOGRAD_LIBRARIES if b not in assignment.allowed_modules)
-    notes, load_error, output = [], problem, ""
+    notes, load_error, output, sandbox = [], problem, "", {}
+    negated = assignment.negated_label
+    if problem:  # said once, in the notes; every case only points there
+        notes.append(problem)
+        load_error = "not run: the submission could not be read (see the note above)"
     if not load_error:
         try:
             notes += forbidden_imports(source, ("cnnref", "verify", *blocked))
             compile(source, "submission.py", "exec", dont_inherit=True)  # compiled, never run here
         except SyntaxError as error:
             load_error = f"does not compile: SyntaxError: {error.msg} (line {error.lineno})"
+            hint = m.syntax_mistake(error.msg)
+            load_error += f" — {hint}" if hint else ""
     if load_error:
-        negated = assignment.negated_label
-        tasks = [_grade_task(None, t, seed, load_error, negated) for t in assignment.tasks]
+        tasks = [grade_task(None, t, seed, load_error, negated) for t in assignment.tasks]
     else:
-        with Sandbox(source, limits, blocked) as box:
-            negated = assignment.negated_label
-            tasks = [_grade_task(box, t, seed, "", negated) for t in assignment.tasks]
+        runnable = kit.with_stand_ins(source, assignment.kit, assignment.kit_package)
+        with Sandbox(runnable, limits, blocked) as box:
+            tasks = [grade_task(box, t, seed, "", negated) for t in assignment.tasks]
             output = box.output()
-            notes.append(f"ran as {box.user}")
-    result = SubmissionResult(student, assignment.name, seed, tasks, notes, output)
+            sandbox = {"namespaces": box.isolation.namespaces}
+            sandbox["description"] = box.isolation.description
+    result = SubmissionResult(student, assignment.name, seed, tasks, notes, output, sandbox=sandbox)
     result.seconds = time.perf_counter() - start
     return result

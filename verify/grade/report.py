@@ -2,7 +2,8 @@
 
 All of them take the JSON form of a result (:meth:`SubmissionResult.to_dict`), so students graded
 in an earlier run (read back from their results file) report the same way. ``feedback="student"``
-leaves out the expected values; ``"instructor"`` shows everything.
+leaves out the expected values and how the grader isolated the code; ``"instructor"`` shows
+everything, and says loudly when student code ran without an operating-system sandbox.
 """
 
 from __future__ import annotations
@@ -18,12 +19,22 @@ from pathlib import Path
 FEEDBACK_LEVELS = ("instructor", "student")
 
 
+_CONTROL = {c: f"\\x{c:02x}" for c in (*range(0x20), *range(0x7F, 0xA0)) if chr(c) not in "\n\t"}
+
+
+def printable(text: str) -> str:
+    """``text`` with control characters spelled out (``\\x1b``), so that nothing a student
+    wrote (an exception message, a class name, a file name) can drive the instructor's terminal."""
+    return text.translate(_CONTROL)
+
+
 def for_audience(result: dict, feedback: str) -> dict:
-    """A copy of ``result`` with the expected values removed for students."""
+    """A copy of ``result`` with the expected values and the sandbox removed for students."""
     if feedback not in FEEDBACK_LEVELS:
         raise ValueError(f"feedback must be one of {FEEDBACK_LEVELS}, got {feedback!r}")
     shown = copy.deepcopy(result)
     if feedback == "student":
+        shown.pop("sandbox", None)
         for task in shown["tasks"]:
             for case in task["cases"]:
                 for output in case["outputs"]:
@@ -32,12 +43,17 @@ def for_audience(result: dict, feedback: str) -> dict:
 
 
 def case_lines(case: dict) -> list[str]:
-    """The lines telling what went wrong in one case (empty when it passed)."""
+    """The lines telling what went wrong in one case, and its notes (an input modified in place,
+    the canonical cache used) even when it passed; empty for a clean pass."""
+    notes = case.get("notes", [])
     if case["points"] >= case["max_points"]:
-        return []
-    lines = [f"{case['label']}: 0/{case['max_points']:g}"]
+        return [f"{case['label']}: ok — {'; '.join(notes)}"] if notes else []
+    lines = [f"{case['label']}: {case['points']:g}/{case['max_points']:g}"]
     if case["error"]:
         lines += ["    " + line for line in case["error"].splitlines()]
+    if case.get("diagnosis") and case.get("status") != "not implemented":
+        lines.append(f"    mistake: {case['diagnosis']}")
+    lines += [f"    note: {note}" for note in notes]
     for output in case["outputs"]:
         if not output["passed"]:
             detail = f"; {output['detail']}" if output["detail"] else ""
@@ -49,7 +65,7 @@ def task_text(task: dict) -> str:
     """One task's cases, passed and failed, as text (Gradescope's test output)."""
     lines = [f"{task['signature']}"]
     for case in task["cases"]:
-        if case["points"] >= case["max_points"]:
+        if case["points"] >= case["max_points"] and not case.get("notes"):
             lines.append(f"{case['label']}: {case['points']:g}/{case['max_points']:g} ok")
         else:
             lines += case_lines(case)
@@ -64,20 +80,31 @@ def terminal(result: dict, feedback: str = "instructor") -> str:
         f" ({result['seconds']:.1f} s)"
     ]
     lines += [f"  note: {note}" for note in result["notes"]]
+    if unsandboxed(result):
+        lines.append(f"  WARNING: {result['sandbox']['description']}")
     for task in result["tasks"]:
-        lines.append(f"  {task['function']:<26} {task['score']:>5g}/{task['max_score']:g}")
+        status = " (not implemented)" if task.get("status") == "not implemented" else ""
+        lines.append(f"  {task['function']:<26} {task['score']:>5g}/{task['max_score']:g}{status}")
         for case in task["cases"]:
             lines += ["      " + line for line in case_lines(case)]
-    return "\n".join(lines)
+    return printable("\n".join(lines))
+
+
+def unsandboxed(result: dict) -> bool:
+    """Whether this result's code ran without an operating-system sandbox (namespaces)."""
+    return result.get("sandbox", {}).get("namespaces") is False
 
 
 def class_summary(results: list[dict]) -> str:
-    """One line per student and the class mean."""
+    """One line per student and the class mean; a warning if any ran without namespaces."""
     lines = [f"{r['student']:<30} {r['score']:>6g}/{r['max_score']:g}" for r in results]
     if results:
         mean = sum(r["score"] for r in results) / len(results)
         lines.append(f"{len(results)} students, mean {mean:.2f}/{results[0]['max_score']:g}")
-    return "\n".join(lines)
+    exposed = [r for r in results if unsandboxed(r)]
+    if exposed:
+        lines.append(f"WARNING: {len(exposed)} graded with {exposed[0]['sandbox']['description']}")
+    return printable("\n".join(lines))
 
 
 def gradescope(result: dict, feedback: str = "student") -> dict:

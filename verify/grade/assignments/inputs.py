@@ -1,5 +1,8 @@
-"""Input generators shared by the shipped assignments: non-square shapes, tie-free pooling inputs,
-pre-activations kept away from relu's kink, one-hot targets and small dense networks."""
+"""Input generators of the shipped assignments: the oracle's own (:mod:`verify.generators`,
+:mod:`verify.kinks`) — non-symmetric values, tie-free pooling inputs, pre-activations kept away from
+relu's kink, one-hot targets, random upstream gradients — plus what only grading needs: the pairing
+of an upstream gradient with a forward, and small dense networks.
+"""
 
 from __future__ import annotations
 
@@ -10,35 +13,30 @@ from dataclasses import dataclass
 import numpy as np
 
 import cnnref
+from verify import generators, kinks
 
-KINK_MARGIN = 1e-2  # |pre-activation| ≥ this, so a finite-difference step never crosses relu's kink
+KINK_MARGIN = generators.RELU_MARGIN
+upstream = generators.upstream
 
 
 def normal(rng: np.random.Generator, *shape: int, scale: float = 1.0) -> np.ndarray:
-    """Standard normal float64 values times ``scale``."""
-    return rng.standard_normal(shape) * scale
+    """The oracle's non-symmetric float64 values (:func:`verify.generators.values`) of ``shape``."""
+    return generators.values(rng, shape, scale)
 
 
-def away_from_zero(values: np.ndarray, margin: float = KINK_MARGIN) -> np.ndarray:
-    """``values`` with every |v| < margin pushed out to ±margin (keeping its sign)."""
-    sign = np.where(values < 0, -1.0, 1.0)
-    return np.where(np.abs(values) < margin, sign * margin, values)
+def away_from_zero(rng: np.random.Generator, *shape: int, scale: float = 1.0) -> np.ndarray:
+    """Values with |v| ≥ the oracle's relu margin (:func:`verify.kinks.away_from_zero`)."""
+    return kinks.away_from_zero(rng, shape, KINK_MARGIN, scale)
 
 
 def tie_free(rng: np.random.Generator, *shape: int) -> np.ndarray:
-    """Distinct values 0.1 apart in random order: no max-pool window has a near-tie."""
-    count = int(np.prod(shape))
-    return (rng.permutation(count).reshape(shape) - count / 2) * 0.1
+    """Values at least half the oracle's pool gap apart (:func:`verify.kinks.tie_free`)."""
+    return kinks.tie_free(rng, shape, generators.POOL_GAP)
 
 
 def one_hot(rng: np.random.Generator, n: int, k: int) -> np.ndarray:
-    """Targets t (n, k): one 1 per row at a random class."""
-    return np.eye(k)[rng.integers(0, k, size=n)]
-
-
-def upstream(rng: np.random.Generator, shape: tuple[int, ...]) -> np.ndarray:
-    """A random, non-uniform upstream gradient (never all ones)."""
-    return rng.standard_normal(shape)
+    """Targets t (n, k): one 1 per row at a random class (:func:`verify.generators.targets`)."""
+    return generators.targets(rng, n, k, soft=False)
 
 
 def pairing(dout: np.ndarray, forward: Callable[[np.ndarray], np.ndarray]):

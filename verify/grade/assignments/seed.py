@@ -12,9 +12,9 @@ import numpy as np
 
 import cnnref
 
+from .. import evidence
 from .. import mistakes as m
 from ..assignment import Assignment, Call, Case, Directional, Task
-from ..mutant_mistakes import mutant_mistakes
 from .inputs import away_from_zero, network, normal, one_hot, pairing, tie_free, upstream
 
 MODES = ("cross-correlation", "convolution")
@@ -24,34 +24,48 @@ def _other_mode(mode: str) -> str:
     return MODES[1 - MODES.index(mode)]
 
 
+# (N, H, W, C, F, K, stride, pad, mode): fixed for every student, only the values are seeded.
+# Every window fits: (H + 2·pad − K) and (W + 2·pad − K) are divisible by the stride.
+CONV_SHAPES = (
+    (2, 6, 8, 2, 3, 3, 1, 0, "cross-correlation"),
+    (1, 7, 5, 3, 2, 3, 2, 1, "cross-correlation"),
+    (2, 5, 7, 2, 3, 3, 1, 1, "convolution"),
+    (2, 8, 5, 1, 2, 3, 3, 2, "cross-correlation"),
+)
+# (N, H, W, C, size, stride)
+POOL_SHAPES = ((2, 4, 6, 3, 2, 2), (1, 5, 7, 2, 3, 2), (2, 5, 4, 1, 2, 1))
+
+
 def _conv_inputs(rng: np.random.Generator):
-    """(label, x, w, b, stride, pad, mode): non-square shapes, batch 1, stride, pad, both modes."""
-    n, h, c, f = (int(v) for v in (rng.integers(2, 4), rng.integers(6, 9), rng.integers(2, 4), 3))
-    w_ = h + int(rng.integers(1, 3))
-    variants = [
-        (n, 1, 0, "cross-correlation"),
-        (1, 2, 1, "cross-correlation"),
-        (2, 1, 1, "convolution"),
-    ]
-    for batch, stride, pad, mode in variants:
-        x, w, b = normal(rng, batch, h, w_, c), normal(rng, 3, 3, c, f), normal(rng, f)
-        label = f"x {batch}×{h}×{w_}×{c}, w 3×3×{c}×{f}, stride {stride}, pad {pad}, {mode}"
-        yield label, x, w, b, stride, pad, mode
+    """(label, x, w, b, stride, pad, mode, structure) for each of :data:`CONV_SHAPES`."""
+    for n, h, w_, c, f, k, stride, pad, mode in CONV_SHAPES:
+        x, w, b = normal(rng, n, h, w_, c), normal(rng, k, k, c, f), normal(rng, f)
+        label = f"x {n}×{h}×{w_}×{c}, w {k}×{k}×{c}×{f}, stride {stride}, pad {pad}, {mode}"
+        structure = evidence.window_structure(n, c, (h, w_), (k, k), stride, pad)
+        yield label, x, w, b, stride, pad, mode, structure
 
 
 def conv2d_cases(rng: np.random.Generator) -> list[Case]:
     cases = []
-    for label, x, w, b, stride, pad, mode in _conv_inputs(rng):
+    for label, x, w, b, stride, pad, mode, structure in _conv_inputs(rng):
         expected = cnnref.conv2d(x, w, b, stride, pad, mode)
         flipped = cnnref.conv2d(x, w, b, stride, pad, _other_mode(mode))
         call = Call("conv2d", (x, w, b, stride, pad, mode))
         cases.append(
-            Case(label, (call,), expected, 2.0, len(x), mistakes={m.FILTERS_FLIPPED: flipped})
+            Case(
+                label,
+                (call,),
+                expected,
+                2.0,
+                len(x),
+                mistakes={m.FILTERS_FLIPPED: flipped},
+                structure=structure,
+            )
         )
     return cases
 
 
-def _conv2d_backward_case(rng, label, x, w, b, stride, pad, mode) -> Case:
+def _conv2d_backward_case(rng, label, x, w, b, stride, pad, mode, structure) -> Case:
     dout = upstream(rng, cnnref.conv2d(x, w, b, stride, pad, mode).shape)
     expected = cnnref.conv2d_backward(dout, x, w, stride, pad, mode)
     flipped = cnnref.conv2d_backward(dout, x, w, stride, pad, _other_mode(mode))
@@ -70,6 +84,7 @@ def _conv2d_backward_case(rng, label, x, w, b, stride, pad, mode) -> Case:
         ("dx", "dw", "db"),
         gradients,
         {m.FILTERS_FLIPPED: flipped},
+        structure,
     )
 
 
@@ -77,17 +92,36 @@ def conv2d_backward_cases(rng: np.random.Generator) -> list[Case]:
     return [_conv2d_backward_case(rng, *inputs) for inputs in _conv_inputs(rng)]
 
 
+def _pool_input(rng: np.random.Generator, n: int, h: int, w: int, c: int, size: int, stride: int):
+    """Tie-free values; where windows overlap, the element at (stride, stride) — shared by the
+    first two windows of each axis — is the largest of its channel."""
+    x = tie_free(rng, n, h, w, c)
+    if stride < size:
+        x[:, stride, stride, :] = float(np.max(x)) + 1.0 + np.arange(n * c).reshape(n, c)
+    return x
+
+
+def _pool_structure(x: np.ndarray, size: int, stride: int) -> dict[str, bool]:
+    n, h, w, c = x.shape
+    structure = evidence.window_structure(n, c, (h, w), (size, size), stride, 0)
+    structure[evidence.PAD_ZERO] = False  # pooling has no padding
+    return structure
+
+
+def _pooled(cases):
+    """Pool cases with their structure (the last three arguments are x, size, stride)."""
+
+    def generate(rng: np.random.Generator) -> list[Case]:
+        return [replace(c, structure=_pool_structure(*c.calls[-1].args[-3:])) for c in cases(rng)]
+
+    return generate
+
+
 def _pool_inputs(rng: np.random.Generator):
-    """(label, x, size, stride): non-square, batch 1 with overlapping windows, stride 1."""
-    c = int(rng.integers(2, 4))
-    h, w = 2 * int(rng.integers(3, 5)), 2 * int(rng.integers(4, 6))
-    for batch, size, stride in ((int(rng.integers(2, 4)), 2, 2), (1, 3, 2), (2, 2, 1)):
-        yield (
-            f"x {batch}×{h}×{w}×{c}, size {size}, stride {stride}",
-            tie_free(rng, batch, h, w, c),
-            size,
-            stride,
-        )
+    """(label, x, size, stride) for each of :data:`POOL_SHAPES`."""
+    for n, h, w, c, size, stride in POOL_SHAPES:
+        x = _pool_input(rng, n, h, w, c, size, stride)
+        yield f"x {n}×{h}×{w}×{c}, size {size}, stride {stride}", x, size, stride
 
 
 def maxpool2d_cases(rng: np.random.Generator) -> list[Case]:
@@ -144,8 +178,8 @@ def avgpool2d_backward_cases(rng: np.random.Generator) -> list[Case]:
 
 
 def _dense_inputs(rng: np.random.Generator):
-    d, k = int(rng.integers(4, 8)), int(rng.integers(2, 6))
-    for n in (int(rng.integers(3, 7)), 1):
+    d, k = 6, 4
+    for n in (5, 1):
         yield f"x {n}×{d}, w {d}×{k}", normal(rng, n, d), normal(rng, d, k), normal(rng, k)
 
 
@@ -187,9 +221,8 @@ def _activation_cases(name: str, margin: bool):
 
     def cases(rng: np.random.Generator) -> list[Case]:
         out = []
-        for shape in ((int(rng.integers(3, 6)), int(rng.integers(4, 9))), (1, 3, 4, 2)):
-            a = normal(rng, *shape, scale=3.0)
-            a = away_from_zero(a) if margin else a
+        for shape in ((4, 7), (1, 3, 4, 2)):
+            a = away_from_zero(rng, *shape, scale=3.0) if margin else normal(rng, *shape, scale=3.0)
             label = "a " + "×".join(map(str, shape))
             out.append(Case(label, (Call(name, (a,)),), reference(a), 1.0, shape[0]))
         return out
@@ -204,8 +237,8 @@ def _sigmoid_prime_of_sigmoid(z: np.ndarray) -> np.ndarray:
 
 def activation_derivative_cases(rng: np.random.Generator) -> list[Case]:
     cases = []
-    for kind, n in (("sigmoid", int(rng.integers(3, 6))), ("tanh", 4), ("relu", 1)):
-        a = away_from_zero(normal(rng, n, int(rng.integers(4, 8)), scale=2.0))
+    for kind, n in (("sigmoid", 4), ("tanh", 4), ("relu", 1)):
+        a = away_from_zero(rng, n, 6, scale=2.0)
         z = getattr(cnnref, kind)(a)
         gradient = Directional(lambda v, kind=kind: float(getattr(cnnref, kind)(v).sum()), a)
         wrong = (
@@ -237,9 +270,9 @@ def _naive_softmax(a: np.ndarray) -> np.ndarray:
 
 
 def softmax_cases(rng: np.random.Generator) -> list[Case]:
-    k = int(rng.integers(3, 7))
+    k = 5
     inputs = {
-        "random logits": normal(rng, int(rng.integers(3, 6)), k, scale=2.0),
+        "random logits": normal(rng, 4, k, scale=2.0),
         "large logits (±1000)": normal(rng, 3, k) + np.array([[1000.0], [-1000.0], [800.0]]),
         "batch 1": normal(rng, 1, k),
     }
@@ -261,19 +294,30 @@ def softmax_cases(rng: np.random.Generator) -> list[Case]:
     return cases
 
 
+def _with_zeros_where_t_is_zero(t: np.ndarray, y: np.ndarray) -> np.ndarray:
+    """y with one exact 0 per row at a class whose target is 0, rows renormalized to sum to 1."""
+    y = y.copy()
+    for row in range(len(y)):
+        y[row, int(np.flatnonzero(t[row] == 0)[0])] = 0.0
+    return y / y.sum(axis=1, keepdims=True)
+
+
 def log_likelihood_cases(rng: np.random.Generator) -> list[Case]:
     cases = []
-    for n in (int(rng.integers(3, 7)), 1):
-        k = int(rng.integers(3, 6))
+    for n, zeros in ((5, False), (1, False), (4, True)):
+        k = 4
         t, y = one_hot(rng, n, k), cnnref.softmax(normal(rng, n, k))
+        y = _with_zeros_where_t_is_zero(t, y) if zeros else y
+        wrong = {m.LOG_OF_ZERO: np.nan} if zeros else {}
         call = Call("log_likelihood", (t, y))
-        cases.append(Case(f"t, y {n}×{k}", (call,), cnnref.log_likelihood(t, y), 1.0, n))
+        label = f"t, y {n}×{k}" + (", y = 0 where t = 0" if zeros else "")
+        cases.append(Case(label, (call,), cnnref.log_likelihood(t, y), 1.0, n, mistakes=wrong))
     return cases
 
 
 def _output_layer(rng: np.random.Generator, n: int):
     """z (N, M), V (M, K), c (K,), t (N, K), y = softmax(z V + c)."""
-    m_, k = int(rng.integers(3, 7)), int(rng.integers(2, 5))
+    m_, k = 5, 3
     z = cnnref.sigmoid(normal(rng, n, m_))
     v, c = normal(rng, m_, k), normal(rng, k)
     t = one_hot(rng, n, k)
@@ -286,7 +330,7 @@ def _likelihood(t: np.ndarray, a: np.ndarray) -> float:
 
 def grad_V_cases(rng: np.random.Generator) -> list[Case]:
     cases = []
-    for n in (int(rng.integers(3, 7)), 1):
+    for n in (5, 1):
         z, v, c, t, y = _output_layer(rng, n)
         gradient = Directional(lambda w, z=z, c=c, t=t: _likelihood(t, cnnref.dense(z, w, c)), v)
         call = Call("grad_V", (z, t, y))
@@ -306,7 +350,7 @@ def grad_V_cases(rng: np.random.Generator) -> list[Case]:
 
 def grad_c_cases(rng: np.random.Generator) -> list[Case]:
     cases = []
-    for n in (int(rng.integers(3, 7)), 1):
+    for n in (5, 1):
         z, v, c, t, y = _output_layer(rng, n)
         gradient = Directional(lambda b, z=z, v=v, t=t: _likelihood(t, cnnref.dense(z, v, b)), c)
         call = Call("grad_c", (t, y))
@@ -337,8 +381,8 @@ def _wrong_derivatives(kind: str) -> dict:
 def _hidden_layer_cases(rng: np.random.Generator, function: str) -> list[Case]:
     """grad_W / grad_b on a one-hidden-layer network, one case per activation (the last N = 1)."""
     cases = []
-    for kind, n in (("sigmoid", int(rng.integers(3, 6))), ("tanh", 4), ("relu", 1)):
-        d, hidden, k = int(rng.integers(3, 6)), int(rng.integers(3, 6)), int(rng.integers(2, 5))
+    for kind, n in (("sigmoid", 4), ("tanh", 4), ("relu", 1)):
+        d, hidden, k = 4, 5, 3
         net = network(rng, n, [d, hidden, k], kind)
         (w, v), (b, _), (z,), y = net.weights, net.biases, net.zs[1:], net.y
         with_derivative = cnnref.hidden_delta(net.t - y, v, z, kind)
@@ -428,7 +472,7 @@ def _with_mutants(function: str, cases):
     def generate(rng: np.random.Generator) -> list[Case]:
         out = []
         for case in cases(rng):
-            mutants = mutant_mistakes(function, case.calls[-1].args)
+            mutants = m.mutant_mistakes(function, case.calls[-1].args)
             extra = {label: wrong for label, wrong in mutants.items() if label not in case.mistakes}
             out.append(replace(case, mistakes={**case.mistakes, **extra}))
         return out
@@ -452,18 +496,18 @@ ASSIGNMENT = Assignment(
             conv2d_backward_cases,
             "(dout, x, w, stride, pad, mode) -> (dx, dw, db)",
         ),
-        _task("maxpool2d", "forward", maxpool2d_cases, "(x, size, stride) -> out"),
+        _task("maxpool2d", "forward", _pooled(maxpool2d_cases), "(x, size, stride) -> out"),
         _task(
             "maxpool2d_backward",
             "backward",
-            maxpool2d_backward_cases,
+            _pooled(maxpool2d_backward_cases),
             "(dout, x, size, stride) -> dx",
         ),
-        _task("avgpool2d", "forward", avgpool2d_cases, "(x, size, stride) -> out"),
+        _task("avgpool2d", "forward", _pooled(avgpool2d_cases), "(x, size, stride) -> out"),
         _task(
             "avgpool2d_backward",
             "backward",
-            avgpool2d_backward_cases,
+            _pooled(avgpool2d_backward_cases),
             "(dout, x, size, stride) -> dx",
         ),
         _task("dense", "forward", dense_cases, "(x, w, b) -> a"),

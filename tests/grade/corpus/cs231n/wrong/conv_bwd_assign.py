@@ -1,0 +1,28 @@
+"""conv_backward_naive: dx_pad[...] = instead of +=.
+
+base: loops
+expect: conv_backward_naive = OVERLAP_ASSIGN
+"""
+import numpy as np
+
+def conv_backward_naive(dout, cache):
+    x, w, b, conv_param = cache
+    N, C, H, W = x.shape
+    F, _, HH, WW = w.shape
+    stride, pad = conv_param['stride'], conv_param['pad']
+    _, _, H_out, W_out = dout.shape
+    x_pad = np.pad(x, ((0, 0), (0, 0), (pad, pad), (pad, pad)), 'constant')
+    dx_pad = np.zeros_like(x_pad)
+    dw = np.zeros_like(w)
+    db = np.sum(dout, axis=(0, 2, 3))
+    for n in range(N):
+        for i in range(H_out):
+            for j in range(W_out):
+                window = x_pad[n, :, i * stride:i * stride + HH, j * stride:j * stride + WW]
+                contribution = np.zeros_like(window)
+                for f in range(F):
+                    dw[f] += window * dout[n, f, i, j]
+                    contribution += w[f] * dout[n, f, i, j]
+                dx_pad[n, :, i * stride:i * stride + HH, j * stride:j * stride + WW] = contribution
+    dx = dx_pad[:, :, pad:pad + H, pad:pad + W]
+    return dx, dw, db

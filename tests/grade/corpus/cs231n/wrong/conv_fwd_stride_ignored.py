@@ -1,0 +1,22 @@
+"""conv_forward_naive: windows start at (i, j), not (i·stride, j·stride).
+
+base: loops
+expect: conv_forward_naive = STRIDE_IGNORED
+"""
+import numpy as np
+
+def conv_forward_naive(x, w, b, conv_param):
+    N, C, H, W = x.shape
+    F, _, HH, WW = w.shape
+    stride, pad = conv_param['stride'], conv_param['pad']
+    H_out = 1 + (H + 2 * pad - HH) // stride
+    W_out = 1 + (W + 2 * pad - WW) // stride
+    x_pad = np.pad(x, ((0, 0), (0, 0), (pad, pad), (pad, pad)), 'constant')
+    out = np.zeros((N, F, H_out, W_out))
+    for n in range(N):
+        for f in range(F):
+            for i in range(H_out):
+                for j in range(W_out):
+                    out[n, f, i, j] = np.sum(x_pad[n, :, i:i + HH, j:j + WW] * w[f]) + b[f]
+    cache = (x, w, b, conv_param)
+    return out, cache

@@ -1,0 +1,22 @@
+"""max_pool_backward_naive: the gradient sent to the whole window.
+
+base: loops
+expect: max_pool_backward_naive = POOL_TO_ALL
+"""
+import numpy as np
+
+def max_pool_backward_naive(dout, cache):
+    x, pool_param = cache
+    N, C, H, W = x.shape
+    ph = pool_param['pool_height']
+    pw = pool_param['pool_width']
+    stride = pool_param['stride']
+    H_out = 1 + (H - ph) // stride
+    W_out = 1 + (W - pw) // stride
+    dx = np.zeros_like(x)
+    for n in range(N):
+        for c in range(C):
+            for i in range(H_out):
+                for j in range(W_out):
+                    dx[n, c, i * stride:i * stride + ph, j * stride:j * stride + pw] += dout[n, c, i, j]
+    return dx
