@@ -13,6 +13,10 @@ import signal
 import sys
 from collections.abc import Sequence
 
+# The help's own words: plain text, not the docstring's reStructuredText.
+DESCRIPTION = (
+    "The cnnref command: one entry point over the reference CNN, its gradient oracle and grader."
+)
 # subcommand → (module providing add_arguments(parser) and run(args) -> int, one-line help)
 SUBCOMMANDS = {
     "verify": ("cnnref.commands.verify", "check every gradient of the reference with the oracle"),
@@ -24,7 +28,11 @@ SUBCOMMANDS = {
 
 
 def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(prog="cnnref", description=__doc__.splitlines()[0])
+    parser = argparse.ArgumentParser(
+        prog="cnnref",
+        description=DESCRIPTION,
+        epilog="Each command's options: cnnref COMMAND --help",
+    )
     parser.add_argument("--version", action="version", version=f"cnnref {_version()}")
     sub = parser.add_subparsers(dest="command", metavar="COMMAND", required=True)
     for name, (module_name, help_text) in SUBCOMMANDS.items():

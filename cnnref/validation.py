@@ -1,8 +1,12 @@
-"""Argument checks of the functional API: each error names the argument and what it expects."""
+"""Argument checks of the functional API: each error names the argument and what it expects;
+and the same checks as argparse types for the commands' options."""
 
 from __future__ import annotations
 
+import argparse
+import math
 import numbers
+from pathlib import Path
 
 import numpy as np
 
@@ -232,3 +236,48 @@ def last_axis_length(value, ndim: int) -> int | None:
     """The length of the last axis of an ``ndim``-D array-like, or None (for error hints only)."""
     shape = np.shape(value) if isinstance(value, np.ndarray | list | tuple) else ()
     return int(shape[-1]) if len(shape) == ndim else None
+
+
+# The same checks for command-line options: argparse ``type=`` callables. argparse turns their
+# ArgumentTypeError into "PROG: error: argument --OPTION: MESSAGE" with exit status 2, so the
+# message names the option without repeating it.
+
+
+def nonnegative_int_option(text: str) -> int:
+    """A whole number >= 0, from the command line."""
+    return _int_option(text, minimum=0)
+
+
+def positive_int_option(text: str) -> int:
+    """A whole number >= 1, from the command line."""
+    return _int_option(text, minimum=1)
+
+
+def positive_float_option(text: str) -> float:
+    """A finite number > 0, from the command line."""
+    try:
+        value = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected a number > 0, got {text!r}") from None
+    if not (math.isfinite(value) and value > 0):
+        raise argparse.ArgumentTypeError(f"expected a number > 0, got {text!r}")
+    return value
+
+
+def existing_folder_option(text: str) -> Path:
+    """A folder that exists, from the command line."""
+    path = Path(text)
+    if not path.is_dir():
+        problem = "is not a folder" if path.exists() else "does not exist"
+        raise argparse.ArgumentTypeError(f"the folder {text!r} {problem}")
+    return path
+
+
+def _int_option(text: str, minimum: int) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        value = None
+    if value is None or value < minimum:
+        raise argparse.ArgumentTypeError(f"expected a whole number >= {minimum}, got {text!r}")
+    return value

@@ -1,6 +1,10 @@
 """Sphinx configuration of the cnnref documentation: Markdown pages (MyST), MathJax, and an API
 reference generated from the docstrings of ``cnnref`` and of the oracle ``verify``.
 
+The math is rendered by the copy of MathJax 3 that the ``sphinx-mathjax-offline`` package ships
+(the ``docs`` extra): the build copies it into the site's ``_static/mathjax``, so neither the build
+nor a reader's browser needs the network.
+
 Every cross-reference must resolve (``nitpicky``): a formula's link to the ``cnnref`` function that
 computes it and to the ``verify.naive`` function that checks it is part of the documentation's
 contract, so a renamed or missing function fails the build. The site is built from the ``cnnref``
@@ -11,6 +15,8 @@ and ``verify`` found on ``sys.path`` (the installed packages, or a checkout put 
 from __future__ import annotations
 
 import dataclasses
+import importlib.metadata
+from pathlib import Path
 
 project = "cnnref"
 author = "the cnnref developers"
@@ -44,9 +50,33 @@ autodoc_typehints = "signature"
 napoleon_google_docstring = True
 napoleon_numpy_docstring = True
 
+
+def _packaged_mathjax() -> Path:
+    """The folder holding ``mathjax/tex-chtml.js`` in the installed ``sphinx-mathjax-offline``."""
+    package = "sphinx-mathjax-offline"
+    try:
+        distribution = importlib.metadata.distribution(package)
+    except importlib.metadata.PackageNotFoundError:
+        raise RuntimeError(
+            f"the documentation renders its math with the MathJax copy of {package!r}, which is "
+            'not installed: install the docs extra, pip install -e ".[docs]"'
+        ) from None
+    static = Path(str(distribution.locate_file(f"{package}/static")))
+    if not (static / "mathjax" / "tex-chtml.js").is_file():
+        raise RuntimeError(f"{package} is installed but has no static/mathjax/tex-chtml.js")
+    return static
+
+
+# _static/ holds the project's style sheet; the packaged folder adds _static/mathjax/.
+html_static_path = ["_static", str(_packaged_mathjax())]
+mathjax_path = "mathjax/tex-chtml.js"
+html_css_files = ["cnnref.css"]
+
 html_theme = "alabaster"
 html_title = "cnnref"
-html_static_path: list[str] = []
+# The default 940 px column cuts the widest equations and code lines; the content column takes the
+# window's width up to a readable limit, and what is still wider scrolls (_static/cnnref.css).
+html_theme_options = {"page_width": "min(1200px, 100%)", "body_max_width": "none"}
 
 # A dataclass field with ``field(default_factory=dict)`` appears in its class's signature as
 # ``= <factory>``, which is not a Python expression: Sphinx then falls back to splitting the

@@ -1,9 +1,10 @@
 """Wrong implementations modelled on real student mistakes: the oracle must reject every one.
 
-Each :class:`Mutant` has the signature of the cnnref function it replaces (``target``) and a short
-``label`` naming the mistake; the grader uses the labels to diagnose a submission whose errors match
-a mutant's. The mutants live beside the cases that must reject them, in ``verify/cases/<topic>.py``;
-``MUTANTS`` is the catalogue of all of them, in the registry's topic order.
+Each :class:`~verify.cases.case.Mutant` has the signature of the cnnref function it replaces
+(``target``) and a short ``label`` naming the mistake; the grader uses the labels to diagnose a
+submission whose errors match a mutant's. The mutants live beside the cases that must reject them,
+in ``verify/cases/<topic>.py``; ``MUTANTS`` is the catalogue of all of them, in the registry's topic
+order.
 """
 
 from __future__ import annotations

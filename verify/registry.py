@@ -2,10 +2,10 @@
 
 The entries live beside the topic they check: ``verify/cases/<topic>.py`` holds the builders and
 settings for the functions of ``cnnref/<topic>.py`` (and the mutants their cases must reject);
-:mod:`verify.cases.case` says what a :class:`Case` and an :class:`Entry` are. This module assembles
-them: ``REGISTRY`` maps each cnnref name to its :class:`Entry`, gradient checks first and then
-forward ones, each in the topic order of ``TOPICS``; :func:`cases` builds the cases. The order
-is part of each case's seed, so it is fixed here.
+:mod:`verify.cases.case` says what a :class:`~verify.cases.case.Case` and an :class:`Entry` are.
+This module assembles them: ``REGISTRY`` maps each cnnref name to its :class:`Entry`, gradient
+checks first and then forward ones, each in the topic order of ``TOPICS``; :func:`cases` builds the
+cases. The order is part of each case's seed, so it is fixed here.
 """
 
 from __future__ import annotations

@@ -12,6 +12,9 @@ from ..training.checkpoint import CheckpointError, check_parameters, load_checkp
 from ..training.data import load_dataset
 from ..training.fit import evaluate, normalize
 from ..training.metrics import confusion_matrix, format_confusion_matrix
+from ..validation import existing_folder_option, positive_int_option
+
+USAGE_ERROR = 2  # argparse's exit status for a mistake on the command line
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
@@ -19,14 +22,20 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("checkpoint", type=Path, help="a checkpoint.npz written by cnnref train")
     parser.add_argument("--split", choices=("test", "train"), default="test", help="default test")
     parser.add_argument(
-        "--data-dir", type=Path, metavar="DIR", help="folder holding the data set files"
+        "--data-dir",
+        type=existing_folder_option,
+        metavar="DIR",
+        help="folder holding the data set files (must exist)",
     )
     parser.add_argument("--download", action="store_true", help="fetch missing data files")
-    parser.add_argument("--batch-size", type=int, default=500, help="images per forward pass")
+    parser.add_argument(
+        "--batch-size", type=positive_int_option, default=500, help="images per forward pass"
+    )
 
 
 def run(args: argparse.Namespace) -> int:
-    """Print loss, accuracy and the confusion matrix; 0 on success, 1 on an error."""
+    """Print loss, accuracy and the confusion matrix. 0 on success; 2 on a mistake the user fixes
+    (not a checkpoint, data not found), 1 when the machine fails; either error is one line."""
     try:
         checkpoint = load_checkpoint(args.checkpoint)
         config = checkpoint.config
@@ -45,7 +54,10 @@ def run(args: argparse.Namespace) -> int:
         images = normalize(images, mean, std, network.dtype)
         reuse_freed_memory()
         loss, accuracy, predictions = evaluate(network, images, labels, args.batch_size)
-    except (CheckpointError, ValueError, TypeError, OSError) as error:
+    except (CheckpointError, ValueError, TypeError) as error:
+        print(f"cnnref evaluate: error: {error}", file=sys.stderr)
+        return USAGE_ERROR
+    except OSError as error:
         print(f"cnnref evaluate: error: {error}", file=sys.stderr)
         return 1
     print(

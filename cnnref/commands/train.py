@@ -28,8 +28,15 @@ from ..training.fit import (
     restore,
 )
 from ..training.metrics import write_metrics
+from ..validation import (
+    existing_folder_option,
+    nonnegative_int_option,
+    positive_float_option,
+    positive_int_option,
+)
 
 CHECKPOINT_NAME = "checkpoint.npz"
+USAGE_ERROR = 2  # argparse's exit status for a mistake on the command line
 FEATURE_MAP_IMAGES = 4
 # Options that define a run: on --resume they come from the checkpoint; one given again must agree.
 RUN_DEFAULTS = {
@@ -50,19 +57,34 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         "--dataset", choices=tuple(DATASETS), help="data set (default fashion-mnist)"
     )
     parser.add_argument(
-        "--epochs", type=int, metavar="N", default=10, help="total epochs to reach (default 10)"
+        "--epochs",
+        type=positive_int_option,
+        metavar="N",
+        default=10,
+        help="total epochs to reach (default 10)",
     )
-    parser.add_argument("--batch-size", type=int, metavar="B", help="minibatch size (default 64)")
-    parser.add_argument("--lr", type=float, help="learning rate (default 0.01 sgd, 0.001 adam)")
+    parser.add_argument(
+        "--batch-size", type=positive_int_option, metavar="B", help="minibatch size (default 64)"
+    )
+    parser.add_argument(
+        "--lr", type=positive_float_option, help="learning rate (default 0.01 sgd, 0.001 adam)"
+    )
     parser.add_argument("--optimizer", choices=OPTIMIZERS, help="sgd (default) or adam")
     parser.add_argument("--momentum", type=float, help="SGD momentum (default 0.9)")
     parser.add_argument("--activation", choices=("relu", "tanh", "sigmoid"), help="default relu")
-    parser.add_argument("--seed", type=int, help="seed of initialization and shuffling (default 0)")
+    parser.add_argument(
+        "--seed",
+        type=nonnegative_int_option,
+        help="seed of initialization and shuffling, >= 0 (default 0)",
+    )
     parser.add_argument(
         "--out", type=Path, metavar="DIR", help="output folder (default runs/DATASET)"
     )
     parser.add_argument(
-        "--data-dir", type=Path, metavar="DIR", help="folder holding the data set files"
+        "--data-dir",
+        type=existing_folder_option,
+        metavar="DIR",
+        help="folder holding the data set files (must exist)",
     )
     parser.add_argument("--download", action="store_true", help="fetch missing data files")
     parser.add_argument(
@@ -70,15 +92,23 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     )
     parser.add_argument("--plot", action="store_true", help="write PNG figures (needs matplotlib)")
     parser.add_argument(
-        "--limit", type=int, metavar="N", help="train on the first N training images only"
+        "--limit",
+        type=positive_int_option,
+        metavar="N",
+        help="train on the first N training images only",
     )
 
 
 def run(args: argparse.Namespace) -> int:
-    """Train, printing one line per epoch; 0 on success, 1 on an error, 130 when interrupted."""
+    """Train, printing one line per epoch. 0 on success; 2 on a mistake the user fixes (an option,
+    the data, the checkpoint to resume); 1 when the machine fails (a write); 130 when interrupted.
+    Either error is one line on stderr."""
     try:
         return _train(args)
-    except (CheckpointError, ValueError, TypeError, OSError, ImportError) as error:
+    except (CheckpointError, ValueError, TypeError, ImportError) as error:
+        print(f"cnnref train: error: {error}", file=sys.stderr)
+        return USAGE_ERROR
+    except OSError as error:
         print(f"cnnref train: error: {error}", file=sys.stderr)
         return 1
 
@@ -88,14 +118,23 @@ def _train(args: argparse.Namespace) -> int:
         from ..training.plots import require_matplotlib
 
         require_matplotlib()
-    if args.epochs < 1:
-        raise ValueError(f"--epochs must be >= 1, got {args.epochs}")
     out = args.out if args.out is not None else Path("runs") / (args.dataset or "fashion-mnist")
     checkpoint_path = out / CHECKPOINT_NAME
     checkpoint = None
     if args.resume:
+        if not checkpoint_path.exists():
+            raise ValueError(
+                f"--resume: {out} holds no run to resume (no {CHECKPOINT_NAME}); "
+                "drop --resume to start a new run there"
+            )
         checkpoint = load_checkpoint(checkpoint_path)
         config = _resumed_config(args, checkpoint.config, checkpoint_path)
+        if checkpoint.epoch >= args.epochs:
+            raise ValueError(
+                f"--resume: the run in {out} is finished: it has trained {checkpoint.epoch} "
+                f"epochs and --epochs is {args.epochs}; pass --epochs {checkpoint.epoch + 1} or "
+                "more to train it further"
+            )
     elif checkpoint_path.exists():
         raise ValueError(
             f"{checkpoint_path} already exists: pass --resume to continue that run, "
@@ -167,7 +206,8 @@ def _train(args: argparse.Namespace) -> int:
         return 130
     print(f"checkpoint: {checkpoint_path}  metrics: {out / 'metrics.csv'}")
     if args.plot:
-        for path in _plots(network, state, test[0], out):
+        class_names = [config["class_names"][label] for label in test[1][:FEATURE_MAP_IMAGES]]
+        for path in _plots(network, state, test[0], class_names, out):
             print(f"figure: {path}")
     return 0
 
@@ -179,10 +219,6 @@ def _fresh_config(args: argparse.Namespace) -> dict:
         for key, default in RUN_DEFAULTS.items()
     }
     values["lr"] = args.lr if args.lr is not None else DEFAULT_LR[values["optimizer"]]
-    if values["batch_size"] < 1:
-        raise ValueError(f"--batch-size must be >= 1, got {values['batch_size']}")
-    if values["limit"] is not None and values["limit"] < 1:
-        raise ValueError(f"--limit must be >= 1, got {values['limit']}")
     hyper = {key: values[key] for key in ("batch_size", "lr", "optimizer", "momentum", "seed")}
     hyper["limit"] = values["limit"]
     return {
@@ -259,11 +295,16 @@ def _progress_bar(epochs: int):
     return open_bar
 
 
-def _plots(network, state: TrainingState, test_images: np.ndarray, out: Path) -> list[Path]:
+def _plots(
+    network, state: TrainingState, test_images: np.ndarray, class_names: list[str], out: Path
+) -> list[Path]:
+    """The run's figures; the feature maps are of the first test images, titled with their class."""
     from ..training.plots import plot_feature_maps, plot_filters, plot_learning_curves
+
+    images = test_images[:FEATURE_MAP_IMAGES]
 
     return [
         plot_learning_curves(state.metrics, out / "learning_curves.png"),
         plot_filters(network.layers[0].params["w"], out / "filters.png"),
-        plot_feature_maps(network, test_images[:FEATURE_MAP_IMAGES], out / "feature_maps.png"),
+        plot_feature_maps(network, images, out / "feature_maps.png", labels=class_names),
     ]

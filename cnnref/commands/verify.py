@@ -1,10 +1,12 @@
 """``cnnref verify`` (and ``python -m verify``): run the oracle over the registry or the mutants.
 
-Prints one row per case — the gradient, its shapes, the maximum relative error against the naive
-index sums, central differences, the directional screen and the complex step, the kinks skipped, and
-pass/fail — then the failure reports. ``--json`` prints the same as JSON; ``--mutants`` runs every
-mutant and prints its catch rate. The exit status is 0 only when everything passes (for
-``--mutants``: when every mutant is rejected).
+Prints a table at most 100 columns wide — a heading line per gradient, then a row per case with the
+maximum relative error of every method the oracle runs (the naive twin, the notes' formula where the
+case has one, central differences, the complex step, the directional screen, the Taylor test), the
+kinks skipped, and pass/fail — then the failure reports. ``--wide`` prints one line per case with
+its shapes instead; ``--json`` prints everything as JSON; ``--mutants`` runs every mutant and prints
+its catch rate. The exit status is 0 only when everything passes (for ``--mutants``: when every
+mutant is rejected).
 """
 
 from __future__ import annotations
@@ -12,15 +14,26 @@ from __future__ import annotations
 import argparse
 import json
 import sys
+import textwrap
 import time
 
 from verify import compare, mutants, oracle, registry
 
+from ..validation import nonnegative_int_option
+
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
     """The options of ``cnnref verify``."""
-    parser.add_argument("--seed", type=int, default=0, help="seed of inputs and directions (0)")
+    parser.add_argument(
+        "--seed",
+        type=nonnegative_int_option,
+        default=0,
+        help="seed of inputs and directions, >= 0 (default 0)",
+    )
     parser.add_argument("--json", action="store_true", help="print machine-readable JSON")
+    parser.add_argument(
+        "--wide", action="store_true", help="one line per case with its shapes, however wide"
+    )
     parser.add_argument(
         "--mutants", action="store_true", help="run the oracle on every mutant; print catch rates"
     )
@@ -39,6 +52,26 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     )
 
 
+# Every comparison the oracle runs, in the order of the table: (key, the table's two-line heading).
+METHODS = (
+    ("naive", ("naive", "twin")),
+    ("naive_formula", ("notes'", "formula")),
+    ("central_fd", ("central", "diff.")),
+    ("complex_step", ("complex", "step")),
+    ("directional", ("direc-", "tional")),
+    ("taylor", ("Taylor", "test")),
+)
+TABLE_WIDTH = 100
+LEGEND = (
+    "Maximum relative error of each method (— not run for this case; refused: the method does not\n"
+    "apply). naive twin: verify.naive's index sums; notes' formula: the notes' form of the same\n"
+    "gradient; central diff.: per-element central differences; complex step: Im f(x + ih)/h;\n"
+    "directional: <g, u> against a difference along a random u; Taylor test: the remainder's\n"
+    "slope along u; kinks: difference steps that crossed a kink, skipped. Shapes and full case\n"
+    "names: --wide; everything: --json."
+)
+
+
 def _cell(result: oracle.CaseResult, name: str) -> str:
     if name in result.refused:
         return "refused"
@@ -46,24 +79,51 @@ def _cell(result: oracle.CaseResult, name: str) -> str:
     return "—" if error is None else f"{error:.1e}"
 
 
+def _layout(header_lines: list[tuple[str, ...]], rows: list[tuple[str, ...]]) -> list[str]:
+    """Left-aligned columns two spaces apart; a row of one cell is a heading line on its own."""
+    table = [row for row in [*header_lines, *rows] if len(row) > 1]
+    widths = [max(len(row[i]) for row in table) for i in range(len(table[0]))]
+    return [
+        "  ".join(c.ljust(w) for c, w in zip(row, widths, strict=True)).rstrip()
+        if len(row) > 1
+        else row[0]
+        for row in [*header_lines, *rows]
+    ]
+
+
+def _method_cells(r: oracle.CaseResult) -> tuple[str, ...]:
+    verdict = "pass" if r.passed else "FAIL"
+    return (*(_cell(r, key) for key, _ in METHODS), str(r.kinks_skipped), verdict)
+
+
 def _table(results: list[oracle.CaseResult]) -> str:
-    columns = ("naive", "central_fd", "complex_step", "directional")
-    header = ("case", "shapes", *(compare.LABELS[c] for c in columns), "kinks", "")
-    rows = [header]
+    """At most TABLE_WIDTH columns: one heading line per gradient, then a row per case labelled
+    with its settings (wrapped inside the first column when long), one column per method."""
+    headings = [tuple(heading[line] for _, heading in METHODS) for line in (0, 1)]
+    header = [("", *headings[0], "kinks", ""), ("case", *headings[1], "", "")]
+    cells = [header[0][1:], header[1][1:], *(_method_cells(r) for r in results)]
+    cells_width = sum(max(len(row[i]) + 2 for row in cells) for i in range(len(cells[0])))
+    label_width = max(TABLE_WIDTH - cells_width, 24)
+    rows: list[tuple[str, ...]] = []
+    target = None
     for r in results:
-        rows.append(
-            (
-                r.name,
-                r.shapes,
-                *(_cell(r, c) for c in columns),
-                str(r.kinks_skipped),
-                "pass" if r.passed else "FAIL",
-            )
-        )
-    widths = [max(len(row[i]) for row in rows) for i in range(len(header))]
-    return "\n".join(
-        "  ".join(c.ljust(w) for c, w in zip(row, widths, strict=True)) for row in rows
-    )
+        if r.target != target:
+            target = r.target
+            rows.append((target,))
+        settings = r.name[len(r.target) :].strip("[]") or r.dtype
+        lines = textwrap.wrap(settings, label_width - 2, break_on_hyphens=False) or [""]
+        lines = [lines[0], *(f"  {line}" for line in lines[1:])]
+        rows.append((f"  {lines[0]}", *_method_cells(r)))
+        rows += [(f"  {line}", *[""] * (len(METHODS) + 2)) for line in lines[1:]]
+    return "\n".join([*LEGEND.splitlines(), "", *_layout(header, rows)])
+
+
+def _wide_table(results: list[oracle.CaseResult]) -> str:
+    """One line per case with its full name and shapes, however wide that is."""
+    headings = [compare.LABELS[key] for key, _ in METHODS]
+    header = [("case", "shapes", *headings, "kinks", "")]
+    rows = [(r.name, r.shapes, *_method_cells(r)) for r in results]
+    return "\n".join(_layout(header, rows))
 
 
 def _run_registry(args: argparse.Namespace) -> int:
@@ -84,7 +144,7 @@ def _run_registry(args: argparse.Namespace) -> int:
         }
         print(json.dumps(summary, indent=2))
     else:
-        print(_table(results))
+        print(_wide_table(results) if args.wide else _table(results))
         for r in failed:
             print()
             print(r.report)
@@ -154,7 +214,9 @@ def run(args: argparse.Namespace) -> int:
 
 def main(argv: list[str] | None = None) -> int:
     """``python -m verify`` with the same options as ``cnnref verify``."""
-    parser = argparse.ArgumentParser(prog="python -m verify", description=__doc__.splitlines()[0])
+    parser = argparse.ArgumentParser(
+        prog="python -m verify", description="Check every gradient of cnnref with the oracle."
+    )
     add_arguments(parser)
     return run(parser.parse_args(argv))
 

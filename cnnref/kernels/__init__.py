@@ -3,4 +3,51 @@ released), one module per topic of the functional API, each closed-form gradient
 
 Nothing here checks its arguments: the functional API (``cnnref.conv``, ``cnnref.pool``, …)
 validates them and calls in.
+
+A source checkout has the kernels' ``.pyx`` sources but not their compiled modules until they are
+built; without a check the first kernel import would fail with Python's misleading "partially
+initialized module ... (most likely due to a circular import)". Importing this package (which the
+functional API does before any kernel) checks that every ``.pyx`` here has its compiled module and
+raises one :class:`ImportError` naming what is missing and the command that builds it.
 """
+
+from __future__ import annotations
+
+import importlib.util
+from pathlib import Path
+
+KERNELS_DIR = Path(__file__).resolve().parent
+BUILD_COMMAND = 'pip install -e ".[test,train,docs]"'
+IN_PLACE_COMMAND = "python setup.py build_ext --inplace"
+
+
+def kernel_modules(kernels_dir: Path = KERNELS_DIR) -> list[str]:
+    """Dotted names of the extension modules the ``.pyx`` files in ``kernels_dir`` build."""
+    return sorted(f"{__name__}.{source.stem}" for source in kernels_dir.glob("*.pyx"))
+
+
+def missing_kernels(kernels_dir: Path = KERNELS_DIR) -> list[str]:
+    """The kernel modules that have a ``.pyx`` source but no importable compiled module."""
+    return [name for name in kernel_modules(kernels_dir) if importlib.util.find_spec(name) is None]
+
+
+def unbuilt_message(missing: list[str], kernels_dir: Path = KERNELS_DIR) -> str:
+    """The one error a user sees: what is missing, where, and the command that builds it."""
+    checkout = kernels_dir.parents[1]
+    return (
+        f"cnnref's compiled Cython kernels are not built in {kernels_dir} "
+        f"(missing: {', '.join(missing)}). "
+        f"This is a source checkout: build them in place by running, in {checkout}, "
+        f"`{BUILD_COMMAND}` (an editable install with the contributor extras), or only "
+        f"`{IN_PLACE_COMMAND}`; or run from outside the checkout to use an installed cnnref."
+    )
+
+
+def require_compiled_kernels(kernels_dir: Path = KERNELS_DIR) -> None:
+    """Raise :class:`ImportError` with :func:`unbuilt_message` if any kernel is not built."""
+    missing = missing_kernels(kernels_dir)
+    if missing:
+        raise ImportError(unbuilt_message(missing, kernels_dir), name=__name__)
+
+
+require_compiled_kernels()

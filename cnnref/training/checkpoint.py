@@ -27,6 +27,8 @@ FORMAT_VERSION = 1
 _SCALARS = ("format", "epoch", "step")
 _JSON = ("training", "config")
 
+ZIP_MAGIC = b"PK\x03\x04"  # the first bytes of a zip archive, and so of an .npz
+
 
 class CheckpointError(ValueError):
     """A checkpoint file is unreadable, incomplete, or does not match what it is loaded into."""
@@ -87,6 +89,16 @@ def load_checkpoint(path: str | os.PathLike) -> Checkpoint:
     path = Path(path)
     if not path.is_file():
         raise CheckpointError(path, "no such file")
+    if not zipfile.is_zipfile(path):
+        # np.load would try the bytes as a pickle and answer with advice about allow_pickle.
+        with path.open("rb") as file:
+            zip_start = file.read(4) == ZIP_MAGIC
+        problem = (
+            "not a readable .npz checkpoint (truncated or corrupt?)"
+            if zip_start
+            else "not a checkpoint: a cnnref checkpoint is the .npz archive cnnref train writes"
+        )
+        raise CheckpointError(path, problem)
     try:
         with np.load(path, allow_pickle=False) as archive:
             entries = {key: archive[key] for key in archive.files}

@@ -4,12 +4,8 @@ export. The builds run Sphinx in a subprocess on the cnnref (and verify) this se
 
 from __future__ import annotations
 
-import importlib.util
-import os
 import re
 import shutil
-import subprocess
-import sys
 from pathlib import Path
 
 import pytest
@@ -28,36 +24,6 @@ FORMULA_PAGES = sorted(
     for page in DERIVATIONS.glob("*.md")
     if page.stem not in {"index", "total-derivative", "errata"}
 )
-BUILD_TIMEOUT_S = 300
-
-
-def _package_root(name: str) -> str | None:
-    spec = importlib.util.find_spec(name)
-    if spec is None or spec.origin is None:
-        return None
-    return str(Path(spec.origin).resolve().parents[1])
-
-
-def _sphinx(builder: str, source: Path, out: Path) -> subprocess.CompletedProcess[str]:
-    """Run ``sphinx-build -W --keep-going -b <builder>`` on ``source`` with the packages this test
-    session imports first on the path."""
-    roots = [root for root in (_package_root("cnnref"), _package_root("verify")) if root]
-    env = dict(os.environ)
-    env["PYTHONPATH"] = os.pathsep.join([*roots, env.get("PYTHONPATH", "")]).rstrip(os.pathsep)
-    command = [sys.executable, "-m", "sphinx", "-W", "--keep-going", "-q", "-b", builder]
-    command += ["-d", str(out / "doctrees"), str(source), str(out / builder)]
-    out.mkdir(parents=True, exist_ok=True)
-    # cwd=out: `python -m` puts the working directory first on sys.path, and a source checkout's
-    # cnnref/ has no compiled kernels unless built in place.
-    return subprocess.run(
-        command,
-        env=env,
-        cwd=out,
-        capture_output=True,
-        text=True,
-        timeout=BUILD_TIMEOUT_S,
-        check=False,
-    )
 
 
 def _doctest_summary(out: Path) -> tuple[int, int]:
@@ -69,8 +35,8 @@ def _doctest_summary(out: Path) -> tuple[int, int]:
     return int(tests.group(1)), int(failures.group(1))
 
 
-def test_site_builds_without_warnings(tmp_path: Path) -> None:
-    result = _sphinx("html", DOCS, tmp_path)
+def test_site_builds_without_warnings(tmp_path: Path, sphinx) -> None:
+    result = sphinx("html", DOCS, tmp_path)
     assert result.returncode == 0, f"sphinx-build failed:\n{result.stderr}{result.stdout}"
     assert result.stderr.strip() == "", f"sphinx-build warned:\n{result.stderr}"
     for page in FORMULA_PAGES:
@@ -79,8 +45,8 @@ def test_site_builds_without_warnings(tmp_path: Path) -> None:
         assert 'href="../api/verify.html#verify.naive.' in html, f"{page.name} links no naive check"
 
 
-def test_examples_in_the_docs_pass(tmp_path: Path) -> None:
-    result = _sphinx("doctest", DOCS, tmp_path)
+def test_examples_in_the_docs_pass(tmp_path: Path, sphinx) -> None:
+    result = sphinx("doctest", DOCS, tmp_path)
     assert result.returncode == 0, f"doctests failed:\n{result.stderr}{result.stdout}"
     tests, failures = _doctest_summary(tmp_path)
     assert failures == 0
@@ -90,7 +56,7 @@ def test_examples_in_the_docs_pass(tmp_path: Path) -> None:
     assert tests >= 5 * len(FORMULA_PAGES)
 
 
-def test_a_broken_link_and_a_wrong_example_fail_the_build(tmp_path: Path) -> None:
+def test_a_broken_link_and_a_wrong_example_fail_the_build(tmp_path: Path, sphinx) -> None:
     """The two checks above can fail: a link to a function that does not exist is a warning (the
     build is nitpicky), and an example whose output is wrong is a doctest failure."""
     source = tmp_path / "docs"
@@ -102,10 +68,10 @@ def test_a_broken_link_and_a_wrong_example_fail_the_build(tmp_path: Path) -> Non
         + "```{doctest}\n>>> 1 + 1\n3\n```\n",
         encoding="utf-8",
     )
-    links = _sphinx("dummy", source, tmp_path / "links_out")
+    links = sphinx("dummy", source, tmp_path / "links_out")
     assert links.returncode != 0
     assert "cnnref.no_such_gradient" in links.stderr
-    doctest = _sphinx("doctest", source, tmp_path / "doctest_out")
+    doctest = sphinx("doctest", source, tmp_path / "doctest_out")
     assert doctest.returncode != 0
     assert _doctest_summary(tmp_path / "doctest_out")[1] == 1
 

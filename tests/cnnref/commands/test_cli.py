@@ -55,3 +55,80 @@ def _pythonpath() -> dict[str, str]:
 
     root = os.path.dirname(os.path.dirname(cnnref.__file__))
     return {"PYTHONPATH": root}
+
+
+def _mistakes(folder) -> dict[str, tuple[list[str], str]]:
+    """A user's mistakes: the command line, and the one error line it must give."""
+    garbage = folder / "garbage.npz"
+    garbage.write_bytes(b"this is no checkpoint\n")
+    empty = folder / "empty-run"
+    empty.mkdir()
+    return {
+        "verify --seed -1": (
+            ["verify", "--seed", "-1"],
+            "cnnref verify: error: argument --seed: expected a whole number >= 0, got '-1'",
+        ),
+        "train --seed -1": (
+            ["train", "--seed", "-1"],
+            "cnnref train: error: argument --seed: expected a whole number >= 0, got '-1'",
+        ),
+        "train --data-dir missing": (
+            ["train", "--data-dir", str(folder / "nonexistent")],
+            f"cnnref train: error: argument --data-dir: the folder '{folder / 'nonexistent'}' "
+            "does not exist",
+        ),
+        "train --resume on an empty folder": (
+            ["train", "--resume", "--out", str(empty)],
+            f"cnnref train: error: --resume: {empty} holds no run to resume (no checkpoint.npz); "
+            "drop --resume to start a new run there",
+        ),
+        "evaluate garbage": (
+            ["evaluate", str(garbage)],
+            f"cnnref evaluate: error: checkpoint {garbage}: not a checkpoint: a cnnref checkpoint "
+            "is the .npz archive cnnref train writes",
+        ),
+        "evaluate --batch-size 0": (
+            ["evaluate", str(garbage), "--batch-size", "0"],
+            "cnnref evaluate: error: argument --batch-size: expected a whole number >= 1, got '0'",
+        ),
+    }
+
+
+@pytest.mark.parametrize(
+    "mistake",
+    [
+        "verify --seed -1",
+        "train --seed -1",
+        "train --data-dir missing",
+        "train --resume on an empty folder",
+        "evaluate garbage",
+        "evaluate --batch-size 0",
+    ],
+)
+def test_a_mistake_is_one_error_line_with_exit_status_2_never_a_traceback(tmp_path, mistake):
+    argv, expected = _mistakes(tmp_path)[mistake]
+    done = subprocess.run(
+        [sys.executable, "-m", "cnnref", *argv],
+        cwd=tmp_path,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        env={"OMP_NUM_THREADS": "1", "PATH": "/usr/bin:/bin", **_pythonpath()},
+        check=False,
+    )
+    assert done.returncode == 2, done.stderr
+    assert "Traceback" not in done.stderr
+    errors = [line for line in done.stderr.splitlines() if not line.startswith(("usage:", " "))]
+    assert errors == [expected]
+
+
+@pytest.mark.parametrize("command", [None, *cli.SUBCOMMANDS])
+def test_help_is_plain_text(capsys, command):
+    """No reStructuredText markup (``literal``, :role:`x`, **bold**) in any help text."""
+    with pytest.raises(SystemExit) as raised:
+        cli.main([command, "--help"] if command else ["--help"])
+    assert raised.value.code == 0
+    out = capsys.readouterr().out
+    assert out.startswith(f"usage: cnnref {command or ''}".rstrip())
+    for markup in ("``", ":func:", ":class:", ":mod:", ":py:", "**", ".. "):
+        assert markup not in out, f"{markup!r} in the help of {command or 'cnnref'}"

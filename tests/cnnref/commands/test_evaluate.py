@@ -78,8 +78,23 @@ def test_evaluate_train_split(trained, capsys):
 def test_evaluate_reports_a_bad_checkpoint(tmp_path, trained, capsys):
     broken = tmp_path / "broken.npz"
     broken.write_bytes(trained.read_bytes()[:-50])
-    assert main(["evaluate", str(broken)]) == 1
+    assert main(["evaluate", str(broken)]) == 2
     error = capsys.readouterr().err
     assert "broken.npz" in error and "truncated or corrupt" in error
-    assert main(["evaluate", str(tmp_path / "none.npz")]) == 1
+    assert main(["evaluate", str(tmp_path / "none.npz")]) == 2
     assert "no such file" in capsys.readouterr().err
+
+
+@pytest.mark.parametrize(
+    "content", [b"\x80\x04garbage that is no archive" * 10, b"hello\n", b"", bytes(range(256))]
+)
+def test_evaluate_on_a_file_that_is_no_checkpoint_says_so(tmp_path, content, capsys):
+    garbage = tmp_path / "garbage.npz"
+    garbage.write_bytes(content)
+    assert main(["evaluate", str(garbage)]) == 2
+    error = capsys.readouterr().err
+    assert error == (
+        f"cnnref evaluate: error: checkpoint {garbage}: not a checkpoint: a cnnref checkpoint is "
+        "the .npz archive cnnref train writes\n"
+    )
+    assert "pickle" not in error

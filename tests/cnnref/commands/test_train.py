@@ -57,7 +57,10 @@ def train(out, *extra: str) -> int:
 
 
 def test_train_writes_checkpoint_metrics_and_epoch_lines(tmp_path, fake_data, capsys):
-    assert train(tmp_path, "--epochs", "2", "--dataset", "mnist", "--data-dir", "/data") == 0
+    data_dir = tmp_path / "data"
+    data_dir.mkdir()
+    out_dir = tmp_path / "run"
+    assert train(out_dir, "--epochs", "2", "--dataset", "mnist", "--data-dir", str(data_dir)) == 0
     out = capsys.readouterr().out
     epoch_lines = [line for line in out.splitlines() if line.startswith("epoch")]
     assert len(epoch_lines) == 2
@@ -65,14 +68,14 @@ def test_train_writes_checkpoint_metrics_and_epoch_lines(tmp_path, fake_data, ca
         for field in ("loss", "train acc", "test acc", "images/s"):
             assert field in line
     assert [(name, str(folder), download) for name, folder, download in fake_data] == [
-        ("mnist", "/data", False)
+        ("mnist", str(data_dir), False)
     ]
-    metrics = json.loads((tmp_path / "metrics.json").read_text())
+    metrics = json.loads((out_dir / "metrics.json").read_text())
     assert [row["epoch"] for row in metrics] == [1, 2]
-    assert (tmp_path / "metrics.csv").read_text().splitlines()[0] == (
+    assert (out_dir / "metrics.csv").read_text().splitlines()[0] == (
         "epoch,loss,train_acc,test_acc,images_per_s,seconds"
     )
-    saved = load_checkpoint(tmp_path / "checkpoint.npz")
+    saved = load_checkpoint(out_dir / "checkpoint.npz")
     assert saved.epoch == 2
     assert saved.config["dataset"] == "mnist"
     assert saved.config["architecture"]["channels"] == 1
@@ -101,7 +104,7 @@ def test_resume_continues_exactly(tmp_path, fake_data, capsys):
 
 def test_resume_with_a_different_option_is_refused(tmp_path, fake_data, capsys):
     assert train(tmp_path, "--epochs", "1") == 0
-    assert train(tmp_path, "--epochs", "2", "--resume", "--lr", "0.1") == 1
+    assert train(tmp_path, "--epochs", "2", "--resume", "--lr", "0.1") == 2
     error = capsys.readouterr().err
     assert "checkpoint.npz" in error and "mismatch" in error and "--lr 0.01" in error
 
@@ -109,7 +112,7 @@ def test_resume_with_a_different_option_is_refused(tmp_path, fake_data, capsys):
 def test_existing_run_is_not_overwritten_without_resume(tmp_path, fake_data, capsys):
     assert train(tmp_path, "--epochs", "1") == 0
     before = (tmp_path / "checkpoint.npz").read_bytes()
-    assert train(tmp_path, "--epochs", "1") == 1
+    assert train(tmp_path, "--epochs", "1") == 2
     assert "already exists" in capsys.readouterr().err
     assert (tmp_path / "checkpoint.npz").read_bytes() == before
 
@@ -118,14 +121,33 @@ def test_resume_from_a_corrupt_checkpoint_names_the_file(tmp_path, fake_data, ca
     assert train(tmp_path, "--epochs", "1") == 0
     path = tmp_path / "checkpoint.npz"
     path.write_bytes(path.read_bytes()[:100])
-    assert train(tmp_path, "--epochs", "2", "--resume") == 1
+    assert train(tmp_path, "--epochs", "2", "--resume") == 2
     error = capsys.readouterr().err
     assert str(path) in error and "truncated or corrupt" in error
 
 
-def test_resume_without_a_checkpoint(tmp_path, fake_data, capsys):
-    assert train(tmp_path, "--epochs", "1", "--resume") == 1
-    assert "no such file" in capsys.readouterr().err
+def test_resume_without_a_checkpoint_suggests_dropping_resume(tmp_path, fake_data, capsys):
+    assert train(tmp_path, "--epochs", "1", "--resume") == 2
+    error = capsys.readouterr().err
+    assert error.count("\n") == 1
+    assert error.startswith(f"cnnref train: error: --resume: {tmp_path} holds no run to resume")
+    assert "drop --resume to start a new run there" in error
+    assert fake_data == []
+
+
+def test_resume_of_a_finished_run_says_it_is_finished(tmp_path, fake_data, capsys):
+    assert train(tmp_path, "--epochs", "2") == 0
+    before = (tmp_path / "checkpoint.npz").read_bytes()
+    capsys.readouterr()
+    assert train(tmp_path, "--epochs", "2", "--resume") == 2
+    error = capsys.readouterr().err
+    assert error == (
+        f"cnnref train: error: --resume: the run in {tmp_path} is finished: it has trained 2 "
+        "epochs and --epochs is 2; pass --epochs 3 or more to train it further\n"
+    )
+    assert (tmp_path / "checkpoint.npz").read_bytes() == before
+    assert train(tmp_path, "--epochs", "3", "--resume") == 0
+    assert load_checkpoint(tmp_path / "checkpoint.npz").epoch == 3
 
 
 @pytest.mark.skipif(
@@ -170,10 +192,32 @@ def test_plot_writes_three_figures(tmp_path, fake_data, capsys):
         assert (tmp_path / name).read_bytes()[:4] == b"\x89PNG"
 
 
+@pytest.mark.parametrize(
+    ("option", "value", "message"),
+    [
+        ("--epochs", "0", "argument --epochs: expected a whole number >= 1, got '0'"),
+        ("--limit", "0", "argument --limit: expected a whole number >= 1, got '0'"),
+        ("--batch-size", "-3", "argument --batch-size: expected a whole number >= 1, got '-3'"),
+        ("--seed", "-1", "argument --seed: expected a whole number >= 0, got '-1'"),
+        ("--seed", "1.5", "argument --seed: expected a whole number >= 0, got '1.5'"),
+        ("--lr", "0", "argument --lr: expected a number > 0, got '0'"),
+        (
+            "--data-dir",
+            "/nonexistent",
+            "argument --data-dir: the folder '/nonexistent' does not exist",
+        ),
+    ],
+)
+def test_a_bad_option_is_named_in_one_line_with_exit_status_2(
+    tmp_path, fake_data, capsys, option, value, message
+):
+    with pytest.raises(SystemExit) as raised:
+        train(tmp_path, option, value)
+    assert raised.value.code == 2
+    assert capsys.readouterr().err.splitlines()[-1] == f"cnnref train: error: {message}"
+    assert fake_data == []
+
+
 def test_bad_options(tmp_path, fake_data, capsys):
-    assert train(tmp_path, "--epochs", "0") == 1
-    assert "--epochs must be >= 1" in capsys.readouterr().err
-    assert train(tmp_path, "--epochs", "1", "--limit", "0") == 1
-    assert "--limit must be >= 1" in capsys.readouterr().err
     with pytest.raises(SystemExit):
         train(tmp_path, "--optimizer", "rmsprop")
