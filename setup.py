@@ -11,14 +11,20 @@ from setuptools import Extension, setup
 from setuptools.command.build_ext import build_ext
 
 KERNELS = ["conv", "pool", "dense", "activations", "softmax", "gradients"]
+# CNNREF_DEBUG_BUILD=1 builds the same kernels with every memoryview index checked (IndexError
+# instead of a stray read or write), Python's division semantics (ZeroDivisionError instead of
+# SIGFPE), initialization and None checks, and -O0 -g for a debugger. Its C files go to
+# build/debug-c, so they never replace those of the normal build (docs/guides/contributor.md).
+DEBUG_BUILD = os.environ.get("CNNREF_DEBUG_BUILD", "") not in ("", "0")
 CYTHON_DIRECTIVES = {
     "language_level": 3,
-    "boundscheck": False,
+    "boundscheck": DEBUG_BUILD,
     "wraparound": False,
-    "cdivision": True,
-    "initializedcheck": False,
-    "nonecheck": False,
+    "cdivision": not DEBUG_BUILD,
+    "initializedcheck": DEBUG_BUILD,
+    "nonecheck": DEBUG_BUILD,
 }
+OPTIMIZATION = ["-O0", "-g"] if DEBUG_BUILD else ["-O3"]
 
 
 def _compiler_accepts_openmp(compiler) -> bool:
@@ -51,7 +57,7 @@ class BuildExtWithOptionalOpenMP(build_ext):
             if self.compiler.compiler_type == "msvc":
                 ext.extra_compile_args += ["/O2"] + (["/openmp"] if use_openmp else [])
             else:
-                ext.extra_compile_args += ["-O3"] + (["-fopenmp"] if use_openmp else [])
+                ext.extra_compile_args += OPTIMIZATION + (["-fopenmp"] if use_openmp else [])
                 ext.extra_link_args += ["-fopenmp"] if use_openmp else []
         super().build_extensions()
 
@@ -67,6 +73,10 @@ extensions = [
 ]
 
 setup(
-    ext_modules=cythonize(extensions, compiler_directives=CYTHON_DIRECTIVES),
+    ext_modules=cythonize(
+        extensions,
+        compiler_directives=CYTHON_DIRECTIVES,
+        **({"build_dir": "build/debug-c", "force": True} if DEBUG_BUILD else {}),
+    ),
     cmdclass={"build_ext": BuildExtWithOptionalOpenMP},
 )

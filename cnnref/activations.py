@@ -6,7 +6,7 @@ import numpy as np
 
 from .kernels import activations as _activations
 from .threads import openmp_threads
-from .validation import ACTIVATIONS, choice, float_array
+from .validation import ACTIVATIONS, choice, exact_shape, float_array, same_dtype
 
 _DERIVATIVE_KERNELS = {
     "sigmoid": _activations.sigmoid_derivative_kernel,
@@ -83,11 +83,8 @@ def times_activation_derivative(upstream: np.ndarray, z: np.ndarray, kind: str) 
     choice("kind", kind, ACTIVATIONS)
     z = float_array("z", z)
     upstream = float_array("upstream", upstream)
-    if upstream.dtype != z.dtype or upstream.shape != z.shape:
-        raise ValueError(
-            f"upstream must have the shape and dtype of z {z.shape} {z.dtype}, "
-            f"got {upstream.shape} {upstream.dtype}"
-        )
+    same_dtype(z=z, upstream=upstream)
+    exact_shape("upstream", upstream, z.shape, "(the shape of z)")
     out = np.empty_like(z)
     _activations.times_derivative_kernel(
         upstream.reshape(-1),

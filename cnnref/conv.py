@@ -7,17 +7,16 @@ import numpy as np
 from .kernels import conv as _conv
 from .kernels import dense as _dense
 from .linear import ACTIVATION_CODES, matmul
+from .padding import filter_gradient_padding_nans, forward_padding_nans
 from .threads import one_blas_thread, openmp_threads
 from .validation import (
     ACTIVATIONS,
-    CONV_MODES,
     choice,
+    conv_geometry,
     exact_shape,
     float_array,
-    nonnegative_int,
-    positive_int,
+    last_axis_length,
     same_dtype,
-    window_output_size,
 )
 
 ALGORITHMS = ("im2col", "direct")
@@ -32,26 +31,10 @@ _CHUNK_ENTRIES = 1 << 23
 _DW_GROUPS = 16
 
 
-def _conv_arguments(x, w, stride, pad, mode, algorithm):
+def _conv_arguments(x, w, stride, pad, mode, algorithm, filters=None):
     """Validate the arguments shared by forward and backward; return them normalized."""
-    x = float_array("x", x, 4, "(N, H, W, C)")
-    w = float_array("w", w, 4, "(KH, KW, C, F)")
-    same_dtype(x=x, w=w)
-    stride = positive_int("stride", stride)
-    pad = nonnegative_int("pad", pad)
-    choice("mode", mode, CONV_MODES)
+    x, w, stride, pad, out_h, out_w = conv_geometry(x, w, stride, pad, mode, filters)
     choice("algorithm", algorithm, ALGORITHMS)
-    if w.shape[2] != x.shape[3]:
-        raise ValueError(
-            f"w has {w.shape[2]} input channels (axis 2 of (KH, KW, C, F)) "
-            f"but x has {x.shape[3]} channels (axis 3 of (N, H, W, C))"
-        )
-    out_h = window_output_size(
-        "x height H", x.shape[1], w.shape[0], stride, pad, "w kernel height KH"
-    )
-    out_w = window_output_size(
-        "x width W", x.shape[2], w.shape[1], stride, pad, "w kernel width KW"
-    )
     return x, w, stride, pad, out_h, out_w
 
 
@@ -289,23 +272,30 @@ def conv2d_activation(
 ) -> np.ndarray:
     """z = σ(conv2d(x, w, b, stride, pad, mode)) with σ ("relu", "sigmoid", "tanh"; None for the
     identity) applied in the same pass as the bias: the same values as the two calls."""
-    x, w, stride, pad, out_h, out_w = _conv_arguments(x, w, stride, pad, mode, algorithm)
+    x, w, stride, pad, out_h, out_w = _conv_arguments(
+        x, w, stride, pad, mode, algorithm, last_axis_length(b, 1)
+    )
     b = float_array("b", b, 1, "(F,)")
     same_dtype(x=x, w=w, b=b)
     exact_shape("b", b, (w.shape[3],), "(one bias per filter F)")
     if activation is not None:
         choice("activation", activation, ACTIVATIONS)
+    if x.shape[0] == 0:
+        return np.empty((0, out_h, out_w, w.shape[3]), dtype=x.dtype)
     if mode == "convolution":
         w = _flip(w)
     code = ACTIVATION_CODES[activation]
     if algorithm == "direct":
         out = np.empty((x.shape[0], out_h, out_w, w.shape[3]), dtype=x.dtype)
         _conv.conv_forward_direct(x, w, b, out, stride, pad)
+        forward_padding_nans(out, w, x.shape, stride, pad)
         if activation is not None:
             _dense.bias_activation(out.reshape(-1, w.shape[3]), np.zeros_like(b), code)
         return out
     if _simd_applies(x, w.shape[3]):
-        return _conv_forward_simd(x, w, b, stride, pad, out_h, out_w, activation)
+        out = _conv_forward_simd(x, w, b, stride, pad, out_h, out_w, activation)
+        forward_padding_nans(out, w, x.shape, stride, pad)
+        return out
     if _per_image(x):
         return _conv_forward_per_image(x, w, b, stride, pad, out_h, out_w, code)
     return _conv_forward_im2col(x, w, b, stride, pad, out_h, out_w, code)
@@ -327,11 +317,16 @@ def conv2d_parameter_gradients(
 
 def _backward(dout, x, w, stride, pad, mode, algorithm, input_gradient):
     """(dx or None, dw, db) of :func:`conv2d_backward`, dx only with ``input_gradient``."""
-    x, w, stride, pad, out_h, out_w = _conv_arguments(x, w, stride, pad, mode, algorithm)
+    x, w, stride, pad, out_h, out_w = _conv_arguments(
+        x, w, stride, pad, mode, algorithm, last_axis_length(dout, 4)
+    )
     dout = float_array("dout", dout, 4, "(N, Ho, Wo, F)")
     same_dtype(dout=dout, x=x, w=w)
     n, f = x.shape[0], w.shape[3]
     exact_shape("dout", dout, (n, out_h, out_w, f), "(N, Ho, Wo, F) of the forward output")
+    if n == 0:
+        dx = np.zeros_like(x) if input_gradient else None
+        return dx, np.zeros_like(w), np.zeros(f, dtype=x.dtype)
     if mode == "convolution":
         w = _flip(w)
     if algorithm == "direct":
@@ -344,6 +339,7 @@ def _backward(dout, x, w, stride, pad, mode, algorithm, input_gradient):
         dx, dw = _conv_backward_per_image(dout, x, w, stride, pad, out_h, out_w, input_gradient)
     else:
         dx, dw = _conv_backward_im2col(dout, x, w, stride, pad, out_h, out_w, input_gradient)
+    filter_gradient_padding_nans(dw, dout, x.shape, stride, pad)  # the paths that skip padded taps
     db = np.empty(f, dtype=x.dtype)
     _dense.sum_rows(dout.reshape(-1, f), db)
     if mode == "convolution":

@@ -15,16 +15,28 @@ import numpy as np
 from .activations import DERIVATIVE_CODES
 from .kernels import gradients as _gradients
 from .threads import one_blas_thread
-from .validation import ACTIVATIONS, choice, float_array, same_dtype, target_array
+from .validation import (
+    ACTIVATIONS,
+    choice,
+    distribution_rows,
+    float_array,
+    same_dtype,
+    target_array,
+)
 
 
 def output_delta(t: np.ndarray, y: np.ndarray) -> np.ndarray:
     """δ^(L) = T − Y, the derivative of J with respect to the softmax's input a^(L).  (N, K)
 
+    The targets' rows must each sum to 1 (one-hot labels or probability distributions): the
+    general derivative is ∂J/∂aₙₖ = tₙₖ − yₙₖ Σⱼ tₙⱼ, which is T − Y only then, so other targets
+    are rejected with a ValueError rather than given a wrong gradient. Every gradient below that
+    starts from T − Y (grad_V, grad_c, grad_W, grad_b, delta_recursion, backprop) inherits this.
+
     Twin :func:`verify.naive.gradients.output_delta`, :doc:`/derivations/softmax`.
     """
     y = float_array("y", y, 2, "(N, K)")
-    t = target_array("t", t, y)
+    t = distribution_rows("t", target_array("t", t, y))
     delta = np.empty_like(y)
     _gradients.output_delta(t, y, delta)
     return delta
@@ -123,7 +135,7 @@ def grad_c(t: np.ndarray, y: np.ndarray) -> np.ndarray:
     Twin :func:`verify.naive.gradients.grad_c`, :doc:`/derivations/output-layer`.
     """
     y = float_array("y", y, 2, "(N, K)")
-    t = target_array("t", t, y)
+    t = distribution_rows("t", target_array("t", t, y))
     gradient = np.empty(y.shape[1], dtype=y.dtype)
     _gradients.output_bias_gradient(t, y, gradient)
     return gradient

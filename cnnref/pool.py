@@ -17,6 +17,9 @@ from .validation import (
     choice,
     exact_shape,
     float_array,
+    image_batch,
+    kernel_stride,
+    nchw_hint,
     positive_int,
     same_dtype,
     window_output_size,
@@ -24,11 +27,12 @@ from .validation import (
 
 
 def _pool_arguments(x, size, stride):
-    x = float_array("x", x, 4, "(N, H, W, C)")
+    x = image_batch("x", x)
     size = positive_int("size", size)
     stride = size if stride is None else positive_int("stride", stride)
-    out_h = window_output_size("x height H", x.shape[1], size, stride, 0, "size")
-    out_w = window_output_size("x width W", x.shape[2], size, stride, 0, "size")
+    out_h = window_output_size("x height H", x.shape[1], size, stride, 0, "size", nchw_hint(x))
+    out_w = window_output_size("x width W", x.shape[2], size, stride, 0, "size", nchw_hint(x))
+    stride = kernel_stride(stride, x.shape[1], x.shape[2])
     return x, size, stride, (x.shape[0], out_h, out_w, x.shape[3])
 
 

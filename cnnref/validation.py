@@ -16,18 +16,105 @@ CONV_MODES = ("cross-correlation", "convolution")
 
 
 def float_array(name: str, value, ndim: int | None = None, layout: str = "") -> np.ndarray:
-    """Return ``value`` as a C-contiguous float32/float64 array, never the caller's buffer mutated.
+    """Return ``value`` as a C-contiguous float32/float64 array of the same shape (a 0-d array
+    stays 0-d), never the caller's buffer mutated.
 
     ``layout`` describes the expected axes (e.g. "(N, H, W, C)") for the error message.
     """
     arr = np.asarray(value)
+    if arr.dtype == object:
+        what = "None" if value is None else f"a {type(value).__name__} holding non-numbers"
+        expected = f"{name} must be a float32 or float64 array {layout}".rstrip()
+        raise TypeError(f"{expected}, got {what}")
     if arr.dtype.newbyteorder("=") not in FLOAT_DTYPES:
         raise TypeError(f"{name} must have dtype float32 or float64, got {arr.dtype}")
     if ndim is not None and arr.ndim != ndim:
         raise ValueError(
             f"{name} must be a {ndim}-D array {layout}".rstrip() + f", got shape {arr.shape}"
         )
-    return np.ascontiguousarray(arr, dtype=arr.dtype.newbyteorder("="))
+    native = arr.dtype.newbyteorder("=")
+    if arr.ndim == 0:
+        return np.array(arr, dtype=native)
+    return np.ascontiguousarray(arr, dtype=native)
+
+
+def nonempty_axes(name: str, arr: np.ndarray, axes: tuple[str, ...], first: int = 0) -> None:
+    """Require every axis from ``first`` on to have length ≥ 1; ``axes`` names them all."""
+    layout = f"({', '.join(axes)})"
+    for position in range(first, arr.ndim):
+        if arr.shape[position] == 0:
+            raise ValueError(
+                f"{name} must have {axes[position]} ≥ 1 (axis {position} of {layout}), "
+                f"got shape {arr.shape}"
+            )
+
+
+def image_batch(name: str, value) -> np.ndarray:
+    """A float (N, H, W, C) batch with H, W, C ≥ 1 (N = 0 is an empty batch)."""
+    arr = float_array(name, value, 4, "(N, H, W, C)")
+    nonempty_axes(name, arr, ("N", "H", "W", "C"), first=1)
+    return arr
+
+
+def nchw_hint(x: np.ndarray, channels: int | None = None) -> str:
+    """ " x looks like NCHW …" when ``x``'s shape suggests channels-first images: its axis 1 holds
+    ``channels`` (when known) and axis 3 does not, or (unknown) axis 1 is 1–4 long and H = W = axis
+    3 is longer; else ""."""
+    _, second, third, fourth = x.shape
+    if channels is not None:
+        suggests = second == channels != fourth
+    else:
+        suggests = 1 <= second <= 4 < fourth and third == fourth
+    if not suggests:
+        return ""
+    return (
+        f"; x {x.shape} looks like NCHW (N, C, H, W), but cnnref wants NHWC (N, H, W, C): "
+        "pass x.transpose(0, 2, 3, 1)"
+    )
+
+
+def filter_bank(name: str, value, x: np.ndarray, filters: int | None = None) -> np.ndarray:
+    """A float (KH, KW, C, F) filter bank for the images ``x``: every axis ≥ 1, C = x's channels.
+
+    ``filters`` (the length of b, or of dout's last axis, when known) lets the errors recognise
+    PyTorch's (F, C, KH, KW) layout, and a C that sits on axis 1 of x recognises NCHW images.
+    """
+    w = float_array(name, value, 4, "(KH, KW, C, F)")
+    channels = x.shape[3]
+    if filters is None:
+        torch_like = w.shape[1] == channels != w.shape[2]
+    else:
+        torch_like = w.shape[1] == channels and w.shape[0] == filters != w.shape[3]
+    if torch_like:
+        raise ValueError(
+            f"{name} {w.shape} looks like PyTorch's (F, C, KH, KW) layout; cnnref wants "
+            f"(KH, KW, C, F) (inputs first, outputs last): pass {name}.transpose(2, 3, 1, 0)"
+        )
+    nonempty_axes(name, w, ("KH", "KW", "C", "F"))
+    if w.shape[2] != channels:
+        raise ValueError(
+            f"{name} has {w.shape[2]} input channels (axis 2 of (KH, KW, C, F)) "
+            f"but x has {channels} channels (axis 3 of (N, H, W, C))" + nchw_hint(x, w.shape[2])
+        )
+    return w
+
+
+def padding(pad, height: int, width: int) -> int:
+    """An integer 0 ≤ pad ≤ max(H, W): the zero border may be as wide as the image, not wider
+    (a wider one only adds outputs that see nothing but zeros, and its size has no bound)."""
+    pad = nonnegative_int("pad", pad)
+    if pad > max(height, width):
+        raise ValueError(
+            f"pad must be at most the image's larger side max(H, W) = {max(height, width)} "
+            f"(a wider zero border only adds outputs that see nothing but zeros), got pad = {pad}"
+        )
+    return pad
+
+
+def kernel_stride(stride: int, *extents: int) -> int:
+    """The stride handed to the kernels: a stride past every extent (the padded H and W) leaves
+    one window per axis, the same as a stride equal to the longest extent, which fits in C."""
+    return min(stride, max(extents))
 
 
 def target_array(name: str, value, like: np.ndarray) -> np.ndarray:
@@ -40,6 +127,25 @@ def target_array(name: str, value, like: np.ndarray) -> np.ndarray:
             f"{name} must have the same shape as y {like.shape}, got shape {arr.shape}"
         )
     return np.ascontiguousarray(arr, dtype=like.dtype)
+
+
+def distribution_rows(name: str, t: np.ndarray) -> np.ndarray:
+    """Require every row of the targets ``t`` (N, K) to sum to 1 — one-hot labels or probability
+    distributions — to within K·ε of t's dtype; return t.
+
+    The output delta T − Y is ∇J only for such targets: ∂J/∂aₙₖ = tₙₖ − yₙₖ·Σⱼ tₙⱼ in general.
+    """
+    sums = t.sum(axis=-1, dtype=np.float64)
+    slack = t.shape[-1] * float(np.finfo(t.dtype).eps)
+    bad = ~(np.abs(sums - 1.0) <= slack)
+    if np.any(bad):
+        row = int(np.flatnonzero(bad)[0])
+        raise ValueError(
+            f"{name} must have rows that each sum to 1 (one-hot labels or probability "
+            f"distributions), but row {row} sums to {sums[row]:.6g}: T − Y is the gradient of J "
+            f"only for such targets; normalize them: {name} / {name}.sum(axis=1, keepdims=True)"
+        )
+    return t
 
 
 def same_dtype(**arrays: np.ndarray) -> np.dtype:
@@ -69,6 +175,13 @@ def nonnegative_int(name: str, value) -> int:
     return int(value)
 
 
+def flag(name: str, value) -> bool:
+    """True or False (NumPy's bool too; 1, "yes" and None are not flags)."""
+    if not isinstance(value, bool | np.bool_):
+        raise TypeError(f"{name} must be True or False, got {value!r}")
+    return bool(value)
+
+
 def choice(name: str, value, options: tuple[str, ...]) -> str:
     """One of ``options``."""
     if value not in options:
@@ -84,20 +197,45 @@ def exact_shape(name: str, arr: np.ndarray, shape: tuple[int, ...], meaning: str
 
 
 def window_output_size(
-    name: str, size_in: int, window: int, stride: int, pad: int, what: str
+    name: str, size_in: int, window: int, stride: int, pad: int, what: str, hint: str = ""
 ) -> int:
     """Output length (size_in + 2 pad − window) // stride + 1 of a sliding window, or a clear error.
 
     ``what`` names the window argument (e.g. "w kernel height KH"), ``name`` the input extent
-    (e.g. "x height H"); the error quotes both.
+    (e.g. "x height H"); the error quotes both, then ``hint``.
     """
     padded = size_in + 2 * pad
     if window > padded:
         extent = (
             f"{name} + 2·pad = {size_in} + 2·{pad} = {padded}" if pad else f"{name} = {size_in}"
         )
-        raise ValueError(f"{what} = {window} must not exceed {extent}")
+        raise ValueError(f"{what} = {window} must not exceed {extent}{hint}")
     return (padded - window) // stride + 1
+
+
+def conv_geometry(x, w, stride, pad, mode, filters: int | None = None):
+    """Validate a convolution's x (N, H, W, C), w (KH, KW, C, F), stride, pad and mode; return
+    (x, w, stride for the kernels, pad, Ho, Wo). ``filters`` as for :func:`filter_bank`."""
+    x = image_batch("x", x)
+    w = filter_bank("w", w, x, filters)
+    same_dtype(x=x, w=w)
+    stride = positive_int("stride", stride)
+    pad = padding(pad, x.shape[1], x.shape[2])
+    choice("mode", mode, CONV_MODES)
+    out_h = window_output_size(
+        "x height H", x.shape[1], w.shape[0], stride, pad, "w kernel height KH"
+    )
+    out_w = window_output_size(
+        "x width W", x.shape[2], w.shape[1], stride, pad, "w kernel width KW"
+    )
+    stride = kernel_stride(stride, x.shape[1] + 2 * pad, x.shape[2] + 2 * pad)
+    return x, w, stride, pad, out_h, out_w
+
+
+def last_axis_length(value, ndim: int) -> int | None:
+    """The length of the last axis of an ``ndim``-D array-like, or None (for error hints only)."""
+    shape = np.shape(value) if isinstance(value, np.ndarray | list | tuple) else ()
+    return int(shape[-1]) if len(shape) == ndim else None
 
 
 # The same checks for command-line options: argparse ``type=`` callables. argparse turns their

@@ -3,11 +3,20 @@
 from __future__ import annotations
 
 import importlib.util
+import os
 from pathlib import Path
 from types import ModuleType
 
 import numpy as np
 import pytest
+from hypothesis import settings
+
+# Hypothesis profiles of tests/cnnref/test_fuzz.py: "ci" (the default; a fixed seed and a few
+# dozen examples per test, seconds in all) and "long" (thousands per test: CNNREF_FUZZ=long, or
+# bash .ci/fuzz-long, which also builds and runs the bounds-checked kernels).
+settings.register_profile("ci", max_examples=30, deadline=None, derandomize=True)
+settings.register_profile("long", max_examples=3000, deadline=None, print_blob=True)
+settings.load_profile(os.environ.get("CNNREF_FUZZ", "ci"))
 
 # Relative tolerance per dtype, relative error = max|a − b| / max(max|b|, tiny).
 RELATIVE_TOLERANCE = {np.dtype(np.float64): 1e-10, np.dtype(np.float32): 1e-4}

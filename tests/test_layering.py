@@ -1,6 +1,6 @@
 """The layers of the folder tree, kept by reading every import (lazy ones in functions too).
 
-cnnref:  kernels → validation, threads → the functional API → nn (and the package's public API)
+cnnref:  kernels → validation, threads, padding → the functional API → nn (and the public API)
          → training → bench → commands → the entry point (cli, __main__)
 verify:  may import cnnref's functional API and nn, never its training, bench or command layers;
          verify.naive imports nothing of cnnref (an oracle that calls the code it checks proves
@@ -25,6 +25,7 @@ CNNREF_LAYERS = {
     "cnnref.kernels": 0,
     "cnnref.validation": 1,
     "cnnref.threads": 1,
+    "cnnref.padding": 1,
     **{f"cnnref.{name}": 2 for name in FUNCTIONAL},
     "cnnref.nn": 3,
     "cnnref": 3,  # the package itself: the public API re-exports the functional API and nn

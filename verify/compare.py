@@ -2,14 +2,30 @@
 
 **The error measure.** For a gradient ``got`` and a reference ``ref`` of the same shape::
 
-    errⱼ = |gotⱼ − refⱼ| / max(|refⱼ|, ρ·‖ref‖∞),     ρ = FLOOR_FRACTION = 1/16.
+    errⱼ = |gotⱼ − refⱼ| / max(|refⱼ|, ρ·‖ref‖∞, ρ·sⱼ),     ρ = FLOOR_FRACTION = 1/16.
 
 An element at least 1/16 of the largest is compared to itself; a smaller one is compared to 1/16 of
-the largest, because its own digits are lost to cancellation in any floating-point sum. The floor is
-*relative to the reference's scale* — there is no absolute tolerance at all, so nothing passes by
-being small: a zero gradient against a non-zero reference has error ≥ 1. Against a reference that
-is identically zero only an exactly zero result passes (error 0, else inf); the generators avoid
-such degenerate cases, since they would certify only that both are zero.
+the largest, because its own digits are lost to cancellation in any floating-point sum. A zero
+gradient against a non-zero reference therefore has error ≥ 1: nothing passes by being small
+*relative to its own block*.
+
+sⱼ, the **resolution** of element j (:func:`resolution`; 0 for forward checks), is the smallest
+derivative that the objective's own scale lets any method resolve there. A gradient is a product of
+factors — ∇W⁽ˡ⁾ = Z⁽ˡ⁻¹⁾ᵀ δ⁽ˡ⁾, a central difference is (f(x + h) − f(x − h)) / 2h — and each factor
+carries a rounding error relative to *its* size, not to the product's: a Z⁽ˡ⁻¹⁾ that came out tiny
+by cancellation (a relu unit next to its kink, ``a = xW + b ≈ 1e−9``) keeps an absolute error
+u·(abs(x)·abs(W) + abs(b)), and a difference quotient keeps u·F/h whatever the size of the
+derivative. With F = max(abs(f(x)), maxₖ abs(refₖ)·max(abs(xₖ), 1)) — the objective's value and
+the largest of its first-order terms, both taken from trusted references — and the variables'
+scale max(abs(xⱼ), 1)::
+
+    sⱼ = F / (SCALE_RATIO · max(|xⱼ|, 1)).
+
+This is the assumption behind method("central_fd") below — the objective's terms are at most
+SCALE_RATIO times the gradient elements — measured per case instead of assumed: a block whose
+derivatives are far below the objective's scale (a nearly dead layer, a bias gradient whose
+samples cancel) is compared at the resolution its factors allow. Against a reference that is
+identically zero with s = 0 only an exactly zero result passes (error 0, else inf).
 
 **The tolerances** are tol(oracle, dtype) = rounding(dtype) + method(oracle), with u_d the unit
 roundoff (2⁻²⁴ for float32, 2⁻⁵³ for float64) and constants stated once here:
@@ -23,7 +39,8 @@ roundoff (2⁻²⁴ for float32, 2⁻⁵³ for float64) and constants stated onc
 - method("central_fd") = method("directional") = SAFETY · ε^(2/3) · SCALE_RATIO / ρ: a central
   difference with step ε^(1/3)·scale has truncation and rounding errors each ≈ ε^(2/3) times the
   function's scale; SCALE_RATIO bounds how much larger the objective's terms are than its gradient
-  elements for the registry's unit-scale inputs. = 6.1e−7.
+  elements for the registry's unit-scale inputs — and where a case's gradient is smaller than
+  that, the resolution sⱼ above carries the bound over to the objective's measured scale. = 6.1e−7.
 - method("taylor") = SAFETY · h_min² · SCALE_RATIO / ρ with h_min = 2.5e−4, the Richardson
   estimate's O(h²) error at the smallest step of
   :func:`verify.finite_diff.taylor_remainder`. = 1.0e−3.
@@ -34,6 +51,7 @@ downcast inside a float64 computation errs by ≈ u₃₂/ρ ≈ 1e−6 ≫ tol(
 
 from __future__ import annotations
 
+import functools
 import math
 from collections.abc import Mapping
 from dataclasses import dataclass
@@ -85,21 +103,44 @@ def method_error(oracle: str) -> float:
 
 def tolerance(oracle: str, dtype) -> float:
     """tol(oracle, dtype) = rounding(dtype) + method(oracle)."""
+    return _tolerance(oracle, np.dtype(dtype))
+
+
+@functools.cache
+def _tolerance(oracle: str, dtype: np.dtype) -> float:
     return rounding_tolerance(dtype) + method_error(oracle)
 
 
-def relative_errors(got: np.ndarray, ref: np.ndarray) -> np.ndarray:
-    """``errⱼ = |gotⱼ − refⱼ| / max(|refⱼ|, ρ‖ref‖∞)`` (if ref ≡ 0: 0 where got = 0, else inf)."""
+def objective_scale(value: float, ref: np.ndarray, x: np.ndarray) -> float:
+    """F = max(abs(f(x)), maxₖ abs(refₖ)·max(abs(xₖ), 1)): the objective's value and its largest
+    first-order term, from a trusted reference gradient ``ref`` at the variables ``x`` (flat)."""
+    ref = np.abs(np.asarray(ref, dtype=np.float64).reshape(-1))
+    x = np.maximum(np.abs(np.asarray(x, dtype=np.float64).reshape(-1)), 1.0)
+    terms = float(np.max(ref * x, initial=0.0))
+    return max(abs(float(value)), terms) if math.isfinite(terms) else math.inf
+
+
+def resolution(scale: float, x: np.ndarray) -> np.ndarray:
+    """sⱼ = F / (SCALE_RATIO · max(abs(xⱼ), 1)): the smallest derivative the objective's scale F
+    lets a method resolve at each variable xⱼ (see the module docstring)."""
+    x = np.asarray(x, dtype=np.float64)
+    return scale / (SCALE_RATIO * np.maximum(np.abs(x), 1.0))
+
+
+def relative_errors(got: np.ndarray, ref: np.ndarray, resolution: np.ndarray | float = 0.0):
+    """``errⱼ = |gotⱼ − refⱼ| / max(|refⱼ|, ρ‖ref‖∞, ρsⱼ)`` with sⱼ = ``resolution`` (an array
+    shaped like ref, or a number); where that denominator is 0: 0 if got = ref, else inf."""
     got = np.asarray(got, dtype=np.float64)
     ref = np.asarray(ref, dtype=np.float64)
-    scale = float(np.max(np.abs(ref), initial=0.0))
-    floor = np.maximum(np.abs(ref), FLOOR_FRACTION * scale)
+    magnitude = np.abs(ref)
+    scale = float(magnitude.max()) if magnitude.size else 0.0
+    floor = np.maximum(magnitude, FLOOR_FRACTION * np.maximum(scale, resolution))
     diff = np.abs(got - ref)
-    if scale == 0:
-        return np.where(diff == 0, 0.0, np.inf)
-    with np.errstate(divide="ignore", invalid="ignore"):
-        err = np.where(diff == 0, 0.0, diff / floor)
-    return np.where(np.isnan(err), np.inf, err)
+    usable = floor > 0
+    err = np.divide(diff, floor, out=np.zeros_like(diff), where=usable)
+    err[~usable & (diff != 0)] = np.inf
+    err[np.isnan(err)] = np.inf
+    return err
 
 
 @dataclass(frozen=True)
@@ -112,7 +153,9 @@ class Mismatch:
     ref: float
 
 
-def worst_element(got: np.ndarray, ref: np.ndarray) -> Mismatch:
+def worst_element(
+    got: np.ndarray, ref: np.ndarray, resolution: np.ndarray | float = 0.0
+) -> Mismatch:
     """The element with the largest floored relative error (and the error itself)."""
     got = np.asarray(got, dtype=np.float64)
     ref = np.asarray(ref, dtype=np.float64)
@@ -120,7 +163,7 @@ def worst_element(got: np.ndarray, ref: np.ndarray) -> Mismatch:
         raise ValueError(f"got has shape {got.shape} but the reference has shape {ref.shape}")
     if ref.size == 0:
         return Mismatch(0.0, (), math.nan, math.nan)
-    err = relative_errors(got, ref)
+    err = relative_errors(got, ref, resolution)
     flat = int(np.argmax(err))
     index = tuple(int(i) for i in np.unravel_index(flat, ref.shape))
     return Mismatch(float(err.reshape(-1)[flat]), index, float(got[index]), float(ref[index]))

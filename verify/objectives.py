@@ -92,8 +92,11 @@ def conv(
     if mode == "convolution":
         w = w[..., ::-1, ::-1, :, :]
     kh, kw, c, f = w.shape[-4:]
-    lead = [(0, 0)] * (x.ndim - 3)
-    padded = np.pad(x, [*lead, (pad, pad), (pad, pad), (0, 0)])
+    padded = x
+    if pad:
+        *lead, h, width, channels = x.shape
+        padded = np.zeros((*lead, h + 2 * pad, width + 2 * pad, channels), dtype=x.dtype)
+        padded[..., pad : pad + h, pad : pad + width, :] = x
     out_h = (padded.shape[-3] - kh) // stride + 1
     out_w = (padded.shape[-2] - kw) // stride + 1
     win = _windows(padded, kh, kw, stride, out_h, out_w)

@@ -167,19 +167,22 @@ def run_case(
         raise ValueError(f"mode must be 'full' or 'screen', got {mode!r}")
     function = cnnref_function(case.target) if function is None else function
     result = CaseResult(case.name, case.target, case.shapes, case.dtype.name)
-    got = _call_checked(case, function, result)
+    references = {"naive": _naive_reference(case)}
+    got = _call_checked(case, function, result, references["naive"])
     if got is None:
         result.report = _report(case, result, {}, {})
         return result
-    references: dict[str, dict[str, np.ndarray]] = {}
-    _check_naive(case, got, result, references)
+    scale = _objective_scale(case, references["naive"])
+    _check_naive(case, got, result, references, scale)
     if case.kind == "gradient" and case.objective is not None:
-        _check_numerical(case, got, result, references, seed, mode)
+        _check_numerical(case, got, result, references, scale, seed, mode)
     result.report = _report(case, result, got, references)
     return result
 
 
-def _call_checked(case: Case, function, result: CaseResult) -> dict[str, np.ndarray] | None:
+def _call_checked(
+    case: Case, function, result: CaseResult, naive: dict[str, np.ndarray]
+) -> dict[str, np.ndarray] | None:
     """Call the implementation and run the structural checks; None when it could not be used."""
     before = _snapshot(case.args)
     try:
@@ -191,7 +194,7 @@ def _call_checked(case: Case, function, result: CaseResult) -> dict[str, np.ndar
     result.problems += compare.unmodified_problems(before, case.args)
     for name in list(before):
         case.args[name] = before[name]
-    expected = _expected_shapes(case, outputs)
+    expected = _expected_shapes(case, naive)
     for name, value in outputs.items():
         if name not in expected:
             result.problems.append(f"unexpected output {name!r}")
@@ -217,11 +220,10 @@ def _call_checked(case: Case, function, result: CaseResult) -> dict[str, np.ndar
     return {name: np.asarray(v) for name, v in outputs.items()}
 
 
-def _expected_shapes(case: Case, outputs: dict[str, np.ndarray]) -> dict[str, tuple[int, ...]]:
-    if case.kind == "gradient":
-        return {name: np.shape(value) for name, value in case.params.items()}
-    naive = _naive_outputs(case)
-    return {name: np.shape(value) for name, value in naive.items()}
+def _expected_shapes(case: Case, naive: dict[str, np.ndarray]) -> dict[str, tuple[int, ...]]:
+    """A gradient per variable, shaped like it; a forward case's outputs shaped like the naive's."""
+    source = case.params if case.kind == "gradient" else naive
+    return {name: np.shape(value) for name, value in source.items()}
 
 
 def _check_upstream(case: Case, function, outputs, result: CaseResult) -> None:
@@ -251,12 +253,42 @@ def _replace(case: Case, name: str, value: np.ndarray) -> list[Any]:
     return [value if key == name else v for key, v in case.args.items()]
 
 
+@dataclass(frozen=True)
+class _Scale:
+    """The objective's scale F and the per-element resolutions sⱼ of :mod:`verify.compare`."""
+
+    objective: float
+    variables: float
+    resolution: dict[str, np.ndarray]
+
+
+_NO_SCALE = _Scale(0.0, 1.0, {})
+
+
+def _objective_scale(case: Case, naive: dict[str, np.ndarray]) -> _Scale:
+    """F = max(abs(f(x)), maxₖ abs(naiveₖ)·max(abs(xₖ), 1)) and, per gradient,
+    sⱼ = F / (SCALE_RATIO·max(abs(xⱼ), 1)) (none for a forward case); the naive twin gives the
+    trusted first-order terms."""
+    if case.kind != "gradient" or case.objective is None:
+        return _NO_SCALE
+    packing = _Packing(case.params)
+    x = packing.flatten(case.params)
+    value = float(np.asarray(case.objective(packing.unflatten(x[None, :])))[0])
+    ref = packing.flatten(
+        {name: naive.get(name, np.zeros(np.shape(case.params[name]))) for name in packing.names}
+    )
+    objective = compare.objective_scale(value, ref, x)
+    variables = max(float(np.max(np.abs(x), initial=0.0)), 1.0)
+    return _Scale(objective, variables, packing.unflatten(compare.resolution(objective, x)))
+
+
 def _compare_all(
     oracle: str,
     got: dict[str, np.ndarray],
     ref: dict[str, np.ndarray],
     dtype,
     result: CaseResult,
+    scale: _Scale = _NO_SCALE,
     allowance: dict[str, np.ndarray] | None = None,
 ) -> None:
     """Record the worst element over every gradient; ``allowance`` (≥ 1 per element) widens the
@@ -265,9 +297,10 @@ def _compare_all(
     for name, value in ref.items():
         if name not in got:
             continue
-        mismatch = compare.worst_element(got[name], value)
+        resolution = scale.resolution.get(name, 0.0)
+        mismatch = compare.worst_element(got[name], value, resolution)
         if allowance is not None:
-            scaled = compare.relative_errors(got[name], value) / allowance[name]
+            scaled = compare.relative_errors(got[name], value, resolution) / allowance[name]
             index = tuple(int(i) for i in np.unravel_index(int(np.argmax(scaled)), value.shape))
             mismatch = compare.Mismatch(float(scaled[index]), index, 0.0, 0.0)
         if mismatch.error > worst.error or not worst.gradient:
@@ -281,20 +314,24 @@ def _naive_outputs(case: Case) -> dict[str, np.ndarray]:
     return case.outputs(naive_function(case.target)(*case.args.values(), **kwargs))
 
 
-def _check_naive(case: Case, got, result: CaseResult, references) -> None:
+def _naive_reference(case: Case) -> dict[str, np.ndarray]:
+    return {k: np.asarray(v, np.float64) for k, v in _naive_outputs(case).items()}
+
+
+def _check_naive(case: Case, got, result: CaseResult, references, scale: _Scale) -> None:
     naive = naive_module()
-    naive_out = _naive_outputs(case)
-    references["naive"] = {k: np.asarray(v, np.float64) for k, v in naive_out.items()}
-    _compare_all("naive", got, references["naive"], case.dtype, result)
+    _compare_all("naive", got, references["naive"], case.dtype, result, scale)
     for name, formula in case.naive_extra.items():
         alternative = {name: np.asarray(formula(naive), np.float64)}
         references.setdefault("naive_formula", {}).update(alternative)
     if case.naive_extra:
-        _compare_all("naive_formula", got, references["naive_formula"], case.dtype, result)
+        _compare_all("naive_formula", got, references["naive_formula"], case.dtype, result, scale)
         result.comparisons["naive_formula"].tolerance = compare.tolerance("naive", case.dtype)
 
 
-def _check_numerical(case: Case, got, result: CaseResult, references, seed: int, mode: str) -> None:
+def _check_numerical(
+    case: Case, got, result: CaseResult, references, scale: _Scale, seed: int, mode: str
+) -> None:
     packing = _Packing(case.params)
     x = packing.flatten(case.params)
     g = packing.flatten(got)
@@ -309,9 +346,10 @@ def _check_numerical(case: Case, got, result: CaseResult, references, seed: int,
         return kinks.pattern_changed(base, case.pattern(packing.unflatten(points)), len(points))
 
     rng = np.random.default_rng([seed, len(case.name), x.size])
-    screen_ok = _directional(case, f, crossed, x, g, rng, result)
+    screen_ok = _directional(case, f, crossed, x, g, rng, result, scale)
     if mode == "full" or not screen_ok:
-        fd, skipped, allowance = _elementwise(case, f, crossed, x, g, packing, result)
+        resolution = packing.flatten(scale.resolution)
+        fd, skipped, allowance = _elementwise(case, f, crossed, x, g, packing, result, resolution)
         references["central_fd"] = packing.unflatten(fd)
         for name in got:
             if name in references["central_fd"]:
@@ -325,6 +363,7 @@ def _check_numerical(case: Case, got, result: CaseResult, references, seed: int,
             references["central_fd"],
             case.dtype,
             result,
+            scale,
             packing.unflatten(allowance),
         )
     if not case.analytic:
@@ -336,15 +375,18 @@ def _check_numerical(case: Case, got, result: CaseResult, references, seed: int,
         result.refused["complex_step"] = str(error)
         return
     references["complex_step"] = packing.unflatten(cs)
-    _compare_all("complex_step", got, references["complex_step"], case.dtype, result)
+    _compare_all("complex_step", got, references["complex_step"], case.dtype, result, scale)
 
 
-def _directional(case: Case, f, crossed, x, g, rng, result: CaseResult) -> bool:
+def _directional(case: Case, f, crossed, x, g, rng, result: CaseResult, scale: _Scale) -> bool:
     """The directional screen and the Taylor-remainder test along the same random direction.
 
     A direction whose step crosses a kink is retried with smaller steps, then with a new direction;
-    the Taylor test (larger steps) is skipped, and said so, when its steps cross a kink.
+    the Taylor test (larger steps) is skipped, and said so, when its steps cross a kink. The floor
+    of both is ρ times the largest of ‖g‖/√n, the difference quotient itself and the resolution
+    F / (SCALE_RATIO · max(‖x‖∞, 1)) of a step along u (whose h scales with ‖x‖∞).
     """
+    resolution = scale.objective / (compare.SCALE_RATIO * scale.variables)
     scale = max(float(np.max(np.abs(x), initial=0.0)), 1.0)
     for _ in range(MAX_DIRECTIONS):
         u = finite_diff.random_direction(rng, x.size)
@@ -355,7 +397,8 @@ def _directional(case: Case, f, crossed, x, g, rng, result: CaseResult) -> bool:
         else:
             continue
         d = finite_diff.directional_derivative(f, x, u, h)
-        floor = compare.FLOOR_FRACTION * max(float(np.linalg.norm(g)) / math.sqrt(x.size), abs(d))
+        typical = float(np.linalg.norm(g)) / math.sqrt(x.size)
+        floor = compare.FLOOR_FRACTION * max(typical, abs(d), resolution)
         result.comparisons["directional"] = Comparison(
             "directional",
             compare.scalar_error(float(np.dot(g, u)), d, floor),
@@ -378,7 +421,9 @@ def _directional(case: Case, f, crossed, x, g, rng, result: CaseResult) -> bool:
     return True
 
 
-def _elementwise(case: Case, f, crossed, x, g, packing: _Packing, result: CaseResult):
+def _elementwise(
+    case: Case, f, crossed, x, g, packing: _Packing, result: CaseResult, resolution: np.ndarray
+):
     """Central differences per element; elements that disagree are tested for a kink crossing,
     retried with smaller steps, and skipped (and reported) only if every step crosses a kink."""
     diffs = finite_diff.central_differences(f, x)
@@ -386,7 +431,7 @@ def _elementwise(case: Case, f, crossed, x, g, packing: _Packing, result: CaseRe
     skipped = np.zeros(x.size, dtype=bool)
     allowance = np.ones(x.size)
     tol = compare.tolerance("central_fd", case.dtype)
-    suspects = _disagreeing(packing, g, fd, tol)
+    suspects = _disagreeing(packing, g, fd, tol, resolution)
     if suspects.size == 0 or (case.pattern is None and case.analytic):
         return fd, skipped, allowance
     kinked = _kink_crossings(case, f, crossed, x, diffs, suspects)
@@ -414,11 +459,11 @@ def _elementwise(case: Case, f, crossed, x, g, packing: _Packing, result: CaseRe
     return fd, skipped, allowance
 
 
-def _disagreeing(packing: _Packing, g, fd, tol: float) -> np.ndarray:
+def _disagreeing(packing: _Packing, g, fd, tol: float, resolution: np.ndarray) -> np.ndarray:
     bad = []
     for i in range(len(packing.names)):
         lo, hi = packing.offsets[i], packing.offsets[i + 1]
-        err = compare.relative_errors(g[lo:hi], fd[lo:hi])
+        err = compare.relative_errors(g[lo:hi], fd[lo:hi], resolution[lo:hi])
         bad.append(lo + np.flatnonzero(err > tol))
     return np.concatenate(bad).astype(int)
 

@@ -195,8 +195,9 @@ class Flatten(Layer):
     def backward(self, dout: np.ndarray) -> np.ndarray:
         x = self._cached()
         dout = float_array("dout", dout, 2, "(N, D)")
-        if dout.shape != (x.shape[0], x[0].size):
-            raise ValueError(f"dout must have shape {(x.shape[0], x[0].size)}, got {dout.shape}")
+        features = math.prod(x.shape[1:])
+        if dout.shape != (x.shape[0], features):
+            raise ValueError(f"dout must have shape {(x.shape[0], features)}, got {dout.shape}")
         return dout.reshape(x.shape)
 
 

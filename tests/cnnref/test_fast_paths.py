@@ -135,7 +135,7 @@ def test_activation_derivative_rejects_mismatched_upstream():
     z = np.ones((2, 3))
     with pytest.raises(ValueError, match="upstream"):
         times_activation_derivative(np.ones((3, 2)), z, "relu")
-    with pytest.raises(ValueError, match="upstream"):
+    with pytest.raises(TypeError, match="upstream is float32"):
         times_activation_derivative(np.ones((2, 3), dtype=np.float32), z, "relu")
 
 

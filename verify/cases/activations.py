@@ -8,6 +8,8 @@ from __future__ import annotations
 
 import numpy as np
 
+import cnnref
+
 from .. import generators as gen
 from .. import objectives as obj
 from .case import (
@@ -106,11 +108,25 @@ def activation_derivative_of_z(z, kind):
     return derivative_at_z_as_preactivation(np.asarray(z), kind).astype(np.asarray(z).dtype)
 
 
+def activation_derivative_tanh_unsquared(z, kind):
+    """tanh′ written as 1 − z instead of 1 − z² (the other activations right)."""
+    if kind == "tanh":
+        z = np.asarray(z)
+        return (1 - z).astype(z.dtype)
+    return cnnref.activation_derivative(z, kind)
+
+
 MUTANTS: list[Mutant] = [
     Mutant(
         "activation_derivative_of_z",
         "activation derivative of the pre-activation formula applied to z (σ′(z), not z(1 − z))",
         "activation_derivative",
         activation_derivative_of_z,
+    ),
+    Mutant(
+        "activation_derivative_tanh_unsquared",
+        "tanh derivative 1 − z instead of 1 − z² (square missing)",
+        "activation_derivative",
+        activation_derivative_tanh_unsquared,
     ),
 ]

@@ -143,6 +143,59 @@ def conv2d_backward_stride_ignored(
     return _conv_input_gradient(dout, w, x.shape, pad, mode, 1, pad), dw, db
 
 
+def conv2d_backward_db_not_summed(
+    dout, x, w, stride=1, pad=0, mode="cross-correlation", *, algorithm="im2col"
+):
+    """db summed over the batch only, at the first output position: Σₙ dout[n, 0, 0]."""
+    dx, dw, _ = cnnref.conv2d_backward(dout, x, w, stride, pad, mode, algorithm=algorithm)
+    return dx, np.ascontiguousarray(dw), np.ascontiguousarray(dout[:, 0, 0].sum(axis=0))
+
+
+def conv2d_backward_dw_doubled(
+    dout, x, w, stride=1, pad=0, mode="cross-correlation", *, algorithm="im2col"
+):
+    """dw twice too large: the factor 2 of a squared-error derivative kept in."""
+    dx, dw, db = cnnref.conv2d_backward(dout, x, w, stride, pad, mode, algorithm=algorithm)
+    return dx, dw * 2, db
+
+
+def conv2d_backward_dw_unit_stride(
+    dout, x, w, stride=1, pad=0, mode="cross-correlation", *, algorithm="im2col"
+):
+    """dw[k1, k2] = Σ in[n, i + k1, j + k2]·dout[n, i, j]: windows read at unit stride, so right
+    only at stride 1."""
+    dx, _, db = cnnref.conv2d_backward(dout, x, w, stride, pad, mode, algorithm=algorithm)
+    padded = np.pad(x, ((0, 0), (pad, pad), (pad, pad), (0, 0)))
+    ho, wo = dout.shape[1:3]
+    dw = np.zeros(w.shape, dtype=x.dtype)
+    for k1 in range(w.shape[0]):
+        for k2 in range(w.shape[1]):
+            taps = padded[:, k1 : k1 + ho, k2 : k2 + wo]
+            dw[k1, k2] = np.einsum("nijc,nijf->cf", taps, dout)
+    if mode == "convolution":
+        dw = dw[::-1, ::-1]
+    return dx, np.ascontiguousarray(dw), db
+
+
+def conv2d_backward_dx_flipped(
+    dout, x, w, stride=1, pad=0, mode="cross-correlation", *, algorithm="im2col"
+):
+    """dx computed with the filter flipped: the backward pass of a cross-correlation taken to be
+    a convolution (and the other way round)."""
+    other = "convolution" if mode == "cross-correlation" else "cross-correlation"
+    dx, _, _ = cnnref.conv2d_backward(dout, x, w, stride, pad, other, algorithm=algorithm)
+    _, dw, db = cnnref.conv2d_backward(dout, x, w, stride, pad, mode, algorithm=algorithm)
+    return dx, dw, db
+
+
+def conv2d_backward_dw_transposed(
+    dout, x, w, stride=1, pad=0, mode="cross-correlation", *, algorithm="im2col"
+):
+    """dW with its kernel axes transposed (dw[k2, k1] read back in w's shape)."""
+    dx, dw, db = cnnref.conv2d_backward(dout, x, w, stride, pad, mode, algorithm=algorithm)
+    return dx, np.ascontiguousarray(dw.transpose(1, 0, 2, 3)).reshape(dw.shape), db
+
+
 MUTANTS: list[Mutant] = [
     Mutant(
         "conv2d_not_flipped",
@@ -173,5 +226,35 @@ MUTANTS: list[Mutant] = [
         "stride off (dx routed to i + k1, not i·s + k1)",
         "conv2d_backward",
         conv2d_backward_stride_ignored,
+    ),
+    Mutant(
+        "conv2d_backward_db_not_summed",
+        "bias gradient not summed over the output positions (first position only)",
+        "conv2d_backward",
+        conv2d_backward_db_not_summed,
+    ),
+    Mutant(
+        "conv2d_backward_dw_doubled",
+        "filter gradient off by a factor of 2",
+        "conv2d_backward",
+        conv2d_backward_dw_doubled,
+    ),
+    Mutant(
+        "conv2d_backward_dw_unit_stride",
+        "filter gradient reads windows at unit stride (wrong only at stride 2)",
+        "conv2d_backward",
+        conv2d_backward_dw_unit_stride,
+    ),
+    Mutant(
+        "conv2d_backward_dx_flipped",
+        "input gradient with the filter flipped (backward of correlation taken as convolution)",
+        "conv2d_backward",
+        conv2d_backward_dx_flipped,
+    ),
+    Mutant(
+        "conv2d_backward_dw_transposed",
+        "transposed dW (kernel axes swapped)",
+        "conv2d_backward",
+        conv2d_backward_dw_transposed,
     ),
 ]

@@ -272,6 +272,18 @@ def bias_gradient_dropped(delta):
     return np.zeros(delta.shape[1], dtype=delta.dtype)
 
 
+def bias_gradient_last_missing(delta):
+    """The loop over units stops one short (range(M − 1)): the last element is never computed."""
+    out = cnnref.bias_gradient(delta).copy()
+    out[-1] = 0
+    return out
+
+
+def grad_V_doubled(z, t, y):
+    """2 Zᵀ (T − Y): a factor of 2 from differentiating a square that is not there."""
+    return 2 * cnnref.grad_V(z, t, y)
+
+
 MUTANTS: list[Mutant] = [
     Mutant(
         "output_delta_sign",
@@ -346,4 +358,11 @@ MUTANTS: list[Mutant] = [
         "bias_gradient",
         bias_gradient_dropped,
     ),
+    Mutant(
+        "bias_gradient_last_missing",
+        "one wrong element: the last unit's bias gradient never computed (loop off by one)",
+        "bias_gradient",
+        bias_gradient_last_missing,
+    ),
+    Mutant("grad_V_doubled", "gradient off by a factor of 2", "grad_V", grad_V_doubled),
 ]

@@ -70,6 +70,18 @@ def dense_backward_float32(delta, x, w):
     return dx, dw, db
 
 
+def dense_backward_dw_reshaped(delta, x, w):
+    """dW = (δᵀ X) reshaped to (D, M) instead of transposed: right numbers, wrong places."""
+    dx, dw, db = cnnref.dense_backward(delta, x, w)
+    return dx, np.ascontiguousarray((delta.T @ x).reshape(dw.shape)), db
+
+
+def dense_backward_db_first_sample(delta, x, w):
+    """db = δ of the first sample: the bias gradient not summed over the batch."""
+    dx, dw, _ = cnnref.dense_backward(delta, x, w)
+    return dx, dw, np.ascontiguousarray(delta[0])
+
+
 MUTANTS: list[Mutant] = [
     Mutant(
         "dense_backward_bias_dropped",
@@ -82,5 +94,17 @@ MUTANTS: list[Mutant] = [
         "float32 downcast inside a float64 computation",
         "dense_backward",
         dense_backward_float32,
+    ),
+    Mutant(
+        "dense_backward_dw_reshaped",
+        "transposed dW by reshape ((δᵀ X) reshaped to (D, M), not transposed)",
+        "dense_backward",
+        dense_backward_dw_reshaped,
+    ),
+    Mutant(
+        "dense_backward_db_first_sample",
+        "bias gradient not summed over the batch (first sample only)",
+        "dense_backward",
+        dense_backward_db_first_sample,
     ),
 ]

@@ -189,6 +189,12 @@ def backprop_descent(weights, biases, x, t, activation):
     return [-g for g in grads_w], [-g for g in grads_b]
 
 
+def backprop_bias_mean(weights, biases, x, t, activation):
+    """Every ∇b⁽ˡ⁾ averaged over the batch instead of summed (the ∇W⁽ˡ⁾ right)."""
+    grads_w, grads_b = cnnref.backprop(weights, biases, x, t, activation)
+    return grads_w, [g / np.shape(x)[0] for g in grads_b]
+
+
 MUTANTS: list[Mutant] = [
     Mutant(
         "delta_recursion_wrong_layer",
@@ -201,5 +207,11 @@ MUTANTS: list[Mutant] = [
         "sign convention (returns −∇J, the descent direction)",
         "backprop",
         backprop_descent,
+    ),
+    Mutant(
+        "backprop_bias_mean",
+        "bias gradients averaged over the batch instead of summed",
+        "backprop",
+        backprop_bias_mean,
     ),
 ]

@@ -65,6 +65,12 @@ def softmax_no_max(a):
         return e / e.sum(axis=-1, keepdims=True)
 
 
+def softmax_batch_axis(a):
+    """exp(a − max) normalized over the batch (axis 0) instead of over the classes."""
+    e = np.exp(a - np.max(a, axis=0, keepdims=True))
+    return e / e.sum(axis=0, keepdims=True)
+
+
 MUTANTS: list[Mutant] = [
     Mutant(
         "log_likelihood_mean",
@@ -77,5 +83,11 @@ MUTANTS: list[Mutant] = [
         "softmax without max subtraction (overflows on large logits)",
         "softmax",
         softmax_no_max,
+    ),
+    Mutant(
+        "softmax_batch_axis",
+        "softmax normalized over the wrong axis (the batch, not the classes)",
+        "softmax",
+        softmax_batch_axis,
     ),
 ]

@@ -117,6 +117,8 @@ def _route_max(dout, x, size, stride, rule):
             top = flat.max(axis=1, keepdims=True)
             if rule == "every":
                 share = np.ones_like(flat)
+            elif rule == "all":
+                share = (flat == top).astype(x.dtype)
             elif rule == "split":
                 share = (flat == top) / np.sum(flat == top, axis=1, keepdims=True)
             else:
@@ -159,6 +161,11 @@ def avgpool2d_backward_hardcoded(dout, x, size=2, stride=None):
     return dx
 
 
+def maxpool2d_backward_ties_to_all(dout, x, size=2, stride=None):
+    """Every tied maximum gets the window's whole gradient (the rule gives it to the first only)."""
+    return _route_max(dout, x, size, stride, "all")
+
+
 MUTANTS: list[Mutant] = [
     Mutant(
         "maxpool2d_backward_every",
@@ -189,5 +196,11 @@ MUTANTS: list[Mutant] = [
         "shapes hard-coded to 32 × 32",
         "avgpool2d_backward",
         avgpool2d_backward_hardcoded,
+    ),
+    Mutant(
+        "maxpool2d_backward_ties_to_all",
+        "pool gradient given in full to every tied maximum",
+        "maxpool2d_backward",
+        maxpool2d_backward_ties_to_all,
     ),
 ]
