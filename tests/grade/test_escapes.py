@@ -31,7 +31,7 @@ from verify.grade.runner import grade_many, result_path
 from verify.grade.sandbox import Limits, Sandbox, SandboxError
 from verify.grade.submission import find_submissions
 
-from .conftest import EXAMPLES, ROOT
+from .conftest import EXAMPLES
 from .sandbox_modes import MODES, namespaces_or_skip, sandbox_mode
 
 CORRECT = (EXAMPLES / "seed" / "correct.py").read_text()
@@ -552,7 +552,9 @@ def test_a_grader_killed_mid_class_leaves_nothing_and_the_rerun_grades_everyone_
     for name in students:
         (folder / f"{name}.py").write_text(CORRECT + slow)
     env = {**os.environ, "CNNREF_SANDBOX": "process" if mode == "process" else "auto"}
-    script = GRADER.format(root=str(ROOT), folder=str(folder), out=str(out))
+    # the packages this test session imports (installed, or a checkout built in place)
+    packages = str(Path(cnnref.__file__).resolve().parents[1])
+    script = GRADER.format(root=packages, folder=str(folder), out=str(out))
     grader = subprocess.Popen([sys.executable, "-c", script], env=env, stdout=subprocess.PIPE)
     deadline = time.monotonic() + 120
     while not list(out.glob("s*.json")) and time.monotonic() < deadline:

@@ -168,6 +168,8 @@ def runtime_mounts() -> tuple[list[str], list[str]]:
             args += _file_args(library)
     hidden = sorted(_site_folders() | {os.path.realpath(d) for d in hidden_directories()})
     hidden = [path for path in hidden if _inside(path, bound)]
+    # a folder inside another hidden one is gone already; a tmpfs over it would leave its name
+    hidden = [path for path in hidden if not _inside(path, [h for h in hidden if h != path])]
     args += [item for path in hidden for item in ("--tmpfs", path)]
     package = os.path.dirname(os.path.realpath(numpy.__file__))
     for path in (package, package + ".libs"):
