@@ -162,7 +162,8 @@ def _pool_settings(dtype, size, step, **more) -> dict[str, str]:
 def build_maxpool2d_with_winners(rng, dtype, size, stride, ties="none") -> Case:
     step = size if stride is None else stride
     x = cast(gen.pool_input(rng, _pool_shape(rng, size, step), size, step, ties), dtype)
-    # The winners are exact integers: compared as values of the case's dtype (all < 2²⁴).
+    # The winners are small integers (offsets within the window): compared as values of the case's
+    # dtype, exactly.
     return Case(
         "pool.maxpool2d_with_winners",
         "forward",

@@ -30,10 +30,8 @@ KERNELS = {
     ],
     "pool": [
         "maxpool_forward",
-        "maxpool_backward",
-        "maxpool_forward_argmax",
-        "maxpool_backward_argmax",
-        "maxpool_backward_argmax_times_derivative",
+        "maxpool_forward_winners",
+        "maxpool_backward_winners",
         "avgpool_forward",
         "avgpool_backward",
     ],
@@ -68,6 +66,15 @@ def test_kernel_module_is_a_compiled_extension(name):
     assert isinstance(module.__loader__, importlib.machinery.ExtensionFileLoader)
 
 
+def test_the_winner_kernels_take_both_offset_dtypes():
+    """A max-pool's winners are uint8 offsets up to 16 × 16 windows, uint32 beyond."""
+    pool = importlib.import_module("cnnref.kernels.pool")
+    for name in ("maxpool_forward_winners", "maxpool_backward_winners"):
+        assert set(getattr(pool, name).__signatures__) == {
+            f"{f}|{i}" for f in ("float", "double") for i in ("unsigned char", "unsigned int")
+        }
+
+
 @pytest.mark.parametrize(
     ("module_name", "function"),
     [(module, function) for module, functions in KERNELS.items() for function in functions],
@@ -78,7 +85,8 @@ def test_kernel_is_a_cython_function_for_both_dtypes(module_name, function):
         f"{module_name}.{function} is a {type(kernel).__name__}, not a Cython function"
     )
     assert not inspect.isfunction(kernel)
-    assert set(kernel.__signatures__) == {"float", "double"}
+    floats = {signature.split("|")[0] for signature in kernel.__signatures__}
+    assert floats == {"float", "double"}
 
 
 def test_the_python_layer_calls_the_compiled_modules():
