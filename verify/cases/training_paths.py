@@ -21,6 +21,7 @@ from .. import objectives as obj
 from ..naive import training_paths as naive_paths
 from .activations import pre_activation, relu_pattern
 from .case import ACTIVATIONS, DTYPES, NEAR_KINK_SETTINGS, Case, Entry, cast, dtype_name, f64, grid
+from .linear import BATCHES, dense_sizes
 
 SIMD_FILTERS = {np.dtype(np.float32): 16, np.dtype(np.float64): 8}
 # The fused forward passes: σ of the three activations, or none ("identity").
@@ -92,22 +93,22 @@ def build_conv2d_parameter_gradients(rng, dtype, filters, stride, pad, batch) ->
     )
 
 
-def build_dense_activation(rng, dtype, activation) -> Case:
-    n, d, m = gen.distinct_sizes(rng, 3, 2, 7)
+def build_dense_activation(rng, dtype, activation, batch) -> Case:
+    n, d, m = dense_sizes(rng, batch)
     args = {
         "x": cast(gen.values(rng, (n, d)), dtype),
         "w": cast(gen.values(rng, (d, m)), dtype),
         "b": cast(gen.values(rng, (m,)), dtype),
         "activation": _activation(activation),
     }
-    settings = {"dtype": dtype_name(dtype), "activation": activation}
+    settings = {"dtype": dtype_name(dtype), "activation": activation, "batch": batch}
     return Case(
         "linear.dense_activation", "forward", settings, np.dtype(dtype), args, lambda r: {"out": r}
     )
 
 
-def build_dense_parameter_gradients(rng, dtype) -> Case:
-    n, d, m = gen.distinct_sizes(rng, 3, 2, 7)
+def build_dense_parameter_gradients(rng, dtype, batch) -> Case:
+    n, d, m = dense_sizes(rng, batch)
     x = cast(gen.values(rng, (n, d)), dtype)
     w = cast(gen.values(rng, (d, m), 0.5), dtype)
     b = gen.values(rng, (m,), 0.5)
@@ -116,7 +117,7 @@ def build_dense_parameter_gradients(rng, dtype) -> Case:
     return Case(
         "linear.dense_parameter_gradients",
         "gradient",
-        {"dtype": dtype_name(dtype)},
+        {"dtype": dtype_name(dtype), "batch": batch},
         np.dtype(dtype),
         {"delta": delta, "x": x, "w": w},
         lambda r: {"w": r[0], "b": r[1]},
@@ -247,7 +248,7 @@ GRADIENT_ENTRIES = (
     Entry(
         "linear.dense_parameter_gradients",
         "gradient",
-        grid(dtype=DTYPES),
+        grid(dtype=DTYPES, batch=BATCHES),
         build_dense_parameter_gradients,
     ),
     Entry(
@@ -282,7 +283,7 @@ FORWARD_ENTRIES = (
     Entry(
         "linear.dense_activation",
         "forward",
-        grid(dtype=DTYPES, activation=FUSED),
+        grid(dtype=DTYPES, activation=FUSED, batch=BATCHES),
         build_dense_activation,
     ),
     Entry(
