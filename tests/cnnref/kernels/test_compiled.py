@@ -11,10 +11,11 @@ import pytest
 import cnnref.activations
 import cnnref.conv
 import cnnref.linear
+import cnnref.nn.optim
 import cnnref.output
 import cnnref.pool
 
-KERNEL_MODULES = ["conv", "pool", "dense", "activations", "softmax", "gradients"]
+KERNEL_MODULES = ["conv", "pool", "dense", "activations", "softmax", "gradients", "optim"]
 CYTHON_FUNCTION_TYPES = {"cython_function_or_method", "fused_cython_function"}
 # Every kernel the Python layer calls, by module.
 KERNELS = {
@@ -46,6 +47,7 @@ KERNELS = {
         "times_derivative_kernel",
     ],
     "softmax": ["softmax_kernel", "log_likelihood_kernel"],
+    "optim": ["sgd_momentum", "ascent_step"],
     "gradients": [
         "output_delta",
         "hidden_delta",
@@ -97,3 +99,4 @@ def test_the_python_layer_calls_the_compiled_modules():
     assert cnnref.activations._activations is compiled["activations"]
     assert cnnref.output._softmax is compiled["softmax"]
     assert cnnref.gradients._gradients is compiled["gradients"]
+    assert cnnref.nn.optim._optim is compiled["optim"]
