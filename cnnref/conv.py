@@ -126,45 +126,43 @@ def _conv_forward_per_image(x, w, b, stride, pad, out_h, out_w, activation_code)
 
 def _conv_backward_per_image(dout, x, w, stride, pad, out_h, out_w, input_gradient):
     """dw = Σₙ im2col(x[n])ᵀ · dout[n] and dx[n] = col2im(dout[n] · wᵀ), one image per OpenMP
-    iteration (see cnnref.threads); dw by the SIMD kernel where it applies."""
+    iteration (see cnnref.threads)."""
     n, c = x.shape[0], x.shape[3]
     kh, kw, f = w.shape[0], w.shape[1], w.shape[3]
     rows, patch = out_h * out_w, kh * kw * c
-    simd = _simd_applies(x, f)
-    if simd:
-        dw = _conv_filter_gradient_simd(dout, x, w.shape, stride, pad)
-        if not input_gradient:
-            return None, dw
     buffers = np.empty((openmp_threads(), rows, patch), dtype=x.dtype)
-    dw_parts = np.zeros((1 if simd else min(n, _DW_GROUPS), patch, f), dtype=x.dtype)
-    dx = np.zeros_like(x)
+    dw_parts = np.zeros((min(n, _DW_GROUPS), patch, f), dtype=x.dtype)
+    dx = np.zeros_like(x) if input_gradient else None
     with one_blas_thread():
         _conv.conv_backward_per_image(
             x.reshape(n, x.shape[1], x.shape[2] * c),
             dout.reshape(-1, f),
             w.reshape(patch, f),
             dw_parts,
-            dx.reshape(n, x.shape[1], x.shape[2] * c),
+            dx.reshape(n, x.shape[1], x.shape[2] * c) if input_gradient else buffers[:0],
             input_gradient,
             buffers,
-            c, kh, kw, stride, pad, out_h, out_w, not simd,
+            c, kh, kw, stride, pad, out_h, out_w,
         )  # fmt: skip
-    if simd:
-        return dx, dw
-    return (dx if input_gradient else None), dw_parts.sum(axis=0).reshape(w.shape)
+    return dx, dw_parts.sum(axis=0).reshape(w.shape)
 
 
-def _conv_filter_gradient_simd(dout, x, w_shape, stride, pad):
-    """dw = Σₙ Σ_i Σ_j in[n, i·s + k1, j·s + k2, c] · dout[n, i, j, f] by the SIMD kernel, summed
-    in the same fixed groups of images as the per-image path."""
+def _conv_backward_simd(dout, x, w, stride, pad, input_gradient):
+    """dw = Σₙ Σ_i Σ_j in[n, i·s + k1, j·s + k2, c] · dout[n, i, j, f] and, with
+    ``input_gradient``, dx[n, i·s + k1 − p, j·s + k2 − p, c] += Σ_f dout[n, i, j, f] · w[k1, k2, c, f],
+    by the SIMD kernels in one pass over the images, dw summed in fixed groups of images."""
     n, h, width, c = x.shape
+    kh, kw, _, f = w.shape
     groups = min(n, _DW_GROUPS)
-    dw_parts = np.zeros((groups, *w_shape), dtype=x.dtype)
-    threads = _simd_threads(n, n * dout.shape[1] * dout.shape[2] * int(np.prod(w_shape)))
+    dw_parts = np.zeros((groups, *w.shape), dtype=x.dtype)
+    dx = np.empty_like(x) if input_gradient else x[:0]
+    work = n * dout.shape[1] * dout.shape[2] * kh * kw * c * f * (2 if input_gradient else 1)
+    threads = _simd_threads(n, work)
     scratch = (h + 2 * pad) * (width + 2 * pad) * c if pad > 0 else 1
     padded = np.empty((threads, scratch), dtype=x.dtype)
-    _conv.conv_filter_gradient_simd(x, dout, dw_parts, stride, pad, padded)
-    return dw_parts.sum(axis=0)
+    w_t = np.ascontiguousarray(w.transpose(0, 1, 3, 2))
+    _conv.conv_backward_simd(x, dout, w_t, dw_parts, dx, stride, pad, padded, True, input_gradient)
+    return (dx if input_gradient else None), dw_parts.sum(axis=0)
 
 
 def _conv_backward_im2col(dout, x, w, stride, pad, out_h, out_w, input_gradient):
@@ -335,6 +333,8 @@ def _backward(dout, x, w, stride, pad, mode, algorithm, input_gradient):
         if input_gradient:
             _conv.conv_backward_input_direct(dout, w, dx, stride, pad)
         _conv.conv_backward_filter_direct(dout, x, dw, stride, pad)
+    elif _simd_applies(x, f) and (not input_gradient or _simd_applies(x, x.shape[3])):
+        dx, dw = _conv_backward_simd(dout, x, w, stride, pad, input_gradient)
     elif _per_image(x):
         dx, dw = _conv_backward_per_image(dout, x, w, stride, pad, out_h, out_w, input_gradient)
     else:

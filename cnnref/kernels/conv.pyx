@@ -48,6 +48,16 @@ cdef extern from "direct_conv.h" nogil:
         Py_ssize_t Ho, Py_ssize_t Wo, Py_ssize_t KH, Py_ssize_t KW, Py_ssize_t stride,
         Py_ssize_t F,
     )
+    void cnnref_input_gradient_f(
+        const float* dout, Py_ssize_t Ho, Py_ssize_t Wo, Py_ssize_t F, const float* wt, float* dx,
+        Py_ssize_t H, Py_ssize_t W, Py_ssize_t C, Py_ssize_t KH, Py_ssize_t KW, Py_ssize_t stride,
+        Py_ssize_t pad,
+    )
+    void cnnref_input_gradient_d(
+        const double* dout, Py_ssize_t Ho, Py_ssize_t Wo, Py_ssize_t F, const double* wt,
+        double* dx, Py_ssize_t H, Py_ssize_t W, Py_ssize_t C, Py_ssize_t KH, Py_ssize_t KW,
+        Py_ssize_t stride, Py_ssize_t pad,
+    )
     int cnnref_use_avx2()
 
 
@@ -331,7 +341,6 @@ def conv_backward_per_image(
     Py_ssize_t pad,
     Py_ssize_t Ho,
     Py_ssize_t Wo,
-    bint filter_gradient=True,
 ):
     """dw_parts[g] += Σ over the images n of group g of im2col(x[n])ᵀ · (dout rows of n), for the
     caller to sum over g (dw_parts (G, KH·KW·C, F), zeroed); with ``input_gradient``,
@@ -341,7 +350,7 @@ def conv_backward_per_image(
     (group g: n from g·N // G to (g + 1)·N // G), handed to the threads one group at a time
     (dynamic schedule): each group's sum runs in image order whichever thread takes it, so dw has
     the same bits for any thread count and any timing. Threads and buffers as in
-    conv_forward_per_image. ``filter_gradient=False`` leaves dw_parts alone (dx only)."""
+    conv_forward_per_image."""
     cdef Py_ssize_t N = x.shape[0], H = x.shape[1], W = x.shape[2] // C
     cdef Py_ssize_t rows = Ho * Wo, P = KH * KW * C, F = w.shape[1], n, g
     cdef Py_ssize_t G = dw_parts.shape[0]
@@ -352,12 +361,11 @@ def conv_backward_per_image(
     for g in prange(G, nogil=True, schedule="dynamic", num_threads=threads):
         cols = &buffers[threadid(), 0, 0]
         for n in range(g * N // G, (g + 1) * N // G):
-            if filter_gradient:
-                _im2col_image(&x[n, 0, 0], cols, H, W, C, KH, KW, stride, pad, Ho, Wo)
-                gemm(
-                    True, False, <int>P, <int>F, <int>rows, cols, <int>P, &dout[n * rows, 0],
-                    <int>F, 1, &dw_parts[g, 0, 0], <int>F,
-                )
+            _im2col_image(&x[n, 0, 0], cols, H, W, C, KH, KW, stride, pad, Ho, Wo)
+            gemm(
+                True, False, <int>P, <int>F, <int>rows, cols, <int>P, &dout[n * rows, 0],
+                <int>F, 1, &dw_parts[g, 0, 0], <int>F,
+            )
             if input_gradient:
                 gemm(
                     False, True, <int>rows, <int>P, <int>F, &dout[n * rows, 0], <int>F,
@@ -424,20 +432,34 @@ def conv_forward_simd(
             )
 
 
-def conv_filter_gradient_simd(
+def conv_backward_simd(
     const floating[:, :, :, ::1] x,
     const floating[:, :, :, ::1] dout,
+    const floating[:, :, :, ::1] wt,
     floating[:, :, :, :, ::1] dw_parts,
+    floating[:, :, :, ::1] dx,
     Py_ssize_t stride,
     Py_ssize_t pad,
     floating[:, ::1] padded,
+    bint filter_gradient,
+    bint input_gradient,
 ):
-    """dw_parts[g] += Σ over the images n of group g of the filter gradient of image n,
-    dw[k1, k2, c, f] = Σ_i Σ_j x[n, i·s + k1 − p, j·s + k2 − p, c] · dout[n, i, j, f], by the
-    SIMD kernel (dw_parts (G, KH, KW, C, F) zeroed; groups and threads as in
-    conv_backward_per_image, images padded into padded[t] as in conv_forward_simd)."""
+    """The SIMD kernels' backward pass, image by image; for image n of group g:
+
+    * with ``filter_gradient``, dw_parts[g] += dw of image n,
+      dw[k1, k2, c, f] = Σ_i Σ_j x[n, i·s + k1 − p, j·s + k2 − p, c] · dout[n, i, j, f]
+      (dw_parts (G, KH, KW, C, F) zeroed, for the caller to sum over g; images padded into
+      padded[t] as in conv_forward_simd; needs F a multiple of 16 (float) or 8 (double));
+    * with ``input_gradient``, dx[n] = Σ_f dout[n, i, j, f] · wt[k1, k2, f, c] summed into
+      dx[n, i·s + k1 − p, j·s + k2 − p, c] (overwritten; wt is w transposed to (KH, KW, F, C);
+      needs C a multiple of 16 (float) or 8 (double)).
+
+    The N images fall into G = dw_parts.shape[0] fixed groups of consecutive images
+    (group g: n from g·N // G to (g + 1)·N // G), handed to the threads one group at a time
+    (dynamic schedule): each group's sum runs in image order whichever thread takes it, so dw has
+    the same bits for any thread count and any timing. At most padded.shape[0] threads."""
     cdef Py_ssize_t N = x.shape[0], H = x.shape[1], W = x.shape[2], C = x.shape[3]
-    cdef Py_ssize_t KH = dw_parts.shape[1], KW = dw_parts.shape[2], F = dw_parts.shape[4]
+    cdef Py_ssize_t KH = wt.shape[0], KW = wt.shape[1], F = wt.shape[2]
     cdef Py_ssize_t Ho = dout.shape[1], Wo = dout.shape[2], G = dw_parts.shape[0], n, g
     cdef int threads = <int>padded.shape[0]
     cdef const floating* source
@@ -446,21 +468,33 @@ def conv_filter_gradient_simd(
     for g in prange(G, nogil=True, schedule="dynamic", num_threads=threads,
                     use_threads_if=threads > 1 and G > 1):
         for n in range(g * N // G, (g + 1) * N // G):
-            if pad > 0:
-                _pad_image(&x[n, 0, 0, 0], &padded[threadid(), 0], H, W, C, pad)
-                source = &padded[threadid(), 0]
-            else:
-                source = &x[n, 0, 0, 0]
-            if floating is float:
-                cnnref_filter_gradient_f(
-                    source, W + 2 * pad, C, &dout[n, 0, 0, 0], &dw_parts[g, 0, 0, 0, 0], Ho, Wo,
-                    KH, KW, stride, F,
-                )
-            else:
-                cnnref_filter_gradient_d(
-                    source, W + 2 * pad, C, &dout[n, 0, 0, 0], &dw_parts[g, 0, 0, 0, 0], Ho, Wo,
-                    KH, KW, stride, F,
-                )
+            if filter_gradient:
+                if pad > 0:
+                    _pad_image(&x[n, 0, 0, 0], &padded[threadid(), 0], H, W, C, pad)
+                    source = &padded[threadid(), 0]
+                else:
+                    source = &x[n, 0, 0, 0]
+                if floating is float:
+                    cnnref_filter_gradient_f(
+                        source, W + 2 * pad, C, &dout[n, 0, 0, 0], &dw_parts[g, 0, 0, 0, 0], Ho,
+                        Wo, KH, KW, stride, F,
+                    )
+                else:
+                    cnnref_filter_gradient_d(
+                        source, W + 2 * pad, C, &dout[n, 0, 0, 0], &dw_parts[g, 0, 0, 0, 0], Ho,
+                        Wo, KH, KW, stride, F,
+                    )
+            if input_gradient:
+                if floating is float:
+                    cnnref_input_gradient_f(
+                        &dout[n, 0, 0, 0], Ho, Wo, F, &wt[0, 0, 0, 0], &dx[n, 0, 0, 0], H, W, C,
+                        KH, KW, stride, pad,
+                    )
+                else:
+                    cnnref_input_gradient_d(
+                        &dout[n, 0, 0, 0], Ho, Wo, F, &wt[0, 0, 0, 0], &dx[n, 0, 0, 0], H, W, C,
+                        KH, KW, stride, pad,
+                    )
 
 
 def openmp_threads():
