@@ -13,13 +13,13 @@ layer does the flip. Two paths compute the same thing:
 * per image (``conv_*_per_image``, the default for batches of an image per thread): OpenMP across
   the images, each thread building one image's patch matrix and calling a one-thread BLAS product
   on it, so that a single thread pool does all the work;
-* the SIMD micro-kernels (``conv_forward_simd`` and its adjoint for the filter gradient,
-  ``conv_filter_gradient_simd``; direct_conv.h): the direct sum again, but blocked
+* the SIMD micro-kernels (``conv_forward_simd`` and its adjoints for the filter and input
+  gradients, ``conv_backward_simd``; direct_conv.h): the direct sum again, but blocked
   for the vector units (6 output pixels × 16 floats / 8 doubles of filters in registers), the bias
   and relu fused into its stores, OpenMP across the images; no patch matrix at all. It runs where
-  the CPU has AVX2 and FMA (checked at run time) and F is a multiple of 16 (float32) or 8
-  (float64). (The input gradient as the same kernel on the padded upstream gradient would do
-  about twice the multiply-adds of col2im, all the products with the padding: it stays im2col.)
+  the CPU has AVX2 and FMA (checked at run time) and the vectorized channels (F; C for the input
+  gradient) are a multiple of 16 (float32) or 8 (float64). The input gradient is computed in
+  scatter form, visiting only the taps whose target lies inside the image.
 """
 
 from cython.parallel cimport prange, threadid
