@@ -141,7 +141,7 @@ typedef double cnnref_v4df __attribute__((vector_size(32), aligned(8)));
 
 /* The input gradient of one image, in scatter form:
  *
- *   dx[i*s + k1 - p, j*s + k2 - p, c] = sum_{i, j, k1, k2} sum_{f < F} dout[i, j, f] * wt[k1, k2, f, c]
+ *   dx[i*s + k1 - p, j*s + k2 - p, c] += sum_{f < F} dout[i, j, f] * wt[k1, k2, f, c]  (all i, j, k1, k2)
  *
  * with wt the filters transposed to (KH, KW, F, C) and dx one unpadded image of H x W pixels
  * (overwritten). For each upstream row i and tap (k1, k2) only the pixels j whose target lies
