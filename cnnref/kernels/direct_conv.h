@@ -141,11 +141,11 @@ typedef double cnnref_v4df __attribute__((vector_size(32), aligned(8)));
 
 /* The input gradient of one image, in scatter form:
  *
- *   dx[i*s + k1 - p, j*s + k2 - p, c] += sum_{f < F} dout[i, j, f] * wt[k1, k2, f, c]  (all i, j, k1, k2)
+ *   dx[i*s + k1 - p, j*s + k2 - p, c] += sum_{f < F} dout[i, j, f] * wt[k1, k2, f, c]
  *
- * with wt the filters transposed to (KH, KW, F, C) and dx one unpadded image of H x W pixels
- * (overwritten). For each upstream row i and tap (k1, k2) only the pixels j whose target lies
- * inside the image are visited, so no multiply-add is spent on padding. A block holds Q
+ * for every i, j, k1, k2, with wt the filters transposed to (KH, KW, F, C) and dx one unpadded
+ * image of H x W pixels, zeroed first. For each upstream row i and tap (k1, k2) only the pixels
+ * j whose target lies inside the image are visited, so no multiply-add is spent on padding. A block holds Q
  * consecutive pixels j x 2 channel vectors: each filter f loads 2 vectors of wt and broadcasts the
  * Q values dout[i, j + q, f]; the block is then added to its Q targets. C must be a multiple of 2
  * vectors. */
