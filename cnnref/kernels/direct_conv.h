@@ -145,10 +145,10 @@ typedef double cnnref_v4df __attribute__((vector_size(32), aligned(8)));
  *
  * for every i, j, k1, k2, with wt the filters transposed to (KH, KW, F, C) and dx one unpadded
  * image of H x W pixels, zeroed first. For each upstream row i and tap (k1, k2) only the pixels
- * j whose target lies inside the image are visited, so no multiply-add is spent on padding. A block holds Q
- * consecutive pixels j x 2 channel vectors: each filter f loads 2 vectors of wt and broadcasts the
- * Q values dout[i, j + q, f]; the block is then added to its Q targets. C must be a multiple of 2
- * vectors. */
+ * j whose target lies inside the image are visited, so no multiply-add is spent on padding. A
+ * block holds Q consecutive pixels j x 2 channel vectors: each filter f loads 2 vectors of wt and
+ * broadcasts the Q values dout[i, j + q, f]; the block is then added to its Q targets. C must be
+ * a multiple of 2 vectors. */
 #define CNNREF_INPUT_BLOCK(T, V, VW, Q)                                                          \
     {                                                                                           \
         CNNREF_ACC_SET(V, Q, (V){0}, (V){0})                                                    \
