@@ -216,7 +216,7 @@ def forward_direct(x, w, b, activation, stride, pad, out_h, out_w) -> np.ndarray
 
 def backward_direct(dout, x, w, stride, pad, input_gradient):
     """(dx or None, dw) by the direct index loops."""
-    dx = np.zeros_like(x) if input_gradient else None
+    dx = np.empty_like(x) if input_gradient else None
     dw = np.zeros_like(w)
     if input_gradient:
         _conv.conv_backward_input_direct(dout, w, dx, stride, pad)

@@ -107,30 +107,33 @@ def conv_backward_input_direct(
     Py_ssize_t stride,
     Py_ssize_t pad,
 ):
-    """dx[n, r, s, c] = Σ over (i, j, k1, k2) with r = i·s + k1 − p, s = j·s + k2 − p of
-    dout[n, i, j, f] · w[k1, k2, c, f] (dx must be zeroed)."""
+    """dx[n, r, q, c] = Σ_k1 Σ_k2 Σ_f dout[n, i, j, f] · w[k1, k2, c, f] over the taps that read
+    pixel (r, q): r = i·s + k1 − p and q = j·s + k2 − p for an output pixel (i, j) (dx is
+    overwritten)."""
     cdef Py_ssize_t N = dx.shape[0], H = dx.shape[1], W = dx.shape[2], C = dx.shape[3]
     cdef Py_ssize_t KH = w.shape[0], KW = w.shape[1], F = w.shape[3]
     cdef Py_ssize_t Ho = dout.shape[1], Wo = dout.shape[2]
-    cdef Py_ssize_t n, i, j, k1, k2, c, f, r, s
+    cdef Py_ssize_t n, r, q, c, k1, k2, f, i, j, row, column
     cdef floating total
-    cdef bint parallel = N * Ho * Wo * KH * KW * C * F >= PARALLEL_MIN_WORK
+    cdef bint parallel = N * H * W * KH * KW * C * F >= PARALLEL_MIN_WORK
     for n in prange(N, nogil=True, schedule="static", use_threads_if=parallel):
-        for i in range(Ho):
-            for j in range(Wo):
-                for k1 in range(KH):
-                    r = i * stride + k1 - pad
-                    if r < 0 or r >= H:
-                        continue
-                    for k2 in range(KW):
-                        s = j * stride + k2 - pad
-                        if s < 0 or s >= W:
+        for r in range(H):
+            for q in range(W):
+                for c in range(C):
+                    total = 0
+                    for k1 in range(KH):
+                        row = r + pad - k1
+                        if row < 0 or row % stride != 0 or row // stride >= Ho:
                             continue
-                        for c in range(C):
-                            total = 0
+                        i = row // stride
+                        for k2 in range(KW):
+                            column = q + pad - k2
+                            if column < 0 or column % stride != 0 or column // stride >= Wo:
+                                continue
+                            j = column // stride
                             for f in range(F):
                                 total = total + dout[n, i, j, f] * w[k1, k2, c, f]
-                            dx[n, r, s, c] += total
+                    dx[n, r, q, c] = total
 
 
 def conv_backward_filter_direct(
