@@ -120,11 +120,17 @@ def backward_simd(dout, x, w, stride, pad, input_gradient):
     return (dx if input_gradient else None), dw_parts.sum(axis=0)
 
 
-def _geometry(x, w, out_h, out_w):
-    """(N, C, KH, KW, F, patch rows per image Ho·Wo, patch length KH·KW·C)."""
-    n, c = x.shape[0], x.shape[3]
-    kh, kw, f = w.shape[0], w.shape[1], w.shape[3]
-    return n, c, kh, kw, f, out_h * out_w, kh * kw * c
+def _geometry(x, w, stride, pad, out_h, out_w) -> dict[str, int]:
+    """The sizes the im2col kernels take (their Geometry struct)."""
+    _, h, width, c = x.shape
+    kh, kw = w.shape[:2]
+    return {"H": h, "W": width, "C": c, "KH": kh, "KW": kw, "stride": stride, "pad": pad,
+            "Ho": out_h, "Wo": out_w}  # fmt: skip
+
+
+def _patch_sizes(x, w, out_h, out_w) -> tuple[int, int]:
+    """(patch rows per image Ho·Wo, patch length KH·KW·C)."""
+    return out_h * out_w, w.shape[0] * w.shape[1] * x.shape[3]
 
 
 def _rows(image: np.ndarray) -> np.ndarray:
@@ -134,13 +140,12 @@ def _rows(image: np.ndarray) -> np.ndarray:
 
 def forward_per_image(x, w, b, activation, stride, pad, out_h, out_w) -> np.ndarray:
     """out = σ(im2col(x) · w + b), one image per OpenMP iteration (see cnnref.threads)."""
-    n, c, kh, kw, f, rows, patch = _geometry(x, w, out_h, out_w)
+    (n, f), (rows, patch) = (x.shape[0], w.shape[3]), _patch_sizes(x, w, out_h, out_w)
     out = np.empty((n * rows, f), dtype=x.dtype)
     buffers = np.empty((openmp_threads(), rows, patch), dtype=x.dtype)
+    geometry = _geometry(x, w, stride, pad, out_h, out_w)
     with one_blas_thread():
-        _conv.conv_forward_per_image(
-            _rows(x), w.reshape(patch, f), out, buffers, c, kh, kw, stride, pad, out_h, out_w
-        )
+        _conv.conv_forward_per_image(_rows(x), w.reshape(patch, f), out, buffers, geometry)
     _activate(out, activation, b)
     return out.reshape(n, out_h, out_w, f)
 
@@ -148,14 +153,15 @@ def forward_per_image(x, w, b, activation, stride, pad, out_h, out_w) -> np.ndar
 def backward_per_image(dout, x, w, stride, pad, input_gradient):
     """dw = Σₙ im2col(x[n])ᵀ · dout[n] and dx[n] = col2im(dout[n] · wᵀ), one image per OpenMP
     iteration (see cnnref.threads)."""
-    n, c, kh, kw, f, rows, patch = _geometry(x, w, dout.shape[1], dout.shape[2])
+    (n, f), (rows, patch) = (x.shape[0], w.shape[3]), _patch_sizes(x, w, *dout.shape[1:3])
     buffers = np.empty((openmp_threads(), rows, patch), dtype=x.dtype)
     dw_parts = np.zeros((min(n, _DW_GROUPS), patch, f), dtype=x.dtype)
     dx = np.zeros_like(x) if input_gradient else x[:0]
+    geometry = _geometry(x, w, stride, pad, *dout.shape[1:3])
     with one_blas_thread():
         _conv.conv_backward_per_image(
             _rows(x), dout.reshape(-1, f), w.reshape(patch, f), dw_parts, _rows(dx),
-            input_gradient, buffers, c, kh, kw, stride, pad, dout.shape[1], dout.shape[2],
+            input_gradient, buffers, geometry,
         )  # fmt: skip
     return (dx if input_gradient else None), dw_parts.sum(axis=0).reshape(w.shape)
 
@@ -168,14 +174,15 @@ def _chunks(n: int, rows_per_image: int, patch: int):
 
 def forward_im2col(x, w, b, activation, stride, pad, out_h, out_w) -> np.ndarray:
     """out = σ(im2col(x) · w + b) chunk by chunk, as (N·Ho·Wo, F) rows."""
-    n, c, kh, kw, f, rows, patch = _geometry(x, w, out_h, out_w)
+    (n, f), (rows, patch) = (x.shape[0], w.shape[3]), _patch_sizes(x, w, out_h, out_w)
     w_matrix, x_rows = w.reshape(patch, f), _rows(x)
+    geometry = _geometry(x, w, stride, pad, out_h, out_w)
     out = np.empty((n * rows, f), dtype=x.dtype)
     step, chunks = _chunks(n, rows, patch)
     cols = np.empty((step * rows, patch), dtype=x.dtype)
     for first, count in chunks:
         chunk_cols, chunk_out = cols[: count * rows], out[first * rows : (first + count) * rows]
-        _conv.im2col(x_rows, chunk_cols, c, kh, kw, stride, pad, out_h, out_w, first)
+        _conv.im2col(x_rows, chunk_cols, geometry, first)
         matmul(chunk_cols, w_matrix, out=chunk_out)
         _activate(chunk_out, activation, b)
     return out.reshape(n, out_h, out_w, f)
@@ -183,9 +190,9 @@ def forward_im2col(x, w, b, activation, stride, pad, out_h, out_w) -> np.ndarray
 
 def backward_im2col(dout, x, w, stride, pad, input_gradient):
     """dw = Σ_chunks im2col(x)ᵀ · dout and dx = col2im(dout · wᵀ), chunk by chunk."""
-    out_h, out_w = dout.shape[1], dout.shape[2]
-    n, c, kh, kw, f, rows, patch = _geometry(x, w, out_h, out_w)
+    (n, f), (rows, patch) = (x.shape[0], w.shape[3]), _patch_sizes(x, w, *dout.shape[1:3])
     w_matrix, x_rows, dout_rows = w.reshape(patch, f), _rows(x), dout.reshape(-1, f)
+    geometry = _geometry(x, w, stride, pad, *dout.shape[1:3])
     dx = np.zeros_like(x) if input_gradient else None
     dw_matrix = np.zeros((patch, f), dtype=x.dtype)
     dw_part = np.empty_like(dw_matrix)
@@ -194,12 +201,12 @@ def backward_im2col(dout, x, w, stride, pad, input_gradient):
     for first, count in chunks:
         chunk_cols = cols[: count * rows]
         chunk_dout = dout_rows[first * rows : (first + count) * rows]
-        _conv.im2col(x_rows, chunk_cols, c, kh, kw, stride, pad, out_h, out_w, first)
+        _conv.im2col(x_rows, chunk_cols, geometry, first)
         matmul(chunk_cols, chunk_dout, trans_a=True, out=dw_part)
         dw_matrix += dw_part
         if input_gradient:
             matmul(chunk_dout, w_matrix, trans_b=True, out=chunk_cols)
-            _conv.col2im(chunk_cols, _rows(dx), c, kh, kw, stride, pad, out_h, out_w, first)
+            _conv.col2im(chunk_cols, _rows(dx), geometry, first)
     return dx, dw_matrix.reshape(w.shape)
 
 

@@ -169,130 +169,88 @@ def conv_backward_filter_direct(
                         dw[k1, k2, c, f] += xv * dout[n, i, j, f]
 
 
-cdef void _im2col_image(
-    const floating* x,
-    floating* cols,
-    Py_ssize_t H,
-    Py_ssize_t W,
-    Py_ssize_t C,
-    Py_ssize_t KH,
-    Py_ssize_t KW,
-    Py_ssize_t stride,
-    Py_ssize_t pad,
-    Py_ssize_t Ho,
-    Py_ssize_t Wo,
+cdef struct Geometry:
+    # One convolution's sizes: image H × W × C, kernel KH × KW, stride, pad, output Ho × Wo.
+    Py_ssize_t H, W, C, KH, KW, stride, pad, Ho, Wo
+
+
+cdef inline void _run_bounds(
+    Geometry g, Py_ssize_t j, Py_ssize_t* start, Py_ssize_t* lo, Py_ssize_t* hi
 ) noexcept nogil:
+    """Window column j reads the run of KW·C entries of an image row from column start = j·s − p
+    on; entries lo .. hi − 1 of the run lie inside the image, the others in the padding."""
+    start[0] = j * g.stride - g.pad
+    lo[0] = 0 if start[0] >= 0 else -start[0] * g.C
+    hi[0] = g.KW * g.C if start[0] + g.KW <= g.W else (g.W - start[0]) * g.C
+
+
+cdef void _im2col_image(const floating* x, floating* cols, Geometry g) noexcept nogil:
     """The Ho·Wo patch rows of one image x (H, W·C) into cols (Ho·Wo, KH·KW·C), zero padded."""
-    cdef Py_ssize_t run = KW * C, P = KH * KW * C
-    cdef Py_ssize_t i, j, k1, e, r, s0, lo, hi
+    cdef Py_ssize_t run = g.KW * g.C, P = g.KH * run
+    cdef Py_ssize_t i, j, k1, e, r, start, lo, hi
     cdef floating* out
-    for i in range(Ho):
-        for j in range(Wo):
-            s0 = j * stride - pad
-            lo = 0 if s0 >= 0 else -s0 * C
-            hi = run if s0 + KW <= W else (W - s0) * C
-            for k1 in range(KH):
-                out = cols + (i * Wo + j) * P + k1 * run
-                r = i * stride + k1 - pad
-                if r < 0 or r >= H or hi <= lo:
+    for i in range(g.Ho):
+        for j in range(g.Wo):
+            _run_bounds(g, j, &start, &lo, &hi)
+            for k1 in range(g.KH):
+                out = cols + (i * g.Wo + j) * P + k1 * run
+                r = i * g.stride + k1 - g.pad
+                if r < 0 or r >= g.H or hi <= lo:
                     for e in range(run):
                         out[e] = 0
                     continue
                 for e in range(lo):
                     out[e] = 0
                 for e in range(lo, hi):
-                    out[e] = x[r * W * C + s0 * C + e]
+                    out[e] = x[(r * g.W + start) * g.C + e]
                 for e in range(hi, run):
                     out[e] = 0
 
 
-cdef void _col2im_image(
-    const floating* cols,
-    floating* dx,
-    Py_ssize_t H,
-    Py_ssize_t W,
-    Py_ssize_t C,
-    Py_ssize_t KH,
-    Py_ssize_t KW,
-    Py_ssize_t stride,
-    Py_ssize_t pad,
-    Py_ssize_t Ho,
-    Py_ssize_t Wo,
-) noexcept nogil:
+cdef void _col2im_image(const floating* cols, floating* dx, Geometry g) noexcept nogil:
     """The adjoint of _im2col_image: dx (H, W·C) += every patch entry of cols that reads it."""
-    cdef Py_ssize_t run = KW * C, P = KH * KW * C
-    cdef Py_ssize_t i, j, k1, e, r, s0, lo, hi
+    cdef Py_ssize_t run = g.KW * g.C, P = g.KH * run
+    cdef Py_ssize_t i, j, k1, e, r, start, lo, hi
     cdef const floating* source
-    for i in range(Ho):
-        for j in range(Wo):
-            s0 = j * stride - pad
-            lo = 0 if s0 >= 0 else -s0 * C
-            hi = run if s0 + KW <= W else (W - s0) * C
-            for k1 in range(KH):
-                r = i * stride + k1 - pad
-                if r < 0 or r >= H:
+    for i in range(g.Ho):
+        for j in range(g.Wo):
+            _run_bounds(g, j, &start, &lo, &hi)
+            for k1 in range(g.KH):
+                r = i * g.stride + k1 - g.pad
+                if r < 0 or r >= g.H:
                     continue
-                source = cols + (i * Wo + j) * P + k1 * run
+                source = cols + (i * g.Wo + j) * P + k1 * run
                 for e in range(lo, hi):
-                    dx[r * W * C + s0 * C + e] += source[e]
+                    dx[(r * g.W + start) * g.C + e] += source[e]
 
 
 def im2col(
-    const floating[:, :, ::1] x,
-    floating[:, ::1] cols,
-    Py_ssize_t C,
-    Py_ssize_t KH,
-    Py_ssize_t KW,
-    Py_ssize_t stride,
-    Py_ssize_t pad,
-    Py_ssize_t Ho,
-    Py_ssize_t Wo,
-    Py_ssize_t first_image=0,
+    const floating[:, :, ::1] x, floating[:, ::1] cols, Geometry g, Py_ssize_t first_image=0
 ):
     """cols[(n·Ho + i)·Wo + j, (k1·KW + k2)·C + c] = x[n0 + n, i·s + k1 − p, j·s + k2 − p, c]
     (0 in the padding) for the cols.shape[0] // (Ho·Wo) images from n0 = ``first_image`` on.
 
     x is passed as (N, H, W·C), the NHWC image with each pixel row flattened: the KW·C entries of
     one kernel row (fixed k1) are then one contiguous run x[n, r, (j·s − p)·C : (j·s − p + KW)·C],
-    copied in one loop; only runs that overlap the padding are clipped.
+    copied in one loop; only runs that overlap the padding are clipped. ``g`` holds the sizes
+    (a dict with the fields of Geometry from Python).
     """
-    cdef Py_ssize_t H = x.shape[1], W = x.shape[2] // C
-    cdef Py_ssize_t images = cols.shape[0] // (Ho * Wo), n
-    if images == 0:
-        return
+    cdef Py_ssize_t n, images = cols.shape[0] // (g.Ho * g.Wo)
     with nogil:
         for n in range(images):
-            _im2col_image(
-                &x[first_image + n, 0, 0], &cols[n * Ho * Wo, 0], H, W, C, KH, KW, stride, pad,
-                Ho, Wo,
-            )
+            _im2col_image(&x[first_image + n, 0, 0], &cols[n * g.Ho * g.Wo, 0], g)
 
 
 def col2im(
-    const floating[:, ::1] cols,
-    floating[:, :, ::1] dx,
-    Py_ssize_t C,
-    Py_ssize_t KH,
-    Py_ssize_t KW,
-    Py_ssize_t stride,
-    Py_ssize_t pad,
-    Py_ssize_t Ho,
-    Py_ssize_t Wo,
-    Py_ssize_t first_image=0,
+    const floating[:, ::1] cols, floating[:, :, ::1] dx, Geometry g, Py_ssize_t first_image=0
 ):
     """The adjoint of im2col: dx[first_image + n, r, s, c] += cols[row, col] for every patch entry
     that reads it (dx must be zeroed; entries that fall in the padding are dropped). dx is passed as
     (N, H, W·C); each (patch, k1) adds one contiguous run of KW·C values, as in im2col."""
-    cdef Py_ssize_t H = dx.shape[1], W = dx.shape[2] // C
-    cdef Py_ssize_t images = cols.shape[0] // (Ho * Wo), n
-    if images == 0:
-        return
+    cdef Py_ssize_t n, images = cols.shape[0] // (g.Ho * g.Wo)
     with nogil:
         for n in range(images):
-            _col2im_image(
-                &cols[n * Ho * Wo, 0], &dx[first_image + n, 0, 0], H, W, C, KH, KW, stride, pad,
-                Ho, Wo,
-            )
+            _col2im_image(&cols[n * g.Ho * g.Wo, 0], &dx[first_image + n, 0, 0], g)
 
 
 def conv_forward_per_image(
@@ -300,13 +258,7 @@ def conv_forward_per_image(
     const floating[:, ::1] w,
     floating[:, ::1] out,
     floating[:, :, ::1] buffers,
-    Py_ssize_t C,
-    Py_ssize_t KH,
-    Py_ssize_t KW,
-    Py_ssize_t stride,
-    Py_ssize_t pad,
-    Py_ssize_t Ho,
-    Py_ssize_t Wo,
+    Geometry g,
 ):
     """out rows of image n = im2col(x[n]) · w, with x passed as (N, H, W·C), w the (KH·KW·C, F)
     filter matrix and out (N·Ho·Wo, F). OpenMP across the images, at most buffers.shape[0]
@@ -314,15 +266,14 @@ def conv_forward_per_image(
     small enough to stay in cache, then one BLAS product per image. Images are handed out one at a
     time (dynamic schedule), so a thread on a busy core takes fewer. The BLAS must run one thread
     per call here (cnnref.threads), or its threads and OpenMP's fight for the cores."""
-    cdef Py_ssize_t N = x.shape[0], H = x.shape[1], W = x.shape[2] // C
-    cdef Py_ssize_t rows = Ho * Wo, P = KH * KW * C, F = w.shape[1], n
+    cdef Py_ssize_t N = x.shape[0], rows = g.Ho * g.Wo, P = g.KH * g.KW * g.C, F = w.shape[1], n
     cdef int threads = <int>buffers.shape[0]
     cdef floating* cols
     if N == 0:
         return
     for n in prange(N, nogil=True, schedule="dynamic", num_threads=threads):
         cols = &buffers[threadid(), 0, 0]
-        _im2col_image(&x[n, 0, 0], cols, H, W, C, KH, KW, stride, pad, Ho, Wo)
+        _im2col_image(&x[n, 0, 0], cols, g)
         gemm(
             False, False, <int>rows, <int>F, <int>P, cols, <int>P, &w[0, 0], <int>F,
             0, &out[n * rows, 0], <int>F,
@@ -337,13 +288,7 @@ def conv_backward_per_image(
     floating[:, :, ::1] dx,
     bint input_gradient,
     floating[:, :, ::1] buffers,
-    Py_ssize_t C,
-    Py_ssize_t KH,
-    Py_ssize_t KW,
-    Py_ssize_t stride,
-    Py_ssize_t pad,
-    Py_ssize_t Ho,
-    Py_ssize_t Wo,
+    Geometry g,
 ):
     """dw_parts[g] += Σ over the images n of group g of im2col(x[n])ᵀ · (dout rows of n), for the
     caller to sum over g (dw_parts (G, KH·KW·C, F), zeroed); with ``input_gradient``,
@@ -354,27 +299,26 @@ def conv_backward_per_image(
     (dynamic schedule): each group's sum runs in image order whichever thread takes it, so dw has
     the same bits for any thread count and any timing. Threads and buffers as in
     conv_forward_per_image."""
-    cdef Py_ssize_t N = x.shape[0], H = x.shape[1], W = x.shape[2] // C
-    cdef Py_ssize_t rows = Ho * Wo, P = KH * KW * C, F = w.shape[1], n, g
-    cdef Py_ssize_t G = dw_parts.shape[0]
+    cdef Py_ssize_t N = x.shape[0], rows = g.Ho * g.Wo, P = g.KH * g.KW * g.C, F = w.shape[1]
+    cdef Py_ssize_t G = dw_parts.shape[0], n, group
     cdef int threads = <int>buffers.shape[0]
     cdef floating* cols
     if N == 0:
         return
-    for g in prange(G, nogil=True, schedule="dynamic", num_threads=threads):
+    for group in prange(G, nogil=True, schedule="dynamic", num_threads=threads):
         cols = &buffers[threadid(), 0, 0]
-        for n in range(g * N // G, (g + 1) * N // G):
-            _im2col_image(&x[n, 0, 0], cols, H, W, C, KH, KW, stride, pad, Ho, Wo)
+        for n in range(group * N // G, (group + 1) * N // G):
+            _im2col_image(&x[n, 0, 0], cols, g)
             gemm(
                 True, False, <int>P, <int>F, <int>rows, cols, <int>P, &dout[n * rows, 0],
-                <int>F, 1, &dw_parts[g, 0, 0], <int>F,
+                <int>F, 1, &dw_parts[group, 0, 0], <int>F,
             )
             if input_gradient:
                 gemm(
                     False, True, <int>rows, <int>P, <int>F, &dout[n * rows, 0], <int>F,
                     &w[0, 0], <int>F, 0, cols, <int>P,
                 )
-                _col2im_image(cols, &dx[n, 0, 0], H, W, C, KH, KW, stride, pad, Ho, Wo)
+                _col2im_image(cols, &dx[n, 0, 0], g)
 
 
 def simd_available():

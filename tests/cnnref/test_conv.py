@@ -199,10 +199,9 @@ def test_the_im2col_kernel_builds_the_patch_matrix(case, dtype):
     out_h = (h + 2 * case.pad - case.kh) // case.stride + 1
     out_w = (width + 2 * case.pad - case.kw) // case.stride + 1
     cols = np.full(expected.shape, np.nan, dtype=x.dtype)
-    _conv.im2col(
-        np.ascontiguousarray(x).reshape(n, h, width * c), cols, c, case.kh, case.kw,
-        case.stride, case.pad, out_h, out_w,
-    )  # fmt: skip
+    geometry = {"H": h, "W": width, "C": c, "KH": case.kh, "KW": case.kw, "stride": case.stride,
+                "pad": case.pad, "Ho": out_h, "Wo": out_w}  # fmt: skip
+    _conv.im2col(np.ascontiguousarray(x).reshape(n, h, width * c), cols, geometry)
     np.testing.assert_array_equal(cols, expected)
 
 

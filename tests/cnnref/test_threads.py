@@ -180,6 +180,8 @@ def test_the_filter_gradient_has_the_same_bits_for_any_thread_count():
     w = rng.standard_normal((k, k, c, f)).astype(np.float32)
     dout = rng.standard_normal((n, size - k + 1, size - k + 1, f)).astype(np.float32)
     rows, patch = (size - k + 1) ** 2, k * k * c
+    geometry = {"H": size, "W": size, "C": c, "KH": k, "KW": k, "stride": 1, "pad": 0,
+                "Ho": size - k + 1, "Wo": size - k + 1}  # fmt: skip
 
     def dw_with(threads):
         parts = np.zeros((16, patch, f), dtype=np.float32)
@@ -188,7 +190,7 @@ def test_the_filter_gradient_has_the_same_bits_for_any_thread_count():
         with one_blas_thread():
             _conv.conv_backward_per_image(
                 x.reshape(n, size, size * c), dout.reshape(-1, f), w.reshape(patch, f),
-                parts, dx, True, buffers, c, k, k, 1, 0, size - k + 1, size - k + 1,
+                parts, dx, True, buffers, geometry,
             )  # fmt: skip
         return parts.sum(axis=0), dx
 
