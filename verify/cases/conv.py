@@ -22,14 +22,26 @@ def _conv_shapes(rng):
     return (n, h, w_, c), (kh, kw, c, f)
 
 
-def _settings(dtype, mode, stride, pad, algorithm) -> dict[str, str]:
-    return {
-        "dtype": dtype_name(dtype),
-        "mode": mode,
-        "stride": f"stride {stride}",
-        "pad": f"pad {pad}",
-        "algorithm": algorithm,
-    }
+def _conv_case(target, kind, setting, args, outputs, **more) -> Case:
+    """A case of ``target`` at ``setting`` = (dtype, mode, stride, pad, algorithm): called with
+    ``args`` then stride, pad and mode, and the algorithm as a keyword."""
+    dtype, mode, stride, pad, algorithm = setting
+    return Case(
+        target,
+        kind,
+        {
+            "dtype": dtype_name(dtype),
+            "mode": mode,
+            "stride": f"stride {stride}",
+            "pad": f"pad {pad}",
+            "algorithm": algorithm,
+        },
+        np.dtype(dtype),
+        {**args, "stride": stride, "pad": pad, "mode": mode},
+        outputs,
+        kwargs={"algorithm": algorithm},
+        **more,
+    )
 
 
 def _inputs(rng, dtype):
@@ -50,14 +62,12 @@ def build_conv2d_backward(rng, dtype, mode, stride, pad, algorithm) -> Case:
             g * obj.conv(p["x"], p["w"], p["b"], stride, pad, mode), axis=(-4, -3, -2, -1)
         )
 
-    return Case(
+    return _conv_case(
         "conv2d_backward",
         "gradient",
-        _settings(dtype, mode, stride, pad, algorithm),
-        np.dtype(dtype),
-        {"dout": dout, "x": x, "w": w, "stride": stride, "pad": pad, "mode": mode},
+        (dtype, mode, stride, pad, algorithm),
+        {"dout": dout, "x": x, "w": w},
         lambda r: {"x": r[0], "w": r[1], "b": r[2]},
-        kwargs={"algorithm": algorithm},
         params={"x": f64(x), "w": f64(w), "b": b},
         objective=objective,
         upstream="dout",
@@ -67,15 +77,8 @@ def build_conv2d_backward(rng, dtype, mode, stride, pad, algorithm) -> Case:
 def build_conv2d(rng, dtype, mode, stride, pad, algorithm) -> Case:
     x, w = _inputs(rng, dtype)
     b = cast(gen.values(rng, (w.shape[3],), 0.5), dtype)
-    return Case(
-        "conv2d",
-        "forward",
-        _settings(dtype, mode, stride, pad, algorithm),
-        np.dtype(dtype),
-        {"x": x, "w": w, "b": b, "stride": stride, "pad": pad, "mode": mode},
-        lambda r: {"out": r},
-        kwargs={"algorithm": algorithm},
-    )
+    setting = (dtype, mode, stride, pad, algorithm)
+    return _conv_case("conv2d", "forward", setting, {"x": x, "w": w, "b": b}, lambda r: {"out": r})
 
 
 CONV_SETTINGS = grid(

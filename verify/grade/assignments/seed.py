@@ -412,18 +412,8 @@ def delta_recursion_cases(rng: np.random.Generator) -> list[Case]:
         wrong = {label: net.backprop_with(d)[0] for label, d in _wrong_derivatives(kind).items()}
         call = Call("delta_recursion", (net.weights, net.zs, net.t, y, kind))
         expected = cnnref.delta_recursion(net.weights, net.zs, net.t, y, kind)
-        cases.append(
-            Case(
-                f"{kind}, layer sizes {sizes}, N {n}",
-                (call,),
-                expected,
-                3.0,
-                n,
-                names,
-                gradients,
-                wrong,
-            )
-        )
+        label = f"{kind}, layer sizes {sizes}, N {n}"
+        cases.append(Case(label, (call,), expected, 3.0, n, names, gradients, wrong))
     return cases
 
 
@@ -442,18 +432,8 @@ def backprop_cases(rng: np.random.Generator) -> list[Case]:
         call = Call("backprop", (net.weights, net.biases, net.x, net.t, kind))
         expected = cnnref.backprop(net.weights, net.biases, net.x, net.t, kind)
         wrong = {label: net.backprop_with(d)[1:] for label, d in _wrong_derivatives(kind).items()}
-        cases.append(
-            Case(
-                f"{kind}, layer sizes {sizes}, N {n}",
-                (call,),
-                expected,
-                3.0,
-                n,
-                names,
-                gradients,
-                wrong,
-            )
-        )
+        label = f"{kind}, layer sizes {sizes}, N {n}"
+        cases.append(Case(label, (call,), expected, 3.0, n, names, gradients, wrong))
     return cases
 
 
