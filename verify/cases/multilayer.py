@@ -18,12 +18,11 @@ from .case import (
     Case,
     Entry,
     Mutant,
+    activation_settings,
     cast,
-    dtype_name,
     f64,
     grid,
 )
-from .gradients import network_settings
 
 
 def _network(rng, dtype, layers: int, activation: str, near_kink: bool):
@@ -51,10 +50,11 @@ def _network_case(target, setting, t, x64, network_of, *, args, outputs, params,
     def pattern(p):
         return [a.real > 0 for a in forward(p)[1]]
 
+    settings = activation_settings(dtype, activation, near_kink, targets="one-hot")
     return Case(
         target,
         "gradient",
-        {**network_settings(dtype, activation, near_kink), "layers": f"L={layers}"},
+        {**settings, "layers": f"L={layers}"},
         np.dtype(dtype),
         args,
         outputs,
@@ -151,7 +151,7 @@ def build_mlp_forward(rng, dtype, layers, activation) -> Case:
     return Case(
         "mlp_forward",
         "forward",
-        {"dtype": dtype_name(dtype), "activation": activation, "layers": f"L={layers}"},
+        activation_settings(dtype, activation, layers=f"L={layers}"),
         np.dtype(dtype),
         {"weights": weights, "biases": biases, "x": x, "activation": activation},
         lambda r: {**{f"z{i + 1}": z for i, z in enumerate(r[0])}, "y": r[1]},

@@ -19,8 +19,19 @@ import numpy as np
 from .. import generators as gen
 from .. import objectives as obj
 from ..naive import training_paths as naive_paths
-from .activations import pre_activation, relu_pattern
-from .case import ACTIVATIONS, DTYPES, NEAR_KINK_SETTINGS, Case, Entry, cast, dtype_name, f64, grid
+from .activations import pre_activation, pre_activation_gradient_case
+from .case import (
+    ACTIVATIONS,
+    DTYPES,
+    NEAR_KINK_SETTINGS,
+    Case,
+    Entry,
+    activation_settings,
+    cast,
+    dtype_name,
+    f64,
+    grid,
+)
 from .linear import dense_gradient_case
 from .pool import maxpool_dx_case
 
@@ -102,7 +113,7 @@ def build_dense_activation(rng, dtype, activation) -> Case:
         "b": cast(gen.values(rng, (m,)), dtype),
         "activation": _activation(activation),
     }
-    settings = {"dtype": dtype_name(dtype), "activation": activation}
+    settings = activation_settings(dtype, activation)
     return Case(
         "linear.dense_activation", "forward", settings, np.dtype(dtype), args, lambda r: {"out": r}
     )
@@ -119,20 +130,13 @@ def build_times_activation_derivative(rng, dtype, activation, near_kink=False) -
     z = cast(obj.activate(a, activation), dtype)
     upstream = cast(gen.upstream(rng, shape), dtype)
     g = f64(upstream)
-    settings = {"dtype": dtype_name(dtype), "activation": activation}
-    if near_kink:
-        settings["placement"] = "near kinks"
-    return Case(
+    return pre_activation_gradient_case(
         "activations.times_activation_derivative",
-        "gradient",
-        settings,
-        np.dtype(dtype),
+        (dtype, activation, near_kink),
         {"upstream": upstream, "z": z, "kind": activation},
         lambda r: {"a": r},
-        params={"a": a},
-        objective=lambda p: np.sum(g * obj.activate(p["a"], activation), axis=(-2, -1)),
-        pattern=relu_pattern(activation, "a"),
-        analytic=activation != "relu",
+        a,
+        lambda p: np.sum(g * obj.activate(p["a"], activation), axis=(-2, -1)),
         upstream="upstream",
     )
 

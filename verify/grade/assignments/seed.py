@@ -183,18 +183,9 @@ def _dense_backward_case(rng, label, x, w, b) -> Case:
         "db": Directional(pairing(delta, lambda v: cnnref.dense(x, w, v)), b),
     }
     expected = cnnref.dense_backward(delta, x, w)
-    wrong_axis = (expected[0], expected[1], delta.sum(axis=1))
+    mistakes = {m.BIAS_AXIS: (expected[0], expected[1], delta.sum(axis=1))}
     call = Call("dense_backward", (delta, x, w))
-    return Case(
-        label,
-        (call,),
-        expected,
-        2.0,
-        len(x),
-        ("dx", "dw", "db"),
-        gradients,
-        {m.BIAS_AXIS: wrong_axis},
-    )
+    return Case(label, (call,), expected, 2.0, len(x), ("dx", "dw", "db"), gradients, mistakes)
 
 
 def dense_backward_cases(rng: np.random.Generator) -> list[Case]:
