@@ -23,7 +23,7 @@ def _pool_shape(rng, size: int, stride: int):
 
 def maxpool_dx_case(target: str, dtype, size, stride, ties, dout, x, **more_args) -> Case:
     """A gradient case of dx = ∂⟨dout, maxpool(x)⟩/∂x, each window's winner a kink: ``target`` is
-    called with (dout, x, *more_args, size, stride)."""
+    called with ``(dout, x, *more_args, size, stride)``."""
     step = size if stride is None else stride
     g = f64(dout)
     return Case(
