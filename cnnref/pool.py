@@ -94,7 +94,7 @@ def maxpool2d_with_winners(
     winners (the shape of out) holds the place of each window's winner (the tie rule above) as
     its offset within the window: k = k1·size + k2 for the winner x[n, i·stride + k1,
     j·stride + k2, c] of window (n, i, j, c); dtype uint8 for windows of up to 256 elements, else
-    uint32 (:func:`winners_dtype`).
+    uint32 (:func:`cnnref.pool.winners_dtype`).
     """
     x, size, stride, out_shape = _pool_arguments(x, size, stride)
     out = np.empty(out_shape, dtype=x.dtype)

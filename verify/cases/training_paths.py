@@ -19,9 +19,21 @@ import numpy as np
 from .. import generators as gen
 from .. import objectives as obj
 from ..naive import training_paths as naive_paths
-from .activations import pre_activation, relu_pattern
-from .case import ACTIVATIONS, DTYPES, NEAR_KINK_SETTINGS, Case, Entry, cast, dtype_name, f64, grid
-from .linear import BATCHES, dense_sizes
+from .activations import pre_activation, pre_activation_gradient_case
+from .case import (
+    ACTIVATIONS,
+    DTYPES,
+    NEAR_KINK_SETTINGS,
+    Case,
+    Entry,
+    activation_settings,
+    cast,
+    dtype_name,
+    f64,
+    grid,
+)
+from .linear import BATCHES, dense_gradient_case, dense_sizes
+from .pool import maxpool_dx_case
 
 SIMD_FILTERS = {np.dtype(np.float32): 16, np.dtype(np.float64): 8}
 # The fused forward passes: σ of the three activations, or none ("identity").
@@ -32,13 +44,17 @@ def _activation(name: str) -> str | None:
     return None if name == "identity" else name
 
 
-def _conv_inputs(rng, dtype, filters: str, batch: int):
+def _conv_inputs(rng, dtype, filters: str, batch: int, simd_channels: bool = False):
     simd = filters == "SIMD block"
     # Smaller images with the SIMD block's 16 filters keep every array within compare.N_MAX.
     h, w_ = gen.distinct_sizes(rng, 2, 4, 5) if simd else gen.distinct_sizes(rng, 2, 5, 8)
-    c = int(rng.integers(2, 4))
+    if simd_channels:
+        h, w_ = gen.distinct_sizes(rng, 2, 3, 4)
+    c = SIMD_FILTERS[np.dtype(dtype)] if simd_channels else int(rng.integers(2, 4))
     f = SIMD_FILTERS[np.dtype(dtype)] if simd else int(rng.integers(2, 4))
-    kh, kw = (int(v) for v in rng.choice([2, 3], size=2))
+    # KH·KW·C·F stays within compare.N_MAX: float32's 16 × 16 channels leave kernels of ≤ 2 × 2.
+    sides = [1, 2] if simd_channels and c * f > 64 else [2, 3]
+    kh, kw = (int(v) for v in rng.choice(sides, size=2))
     x = cast(gen.values(rng, (batch, h, w_, c)), dtype)
     w = cast(gen.values(rng, (kh, kw, c, f), 0.5), dtype)
     return x, w
@@ -93,6 +109,32 @@ def build_conv2d_parameter_gradients(rng, dtype, filters, stride, pad, batch) ->
     )
 
 
+def build_conv2d_backward_simd(rng, dtype, stride, pad, batch) -> Case:
+    """conv2d_backward where C and F are multiples of the SIMD channel block, so that the SIMD
+    kernels compute dx and dw (the seed network's conv2 in training)."""
+    x, w = _conv_inputs(rng, dtype, "SIMD block", batch, simd_channels=True)
+    b = gen.values(rng, (w.shape[3],), 0.5)
+    dout = cast(gen.upstream(rng, obj.conv(f64(x), f64(w), b, stride, pad, "cross-correlation")
+                             .shape), dtype)  # fmt: skip
+    g = f64(dout)
+
+    def objective(p):
+        out = obj.conv(p["x"], p["w"], p["b"], stride, pad, "cross-correlation")
+        return np.sum(g * out, axis=(-4, -3, -2, -1))
+
+    return Case(
+        "conv.conv2d_backward",
+        "gradient",
+        _conv_settings(dtype, "SIMD block", stride, pad, batch, channels="C SIMD block"),
+        np.dtype(dtype),
+        {"dout": dout, "x": x, "w": w, "stride": stride, "pad": pad},
+        lambda r: {"x": r[0], "w": r[1], "b": r[2]},
+        params={"x": f64(x), "w": f64(w), "b": b},
+        objective=objective,
+        upstream="dout",
+    )
+
+
 def build_dense_activation(rng, dtype, activation, batch) -> Case:
     n, d, m = dense_sizes(rng, batch)
     args = {
@@ -101,30 +143,15 @@ def build_dense_activation(rng, dtype, activation, batch) -> Case:
         "b": cast(gen.values(rng, (m,)), dtype),
         "activation": _activation(activation),
     }
-    settings = {"dtype": dtype_name(dtype), "activation": activation, "batch": batch}
+    settings = activation_settings(dtype, activation, batch=batch)
     return Case(
         "linear.dense_activation", "forward", settings, np.dtype(dtype), args, lambda r: {"out": r}
     )
 
 
 def build_dense_parameter_gradients(rng, dtype, batch) -> Case:
-    n, d, m = dense_sizes(rng, batch)
-    x = cast(gen.values(rng, (n, d)), dtype)
-    w = cast(gen.values(rng, (d, m), 0.5), dtype)
-    b = gen.values(rng, (m,), 0.5)
-    delta = cast(gen.upstream(rng, (n, m)), dtype)
-    g, x64 = f64(delta), f64(x)
-    return Case(
-        "linear.dense_parameter_gradients",
-        "gradient",
-        {"dtype": dtype_name(dtype), "batch": batch},
-        np.dtype(dtype),
-        {"delta": delta, "x": x, "w": w},
-        lambda r: {"w": r[0], "b": r[1]},
-        params={"w": f64(w), "b": b},
-        objective=lambda p: np.sum(g * obj.dense(x64, p["w"], p["b"]), axis=(-2, -1)),
-        upstream="delta",
-    )
+    target, outputs = "linear.dense_parameter_gradients", lambda r: {"w": r[0], "b": r[1]}
+    return dense_gradient_case(rng, dtype, batch, target, ("w", "b"), outputs)
 
 
 def build_times_activation_derivative(rng, dtype, activation, near_kink=False) -> Case:
@@ -133,20 +160,13 @@ def build_times_activation_derivative(rng, dtype, activation, near_kink=False) -
     z = cast(obj.activate(a, activation), dtype)
     upstream = cast(gen.upstream(rng, shape), dtype)
     g = f64(upstream)
-    settings = {"dtype": dtype_name(dtype), "activation": activation}
-    if near_kink:
-        settings["placement"] = "near kinks"
-    return Case(
+    return pre_activation_gradient_case(
         "activations.times_activation_derivative",
-        "gradient",
-        settings,
-        np.dtype(dtype),
+        (dtype, activation, near_kink),
         {"upstream": upstream, "z": z, "kind": activation},
         lambda r: {"a": r},
-        params={"a": a},
-        objective=lambda p: np.sum(g * obj.activate(p["a"], activation), axis=(-2, -1)),
-        pattern=relu_pattern(activation, "a"),
-        analytic=activation != "relu",
+        a,
+        lambda p: np.sum(g * obj.activate(p["a"], activation), axis=(-2, -1)),
         upstream="upstream",
     )
 
@@ -180,20 +200,8 @@ def build_maxpool2d_backward_to_winners(rng, dtype, size, stride, ties="none") -
     x = cast(gen.pool_input(rng, _pool_shape(rng, size, step), size, step, ties), dtype)
     _, winners = naive_paths.maxpool2d_with_winners(x, size, stride)
     dout = cast(gen.upstream(rng, winners.shape), dtype)
-    g = f64(dout)
-    return Case(
-        "pool.maxpool2d_backward_to_winners",
-        "gradient",
-        _pool_settings(dtype, size, step, ties=f"ties {ties}"),
-        np.dtype(dtype),
-        {"dout": dout, "x": x, "winners": winners, "size": size, "stride": stride},
-        lambda r: {"x": r},
-        params={"x": f64(x)},
-        objective=lambda p: np.sum(g * obj.maxpool(p["x"], size, step), axis=(-4, -3, -2, -1)),
-        pattern=lambda p: [obj.maxpool_winners(p["x"], size, step)],
-        analytic=False,
-        upstream="dout",
-    )
+    target = "pool.maxpool2d_backward_to_winners"
+    return maxpool_dx_case(target, dtype, size, stride, ties, dout, x, winners=winners)
 
 
 def build_activation_delta_through_maxpool(rng, dtype, activation, size, stride) -> Case:
@@ -268,6 +276,12 @@ GRADIENT_ENTRIES = (
         "gradient",
         grid(dtype=DTYPES, activation=ACTIVATIONS, size=(2, 3), stride=(None, 2)),
         build_activation_delta_through_maxpool,
+    ),
+    Entry(
+        "conv.conv2d_backward",
+        "gradient",
+        grid(dtype=DTYPES, stride=(1, 2), pad=(0, 1), batch=(1, 2)),
+        build_conv2d_backward_simd,
     ),
 )
 CONV_FORWARD_SETTINGS = grid(
