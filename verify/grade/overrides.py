@@ -22,6 +22,8 @@ import re
 import sys
 from pathlib import Path
 
+from .scan import parse
+
 _BASE = re.compile(r"^base:\s*(\S+)\s*$", re.MULTILINE)
 _DEFS = (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)
 
@@ -38,7 +40,7 @@ def _span(node: ast.stmt) -> tuple[int, int]:
 
 def edits_of(override: str) -> list[tuple[str, str, str]]:
     """The override's ``EDITS`` as (function, text, replacement) triples; [] when it has none."""
-    for node in ast.parse(override).body:
+    for node in parse(override).body:
         if "EDITS" in (getattr(target, "id", "") for target in getattr(node, "targets", ())):
             edits = ast.literal_eval(node.value)
             if not isinstance(edits, list | tuple) or not all(map(_is_edit, edits)):
@@ -55,7 +57,7 @@ def apply_edits(base: str, edits: list[tuple[str, str, str]]) -> str:
     """``base`` with each edit made inside its function; ValueError when an edit names no function
     of the base or its text does not stand exactly once in that function."""
     for function, text, replacement in edits:
-        node = _definitions(ast.parse(base)).get(function)
+        node = _definitions(parse(base)).get(function)
         if node is None:
             raise ValueError(f"an edit names {function}, which the base does not define")
         lines = base.splitlines(keepends=True)
@@ -78,7 +80,7 @@ def assemble(base: str, override: str, name: str = "override") -> str:
 
     ValueError, its message starting with ``name``, when an edit does not fit the base or a
     function is both edited and defined again."""
-    replacements = _definitions(ast.parse(override))
+    replacements = _definitions(parse(override))
     try:
         edits = edits_of(override)
         both = sorted({function for function, _, _ in edits} & set(replacements))
@@ -91,7 +93,7 @@ def assemble(base: str, override: str, name: str = "override") -> str:
     lines = base.splitlines()
     used = set()
     for function, node in sorted(
-        _definitions(ast.parse(base)).items(), key=lambda item: -item[1].lineno
+        _definitions(parse(base)).items(), key=lambda item: -item[1].lineno
     ):
         if function in replacements:
             first, last = _span(node)
@@ -107,7 +109,7 @@ def assemble(base: str, override: str, name: str = "override") -> str:
 
 def base_name(override: str) -> str:
     """The ``base:`` named in an override's docstring; ValueError when there is none."""
-    docstring = ast.get_docstring(ast.parse(override)) or ""
+    docstring = ast.get_docstring(parse(override)) or ""
     found = _BASE.search(docstring)
     if not found:
         raise ValueError("override: its docstring has no 'base: NAME' line")
