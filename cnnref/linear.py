@@ -57,9 +57,7 @@ def dense_activation(
     exact_shape("b", b, (w.shape[1],), "(one bias per output M)")
     if activation is not None:
         choice("activation", activation, ACTIVATIONS)
-    a = matmul(x, w)
-    _dense.bias_activation(a, b, ACTIVATION_CODES[activation], openmp_threads())
-    return a
+    return matmul(x, w, bias=b, activation_code=ACTIVATION_CODES[activation])
 
 
 def dense_parameter_gradients(
@@ -103,13 +101,16 @@ def matmul(
     trans_a: bool = False,
     trans_b: bool = False,
     out: np.ndarray | None = None,
+    bias: np.ndarray | None = None,
+    activation_code: int = _dense.IDENTITY,
 ) -> np.ndarray:
     """op(a) · op(b) with op the transpose where asked, into ``out`` (C-contiguous) if given: one
     BLAS product per block of output columns, the blocks spread over cnnref's OpenMP threads, the
     BLAS held to one thread meanwhile (cnnref.threads); small products are one block. One output
     row is a matrix-vector product and an inner dimension of 1 an outer product (one sample's
     dw = xᵀδ), both split over the threads too: they read or write a whole matrix for few
-    multiply-adds, and two cores move more memory than one."""
+    multiply-adds, and two cores move more memory than one. With ``bias`` (one per column), σ(… +
+    bias) of ``activation_code`` follows each block's product in the same call."""
     rows = a.shape[1] if trans_a else a.shape[0]
     inner = a.shape[0] if trans_a else a.shape[1]
     columns = b.shape[0] if trans_b else b.shape[1]
@@ -119,12 +120,13 @@ def matmul(
     work = rows * inner * columns
     split = work >= (_SPLIT_MIN_ELEMENTS if rows == 1 or inner == 1 else _SPLIT_MIN_WORK)
     threads = openmp_threads() if split else 1
+    epilogue = {"bias": bias, "kind": activation_code}
     if inner == 1 or not (split or work >= _HOLD_MIN_WORK):
         vector = work < _VECTOR_ALONE_MAX
-        _dense.matmul_split(a, b, out, trans_a, trans_b, threads, vector=vector)
+        _dense.matmul_split(a, b, out, trans_a, trans_b, threads, vector, **epilogue)
         return out
     with one_blas_thread():
-        _dense.matmul_split(a, b, out, trans_a, trans_b, threads, vector=True)
+        _dense.matmul_split(a, b, out, trans_a, trans_b, threads, True, **epilogue)
     return out
 
 

@@ -37,23 +37,31 @@ cdef inline floating _activate(floating v, int kind) noexcept nogil:
     return v
 
 
+cdef inline void _bias_activation_row(
+    floating* a, const floating* b, Py_ssize_t cols, int kind
+) noexcept nogil:
+    """a[m] ← σ(a[m] + b[m]) along one row (the activation's branch outside the loop)."""
+    cdef Py_ssize_t m
+    if kind == C_IDENTITY:
+        for m in range(cols):
+            a[m] += b[m]
+    elif kind == C_RELU:
+        for m in range(cols):
+            a[m] = _activate(a[m] + b[m], C_RELU)
+    else:
+        for m in range(cols):
+            a[m] = _activate(a[m] + b[m], kind)
+
+
 def bias_activation(floating[:, ::1] a, const floating[::1] b, int kind, int threads=1):
     """a[n, m] ← σ(a[n, m] + b[m]) in place, one pass over a; σ given by its code (IDENTITY, RELU,
     SIGMOID, TANH). ``threads`` > 1 only where no BLAS thread competes (cnnref.threads)."""
-    cdef Py_ssize_t n, m, rows = a.shape[0], cols = a.shape[1]
-    cdef bint parallel = threads > 1 and rows * cols >= 1 << 16
-    if kind == C_IDENTITY:
-        for n in prange(rows, nogil=True, num_threads=threads, use_threads_if=parallel):
-            for m in range(cols):
-                a[n, m] += b[m]
-    elif kind == C_RELU:
-        for n in prange(rows, nogil=True, num_threads=threads, use_threads_if=parallel):
-            for m in range(cols):
-                a[n, m] = _activate(a[n, m] + b[m], C_RELU)
-    else:
-        for n in prange(rows, nogil=True, num_threads=threads, use_threads_if=parallel):
-            for m in range(cols):
-                a[n, m] = _activate(a[n, m] + b[m], kind)
+    cdef Py_ssize_t n, rows = a.shape[0], cols = a.shape[1]
+    if rows == 0 or cols == 0:
+        return
+    for n in prange(rows, nogil=True, num_threads=threads,
+                    use_threads_if=threads > 1 and rows * cols >= 1 << 16):
+        _bias_activation_row(&a[n, 0], &b[0], cols, kind)
 
 
 def sum_rows(const floating[:, ::1] delta, floating[::1] out):
@@ -77,25 +85,32 @@ def matmul_split(
     bint trans_b,
     int threads,
     bint vector=False,
+    const floating[::1] bias=None,
+    int kind=C_IDENTITY,
 ):
     """c = op(a) · op(b), op = transpose where asked, with c's columns split into ``threads``
     contiguous blocks, one BLAS product per block on its own OpenMP thread (the BLAS runs one
     thread per call: cnnref.threads). With ``vector``, one row of c is BLAS's matrix-vector
     product (which a BLAS may thread by itself from fewer multiply-adds than a matrix product).
     An inner dimension of 1 is the outer product c[i, j] = op(a)[i, 0] · op(b)[0, j], its rows
-    split instead. Shapes: c (m, n); op(a) (m, k); op(b) (k, n)."""
+    split instead. With ``bias`` (n,), each block's rows then get c[i, j] ← σ(c[i, j] + bias[j])
+    as bias_activation computes it (σ by its code ``kind``), by the thread that formed them.
+    Shapes: c (m, n); op(a) (m, k); op(b) (k, n)."""
     cdef int m = <int>c.shape[0], n = <int>c.shape[1]
     cdef int k = <int>(a.shape[0] if trans_a else a.shape[1])
     cdef int lda = <int>a.shape[1], ldb = <int>b.shape[1], ldc = n
-    cdef int blocks = max(1, min(threads, n)), block, first, width
+    cdef int blocks = max(1, min(threads, n)), block, first, width, row
+    cdef bint biased = bias is not None
     cdef const floating* column
     if m == 0 or n == 0:
         return
-    if k == 0:
-        c[:, :] = 0
-        return
-    if k == 1:
-        _outer(&a[0, 0], &b[0, 0], c, threads)
+    if k <= 1:
+        if k == 0:
+            c[:, :] = 0
+        else:
+            _outer(&a[0, 0], &b[0, 0], c, threads)
+        if biased:
+            bias_activation(c, bias, kind, threads)
         return
     for block in prange(
         blocks, nogil=True, schedule="static", num_threads=blocks, use_threads_if=blocks > 1
@@ -107,6 +122,9 @@ def matmul_split(
             gemv_row(trans_b, width, k, &a[0, 0], column, ldb, &c[0, first])
         else:
             gemm(trans_a, trans_b, m, width, k, &a[0, 0], lda, column, ldb, 0, &c[0, first], ldc)
+        if biased:
+            for row in range(m):
+                _bias_activation_row(&c[row, first], &bias[first], width, kind)
 
 
 cdef void _outer(const floating* x, const floating* y, floating[:, ::1] c, int threads) noexcept:

@@ -6,7 +6,8 @@ import numpy as np
 import pytest
 
 import cnnref
-from cnnref.linear import dense_parameter_gradients
+from cnnref.activations import activate
+from cnnref.linear import dense_activation, dense_parameter_gradients
 
 DTYPES = [np.float64, np.float32]
 # (N, D, M): batch 1, a single feature, a single output, and a few general shapes.
@@ -128,3 +129,18 @@ def test_one_sample_through_the_seed_dense_layers_matches_reference(
         strict=True,
     ):
         assert_close(got, expected, dtype, name)
+
+
+@pytest.mark.parametrize("dtype", DTYPES)
+@pytest.mark.parametrize("activation", [None, "relu", "sigmoid", "tanh"])
+@pytest.mark.parametrize("n, d, m", [(1, 7, 3), (1, 800, 1000), (5, 1, 4), (64, 800, 1000)])
+def test_fused_bias_and_activation_are_the_two_calls_on_every_product_path(
+    n, d, m, activation, dtype
+):
+    """The bias and σ applied by each block's thread after its product (one row alone and split,
+    the outer product, a split matrix product) give the bits of dense, then the activation."""
+    x, w, b, _ = _arrays((n, d, m), dtype)
+    two_calls = cnnref.dense(x, w, b)
+    if activation is not None:
+        two_calls = activate(two_calls, activation)
+    np.testing.assert_array_equal(dense_activation(x, w, b, activation), two_calls)
