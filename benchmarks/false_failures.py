@@ -15,17 +15,24 @@ runs the per-element differences on every case too.
 
 from __future__ import annotations
 
-import argparse
-import multiprocessing
-import sys
-import time
-from pathlib import Path
+import os
 
-import numpy as np
+# Each worker is one process on one core: library threads (cnnref's OpenMP pool, NumPy's OpenBLAS)
+# would only fight the other workers for the cores. Read when the libraries load, so set first.
+for _variable in ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS"):
+    os.environ.setdefault(_variable, "1")
+
+import argparse  # noqa: E402
+import multiprocessing  # noqa: E402
+import sys  # noqa: E402
+import time  # noqa: E402
+from pathlib import Path  # noqa: E402
+
+import numpy as np  # noqa: E402
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from verify import oracle, registry
+from verify import oracle, registry  # noqa: E402
 
 TARGETS = list(registry.REGISTRY)
 

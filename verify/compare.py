@@ -134,8 +134,25 @@ def relative_errors(got: np.ndarray, ref: np.ndarray, resolution: np.ndarray | f
     ref = np.asarray(ref, dtype=np.float64)
     magnitude = np.abs(ref)
     scale = float(magnitude.max()) if magnitude.size else 0.0
+    return _floored_errors(np.abs(got - ref), magnitude, scale, resolution)
+
+
+def block_relative_errors(
+    got: np.ndarray, ref: np.ndarray, offsets: np.ndarray, resolution: np.ndarray | float = 0.0
+) -> np.ndarray:
+    """:func:`relative_errors` of every block ``[offsets[k], offsets[k + 1])`` of the flat got and
+    ref, each block floored by its own ‖ref‖∞ (one block per named gradient), concatenated."""
+    magnitude = np.abs(ref)
+    sizes = np.diff(offsets)
+    maxima = np.zeros(sizes.size)
+    filled = sizes > 0
+    if magnitude.size:
+        maxima[filled] = np.maximum.reduceat(magnitude, offsets[:-1][filled])
+    return _floored_errors(np.abs(got - ref), magnitude, np.repeat(maxima, sizes), resolution)
+
+
+def _floored_errors(diff, magnitude, scale, resolution) -> np.ndarray:
     floor = np.maximum(magnitude, FLOOR_FRACTION * np.maximum(scale, resolution))
-    diff = np.abs(got - ref)
     usable = floor > 0
     err = np.divide(diff, floor, out=np.zeros_like(diff), where=usable)
     err[~usable & (diff != 0)] = np.inf

@@ -22,6 +22,8 @@ from dataclasses import dataclass
 import numpy as np
 
 BatchedFunction = Callable[[np.ndarray], np.ndarray]
+#: g(j, δ) = f(x + δᵣ·e_{jᵣ}) for each row r: f at a fixed x moved along one coordinate per row.
+CoordinateFunction = Callable[[np.ndarray, np.ndarray], np.ndarray]
 
 EPS64 = float(np.finfo(np.float64).eps)
 STEP_FACTOR = EPS64 ** (1.0 / 3.0)
@@ -44,6 +46,32 @@ def _evaluate(f: BatchedFunction, points: np.ndarray) -> np.ndarray:
     return out
 
 
+def along_coordinates(f: BatchedFunction, x: np.ndarray) -> CoordinateFunction:
+    """The coordinate form of f at x: ``g(j, δ)ᵣ = f(x + δᵣ·e_{jᵣ})``, one moved coordinate per
+    row (δ real or complex), each row built in full and evaluated CHUNK rows per call.
+
+    The per-element methods take this form (``along=``) so that a caller who knows f's structure
+    can evaluate the same rows more cheaply (:meth:`verify.variables.FlatFunction.along`).
+    """
+    x = np.asarray(x, dtype=np.float64).reshape(-1)
+
+    def along(index: np.ndarray, delta: np.ndarray) -> np.ndarray:
+        index = np.asarray(index, dtype=np.intp).reshape(-1)
+        delta = np.broadcast_to(delta, index.shape)
+        values = []
+        for start in range(0, index.size, CHUNK):
+            rows = slice(start, start + CHUNK)
+            points = np.tile(x.astype(np.result_type(x, delta)), (index[rows].size, 1))
+            points[np.arange(index[rows].size), index[rows]] += delta[rows]
+            values.append(np.asarray(f(points)))
+        out = np.concatenate(values) if values else np.empty(0)
+        if out.shape != index.shape:
+            raise ValueError(f"f must return one value per row: got shape {out.shape}")
+        return out
+
+    return along
+
+
 @dataclass(frozen=True)
 class ElementDifferences:
     """Per-element difference quotients of f at x (all shaped like the flat x)."""
@@ -56,22 +84,27 @@ class ElementDifferences:
 
 
 def central_differences(
-    f: BatchedFunction, x: np.ndarray, steps: np.ndarray | None = None, index=None
+    f: BatchedFunction,
+    x: np.ndarray,
+    steps: np.ndarray | None = None,
+    index=None,
+    *,
+    along: CoordinateFunction | None = None,
+    value: float | None = None,
 ) -> ElementDifferences:
     """(f(x + hⱼeⱼ) − f(x − hⱼeⱼ)) / 2hⱼ for every j of the flat x (or only ``index``).
 
     Also returns the forward (f(x + hⱼeⱼ) − f(x))/hⱼ and backward (f(x) − f(x − hⱼeⱼ))/hⱼ quotients.
+    ``along`` evaluates the moved rows (default :func:`along_coordinates` of f); ``value`` is f(x)
+    when the caller has it already.
     """
     x = np.asarray(x, dtype=np.float64).reshape(-1)
     idx = np.arange(x.size) if index is None else np.atleast_1d(np.asarray(index))
     h = element_steps(x)[idx] if steps is None else np.broadcast_to(steps, idx.shape).copy()
-    rows = np.arange(idx.size)
-    plus = np.tile(x, (idx.size, 1))
-    plus[rows, idx] += h
-    minus = np.tile(x, (idx.size, 1))
-    minus[rows, idx] -= h
-    values = _evaluate(f, np.concatenate([plus, minus, x[None, :]]))
-    f_plus, f_minus, f0 = values[: idx.size], values[idx.size : -1], values[-1]
+    along = along_coordinates(f, x) if along is None else along
+    values = along(np.concatenate([idx, idx]), np.concatenate([h, -h]))
+    f_plus, f_minus = values[: idx.size], values[idx.size :]
+    f0 = float(_evaluate(f, x[None, :])[0]) if value is None else value
     return ElementDifferences(
         central=(f_plus - f_minus) / (2.0 * h),
         forward=(f_plus - f0) / h,
@@ -98,8 +131,15 @@ def directional_derivative(
     """(f(x + hu) − f(x − hu)) / 2h ≈ ⟨∇f(x), u⟩."""
     x = np.asarray(x, dtype=np.float64).reshape(-1)
     h = directional_step(x) if h is None else h
-    f_plus, f_minus = _evaluate(f, np.stack([x + h * u, x - h * u]))
-    return float((f_plus - f_minus) / (2.0 * h))
+    return _directional_quotient(_evaluate(f, _directional_points(x, u, h)), h)
+
+
+def _directional_points(x: np.ndarray, u: np.ndarray, h: float) -> np.ndarray:
+    return np.stack([x + h * u, x - h * u])
+
+
+def _directional_quotient(values: np.ndarray, h: float) -> float:
+    return float((values[0] - values[1]) / (2.0 * h))
 
 
 @dataclass(frozen=True)
@@ -117,6 +157,28 @@ class TaylorRemainder:
     slope_error: float
 
 
+def taylor_steps(x: np.ndarray, h0: float | None = None, halvings: int = 3) -> np.ndarray:
+    """hₖ = h₀/2ᵏ for k = 0 … halvings, h₀ = 1e−3 · max(‖x‖∞, 1) unless given."""
+    h0 = 1e-3 * max(float(np.max(np.abs(x), initial=0.0)), 1.0) if h0 is None else h0
+    return h0 / 2.0 ** np.arange(halvings + 1)
+
+
+def taylor_points(x: np.ndarray, u: np.ndarray, steps: np.ndarray) -> np.ndarray:
+    """The rows x + hₖu of the Taylor test, one per step."""
+    return x[None, :] + steps[:, None] * u
+
+
+def _taylor_from_values(
+    values: np.ndarray, value: float, slope: float, steps: np.ndarray
+) -> TaylorRemainder:
+    signed = values - value - steps * slope
+    remainders = np.abs(signed)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        orders = np.log2(remainders[:-1] / remainders[1:])
+    slope_error = float((4.0 * signed[-1] - signed[-2]) / steps[-2])
+    return TaylorRemainder(steps, remainders, orders, slope_error)
+
+
 def taylor_remainder(
     f: BatchedFunction,
     x: np.ndarray,
@@ -127,13 +189,39 @@ def taylor_remainder(
 ) -> TaylorRemainder:
     """Run the Taylor-remainder test of the claimed gradient g along the unit direction u."""
     x = np.asarray(x, dtype=np.float64).reshape(-1)
+    return directional_screen(f, x, g, u, directional_step(x), taylor_steps(x, h0, halvings)).taylor
+
+
+@dataclass(frozen=True)
+class Screen:
+    """The directional derivative along u and, when asked for, the Taylor test along the same u."""
+
+    derivative: float
+    taylor: TaylorRemainder | None
+
+
+def directional_screen(
+    f: BatchedFunction,
+    x: np.ndarray,
+    g: np.ndarray,
+    u: np.ndarray,
+    h: float,
+    steps: np.ndarray | None = None,
+    value: float | None = None,
+) -> Screen:
+    """:func:`directional_derivative` at step h and, given its ``steps``, the Taylor test of g
+    (:func:`taylor_remainder`), from one batched call of f; ``value`` is f(x) if already known."""
+    x = np.asarray(x, dtype=np.float64).reshape(-1)
+    rows = [_directional_points(x, u, h)]
+    if steps is not None:
+        rows.append(taylor_points(x, u, steps))
+        if value is None:
+            rows.append(x[None, :])
+    values = _evaluate(f, np.concatenate(rows))
+    derivative = _directional_quotient(values[:2], h)
+    if steps is None:
+        return Screen(derivative, None)
     slope = float(np.dot(np.asarray(g, dtype=np.float64).reshape(-1), u))
-    h0 = 1e-3 * max(float(np.max(np.abs(x), initial=0.0)), 1.0) if h0 is None else h0
-    steps = h0 / 2.0 ** np.arange(halvings + 1)
-    values = _evaluate(f, np.concatenate([x[None, :] + steps[:, None] * u, x[None, :]]))
-    signed = values[:-1] - values[-1] - steps * slope
-    remainders = np.abs(signed)
-    with np.errstate(divide="ignore", invalid="ignore"):
-        orders = np.log2(remainders[:-1] / remainders[1:])
-    slope_error = float((4.0 * signed[-1] - signed[-2]) / steps[-2])
-    return TaylorRemainder(steps, remainders, orders, slope_error)
+    at_steps = values[2 : 2 + steps.size]
+    value = float(values[-1]) if value is None else value
+    return Screen(derivative, _taylor_from_values(at_steps, value, slope, steps))

@@ -33,6 +33,7 @@ import cnnref
 from . import compare, finite_diff, kinks
 from .complex_step import ComplexStepRefused, complex_step
 from .registry import Case
+from .variables import FlatFunction, Packing
 
 MAX_DIRECTIONS = 3
 
@@ -104,31 +105,6 @@ def _json_float(value: float) -> float | str:
     return value if math.isfinite(value) else str(value)
 
 
-class _Packing:
-    """Flattens named parameter arrays into one float64 vector and back (with a batch axis)."""
-
-    def __init__(self, params: dict[str, np.ndarray]) -> None:
-        self.names = list(params)
-        self.shapes = [np.shape(params[n]) for n in self.names]
-        sizes = [int(np.prod(s)) for s in self.shapes]
-        self.offsets = np.concatenate([[0], np.cumsum(sizes)]).astype(int)
-
-    def flatten(self, arrays: dict[str, np.ndarray]) -> np.ndarray:
-        return np.concatenate([np.asarray(arrays[n], np.float64).reshape(-1) for n in self.names])
-
-    def unflatten(self, flat: np.ndarray) -> dict[str, np.ndarray]:
-        lead = flat.shape[:-1]
-        return {
-            name: flat[..., self.offsets[i] : self.offsets[i + 1]].reshape(*lead, *shape)
-            for i, (name, shape) in enumerate(zip(self.names, self.shapes, strict=True))
-        }
-
-    def locate(self, flat_index: int) -> tuple[str, tuple[int, ...]]:
-        i = int(np.searchsorted(self.offsets, flat_index, side="right")) - 1
-        local = np.unravel_index(flat_index - self.offsets[i], self.shapes[i])
-        return self.names[i], tuple(int(v) for v in local)
-
-
 def naive_module():
     """verify.naive, imported when first needed."""
     return importlib.import_module("verify.naive")
@@ -152,7 +128,19 @@ def naive_function(target: str) -> Callable[..., Any]:
 
 
 def _snapshot(args: dict[str, Any]) -> dict[str, Any]:
-    return copy.deepcopy(args)
+    """Copies of the arguments: arrays (in their own memory layout) and lists of them; numbers,
+    strings and None as they are (they cannot be changed in place)."""
+    return {name: _copied(value) for name, value in args.items()}
+
+
+def _copied(value: Any) -> Any:
+    if isinstance(value, np.ndarray):
+        return value.copy(order="K")
+    if isinstance(value, list):
+        return [_copied(item) for item in value]
+    if value is None or isinstance(value, str | int | float):
+        return value
+    return copy.deepcopy(value)
 
 
 def run_case(
@@ -172,12 +160,21 @@ def run_case(
     if got is None:
         result.report = _report(case, result, {}, {})
         return result
-    scale = _objective_scale(case, references["naive"])
+    flat = _flat_function(case)
+    scale = _objective_scale(flat, references["naive"])
     _check_naive(case, got, result, references, scale)
-    if case.kind == "gradient" and case.objective is not None:
-        _check_numerical(case, got, result, references, scale, seed, mode)
+    if flat is not None:
+        _check_numerical(case, flat, got, result, references, scale, seed, mode)
     result.report = _report(case, result, got, references)
     return result
+
+
+def _flat_function(case: Case) -> FlatFunction | None:
+    """The case's scalar function of its flat variables (None for a case without one)."""
+    if case.kind != "gradient" or case.objective is None:
+        return None
+    packing = Packing(case.params)
+    return FlatFunction(packing, packing.flatten(case.params), case.objective, case.pattern)
 
 
 def _call_checked(
@@ -255,57 +252,85 @@ def _replace(case: Case, name: str, value: np.ndarray) -> list[Any]:
 
 @dataclass(frozen=True)
 class _Scale:
-    """The objective's scale F and the per-element resolutions sⱼ of :mod:`verify.compare`."""
+    """The objective's scale F and the per-element resolutions sⱼ of :mod:`verify.compare`: flat
+    over the case's variables (``packing``), and per variable in ``resolution``."""
 
     objective: float
     variables: float
-    resolution: dict[str, np.ndarray]
+    packing: Packing | None = None
+    flat_resolution: np.ndarray | float = 0.0
+    resolution: dict[str, np.ndarray] = field(default_factory=dict)
 
 
-_NO_SCALE = _Scale(0.0, 1.0, {})
+_NO_SCALE = _Scale(0.0, 1.0)
 
 
-def _objective_scale(case: Case, naive: dict[str, np.ndarray]) -> _Scale:
+def _objective_scale(flat: FlatFunction | None, naive: dict[str, np.ndarray]) -> _Scale:
     """F = max(abs(f(x)), maxₖ abs(naiveₖ)·max(abs(xₖ), 1)) and, per gradient,
     sⱼ = F / (SCALE_RATIO·max(abs(xⱼ), 1)) (none for a forward case); the naive twin gives the
     trusted first-order terms."""
-    if case.kind != "gradient" or case.objective is None:
+    if flat is None:
         return _NO_SCALE
-    packing = _Packing(case.params)
-    x = packing.flatten(case.params)
-    value = float(np.asarray(case.objective(packing.unflatten(x[None, :])))[0])
+    packing, x = flat.packing, flat.x
     ref = packing.flatten(
-        {name: naive.get(name, np.zeros(np.shape(case.params[name]))) for name in packing.names}
+        {
+            name: naive.get(name, np.zeros(shape))
+            for name, shape in zip(packing.names, packing.shapes, strict=True)
+        }
     )
-    objective = compare.objective_scale(value, ref, x)
+    objective = compare.objective_scale(flat.value(), ref, x)
     variables = max(float(np.max(np.abs(x), initial=0.0)), 1.0)
-    return _Scale(objective, variables, packing.unflatten(compare.resolution(objective, x)))
+    resolution = compare.resolution(objective, x)
+    return _Scale(objective, variables, packing, resolution, packing.unflatten(resolution))
 
 
-def _compare_all(
+def _worst(
+    oracle: str,
+    packing: Packing,
+    got: np.ndarray,
+    ref: np.ndarray,
+    dtype,
+    resolution: np.ndarray | float = 0.0,
+    allowance: np.ndarray | None = None,
+) -> Comparison:
+    """The worst element over every gradient (flat ``got`` and ``ref``, one block per gradient);
+    ``allowance`` (≥ 1 per element) widens the tolerance where a smaller step was needed
+    (finite-difference rounding grows as 1/h)."""
+    tolerance = compare.tolerance(oracle, dtype)
+    errors = compare.block_relative_errors(got, ref, packing.offsets, resolution)
+    if allowance is not None:
+        errors = errors / allowance
+    if errors.size == 0:
+        return Comparison(oracle, 0.0, tolerance, packing.names[0] if packing.names else "")
+    worst = int(np.argmax(errors))
+    name, index = packing.locate(worst)
+    return Comparison(oracle, float(errors[worst]), tolerance, name, index)
+
+
+def _compare_named(
     oracle: str,
     got: dict[str, np.ndarray],
     ref: dict[str, np.ndarray],
     dtype,
     result: CaseResult,
     scale: _Scale = _NO_SCALE,
-    allowance: dict[str, np.ndarray] | None = None,
 ) -> None:
-    """Record the worst element over every gradient; ``allowance`` (≥ 1 per element) widens the
-    tolerance where a smaller step was needed (finite-difference rounding grows as 1/h)."""
-    worst = Comparison(oracle, 0.0, compare.tolerance(oracle, dtype))
-    for name, value in ref.items():
-        if name not in got:
-            continue
-        resolution = scale.resolution.get(name, 0.0)
-        mismatch = compare.worst_element(got[name], value, resolution)
-        if allowance is not None:
-            scaled = compare.relative_errors(got[name], value, resolution) / allowance[name]
-            index = tuple(int(i) for i in np.unravel_index(int(np.argmax(scaled)), value.shape))
-            mismatch = compare.Mismatch(float(scaled[index]), index, 0.0, 0.0)
-        if mismatch.error > worst.error or not worst.gradient:
-            worst = Comparison(oracle, mismatch.error, worst.tolerance, name, mismatch.index)
-    result.comparisons[oracle] = worst
+    """Record the worst element of every gradient of ``ref`` that ``got`` has too."""
+    names = [name for name in ref if name in got]
+    for name in names:
+        if np.shape(got[name]) != np.shape(ref[name]):
+            raise ValueError(
+                f"got has shape {np.shape(got[name])} but the reference has shape "
+                f"{np.shape(ref[name])}"
+            )
+    if scale.packing is not None and scale.packing.names == names:
+        packing, resolution = scale.packing, scale.flat_resolution
+    else:
+        packing = Packing({name: ref[name] for name in names})
+        resolution = packing.flatten(scale.resolution) if scale.resolution else 0.0
+    result.comparisons[oracle] = _worst(
+        oracle, packing, packing.flatten(got), packing.flatten(ref), dtype, resolution
+    )
 
 
 def _naive_outputs(case: Case) -> dict[str, np.ndarray]:
@@ -320,98 +345,93 @@ def _naive_reference(case: Case) -> dict[str, np.ndarray]:
 
 def _check_naive(case: Case, got, result: CaseResult, references, scale: _Scale) -> None:
     naive = naive_module()
-    _compare_all("naive", got, references["naive"], case.dtype, result, scale)
+    _compare_named("naive", got, references["naive"], case.dtype, result, scale)
     for name, formula in case.naive_extra.items():
         alternative = {name: np.asarray(formula(naive), np.float64)}
         references.setdefault("naive_formula", {}).update(alternative)
     if case.naive_extra:
-        _compare_all("naive_formula", got, references["naive_formula"], case.dtype, result, scale)
+        _compare_named("naive_formula", got, references["naive_formula"], case.dtype, result, scale)
         result.comparisons["naive_formula"].tolerance = compare.tolerance("naive", case.dtype)
 
 
 def _check_numerical(
-    case: Case, got, result: CaseResult, references, scale: _Scale, seed: int, mode: str
+    case: Case,
+    flat: FlatFunction,
+    got,
+    result: CaseResult,
+    references,
+    scale: _Scale,
+    seed: int,
+    mode: str,
 ) -> None:
-    packing = _Packing(case.params)
-    x = packing.flatten(case.params)
+    packing, x = flat.packing, flat.x
     g = packing.flatten(got)
-
-    def f(points: np.ndarray) -> np.ndarray:
-        return np.asarray(case.objective(packing.unflatten(points)))
-
-    def crossed(points: np.ndarray) -> np.ndarray:
-        if case.pattern is None:
-            return np.zeros(len(points), dtype=bool)
-        base = case.pattern(packing.unflatten(x))
-        return kinks.pattern_changed(base, case.pattern(packing.unflatten(points)), len(points))
-
     rng = np.random.default_rng([seed, len(case.name), x.size])
-    screen_ok = _directional(case, f, crossed, x, g, rng, result, scale)
+    screen_ok = _directional(case, flat, g, rng, result, scale)
     if mode == "full" or not screen_ok:
-        resolution = packing.flatten(scale.resolution)
-        fd, skipped, allowance = _elementwise(case, f, crossed, x, g, packing, result, resolution)
+        fd, skipped, allowance = _elementwise(case, flat, g, result, scale.flat_resolution)
+        fd = np.where(skipped, g, fd)
         references["central_fd"] = packing.unflatten(fd)
-        for name in got:
-            if name in references["central_fd"]:
-                ref = references["central_fd"][name]
-                references["central_fd"][name] = np.where(
-                    packing.unflatten(skipped)[name], got[name], ref
-                )
-        _compare_all(
-            "central_fd",
-            got,
-            references["central_fd"],
-            case.dtype,
-            result,
-            scale,
-            packing.unflatten(allowance),
+        result.comparisons["central_fd"] = _worst(
+            "central_fd", packing, g, fd, case.dtype, scale.flat_resolution, allowance
         )
     if not case.analytic:
         result.refused["complex_step"] = "not analytic (relu or max): complex step refused"
         return
     try:
-        cs = complex_step(f, x)
+        cs = complex_step(flat.at, x, along=flat.along)
     except ComplexStepRefused as error:
         result.refused["complex_step"] = str(error)
         return
     references["complex_step"] = packing.unflatten(cs)
-    _compare_all("complex_step", got, references["complex_step"], case.dtype, result, scale)
+    result.comparisons["complex_step"] = _worst(
+        "complex_step", packing, g, cs, case.dtype, scale.flat_resolution
+    )
 
 
-def _directional(case: Case, f, crossed, x, g, rng, result: CaseResult, scale: _Scale) -> bool:
+def _directional(case: Case, flat: FlatFunction, g, rng, result: CaseResult, scale: _Scale) -> bool:
     """The directional screen and the Taylor-remainder test along the same random direction.
 
     A direction whose step crosses a kink is retried with smaller steps, then with a new direction;
     the Taylor test (larger steps) is skipped, and said so, when its steps cross a kink. The floor
     of both is ρ times the largest of ‖g‖/√n, the difference quotient itself and the resolution
-    F / (SCALE_RATIO · max(‖x‖∞, 1)) of a step along u (whose h scales with ‖x‖∞).
+    F / (SCALE_RATIO · max(‖x‖∞, 1)) of a step along u (whose h scales with ‖x‖∞). Every step
+    tried along one direction has its kink pattern evaluated in one call, and f in one more.
     """
+    x = flat.x
     resolution = scale.objective / (compare.SCALE_RATIO * scale.variables)
-    scale = max(float(np.max(np.abs(x), initial=0.0)), 1.0)
+    halvings = np.array((0, *kinks.RETRY_HALVINGS))
+    tries = finite_diff.directional_step(x) / 2.0**halvings
+    taylor_steps = finite_diff.taylor_steps(x, 1e-3 * scale.variables)
     for _ in range(MAX_DIRECTIONS):
         u = finite_diff.random_direction(rng, x.size)
-        for halvings in (0, *kinks.RETRY_HALVINGS):
-            h = finite_diff.directional_step(x) / 2.0**halvings
-            if not np.any(crossed(np.stack([x + h * u, x - h * u]))):
-                break
-        else:
+        pairs = np.concatenate([x + tries[:, None] * u, x - tries[:, None] * u])
+        crossed = flat.crossed(
+            np.concatenate([pairs, finite_diff.taylor_points(x, u, taylor_steps)])
+        )
+        pair_crossed = crossed[: tries.size] | crossed[tries.size : 2 * tries.size]
+        if pair_crossed.all():
             continue
-        d = finite_diff.directional_derivative(f, x, u, h)
+        first = int(np.argmin(pair_crossed))
+        taylor_crossed = bool(crossed[2 * tries.size :].any())
+        screen = finite_diff.directional_screen(
+            flat.at, x, g, u, float(tries[first]), None if taylor_crossed else taylor_steps,
+            flat.value(),
+        )  # fmt: skip
+        d = screen.derivative
         typical = float(np.linalg.norm(g)) / math.sqrt(x.size)
         floor = compare.FLOOR_FRACTION * max(typical, abs(d), resolution)
         result.comparisons["directional"] = Comparison(
             "directional",
             compare.scalar_error(float(np.dot(g, u)), d, floor),
-            compare.tolerance("directional", case.dtype) * 2.0**halvings,
+            compare.tolerance("directional", case.dtype) * 2.0 ** int(halvings[first]),
         )
-        taylor_h0 = 1e-3 * scale
-        if np.any(crossed(np.stack([x + taylor_h0 / 2.0**k * u for k in range(4)]))):
+        if screen.taylor is None:
             result.kink_notes.append("Taylor-remainder test skipped: its steps cross a kink")
         else:
-            taylor = finite_diff.taylor_remainder(f, x, g, u, taylor_h0)
             result.comparisons["taylor"] = Comparison(
                 "taylor",
-                compare.scalar_error(taylor.slope_error + d, d, floor),
+                compare.scalar_error(screen.taylor.slope_error + d, d, floor),
                 compare.tolerance("taylor", case.dtype),
             )
         return result.comparisons["directional"].passed
@@ -421,29 +441,28 @@ def _directional(case: Case, f, crossed, x, g, rng, result: CaseResult, scale: _
     return True
 
 
-def _elementwise(
-    case: Case, f, crossed, x, g, packing: _Packing, result: CaseResult, resolution: np.ndarray
-):
+def _elementwise(case: Case, flat: FlatFunction, g, result: CaseResult, resolution):
     """Central differences per element; elements that disagree are tested for a kink crossing,
     retried with smaller steps, and skipped (and reported) only if every step crosses a kink."""
-    diffs = finite_diff.central_differences(f, x)
+    packing, x = flat.packing, flat.x
+    diffs = finite_diff.central_differences(flat.at, x, along=flat.along, value=flat.value())
     fd = diffs.central.copy()
     skipped = np.zeros(x.size, dtype=bool)
     allowance = np.ones(x.size)
     tol = compare.tolerance("central_fd", case.dtype)
-    suspects = _disagreeing(packing, g, fd, tol, resolution)
+    errors = compare.block_relative_errors(g, fd, packing.offsets, resolution)
+    suspects = np.flatnonzero(errors > tol)
     if suspects.size == 0 or (case.pattern is None and case.analytic):
         return fd, skipped, allowance
-    kinked = _kink_crossings(case, f, crossed, x, diffs, suspects)
+    kinked = _kink_crossings(case, flat, diffs, suspects)
     for j in suspects[kinked]:
         h = diffs.steps[j]
         for halvings in kinks.RETRY_HALVINGS:
             step = h / 2.0**halvings
-            probe = np.stack([x, x])
-            probe[0, j] += step
-            probe[1, j] -= step
-            if not np.any(crossed(probe)):
-                retry = finite_diff.central_differences(f, x, np.array([step]), index=j)
+            if not np.any(flat.crossed_along(np.array([j, j]), np.array([step, -step]))):
+                retry = finite_diff.central_differences(
+                    flat.at, x, np.array([step]), index=j, along=flat.along, value=diffs.value
+                )
                 fd[j] = retry.central[0]
                 allowance[j] = 2.0**halvings
                 name, index = packing.locate(int(j))
@@ -459,26 +478,18 @@ def _elementwise(
     return fd, skipped, allowance
 
 
-def _disagreeing(packing: _Packing, g, fd, tol: float, resolution: np.ndarray) -> np.ndarray:
-    bad = []
-    for i in range(len(packing.names)):
-        lo, hi = packing.offsets[i], packing.offsets[i + 1]
-        err = compare.relative_errors(g[lo:hi], fd[lo:hi], resolution[lo:hi])
-        bad.append(lo + np.flatnonzero(err > tol))
-    return np.concatenate(bad).astype(int)
-
-
-def _kink_crossings(case: Case, f, crossed, x, diffs, suspects: np.ndarray) -> np.ndarray:
+def _kink_crossings(case: Case, flat: FlatFunction, diffs, suspects: np.ndarray) -> np.ndarray:
     """Which suspect elements' steps cross a kink: the pattern changes, or (non-analytic f) the
     one-sided quotients do not halve their disagreement when h halves."""
-    plus = np.tile(x, (suspects.size, 1))
-    minus = np.tile(x, (suspects.size, 1))
-    rows = np.arange(suspects.size)
-    plus[rows, suspects] += diffs.steps[suspects]
-    minus[rows, suspects] -= diffs.steps[suspects]
-    flagged = crossed(plus) | crossed(minus)
+    steps = diffs.steps[suspects]
+    crossed = flat.crossed_along(
+        np.concatenate([suspects, suspects]), np.concatenate([steps, -steps])
+    )
+    flagged = crossed[: suspects.size] | crossed[suspects.size :]
     if not case.analytic:
-        half = finite_diff.central_differences(f, x, diffs.steps[suspects] / 2.0, index=suspects)
+        half = finite_diff.central_differences(
+            flat.at, flat.x, steps / 2.0, index=suspects, along=flat.along, value=diffs.value
+        )
         noise = 64 * finite_diff.EPS64 * max(abs(diffs.value), 1.0) / np.min(diffs.steps)
         flagged |= kinks.one_sided_disagree(
             diffs.forward[suspects], diffs.backward[suspects], half.forward, half.backward, noise
