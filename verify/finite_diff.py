@@ -50,8 +50,6 @@ def along_coordinates(f: BatchedFunction, x: np.ndarray) -> CoordinateFunction:
     """The coordinate form of f at x: ``g(j, δ)ᵣ = f(x + δᵣ·e_{jᵣ})``, one moved coordinate per
     row (δ real or complex), each row built in full and evaluated CHUNK rows per call.
 
-    The per-element methods take this form (``along=``) so that a caller who knows f's structure
-    can evaluate the same rows more cheaply (:meth:`verify.variables.FlatFunction.along`).
     """
     x = np.asarray(x, dtype=np.float64).reshape(-1)
 
@@ -89,20 +87,17 @@ def central_differences(
     steps: np.ndarray | None = None,
     index=None,
     *,
-    along: CoordinateFunction | None = None,
     value: float | None = None,
 ) -> ElementDifferences:
     """(f(x + hⱼeⱼ) − f(x − hⱼeⱼ)) / 2hⱼ for every j of the flat x (or only ``index``).
 
     Also returns the forward (f(x + hⱼeⱼ) − f(x))/hⱼ and backward (f(x) − f(x − hⱼeⱼ))/hⱼ quotients.
-    ``along`` evaluates the moved rows (default :func:`along_coordinates` of f); ``value`` is f(x)
-    when the caller has it already.
+    ``value`` is f(x) when the caller has it already.
     """
     x = np.asarray(x, dtype=np.float64).reshape(-1)
     idx = np.arange(x.size) if index is None else np.atleast_1d(np.asarray(index))
     h = element_steps(x)[idx] if steps is None else np.broadcast_to(steps, idx.shape).copy()
-    along = along_coordinates(f, x) if along is None else along
-    values = along(np.concatenate([idx, idx]), np.concatenate([h, -h]))
+    values = along_coordinates(f, x)(np.concatenate([idx, idx]), np.concatenate([h, -h]))
     f_plus, f_minus = values[: idx.size], values[idx.size :]
     f0 = float(_evaluate(f, x[None, :])[0]) if value is None else value
     return ElementDifferences(
@@ -153,8 +148,13 @@ class TaylorRemainder:
 
     steps: np.ndarray
     remainders: np.ndarray
-    orders: np.ndarray
     slope_error: float
+
+    @property
+    def orders(self) -> np.ndarray:
+        """log₂(R(hₖ) / R(hₖ₊₁)) for k = 0 … halvings − 1."""
+        with np.errstate(divide="ignore", invalid="ignore"):
+            return np.log2(self.remainders[:-1] / self.remainders[1:])
 
 
 def taylor_steps(x: np.ndarray, h0: float | None = None, halvings: int = 3) -> np.ndarray:
@@ -172,11 +172,8 @@ def _taylor_from_values(
     values: np.ndarray, value: float, slope: float, steps: np.ndarray
 ) -> TaylorRemainder:
     signed = values - value - steps * slope
-    remainders = np.abs(signed)
-    with np.errstate(divide="ignore", invalid="ignore"):
-        orders = np.log2(remainders[:-1] / remainders[1:])
     slope_error = float((4.0 * signed[-1] - signed[-2]) / steps[-2])
-    return TaylorRemainder(steps, remainders, orders, slope_error)
+    return TaylorRemainder(steps, np.abs(signed), slope_error)
 
 
 def taylor_remainder(

@@ -12,6 +12,7 @@ patterns and algorithms; shapes are drawn per case (non-square, every axis a dif
 
 from __future__ import annotations
 
+import functools
 import itertools
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
@@ -42,7 +43,7 @@ class Case:
     upstream: str | None = None
     naive_extra: dict[str, Callable[[Any], np.ndarray]] = field(default_factory=dict)
 
-    @property
+    @functools.cached_property
     def name(self) -> str:
         """target[setting, …], e.g. conv2d_backward[float32, convolution, stride 2, pad 1]."""
         shown = ", ".join(str(v) for v in self.settings.values())

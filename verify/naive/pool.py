@@ -42,16 +42,16 @@ def window_winner(x: list, n: int, i: int, j: int, c: int, size: int, stride: in
     """(r, s) of window (n, i, j, c)'s maximum in x (nested lists x[n][r][s][c]): the first NaN in
     row-major order if there is one, else the first cell equal to the maximum (smallest k1, then
     smallest k2)."""
-    cells = [(i * stride + k1, j * stride + k2) for k1 in range(size) for k2 in range(size)]
-    values = [x[n][r][s][c] for r, s in cells]
-    for cell, value in zip(cells, values, strict=True):
-        if math.isnan(value):
-            return cell
-    peak = max(values)
-    for cell, value in zip(cells, values, strict=True):
-        if value == peak:
-            return cell
-    raise AssertionError("a window without NaN always holds its maximum")
+    winner, peak = None, -math.inf
+    for k1 in range(size):
+        for k2 in range(size):
+            r, s = i * stride + k1, j * stride + k2
+            value = x[n][r][s][c]
+            if math.isnan(value):
+                return r, s
+            if winner is None or value > peak:
+                winner, peak = (r, s), value
+    return winner
 
 
 def maxpool2d(x: Array, size: int = 2, stride: int | None = None) -> Array:
