@@ -16,6 +16,7 @@ per-element differences of a few hundred unknowns cost a handful of vectorized c
 
 from __future__ import annotations
 
+import math
 from collections.abc import Callable
 from dataclasses import dataclass
 
@@ -55,14 +56,18 @@ def along_coordinates(f: BatchedFunction, x: np.ndarray) -> CoordinateFunction:
 
     def along(index: np.ndarray, delta: np.ndarray) -> np.ndarray:
         index = np.asarray(index, dtype=np.intp).reshape(-1)
-        delta = np.broadcast_to(delta, index.shape)
+        delta = np.asarray(delta)
+        if delta.shape != index.shape:
+            delta = np.broadcast_to(delta, index.shape)
+        dtype = np.result_type(x, delta)
         values = []
         for start in range(0, index.size, CHUNK):
-            rows = slice(start, start + CHUNK)
-            points = np.tile(x.astype(np.result_type(x, delta)), (index[rows].size, 1))
-            points[np.arange(index[rows].size), index[rows]] += delta[rows]
+            moved, by = index[start : start + CHUNK], delta[start : start + CHUNK]
+            points = np.empty((moved.size, x.size), dtype=dtype)
+            points[...] = x
+            points[np.arange(moved.size), moved] += by
             values.append(np.asarray(f(points)))
-        out = np.concatenate(values) if values else np.empty(0)
+        out = values[0] if len(values) == 1 else np.concatenate(values) if values else np.empty(0)
         if out.shape != index.shape:
             raise ValueError(f"f must return one value per row: got shape {out.shape}")
         return out
@@ -72,13 +77,24 @@ def along_coordinates(f: BatchedFunction, x: np.ndarray) -> CoordinateFunction:
 
 @dataclass(frozen=True)
 class ElementDifferences:
-    """Per-element difference quotients of f at x (all shaped like the flat x)."""
+    """Per-element difference quotients of f at x (all shaped like the flat x): from the values
+    f(x + hⱼeⱼ) (``plus``), f(x − hⱼeⱼ) (``minus``) and f(x) (``value``) at the steps hⱼ."""
 
     central: np.ndarray
-    forward: np.ndarray
-    backward: np.ndarray
+    plus: np.ndarray
+    minus: np.ndarray
     steps: np.ndarray
     value: float
+
+    @property
+    def forward(self) -> np.ndarray:
+        """(f(x + hⱼeⱼ) − f(x)) / hⱼ."""
+        return (self.plus - self.value) / self.steps
+
+    @property
+    def backward(self) -> np.ndarray:
+        """(f(x) − f(x − hⱼeⱼ)) / hⱼ."""
+        return (self.value - self.minus) / self.steps
 
 
 def central_differences(
@@ -91,28 +107,26 @@ def central_differences(
 ) -> ElementDifferences:
     """(f(x + hⱼeⱼ) − f(x − hⱼeⱼ)) / 2hⱼ for every j of the flat x (or only ``index``).
 
-    Also returns the forward (f(x + hⱼeⱼ) − f(x))/hⱼ and backward (f(x) − f(x − hⱼeⱼ))/hⱼ quotients.
+    Also gives the forward (f(x + hⱼeⱼ) − f(x))/hⱼ and backward (f(x) − f(x − hⱼeⱼ))/hⱼ quotients.
     ``value`` is f(x) when the caller has it already.
     """
     x = np.asarray(x, dtype=np.float64).reshape(-1)
-    idx = np.arange(x.size) if index is None else np.atleast_1d(np.asarray(index))
-    h = element_steps(x)[idx] if steps is None else np.broadcast_to(steps, idx.shape).copy()
+    if index is None:
+        idx = np.arange(x.size)
+        h = element_steps(x) if steps is None else np.broadcast_to(steps, idx.shape).copy()
+    else:
+        idx = np.atleast_1d(np.asarray(index))
+        h = element_steps(x)[idx] if steps is None else np.broadcast_to(steps, idx.shape).copy()
     values = along_coordinates(f, x)(np.concatenate([idx, idx]), np.concatenate([h, -h]))
     f_plus, f_minus = values[: idx.size], values[idx.size :]
-    f0 = float(_evaluate(f, x[None, :])[0]) if value is None else value
-    return ElementDifferences(
-        central=(f_plus - f_minus) / (2.0 * h),
-        forward=(f_plus - f0) / h,
-        backward=(f0 - f_minus) / h,
-        steps=h,
-        value=float(f0),
-    )
+    f0 = float(_evaluate(f, x[None, :])[0]) if value is None else float(value)
+    return ElementDifferences((f_plus - f_minus) / (2.0 * h), f_plus, f_minus, h, f0)
 
 
 def random_direction(rng: np.random.Generator, size: int) -> np.ndarray:
     """A random unit vector u ∈ ℝⁿ (uniform on the sphere), never all-equal components."""
     u = rng.standard_normal(size)
-    return u / np.linalg.norm(u)
+    return u / math.sqrt(float(u @ u))
 
 
 def directional_step(x: np.ndarray) -> float:

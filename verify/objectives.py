@@ -153,6 +153,15 @@ def maxpool_winners(x: np.ndarray, size: int, stride: int) -> np.ndarray:
     return pool_windows(x.real, size, stride).argmax(axis=-1)
 
 
+def maxpool_winner_positions(x: np.ndarray, size: int, stride: int) -> np.ndarray:
+    """The flat C-order index into x (N, H, W, C) of each window's (first) maximum: the winners
+    that cnnref's ``maxpool2d_with_winners`` returns, (N, Ho, Wo, C)."""
+    k = maxpool_winners(x, size, stride)
+    n, i, j, c = np.indices(k.shape, sparse=True)
+    rows, cols = i * stride + k // size, j * stride + k % size
+    return np.ravel_multi_index((n, rows, cols, c), x.shape)
+
+
 def avgpool(x: np.ndarray, size: int, stride: int) -> np.ndarray:
     """out = mean over each size × size window, summed tap by tap; analytic."""
     taps = _pool_taps(x, size, stride)

@@ -281,12 +281,12 @@ def _objective_scale(flat: FlatFunction | None, naive: dict[str, np.ndarray]) ->
     if flat is None:
         return _NO_SCALE
     packing, x = flat.packing, flat.x
-    ref = packing.flatten(
-        {
+    if not all(name in naive for name in packing.names):
+        naive = {
             name: naive.get(name, np.zeros(shape))
             for name, shape in zip(packing.names, packing.shapes, strict=True)
         }
-    )
+    ref = packing.flatten(naive)
     objective = compare.objective_scale(flat.value(), ref, x)
     variables = max(float(np.max(np.abs(x), initial=0.0)), 1.0)
     resolution = compare.resolution(objective, x)
@@ -402,6 +402,9 @@ def _check_numerical(
     )
 
 
+_SCREEN_HALVINGS = np.array((0, *kinks.RETRY_HALVINGS))
+
+
 def _directional(case: Case, flat: FlatFunction, g, rng, result: CaseResult, scale: _Scale) -> bool:
     """The directional screen and the Taylor-remainder test along the same random direction.
 
@@ -413,7 +416,7 @@ def _directional(case: Case, flat: FlatFunction, g, rng, result: CaseResult, sca
     """
     x = flat.x
     resolution = scale.objective / (compare.SCALE_RATIO * scale.variables)
-    halvings = np.array((0, *kinks.RETRY_HALVINGS))
+    halvings = _SCREEN_HALVINGS
     tries = finite_diff.directional_step(x) / 2.0**halvings
     taylor_steps = finite_diff.taylor_steps(x, 1e-3 * scale.variables)
     for _ in range(MAX_DIRECTIONS):
@@ -427,7 +430,7 @@ def _directional(case: Case, flat: FlatFunction, g, rng, result: CaseResult, sca
             flat.value(),
         )  # fmt: skip
         d = screen.derivative
-        typical = float(np.linalg.norm(g)) / math.sqrt(x.size)
+        typical = math.sqrt(float(g @ g)) / math.sqrt(x.size)
         floor = compare.FLOOR_FRACTION * max(typical, abs(d), resolution)
         result.comparisons["directional"] = Comparison(
             "directional",

@@ -49,7 +49,7 @@ class Case:
         shown = ", ".join(str(v) for v in self.settings.values())
         return f"{self.target}[{shown}]"
 
-    @property
+    @functools.cached_property
     def shapes(self) -> str:
         """The array arguments' shapes, for the report."""
         parts = []
@@ -91,6 +91,7 @@ def grid(**axes) -> tuple[dict[str, Any], ...]:
     return tuple(dict(zip(keys, combo, strict=True)) for combo in itertools.product(*axes.values()))
 
 
+@functools.cache
 def dtype_name(dtype) -> str:
     """'float32' or 'float64', as the case names show it."""
     return np.dtype(dtype).name

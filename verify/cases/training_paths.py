@@ -18,7 +18,6 @@ import numpy as np
 
 from .. import generators as gen
 from .. import objectives as obj
-from ..naive import training_paths as naive_paths
 from .activations import pre_activation, relu_pattern
 from .case import ACTIVATIONS, DTYPES, NEAR_KINK_SETTINGS, Case, Entry, cast, dtype_name, f64, grid
 
@@ -176,7 +175,7 @@ def build_maxpool2d_with_winners(rng, dtype, size, stride, ties="none") -> Case:
 def build_maxpool2d_backward_to_winners(rng, dtype, size, stride, ties="none") -> Case:
     step = size if stride is None else stride
     x = cast(gen.pool_input(rng, _pool_shape(rng, size, step), size, step, ties), dtype)
-    _, winners = naive_paths.maxpool2d_with_winners(x, size, stride)
+    winners = obj.maxpool_winner_positions(f64(x), size, step)
     dout = cast(gen.upstream(rng, winners.shape), dtype)
     g = f64(dout)
     return Case(
@@ -202,7 +201,7 @@ def build_activation_delta_through_maxpool(rng, dtype, activation, size, stride)
     a = a + np.where(a >= 0, gen.RELU_MARGIN, -gen.RELU_MARGIN)
     a.flat[0] = abs(a.flat[0])
     z = cast(obj.activate(a, activation), dtype)
-    _, winners = naive_paths.maxpool2d_with_winners(z, size, stride)
+    winners = obj.maxpool_winner_positions(f64(z), size, step)
     dout = cast(gen.upstream(rng, winners.shape), dtype)
     g = f64(dout)
 

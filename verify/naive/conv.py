@@ -88,8 +88,9 @@ def conv2d(
                         r = _tap(i, k1, kh, stride, mode)
                         for k2 in range(kw):
                             s = _tap(j, k2, kw, stride, mode)
+                            pixel, taps = padded[n][r][s], w[k1][k2]  # in[n, r, s, :], w[k1, k2]
                             for c in range(channels):
-                                total += padded[n][r][s][c] * w[k1][k2][c][f]
+                                total += pixel[c] * taps[c][f]
                     out[n][i][j][f] = total
     return array(out, (n_samples, out_h, out_w, n_filters), dtype)
 
@@ -132,9 +133,11 @@ def conv2d_backward(
                         r = _tap(i, k1, kh, stride, mode)
                         for k2 in range(kw):
                             s = _tap(j, k2, kw, stride, mode)
+                            pixel, d_pixel = padded[n][r][s], d_padded[n][r][s]
+                            taps, d_taps = w[k1][k2], dw[k1][k2]
                             for c in range(channels):
-                                d_padded[n][r][s][c] += g * w[k1][k2][c][f]
-                                dw[k1][k2][c][f] += g * padded[n][r][s][c]
+                                d_pixel[c] += g * taps[c][f]
+                                d_taps[c][f] += g * pixel[c]
     dx = zeros(x.shape, dtype)
     for n in range(n_samples):
         for r in range(height):
