@@ -59,20 +59,29 @@ def along_coordinates(f: BatchedFunction, x: np.ndarray) -> CoordinateFunction:
         delta = np.asarray(delta)
         if delta.shape != index.shape:
             delta = np.broadcast_to(delta, index.shape)
-        dtype = np.result_type(x, delta)
         values = []
         for start in range(0, index.size, CHUNK):
-            moved, by = index[start : start + CHUNK], delta[start : start + CHUNK]
-            points = np.empty((moved.size, x.size), dtype=dtype)
-            points[...] = x
-            points[np.arange(moved.size), moved] += by
-            values.append(np.asarray(f(points)))
+            rows = coordinate_rows(x, index[start : start + CHUNK], delta[start : start + CHUNK])
+            values.append(np.asarray(f(rows)))
         out = values[0] if len(values) == 1 else np.concatenate(values) if values else np.empty(0)
         if out.shape != index.shape:
             raise ValueError(f"f must return one value per row: got shape {out.shape}")
         return out
 
     return along
+
+
+def coordinate_rows(x: np.ndarray, index: np.ndarray, delta: np.ndarray) -> np.ndarray:
+    """The points x + δᵣ·e_{jᵣ}, one row each (j = ``index``; complex rows for complex δ)."""
+    rows = np.empty((index.size, x.size), dtype=np.result_type(x, delta))
+    rows[...] = x
+    rows[np.arange(index.size), index] += delta
+    return rows
+
+
+def element_rows(x: np.ndarray, steps: np.ndarray, index: np.ndarray) -> np.ndarray:
+    """The rows of :func:`central_differences`: x + hⱼeⱼ for each j of ``index``, then x − hⱼeⱼ."""
+    return coordinate_rows(x, np.concatenate([index, index]), np.concatenate([steps, -steps]))
 
 
 @dataclass(frozen=True)
@@ -118,9 +127,15 @@ def central_differences(
         idx = np.atleast_1d(np.asarray(index))
         h = element_steps(x)[idx] if steps is None else np.broadcast_to(steps, idx.shape).copy()
     values = along_coordinates(f, x)(np.concatenate([idx, idx]), np.concatenate([h, -h]))
-    f_plus, f_minus = values[: idx.size], values[idx.size :]
     f0 = float(_evaluate(f, x[None, :])[0]) if value is None else float(value)
-    return ElementDifferences((f_plus - f_minus) / (2.0 * h), f_plus, f_minus, h, f0)
+    return differences_from_values(values, h, f0)
+
+
+def differences_from_values(values: np.ndarray, steps: np.ndarray, value: float):
+    """The :class:`ElementDifferences` from f at the :func:`element_rows` (``values``: the 2k
+    values at x + hⱼeⱼ, then at x − hⱼeⱼ) and f(x) = ``value``."""
+    f_plus, f_minus = values[: steps.size], values[steps.size :]
+    return ElementDifferences((f_plus - f_minus) / (2.0 * steps), f_plus, f_minus, steps, value)
 
 
 def random_direction(rng: np.random.Generator, size: int) -> np.ndarray:
@@ -223,16 +238,30 @@ def directional_screen(
     """:func:`directional_derivative` at step h and, given its ``steps``, the Taylor test of g
     (:func:`taylor_remainder`), from one batched call of f; ``value`` is f(x) if already known."""
     x = np.asarray(x, dtype=np.float64).reshape(-1)
-    rows = [_directional_points(x, u, h)]
-    if steps is not None:
-        rows.append(taylor_points(x, u, steps))
-        if value is None:
-            rows.append(x[None, :])
-    values = _evaluate(f, np.concatenate(rows))
+    rows = screen_rows(x, u, h, steps)
+    if value is None and steps is not None:
+        values = _evaluate(f, np.concatenate([rows, x[None, :]]))
+        return screen_from_values(values[:-1], g, u, h, steps, float(values[-1]))
+    return screen_from_values(_evaluate(f, rows), g, u, h, steps, value)
+
+
+def screen_rows(x: np.ndarray, u: np.ndarray, h: float, steps: np.ndarray | None) -> np.ndarray:
+    """The rows of :func:`directional_screen`: x + hu, x − hu, then x + hₖu for each Taylor step."""
+    rows = _directional_points(x, u, h)
+    return rows if steps is None else np.concatenate([rows, taylor_points(x, u, steps)])
+
+
+def screen_from_values(
+    values: np.ndarray,
+    g: np.ndarray,
+    u: np.ndarray,
+    h: float,
+    steps: np.ndarray | None,
+    value: float | None,
+) -> Screen:
+    """The :class:`Screen` from f at the :func:`screen_rows` and f(x) = ``value``."""
     derivative = _directional_quotient(values[:2], h)
     if steps is None:
         return Screen(derivative, None)
     slope = float(np.dot(np.asarray(g, dtype=np.float64).reshape(-1), u))
-    at_steps = values[2 : 2 + steps.size]
-    value = float(values[-1]) if value is None else value
-    return Screen(derivative, _taylor_from_values(at_steps, value, slope, steps))
+    return Screen(derivative, _taylor_from_values(values[2:], value, slope, steps))

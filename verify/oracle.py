@@ -162,10 +162,13 @@ def run_case(
         result.report = _report(case, result, {}, {})
         return result
     flat = _flat_function(case)
+    if flat is not None:
+        g = flat.packing.flatten(got)
+        evaluations = _evaluate(case, flat, g, seed, mode)
     scale = _objective_scale(flat, references["naive"])
     _check_naive(case, got, result, references, scale)
     if flat is not None:
-        _check_numerical(case, flat, got, result, references, scale, seed, mode)
+        _check_numerical(case, flat, g, evaluations, result, references, scale, mode)
     result.report = _report(case, result, got, references)
     return result
 
@@ -366,22 +369,91 @@ def _check_naive(case: Case, got, result: CaseResult, references, scale: _Scale)
         result.comparisons["naive_formula"].tolerance = compare.tolerance("naive", case.dtype)
 
 
+_SCREEN_HALVINGS = np.array((0, *kinks.RETRY_HALVINGS))
+
+
+@dataclass(frozen=True)
+class _ScreenPlan:
+    """The screen's random direction u, its step h = directional step / 2^halvings (the first that
+    crosses no kink) and the Taylor test's steps (None when one of them crosses a kink)."""
+
+    direction: np.ndarray
+    step: float
+    halvings: int
+    taylor_steps: np.ndarray | None
+
+
+@dataclass(frozen=True)
+class _Evaluations:
+    """What f's values at x, along the screen's direction and (full mode) at x ± hⱼeⱼ gave."""
+
+    plan: _ScreenPlan | None
+    screen: finite_diff.Screen | None
+    diffs: finite_diff.ElementDifferences | None
+
+
+def _plan_screen(flat: FlatFunction, rng: np.random.Generator) -> _ScreenPlan | None:
+    """A direction whose step crosses no kink, tried with smaller steps (the kink pattern of every
+    step along one direction in one call), then with a new direction; None when MAX_DIRECTIONS
+    directions all cross one."""
+    x = flat.x
+    tries = finite_diff.directional_step(x) / 2.0**_SCREEN_HALVINGS
+    taylor_steps = finite_diff.taylor_steps(x)
+    for _ in range(MAX_DIRECTIONS):
+        u = finite_diff.random_direction(rng, x.size)
+        pair_crossed, taylor_crossed = _screen_crossings(flat, u, tries, taylor_steps)
+        if pair_crossed.all():
+            continue
+        first = int(np.argmin(pair_crossed))
+        return _ScreenPlan(
+            u,
+            float(tries[first]),
+            int(_SCREEN_HALVINGS[first]),
+            None if taylor_crossed else taylor_steps,
+        )
+    return None
+
+
+def _evaluate(case: Case, flat: FlatFunction, g: np.ndarray, seed: int, mode: str) -> _Evaluations:
+    """f at x, at the screen's rows and, in full mode, at every element's x ± hⱼeⱼ, in one batch:
+    the screen's direction and steps depend on the kink pattern only, so they are chosen first."""
+    x = flat.x
+    plan = _plan_screen(flat, np.random.default_rng([seed, len(case.name), x.size]))
+    rows = []
+    if plan is not None:
+        rows.append(finite_diff.screen_rows(x, plan.direction, plan.step, plan.taylor_steps))
+    steps = finite_diff.element_steps(x) if mode == "full" else None
+    if steps is not None:
+        rows.append(finite_diff.element_rows(x, steps, np.arange(x.size)))
+    values = flat.around(np.concatenate(rows) if rows else np.empty((0, x.size)))
+    screen = diffs = None
+    if plan is not None:
+        count = len(rows[0])
+        screen = finite_diff.screen_from_values(
+            values[:count], g, plan.direction, plan.step, plan.taylor_steps, flat.value()
+        )
+        values = values[count:]
+    if steps is not None:
+        diffs = finite_diff.differences_from_values(values, steps, flat.value())
+    return _Evaluations(plan, screen, diffs)
+
+
 def _check_numerical(
     case: Case,
     flat: FlatFunction,
-    got,
+    g: np.ndarray,
+    evaluations: _Evaluations,
     result: CaseResult,
     references,
     scale: _Scale,
-    seed: int,
     mode: str,
 ) -> None:
     packing, x = flat.packing, flat.x
-    g = packing.flatten(got)
-    rng = np.random.default_rng([seed, len(case.name), x.size])
-    screen_ok = _directional(case, flat, g, rng, result, scale)
+    screen_ok = _judge_screen(case, evaluations, g, result, scale)
     if mode == "full" or not screen_ok:
-        fd, skipped, allowance, errors = _elementwise(case, flat, g, result, scale.flat_resolution)
+        fd, skipped, allowance, errors = _elementwise(
+            case, flat, g, result, scale.flat_resolution, evaluations.diffs
+        )
         if errors is None:
             fd = np.where(skipped, g, fd)
         references["central_fd"] = packing.unflatten(fd)
@@ -402,54 +474,40 @@ def _check_numerical(
     )
 
 
-_SCREEN_HALVINGS = np.array((0, *kinks.RETRY_HALVINGS))
-
-
-def _directional(case: Case, flat: FlatFunction, g, rng, result: CaseResult, scale: _Scale) -> bool:
+def _judge_screen(
+    case: Case, evaluations: _Evaluations, g: np.ndarray, result: CaseResult, scale: _Scale
+) -> bool:
     """The directional screen and the Taylor-remainder test along the same random direction.
 
-    A direction whose step crosses a kink is retried with smaller steps, then with a new direction;
-    the Taylor test (larger steps) is skipped, and said so, when its steps cross a kink. The floor
-    of both is ρ times the largest of ‖g‖/√n, the difference quotient itself and the resolution
-    F / (SCALE_RATIO · max(‖x‖∞, 1)) of a step along u (whose h scales with ‖x‖∞). Every step
-    tried along one direction has its kink pattern evaluated in one call, and f in one more.
+    The floor of both is ρ times the largest of ‖g‖/√n, the difference quotient itself and the
+    resolution F / (SCALE_RATIO · max(‖x‖∞, 1)) of a step along u (whose h scales with ‖x‖∞). A
+    step that had to be halved widens the screen's tolerance by as much; a Taylor test whose steps
+    cross a kink is skipped, and said so.
     """
-    x = flat.x
-    resolution = scale.objective / (compare.SCALE_RATIO * scale.variables)
-    halvings = _SCREEN_HALVINGS
-    tries = finite_diff.directional_step(x) / 2.0**halvings
-    taylor_steps = finite_diff.taylor_steps(x, 1e-3 * scale.variables)
-    for _ in range(MAX_DIRECTIONS):
-        u = finite_diff.random_direction(rng, x.size)
-        pair_crossed, taylor_crossed = _screen_crossings(flat, u, tries, taylor_steps)
-        if pair_crossed.all():
-            continue
-        first = int(np.argmin(pair_crossed))
-        screen = finite_diff.directional_screen(
-            flat.at, x, g, u, float(tries[first]), None if taylor_crossed else taylor_steps,
-            flat.value(),
-        )  # fmt: skip
-        d = screen.derivative
-        typical = math.sqrt(float(g @ g)) / math.sqrt(x.size)
-        floor = compare.FLOOR_FRACTION * max(typical, abs(d), resolution)
-        result.comparisons["directional"] = Comparison(
-            "directional",
-            compare.scalar_error(float(np.dot(g, u)), d, floor),
-            compare.tolerance("directional", case.dtype) * 2.0 ** int(halvings[first]),
+    plan, screen = evaluations.plan, evaluations.screen
+    if plan is None:
+        result.kink_notes.append(
+            f"directional screen skipped: {MAX_DIRECTIONS} random directions all crossed a kink"
         )
-        if screen.taylor is None:
-            result.kink_notes.append("Taylor-remainder test skipped: its steps cross a kink")
-        else:
-            result.comparisons["taylor"] = Comparison(
-                "taylor",
-                compare.scalar_error(screen.taylor.slope_error + d, d, floor),
-                compare.tolerance("taylor", case.dtype),
-            )
-        return result.comparisons["directional"].passed
-    result.kink_notes.append(
-        f"directional screen skipped: {MAX_DIRECTIONS} random directions all crossed a kink"
+        return True
+    resolution = scale.objective / (compare.SCALE_RATIO * scale.variables)
+    d = screen.derivative
+    typical = math.sqrt(float(g @ g)) / math.sqrt(g.size)
+    floor = compare.FLOOR_FRACTION * max(typical, abs(d), resolution)
+    result.comparisons["directional"] = Comparison(
+        "directional",
+        compare.scalar_error(float(np.dot(g, plan.direction)), d, floor),
+        compare.tolerance("directional", case.dtype) * 2.0**plan.halvings,
     )
-    return True
+    if screen.taylor is None:
+        result.kink_notes.append("Taylor-remainder test skipped: its steps cross a kink")
+    else:
+        result.comparisons["taylor"] = Comparison(
+            "taylor",
+            compare.scalar_error(screen.taylor.slope_error + d, d, floor),
+            compare.tolerance("taylor", case.dtype),
+        )
+    return result.comparisons["directional"].passed
 
 
 def _screen_crossings(
@@ -466,14 +524,23 @@ def _screen_crossings(
     return pair_crossed, bool(crossed[2 * tries.size :].any())
 
 
-def _elementwise(case: Case, flat: FlatFunction, g, result: CaseResult, resolution):
+def _elementwise(
+    case: Case,
+    flat: FlatFunction,
+    g,
+    result: CaseResult,
+    resolution,
+    diffs: finite_diff.ElementDifferences | None = None,
+):
     """Central differences per element; elements that disagree are tested for a kink crossing,
     retried with smaller steps, and skipped (and reported) only if every step crosses a kink.
 
-    Returns the differences, which elements were skipped, the per-element allowance and — when
-    no element needed a retry, so the differences are the first ones — their element errors."""
+    ``diffs`` are the first differences when already evaluated. Returns the differences, which
+    elements were skipped, the per-element allowance and — when no element needed a retry, so the
+    differences are the first ones — their element errors."""
     packing, x = flat.packing, flat.x
-    diffs = finite_diff.central_differences(flat.at, x, value=flat.value())
+    if diffs is None:
+        diffs = finite_diff.central_differences(flat.at, x, value=flat.value())
     fd = diffs.central.copy()
     skipped = np.zeros(x.size, dtype=bool)
     allowance = np.ones(x.size)

@@ -80,6 +80,13 @@ class FlatFunction:
             self._value = float(self.at(self.x[None, :])[0])
         return self._value
 
+    def around(self, points: np.ndarray) -> np.ndarray:
+        """f at each row of ``points``, evaluated in one batch with x itself (whose value
+        :meth:`value` then keeps)."""
+        values = self.at(np.concatenate([self.x[None, :], points]))
+        self._value = float(values[0])
+        return values[1:]
+
     def at(self, points: np.ndarray) -> np.ndarray:
         """f at each row of ``points`` (P, n)."""
         values = []
