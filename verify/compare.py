@@ -161,10 +161,15 @@ def block_relative_errors(
 
 def _floored_errors(diff, magnitude, scale, resolution) -> np.ndarray:
     floor = np.maximum(magnitude, FLOOR_FRACTION * np.maximum(scale, resolution))
-    usable = floor > 0
-    err = np.divide(diff, floor, out=np.zeros_like(diff), where=usable)
-    err[~usable & (diff != 0)] = np.inf
-    err[np.isnan(err)] = np.inf
+    if floor.size and floor.min() > 0:  # the usual case: every denominator positive
+        err = diff / floor
+    else:
+        usable = floor > 0
+        err = np.divide(diff, floor, out=np.zeros_like(diff), where=usable)
+        err[~usable & (diff != 0)] = np.inf
+    nan = np.isnan(err)
+    if nan.any():
+        err[nan] = np.inf
     return err
 
 

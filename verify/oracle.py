@@ -415,26 +415,30 @@ def _plan_screen(flat: FlatFunction, rng: np.random.Generator) -> _ScreenPlan | 
 
 
 def _evaluate(case: Case, flat: FlatFunction, g: np.ndarray, seed: int, mode: str) -> _Evaluations:
-    """f at x, at the screen's rows and, in full mode, at every element's x ± hⱼeⱼ, in one batch:
-    the screen's direction and steps depend on the kink pattern only, so they are chosen first."""
+    """f at x, at the screen's rows and, in full mode, at every element's x ± hⱼeⱼ: the screen's
+    direction and steps depend on the kink pattern only, so they are chosen first, and all the
+    rows go in one batch when they fit in one call (finite_diff.CHUNK rows); larger cases build
+    their element rows CHUNK at a time instead."""
     x = flat.x
     plan = _plan_screen(flat, np.random.default_rng([seed, len(case.name), x.size]))
-    rows = []
+    rows = np.empty((0, x.size))
     if plan is not None:
-        rows.append(finite_diff.screen_rows(x, plan.direction, plan.step, plan.taylor_steps))
+        rows = finite_diff.screen_rows(x, plan.direction, plan.step, plan.taylor_steps)
+    count = len(rows)
     steps = finite_diff.element_steps(x) if mode == "full" else None
-    if steps is not None:
-        rows.append(finite_diff.element_rows(x, steps, np.arange(x.size)))
-    values = flat.around(np.concatenate(rows) if rows else np.empty((0, x.size)))
+    together = steps is not None and 1 + count + 2 * x.size <= finite_diff.CHUNK
+    if together:
+        rows = np.concatenate([rows, finite_diff.element_rows(x, steps, np.arange(x.size))])
+    values = flat.around(rows)
     screen = diffs = None
     if plan is not None:
-        count = len(rows[0])
         screen = finite_diff.screen_from_values(
             values[:count], g, plan.direction, plan.step, plan.taylor_steps, flat.value()
         )
-        values = values[count:]
-    if steps is not None:
-        diffs = finite_diff.differences_from_values(values, steps, flat.value())
+    if together:
+        diffs = finite_diff.differences_from_values(values[count:], steps, flat.value())
+    elif steps is not None:
+        diffs = finite_diff.central_differences(flat.at, x, steps, value=flat.value())
     return _Evaluations(plan, screen, diffs)
 
 

@@ -81,13 +81,15 @@ def conv2d(
     out = zeros((n_samples, out_h, out_w, n_filters), dtype)
     for n in range(n_samples):
         for i in range(out_h):
+            rows = [_tap(i, k1, kh, stride, mode) for k1 in range(kh)]
             for j in range(out_w):
+                columns = [_tap(j, k2, kw, stride, mode) for k2 in range(kw)]
                 for f in range(n_filters):
                     total = b[f]
                     for k1 in range(kh):
-                        r = _tap(i, k1, kh, stride, mode)
+                        r = rows[k1]
                         for k2 in range(kw):
-                            s = _tap(j, k2, kw, stride, mode)
+                            s = columns[k2]
                             pixel, taps = padded[n][r][s], w[k1][k2]  # in[n, r, s, :], w[k1, k2]
                             for c in range(channels):
                                 total += pixel[c] * taps[c][f]
@@ -125,14 +127,16 @@ def conv2d_backward(
     db = zeros((n_filters,), dtype)
     for n in range(n_samples):
         for i in range(out_h):
+            rows = [_tap(i, k1, kh, stride, mode) for k1 in range(kh)]
             for j in range(out_w):
+                columns = [_tap(j, k2, kw, stride, mode) for k2 in range(kw)]
                 for f in range(n_filters):
                     g = dout[n][i][j][f]
                     db[f] += g
                     for k1 in range(kh):
-                        r = _tap(i, k1, kh, stride, mode)
+                        r = rows[k1]
                         for k2 in range(kw):
-                            s = _tap(j, k2, kw, stride, mode)
+                            s = columns[k2]
                             pixel, d_pixel = padded[n][r][s], d_padded[n][r][s]
                             taps, d_taps = w[k1][k2], dw[k1][k2]
                             for c in range(channels):
