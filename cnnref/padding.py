@@ -34,8 +34,10 @@ def forward_padding_nans(
 ) -> None:
     """Set out[n, i, j, f] = NaN wherever a padded tap (k1, k2) of window (i, j) meets a
     non-finite w[k1, k2, c, f] for some c (in place). out (N, Ho, Wo, F), w (KH, KW, C, F)."""
+    if pad == 0:
+        return
     nonfinite = ~np.isfinite(w).all(axis=2)  # (KH, KW, F)
-    if pad == 0 or not nonfinite.any():
+    if not nonfinite.any():
         return
     taps = _taps_in_padding(*out.shape[1:3], *w.shape[:2], stride, pad, *x_shape[1:3])
     meets = np.einsum("ijab,abf->ijf", taps.astype(np.intp), nonfinite.astype(np.intp)) > 0
@@ -47,8 +49,10 @@ def filter_gradient_padding_nans(
 ) -> None:
     """Set dw[k1, k2, c, f] = NaN wherever tap (k1, k2) reads the padding in some window (i, j)
     with a non-finite dout[n, i, j, f] (in place). dw (KH, KW, C, F), dout (N, Ho, Wo, F)."""
+    if pad == 0:
+        return
     nonfinite = ~np.isfinite(dout).all(axis=0)  # (Ho, Wo, F)
-    if pad == 0 or not nonfinite.any():
+    if not nonfinite.any():
         return
     taps = _taps_in_padding(*dout.shape[1:3], *dw.shape[:2], stride, pad, *x_shape[1:3])
     meets = np.einsum("ijab,ijf->abf", taps.astype(np.intp), nonfinite.astype(np.intp)) > 0

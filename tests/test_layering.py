@@ -27,6 +27,7 @@ CNNREF_LAYERS = {
     "cnnref.threads": 1,
     "cnnref.padding": 1,
     **{f"cnnref.{name}": 2 for name in FUNCTIONAL},
+    "cnnref.conv_paths": 2,  # the machinery behind conv.py's formulas
     "cnnref.nn": 3,
     "cnnref": 3,  # the package itself: the public API re-exports the functional API and nn
     "cnnref.training": 4,
@@ -94,11 +95,11 @@ def cnnref_rank(module: str) -> int:
 
 
 def imported_modules(module: str, name: str | None, modules: dict[str, Path]) -> list[str]:
-    """The project modules an import statement loads: ``from a import b`` may load a.b."""
-    loaded = [module]
+    """The project modules an import statement uses: ``from a import b`` uses a.b where b is a
+    submodule (the package a is then only its parent, loaded by any import of a.x), else a."""
     if name is not None and f"{module}.{name}" in modules:
-        loaded.append(f"{module}.{name}")
-    return loaded
+        return [f"{module}.{name}"]
+    return [module]
 
 
 def violations() -> list[str]:

@@ -33,6 +33,7 @@ REGISTRY.update(
     for entries in ("GRADIENT_ENTRIES", "FORWARD_ENTRIES")
     for entry in getattr(training_paths, entries)
 )
+REGISTRY.update((entry.target, entry) for entry in conv.DIRECT_ENTRIES)
 
 __all__ = ["REGISTRY", "TOPICS", "Case", "Entry", "cases", "random_case"]
 

@@ -13,13 +13,13 @@ layer does the flip. Two paths compute the same thing:
 * per image (``conv_*_per_image``, the default for batches of an image per thread): OpenMP across
   the images, each thread building one image's patch matrix and calling a one-thread BLAS product
   on it, so that a single thread pool does all the work;
-* the SIMD micro-kernels (``conv_forward_simd`` and its adjoint for the filter gradient,
-  ``conv_filter_gradient_simd``; direct_conv.h): the direct sum again, but blocked
+* the SIMD micro-kernels (``conv_forward_simd`` and its adjoints for the filter and input
+  gradients, ``conv_backward_simd``; direct_conv.h): the direct sum again, but blocked
   for the vector units (6 output pixels × 16 floats / 8 doubles of filters in registers), the bias
   and relu fused into its stores, OpenMP across the images; no patch matrix at all. It runs where
-  the CPU has AVX2 and FMA (checked at run time) and F is a multiple of 16 (float32) or 8
-  (float64). (The input gradient as the same kernel on the padded upstream gradient would do
-  about twice the multiply-adds of col2im, all the products with the padding: it stays im2col.)
+  the CPU has AVX2 and FMA (checked at run time) and the vectorized channels (F; C for the input
+  gradient) are a multiple of 16 (float32) or 8 (float64). The input gradient is computed in
+  scatter form, visiting only the taps whose target lies inside the image.
 """
 
 from cython.parallel cimport prange, threadid
@@ -47,6 +47,16 @@ cdef extern from "direct_conv.h" nogil:
         const double* x, Py_ssize_t Wp, Py_ssize_t C, const double* dout, double* dw,
         Py_ssize_t Ho, Py_ssize_t Wo, Py_ssize_t KH, Py_ssize_t KW, Py_ssize_t stride,
         Py_ssize_t F,
+    )
+    void cnnref_input_gradient_f(
+        const float* dout, Py_ssize_t Ho, Py_ssize_t Wo, Py_ssize_t F, const float* wt, float* dx,
+        Py_ssize_t H, Py_ssize_t W, Py_ssize_t C, Py_ssize_t KH, Py_ssize_t KW, Py_ssize_t stride,
+        Py_ssize_t pad,
+    )
+    void cnnref_input_gradient_d(
+        const double* dout, Py_ssize_t Ho, Py_ssize_t Wo, Py_ssize_t F, const double* wt,
+        double* dx, Py_ssize_t H, Py_ssize_t W, Py_ssize_t C, Py_ssize_t KH, Py_ssize_t KW,
+        Py_ssize_t stride, Py_ssize_t pad,
     )
     int cnnref_use_avx2()
 
@@ -97,30 +107,33 @@ def conv_backward_input_direct(
     Py_ssize_t stride,
     Py_ssize_t pad,
 ):
-    """dx[n, r, s, c] = Σ over (i, j, k1, k2) with r = i·s + k1 − p, s = j·s + k2 − p of
-    dout[n, i, j, f] · w[k1, k2, c, f] (dx must be zeroed)."""
+    """dx[n, r, q, c] = Σ_k1 Σ_k2 Σ_f dout[n, i, j, f] · w[k1, k2, c, f] over the taps that read
+    pixel (r, q): r = i·s + k1 − p and q = j·s + k2 − p for an output pixel (i, j) (dx is
+    overwritten)."""
     cdef Py_ssize_t N = dx.shape[0], H = dx.shape[1], W = dx.shape[2], C = dx.shape[3]
     cdef Py_ssize_t KH = w.shape[0], KW = w.shape[1], F = w.shape[3]
     cdef Py_ssize_t Ho = dout.shape[1], Wo = dout.shape[2]
-    cdef Py_ssize_t n, i, j, k1, k2, c, f, r, s
+    cdef Py_ssize_t n, r, q, c, k1, k2, f, i, j, row, column
     cdef floating total
-    cdef bint parallel = N * Ho * Wo * KH * KW * C * F >= PARALLEL_MIN_WORK
+    cdef bint parallel = N * H * W * KH * KW * C * F >= PARALLEL_MIN_WORK
     for n in prange(N, nogil=True, schedule="static", use_threads_if=parallel):
-        for i in range(Ho):
-            for j in range(Wo):
-                for k1 in range(KH):
-                    r = i * stride + k1 - pad
-                    if r < 0 or r >= H:
-                        continue
-                    for k2 in range(KW):
-                        s = j * stride + k2 - pad
-                        if s < 0 or s >= W:
+        for r in range(H):
+            for q in range(W):
+                for c in range(C):
+                    total = 0
+                    for k1 in range(KH):
+                        row = r + pad - k1
+                        if row < 0 or row % stride != 0 or row // stride >= Ho:
                             continue
-                        for c in range(C):
-                            total = 0
+                        i = row // stride
+                        for k2 in range(KW):
+                            column = q + pad - k2
+                            if column < 0 or column % stride != 0 or column // stride >= Wo:
+                                continue
+                            j = column // stride
                             for f in range(F):
                                 total = total + dout[n, i, j, f] * w[k1, k2, c, f]
-                            dx[n, r, s, c] += total
+                    dx[n, r, q, c] = total
 
 
 def conv_backward_filter_direct(
@@ -156,130 +169,88 @@ def conv_backward_filter_direct(
                         dw[k1, k2, c, f] += xv * dout[n, i, j, f]
 
 
-cdef void _im2col_image(
-    const floating* x,
-    floating* cols,
-    Py_ssize_t H,
-    Py_ssize_t W,
-    Py_ssize_t C,
-    Py_ssize_t KH,
-    Py_ssize_t KW,
-    Py_ssize_t stride,
-    Py_ssize_t pad,
-    Py_ssize_t Ho,
-    Py_ssize_t Wo,
+cdef struct Geometry:
+    # One convolution's sizes: image H × W × C, kernel KH × KW, stride, pad, output Ho × Wo.
+    Py_ssize_t H, W, C, KH, KW, stride, pad, Ho, Wo
+
+
+cdef inline void _run_bounds(
+    Geometry g, Py_ssize_t j, Py_ssize_t* start, Py_ssize_t* lo, Py_ssize_t* hi
 ) noexcept nogil:
+    """Window column j reads the run of KW·C entries of an image row from column start = j·s − p
+    on; entries lo .. hi − 1 of the run lie inside the image, the others in the padding."""
+    start[0] = j * g.stride - g.pad
+    lo[0] = 0 if start[0] >= 0 else -start[0] * g.C
+    hi[0] = g.KW * g.C if start[0] + g.KW <= g.W else (g.W - start[0]) * g.C
+
+
+cdef void _im2col_image(const floating* x, floating* cols, Geometry g) noexcept nogil:
     """The Ho·Wo patch rows of one image x (H, W·C) into cols (Ho·Wo, KH·KW·C), zero padded."""
-    cdef Py_ssize_t run = KW * C, P = KH * KW * C
-    cdef Py_ssize_t i, j, k1, e, r, s0, lo, hi
+    cdef Py_ssize_t run = g.KW * g.C, P = g.KH * run
+    cdef Py_ssize_t i, j, k1, e, r, start, lo, hi
     cdef floating* out
-    for i in range(Ho):
-        for j in range(Wo):
-            s0 = j * stride - pad
-            lo = 0 if s0 >= 0 else -s0 * C
-            hi = run if s0 + KW <= W else (W - s0) * C
-            for k1 in range(KH):
-                out = cols + (i * Wo + j) * P + k1 * run
-                r = i * stride + k1 - pad
-                if r < 0 or r >= H or hi <= lo:
+    for i in range(g.Ho):
+        for j in range(g.Wo):
+            _run_bounds(g, j, &start, &lo, &hi)
+            for k1 in range(g.KH):
+                out = cols + (i * g.Wo + j) * P + k1 * run
+                r = i * g.stride + k1 - g.pad
+                if r < 0 or r >= g.H or hi <= lo:
                     for e in range(run):
                         out[e] = 0
                     continue
                 for e in range(lo):
                     out[e] = 0
                 for e in range(lo, hi):
-                    out[e] = x[r * W * C + s0 * C + e]
+                    out[e] = x[(r * g.W + start) * g.C + e]
                 for e in range(hi, run):
                     out[e] = 0
 
 
-cdef void _col2im_image(
-    const floating* cols,
-    floating* dx,
-    Py_ssize_t H,
-    Py_ssize_t W,
-    Py_ssize_t C,
-    Py_ssize_t KH,
-    Py_ssize_t KW,
-    Py_ssize_t stride,
-    Py_ssize_t pad,
-    Py_ssize_t Ho,
-    Py_ssize_t Wo,
-) noexcept nogil:
+cdef void _col2im_image(const floating* cols, floating* dx, Geometry g) noexcept nogil:
     """The adjoint of _im2col_image: dx (H, W·C) += every patch entry of cols that reads it."""
-    cdef Py_ssize_t run = KW * C, P = KH * KW * C
-    cdef Py_ssize_t i, j, k1, e, r, s0, lo, hi
+    cdef Py_ssize_t run = g.KW * g.C, P = g.KH * run
+    cdef Py_ssize_t i, j, k1, e, r, start, lo, hi
     cdef const floating* source
-    for i in range(Ho):
-        for j in range(Wo):
-            s0 = j * stride - pad
-            lo = 0 if s0 >= 0 else -s0 * C
-            hi = run if s0 + KW <= W else (W - s0) * C
-            for k1 in range(KH):
-                r = i * stride + k1 - pad
-                if r < 0 or r >= H:
+    for i in range(g.Ho):
+        for j in range(g.Wo):
+            _run_bounds(g, j, &start, &lo, &hi)
+            for k1 in range(g.KH):
+                r = i * g.stride + k1 - g.pad
+                if r < 0 or r >= g.H:
                     continue
-                source = cols + (i * Wo + j) * P + k1 * run
+                source = cols + (i * g.Wo + j) * P + k1 * run
                 for e in range(lo, hi):
-                    dx[r * W * C + s0 * C + e] += source[e]
+                    dx[(r * g.W + start) * g.C + e] += source[e]
 
 
 def im2col(
-    const floating[:, :, ::1] x,
-    floating[:, ::1] cols,
-    Py_ssize_t C,
-    Py_ssize_t KH,
-    Py_ssize_t KW,
-    Py_ssize_t stride,
-    Py_ssize_t pad,
-    Py_ssize_t Ho,
-    Py_ssize_t Wo,
-    Py_ssize_t first_image=0,
+    const floating[:, :, ::1] x, floating[:, ::1] cols, Geometry g, Py_ssize_t first_image=0
 ):
     """cols[(n·Ho + i)·Wo + j, (k1·KW + k2)·C + c] = x[n0 + n, i·s + k1 − p, j·s + k2 − p, c]
     (0 in the padding) for the cols.shape[0] // (Ho·Wo) images from n0 = ``first_image`` on.
 
     x is passed as (N, H, W·C), the NHWC image with each pixel row flattened: the KW·C entries of
     one kernel row (fixed k1) are then one contiguous run x[n, r, (j·s − p)·C : (j·s − p + KW)·C],
-    copied in one loop; only runs that overlap the padding are clipped.
+    copied in one loop; only runs that overlap the padding are clipped. ``g`` holds the sizes
+    (a dict with the fields of Geometry from Python).
     """
-    cdef Py_ssize_t H = x.shape[1], W = x.shape[2] // C
-    cdef Py_ssize_t images = cols.shape[0] // (Ho * Wo), n
-    if images == 0:
-        return
+    cdef Py_ssize_t n, images = cols.shape[0] // (g.Ho * g.Wo)
     with nogil:
         for n in range(images):
-            _im2col_image(
-                &x[first_image + n, 0, 0], &cols[n * Ho * Wo, 0], H, W, C, KH, KW, stride, pad,
-                Ho, Wo,
-            )
+            _im2col_image(&x[first_image + n, 0, 0], &cols[n * g.Ho * g.Wo, 0], g)
 
 
 def col2im(
-    const floating[:, ::1] cols,
-    floating[:, :, ::1] dx,
-    Py_ssize_t C,
-    Py_ssize_t KH,
-    Py_ssize_t KW,
-    Py_ssize_t stride,
-    Py_ssize_t pad,
-    Py_ssize_t Ho,
-    Py_ssize_t Wo,
-    Py_ssize_t first_image=0,
+    const floating[:, ::1] cols, floating[:, :, ::1] dx, Geometry g, Py_ssize_t first_image=0
 ):
     """The adjoint of im2col: dx[first_image + n, r, s, c] += cols[row, col] for every patch entry
     that reads it (dx must be zeroed; entries that fall in the padding are dropped). dx is passed as
     (N, H, W·C); each (patch, k1) adds one contiguous run of KW·C values, as in im2col."""
-    cdef Py_ssize_t H = dx.shape[1], W = dx.shape[2] // C
-    cdef Py_ssize_t images = cols.shape[0] // (Ho * Wo), n
-    if images == 0:
-        return
+    cdef Py_ssize_t n, images = cols.shape[0] // (g.Ho * g.Wo)
     with nogil:
         for n in range(images):
-            _col2im_image(
-                &cols[n * Ho * Wo, 0], &dx[first_image + n, 0, 0], H, W, C, KH, KW, stride, pad,
-                Ho, Wo,
-            )
+            _col2im_image(&cols[n * g.Ho * g.Wo, 0], &dx[first_image + n, 0, 0], g)
 
 
 def conv_forward_per_image(
@@ -287,13 +258,7 @@ def conv_forward_per_image(
     const floating[:, ::1] w,
     floating[:, ::1] out,
     floating[:, :, ::1] buffers,
-    Py_ssize_t C,
-    Py_ssize_t KH,
-    Py_ssize_t KW,
-    Py_ssize_t stride,
-    Py_ssize_t pad,
-    Py_ssize_t Ho,
-    Py_ssize_t Wo,
+    Geometry g,
 ):
     """out rows of image n = im2col(x[n]) · w, with x passed as (N, H, W·C), w the (KH·KW·C, F)
     filter matrix and out (N·Ho·Wo, F). OpenMP across the images, at most buffers.shape[0]
@@ -301,15 +266,14 @@ def conv_forward_per_image(
     small enough to stay in cache, then one BLAS product per image. Images are handed out one at a
     time (dynamic schedule), so a thread on a busy core takes fewer. The BLAS must run one thread
     per call here (cnnref.threads), or its threads and OpenMP's fight for the cores."""
-    cdef Py_ssize_t N = x.shape[0], H = x.shape[1], W = x.shape[2] // C
-    cdef Py_ssize_t rows = Ho * Wo, P = KH * KW * C, F = w.shape[1], n
+    cdef Py_ssize_t N = x.shape[0], rows = g.Ho * g.Wo, P = g.KH * g.KW * g.C, F = w.shape[1], n
     cdef int threads = <int>buffers.shape[0]
     cdef floating* cols
     if N == 0:
         return
     for n in prange(N, nogil=True, schedule="dynamic", num_threads=threads):
         cols = &buffers[threadid(), 0, 0]
-        _im2col_image(&x[n, 0, 0], cols, H, W, C, KH, KW, stride, pad, Ho, Wo)
+        _im2col_image(&x[n, 0, 0], cols, g)
         gemm(
             False, False, <int>rows, <int>F, <int>P, cols, <int>P, &w[0, 0], <int>F,
             0, &out[n * rows, 0], <int>F,
@@ -324,14 +288,7 @@ def conv_backward_per_image(
     floating[:, :, ::1] dx,
     bint input_gradient,
     floating[:, :, ::1] buffers,
-    Py_ssize_t C,
-    Py_ssize_t KH,
-    Py_ssize_t KW,
-    Py_ssize_t stride,
-    Py_ssize_t pad,
-    Py_ssize_t Ho,
-    Py_ssize_t Wo,
-    bint filter_gradient=True,
+    Geometry g,
 ):
     """dw_parts[g] += Σ over the images n of group g of im2col(x[n])ᵀ · (dout rows of n), for the
     caller to sum over g (dw_parts (G, KH·KW·C, F), zeroed); with ``input_gradient``,
@@ -341,29 +298,27 @@ def conv_backward_per_image(
     (group g: n from g·N // G to (g + 1)·N // G), handed to the threads one group at a time
     (dynamic schedule): each group's sum runs in image order whichever thread takes it, so dw has
     the same bits for any thread count and any timing. Threads and buffers as in
-    conv_forward_per_image. ``filter_gradient=False`` leaves dw_parts alone (dx only)."""
-    cdef Py_ssize_t N = x.shape[0], H = x.shape[1], W = x.shape[2] // C
-    cdef Py_ssize_t rows = Ho * Wo, P = KH * KW * C, F = w.shape[1], n, g
-    cdef Py_ssize_t G = dw_parts.shape[0]
+    conv_forward_per_image."""
+    cdef Py_ssize_t N = x.shape[0], rows = g.Ho * g.Wo, P = g.KH * g.KW * g.C, F = w.shape[1]
+    cdef Py_ssize_t G = dw_parts.shape[0], n, group
     cdef int threads = <int>buffers.shape[0]
     cdef floating* cols
     if N == 0:
         return
-    for g in prange(G, nogil=True, schedule="dynamic", num_threads=threads):
+    for group in prange(G, nogil=True, schedule="dynamic", num_threads=threads):
         cols = &buffers[threadid(), 0, 0]
-        for n in range(g * N // G, (g + 1) * N // G):
-            if filter_gradient:
-                _im2col_image(&x[n, 0, 0], cols, H, W, C, KH, KW, stride, pad, Ho, Wo)
-                gemm(
-                    True, False, <int>P, <int>F, <int>rows, cols, <int>P, &dout[n * rows, 0],
-                    <int>F, 1, &dw_parts[g, 0, 0], <int>F,
-                )
+        for n in range(group * N // G, (group + 1) * N // G):
+            _im2col_image(&x[n, 0, 0], cols, g)
+            gemm(
+                True, False, <int>P, <int>F, <int>rows, cols, <int>P, &dout[n * rows, 0],
+                <int>F, 1, &dw_parts[group, 0, 0], <int>F,
+            )
             if input_gradient:
                 gemm(
                     False, True, <int>rows, <int>P, <int>F, &dout[n * rows, 0], <int>F,
                     &w[0, 0], <int>F, 0, cols, <int>P,
                 )
-                _col2im_image(cols, &dx[n, 0, 0], H, W, C, KH, KW, stride, pad, Ho, Wo)
+                _col2im_image(cols, &dx[n, 0, 0], g)
 
 
 def simd_available():
@@ -424,20 +379,34 @@ def conv_forward_simd(
             )
 
 
-def conv_filter_gradient_simd(
+def conv_backward_simd(
     const floating[:, :, :, ::1] x,
     const floating[:, :, :, ::1] dout,
+    const floating[:, :, :, ::1] wt,
     floating[:, :, :, :, ::1] dw_parts,
+    floating[:, :, :, ::1] dx,
     Py_ssize_t stride,
     Py_ssize_t pad,
     floating[:, ::1] padded,
+    bint filter_gradient,
+    bint input_gradient,
 ):
-    """dw_parts[g] += Σ over the images n of group g of the filter gradient of image n,
-    dw[k1, k2, c, f] = Σ_i Σ_j x[n, i·s + k1 − p, j·s + k2 − p, c] · dout[n, i, j, f], by the
-    SIMD kernel (dw_parts (G, KH, KW, C, F) zeroed; groups and threads as in
-    conv_backward_per_image, images padded into padded[t] as in conv_forward_simd)."""
+    """The SIMD kernels' backward pass, image by image; for image n of group g:
+
+    * with ``filter_gradient``, dw_parts[g] += dw of image n,
+      dw[k1, k2, c, f] = Σ_i Σ_j x[n, i·s + k1 − p, j·s + k2 − p, c] · dout[n, i, j, f]
+      (dw_parts (G, KH, KW, C, F) zeroed, for the caller to sum over g; images padded into
+      padded[t] as in conv_forward_simd; needs F a multiple of 16 (float) or 8 (double));
+    * with ``input_gradient``, dx[n] = Σ_f dout[n, i, j, f] · wt[k1, k2, f, c] summed into
+      dx[n, i·s + k1 − p, j·s + k2 − p, c] (overwritten; wt is w transposed to (KH, KW, F, C);
+      needs C a multiple of 16 (float) or 8 (double)).
+
+    The N images fall into G = dw_parts.shape[0] fixed groups of consecutive images
+    (group g: n from g·N // G to (g + 1)·N // G), handed to the threads one group at a time
+    (dynamic schedule): each group's sum runs in image order whichever thread takes it, so dw has
+    the same bits for any thread count and any timing. At most padded.shape[0] threads."""
     cdef Py_ssize_t N = x.shape[0], H = x.shape[1], W = x.shape[2], C = x.shape[3]
-    cdef Py_ssize_t KH = dw_parts.shape[1], KW = dw_parts.shape[2], F = dw_parts.shape[4]
+    cdef Py_ssize_t KH = wt.shape[0], KW = wt.shape[1], F = wt.shape[2]
     cdef Py_ssize_t Ho = dout.shape[1], Wo = dout.shape[2], G = dw_parts.shape[0], n, g
     cdef int threads = <int>padded.shape[0]
     cdef const floating* source
@@ -446,21 +415,33 @@ def conv_filter_gradient_simd(
     for g in prange(G, nogil=True, schedule="dynamic", num_threads=threads,
                     use_threads_if=threads > 1 and G > 1):
         for n in range(g * N // G, (g + 1) * N // G):
-            if pad > 0:
-                _pad_image(&x[n, 0, 0, 0], &padded[threadid(), 0], H, W, C, pad)
-                source = &padded[threadid(), 0]
-            else:
-                source = &x[n, 0, 0, 0]
-            if floating is float:
-                cnnref_filter_gradient_f(
-                    source, W + 2 * pad, C, &dout[n, 0, 0, 0], &dw_parts[g, 0, 0, 0, 0], Ho, Wo,
-                    KH, KW, stride, F,
-                )
-            else:
-                cnnref_filter_gradient_d(
-                    source, W + 2 * pad, C, &dout[n, 0, 0, 0], &dw_parts[g, 0, 0, 0, 0], Ho, Wo,
-                    KH, KW, stride, F,
-                )
+            if filter_gradient:
+                if pad > 0:
+                    _pad_image(&x[n, 0, 0, 0], &padded[threadid(), 0], H, W, C, pad)
+                    source = &padded[threadid(), 0]
+                else:
+                    source = &x[n, 0, 0, 0]
+                if floating is float:
+                    cnnref_filter_gradient_f(
+                        source, W + 2 * pad, C, &dout[n, 0, 0, 0], &dw_parts[g, 0, 0, 0, 0], Ho,
+                        Wo, KH, KW, stride, F,
+                    )
+                else:
+                    cnnref_filter_gradient_d(
+                        source, W + 2 * pad, C, &dout[n, 0, 0, 0], &dw_parts[g, 0, 0, 0, 0], Ho,
+                        Wo, KH, KW, stride, F,
+                    )
+            if input_gradient:
+                if floating is float:
+                    cnnref_input_gradient_f(
+                        &dout[n, 0, 0, 0], Ho, Wo, F, &wt[0, 0, 0, 0], &dx[n, 0, 0, 0], H, W, C,
+                        KH, KW, stride, pad,
+                    )
+                else:
+                    cnnref_input_gradient_d(
+                        &dout[n, 0, 0, 0], Ho, Wo, F, &wt[0, 0, 0, 0], &dx[n, 0, 0, 0], H, W, C,
+                        KH, KW, stride, pad,
+                    )
 
 
 def openmp_threads():

@@ -1,4 +1,5 @@
-"""conv2d / conv2d_backward vs the NumPy reference and PyTorch, in both modes and algorithms."""
+"""conv2d / conv2d_backward vs the NumPy reference and PyTorch, in both modes, on the fast paths
+and the direct loops."""
 
 from __future__ import annotations
 
@@ -8,11 +9,19 @@ import numpy as np
 import pytest
 
 import cnnref
-from cnnref.conv import conv2d_activation, conv2d_parameter_gradients
+from cnnref import relu
+from cnnref.conv import (
+    conv2d_activation,
+    conv2d_backward_direct,
+    conv2d_direct,
+    conv2d_parameter_gradients,
+)
 
 DTYPES = [np.float64, np.float32]
 MODES = ["cross-correlation", "convolution"]
-ALGORITHMS = ["im2col", "direct"]
+ALGORITHMS = ["fast", "direct"]
+FORWARD = {"fast": cnnref.conv2d, "direct": conv2d_direct}
+BACKWARD = {"fast": cnnref.conv2d_backward, "direct": conv2d_backward_direct}
 
 
 @dataclass(frozen=True)
@@ -89,7 +98,7 @@ def _torch_conv(torch, x, w, b, stride, pad, mode):
 @pytest.mark.parametrize("case", CASES, ids=str)
 def test_forward_matches_reference(case, dtype, mode, algorithm, ref, assert_close):
     x, w, b, _ = _arrays(case, dtype)
-    out = cnnref.conv2d(x, w, b, case.stride, case.pad, mode, algorithm=algorithm)
+    out = FORWARD[algorithm](x, w, b, case.stride, case.pad, mode)
     assert out.dtype == dtype
     assert_close(out, ref.conv2d(x, w, b, case.stride, case.pad, mode), dtype, "out")
 
@@ -100,7 +109,7 @@ def test_forward_matches_reference(case, dtype, mode, algorithm, ref, assert_clo
 @pytest.mark.parametrize("case", CASES, ids=str)
 def test_backward_matches_reference(case, dtype, mode, algorithm, ref, assert_close):
     x, w, _, dout = _arrays(case, dtype)
-    grads = cnnref.conv2d_backward(dout, x, w, case.stride, case.pad, mode, algorithm=algorithm)
+    grads = BACKWARD[algorithm](dout, x, w, case.stride, case.pad, mode)
     expected = ref.conv2d_backward(dout, x, w, case.stride, case.pad, mode)
     for name, got, want in zip(("dx", "dw", "db"), grads, expected, strict=True):
         assert got.dtype == dtype, name
@@ -116,11 +125,9 @@ def test_forward_and_backward_match_torch(case, dtype, mode, algorithm, torch, a
     xt, wt, bt, out_t = _torch_conv(torch, x, w, b, case.stride, case.pad, mode)
     out_t.backward(torch.tensor(np.ascontiguousarray(dout.transpose(0, 3, 1, 2))))
 
-    out = cnnref.conv2d(x, w, b, case.stride, case.pad, mode, algorithm=algorithm)
+    out = FORWARD[algorithm](x, w, b, case.stride, case.pad, mode)
     assert_close(out, out_t.detach().numpy().transpose(0, 2, 3, 1), dtype, "out vs torch")
-    dx, dw, db = cnnref.conv2d_backward(
-        dout, x, w, case.stride, case.pad, mode, algorithm=algorithm
-    )
+    dx, dw, db = BACKWARD[algorithm](dout, x, w, case.stride, case.pad, mode)
     assert_close(dx, xt.grad.numpy().transpose(0, 2, 3, 1), dtype, "dx vs torch")
     assert_close(dw, wt.grad.numpy().transpose(2, 3, 1, 0), dtype, "dw vs torch")
     assert_close(db, bt.grad.numpy(), dtype, "db vs torch")
@@ -132,11 +139,11 @@ def test_forward_and_backward_match_torch(case, dtype, mode, algorithm, torch, a
 def test_im2col_and_direct_agree(case, dtype, mode, assert_close):
     x, w, b, dout = _arrays(case, dtype)
     args = (case.stride, case.pad, mode)
-    fast = cnnref.conv2d(x, w, b, *args, algorithm="im2col")
-    direct = cnnref.conv2d(x, w, b, *args, algorithm="direct")
+    fast = cnnref.conv2d(x, w, b, *args)
+    direct = conv2d_direct(x, w, b, *args)
     assert_close(fast, direct, dtype, "out im2col vs direct")
-    fast_grads = cnnref.conv2d_backward(dout, x, w, *args, algorithm="im2col")
-    direct_grads = cnnref.conv2d_backward(dout, x, w, *args, algorithm="direct")
+    fast_grads = cnnref.conv2d_backward(dout, x, w, *args)
+    direct_grads = conv2d_backward_direct(dout, x, w, *args)
     for name, got, want in zip(("dx", "dw", "db"), fast_grads, direct_grads, strict=True):
         assert_close(got, want, dtype, f"{name} im2col vs direct")
 
@@ -145,10 +152,10 @@ def test_im2col_and_direct_agree(case, dtype, mode, assert_close):
 def test_convolution_is_cross_correlation_with_the_flipped_filter(algorithm, assert_close):
     case = ConvCase(2, 6, 7, 2, 3, 2, 3, 2, 1, seed=7)
     x, w, b, _ = _arrays(case, np.float64)
-    conv = cnnref.conv2d(x, w, b, 2, 1, "convolution", algorithm=algorithm)
-    xcorr = cnnref.conv2d(x, w[::-1, ::-1].copy(), b, 2, 1, algorithm=algorithm)
+    conv = FORWARD[algorithm](x, w, b, 2, 1, "convolution")
+    xcorr = FORWARD[algorithm](x, w[::-1, ::-1].copy(), b, 2, 1)
     assert_close(conv, xcorr, np.float64, "convolution vs flipped cross-correlation")
-    assert not np.allclose(conv, cnnref.conv2d(x, w, b, 2, 1, algorithm=algorithm))
+    assert not np.allclose(conv, FORWARD[algorithm](x, w, b, 2, 1))
 
 
 def test_notes_convolution_formula_on_a_hand_example():
@@ -168,7 +175,7 @@ def test_unreached_pixels_get_zero_gradient():
     w = np.ones((2, 2, 1, 1))
     dout = np.ones((1, 2, 2, 1))
     for algorithm in ALGORITHMS:
-        dx, _, _ = cnnref.conv2d_backward(dout, x, w, stride=2, algorithm=algorithm)
+        dx, _, _ = BACKWARD[algorithm](dout, x, w, stride=2)
         assert np.all(dx[0, 4, :, 0] == 0) and np.all(dx[0, :, 4, 0] == 0)
         assert np.all(dx[0, :4, :4, 0] == 1)
 
@@ -192,10 +199,9 @@ def test_the_im2col_kernel_builds_the_patch_matrix(case, dtype):
     out_h = (h + 2 * case.pad - case.kh) // case.stride + 1
     out_w = (width + 2 * case.pad - case.kw) // case.stride + 1
     cols = np.full(expected.shape, np.nan, dtype=x.dtype)
-    _conv.im2col(
-        np.ascontiguousarray(x).reshape(n, h, width * c), cols, c, case.kh, case.kw,
-        case.stride, case.pad, out_h, out_w,
-    )  # fmt: skip
+    geometry = {"H": h, "W": width, "C": c, "KH": case.kh, "KW": case.kw, "stride": case.stride,
+                "pad": case.pad, "Ho": out_h, "Wo": out_w}  # fmt: skip
+    _conv.im2col(np.ascontiguousarray(x).reshape(n, h, width * c), cols, geometry)
     np.testing.assert_array_equal(cols, expected)
 
 
@@ -205,8 +211,8 @@ def test_the_im2col_kernel_builds_the_patch_matrix(case, dtype):
 def test_per_image_path_agrees_with_the_whole_batch_path(case, dtype, mode):
     x, w, b, dout = _arrays(case, dtype)
     args = (case.stride, case.pad, mode)
-    whole = conv2d_activation(x, w, b, "relu", *args, algorithm="direct")
-    grads = cnnref.conv2d_backward(dout, x, w, *args, algorithm="direct")
+    whole = relu(conv2d_direct(x, w, b, *args))
+    grads = conv2d_backward_direct(dout, x, w, *args)
     per_image = conv2d_activation(x, w, b, "relu", *args)
     per_image_grads = cnnref.conv2d_backward(dout, x, w, *args)
     dw_only, db_only = conv2d_parameter_gradients(dout, x, w, *args)
@@ -229,8 +235,8 @@ def test_per_image_path_handles_batches_of_zero_one_and_more_than_the_threads():
         dout = rng.standard_normal((n, 5, 5, 4))
         out = cnnref.conv2d(x, w, b)
         dx, dw, db = cnnref.conv2d_backward(dout, x, w)
-        np.testing.assert_allclose(out, cnnref.conv2d(x, w, b, algorithm="direct"), atol=1e-12)
-        ref_dx, ref_dw, _ = cnnref.conv2d_backward(dout, x, w, algorithm="direct")
+        np.testing.assert_allclose(out, conv2d_direct(x, w, b), atol=1e-12)
+        ref_dx, ref_dw, _ = conv2d_backward_direct(dout, x, w)
         np.testing.assert_allclose(dx, ref_dx, atol=1e-12)
         np.testing.assert_allclose(dw, ref_dw, atol=1e-12)
         assert out.shape == (n, 5, 5, 4) and db.shape == (4,)

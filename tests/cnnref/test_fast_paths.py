@@ -1,15 +1,21 @@
-"""The fast paths agree with the readable ones: im2col vs direct convolution, chunked vs whole-batch
-patch matrices, fused bias + activation vs separate calls, fused delta vs upstream ⊙ Z′."""
+"""The fast paths agree with the readable ones: every convolution path of cnnref.conv_paths (SIMD,
+per-image and chunked im2col) vs the direct loops, fused bias + activation vs separate calls, fused
+delta vs upstream ⊙ Z′."""
 
 from __future__ import annotations
 
 import numpy as np
 import pytest
 
-import cnnref.conv as conv_module
+import cnnref.conv_paths as paths
 from cnnref import activation_derivative, conv2d, conv2d_backward, dense, relu, sigmoid, tanh
 from cnnref.activations import times_activation_derivative
-from cnnref.conv import conv2d_activation, conv2d_parameter_gradients
+from cnnref.conv import (
+    conv2d_activation,
+    conv2d_backward_direct,
+    conv2d_direct,
+    conv2d_parameter_gradients,
+)
 from cnnref.linear import dense_activation
 
 TOLERANCE = {np.float32: 2e-5, np.float64: 1e-12}
@@ -38,7 +44,28 @@ def _case(dtype, shape, seed=0):
 def _assert_close(fast, slow, dtype, what):
     scale = max(1.0, float(np.abs(slow).max()))
     error = float(np.abs(fast - slow).max()) / scale
-    assert error <= TOLERANCE[dtype], f"{what}: im2col vs direct differ by {error:.3g} (scaled)"
+    assert error <= TOLERANCE[dtype], f"{what}: fast vs direct differ by {error:.3g} (scaled)"
+
+
+def _geometry(x, w, stride, pad):
+    return (
+        (x.shape[1] + 2 * pad - w.shape[0]) // stride + 1,
+        (x.shape[2] + 2 * pad - w.shape[1]) // stride + 1,
+    )
+
+
+FORWARD_PATHS = {
+    "simd": paths.forward_simd,
+    "per-image": paths.forward_per_image,
+    "im2col": paths.forward_im2col,
+    "direct": paths.forward_direct,
+}
+BACKWARD_PATHS = {
+    "simd": paths.backward_simd,
+    "per-image": paths.backward_per_image,
+    "im2col": paths.backward_im2col,
+    "direct": paths.backward_direct,
+}
 
 
 @pytest.mark.parametrize("dtype", [np.float32, np.float64])
@@ -47,7 +74,7 @@ def _assert_close(fast, slow, dtype, what):
 def test_conv2d_im2col_matches_direct(dtype, shape, mode):
     x, w, b, stride, pad = _case(dtype, shape)
     fast = conv2d(x, w, b, stride, pad, mode)
-    slow = conv2d(x, w, b, stride, pad, mode, algorithm="direct")
+    slow = conv2d_direct(x, w, b, stride, pad, mode)
     assert fast.dtype == slow.dtype == dtype
     _assert_close(fast, slow, dtype, "out")
 
@@ -60,7 +87,7 @@ def test_conv2d_backward_im2col_matches_direct(dtype, shape, mode):
     dout = np.random.default_rng(1).standard_normal(conv2d(x, w, b, stride, pad).shape)
     dout = dout.astype(dtype)
     fast = conv2d_backward(dout, x, w, stride, pad, mode)
-    slow = conv2d_backward(dout, x, w, stride, pad, mode, algorithm="direct")
+    slow = conv2d_backward_direct(dout, x, w, stride, pad, mode)
     for name, f, s in zip(("dx", "dw", "db"), fast, slow, strict=True):
         assert f.dtype == dtype and f.shape == s.shape
         _assert_close(f, s, dtype, name)
@@ -80,26 +107,31 @@ def test_conv2d_parameter_gradients_are_the_backward_pass_without_dx(shape, mode
 @pytest.mark.parametrize("dtype", [np.float32, np.float64])
 def test_chunked_patch_matrix_matches_whole_batch(dtype, monkeypatch):
     x, w, b, stride, pad = _case(dtype, (7, 10, 9, 3, 3, 3, 4, 1, 1))
-    dout = np.random.default_rng(3).standard_normal(conv2d(x, w, b, stride, pad).shape)
-    dout = dout.astype(dtype)
-    whole_out = conv2d(x, w, b, stride, pad)
-    whole_grads = conv2d_backward(dout, x, w, stride, pad)
-    rows_per_image, patch = 10 * 9, 3 * 3 * 3
-    monkeypatch.setattr(conv_module, "_CHUNK_ENTRIES", 2 * rows_per_image * patch)
-    assert conv_module._images_per_chunk(7, rows_per_image, patch) == 2  # 4 chunks, last short
-    np.testing.assert_allclose(conv2d(x, w, b, stride, pad), whole_out, rtol=0, atol=0)
-    for chunked, whole in zip(conv2d_backward(dout, x, w, stride, pad), whole_grads, strict=True):
+    out_h, out_w = _geometry(x, w, stride, pad)
+    dout = np.random.default_rng(3).standard_normal((7, out_h, out_w, 4)).astype(dtype)
+    whole_out = paths.forward_im2col(x, w, b, None, stride, pad, out_h, out_w)
+    whole_grads = paths.backward_im2col(dout, x, w, stride, pad, True)
+    rows_per_image, patch = out_h * out_w, 3 * 3 * 3
+    monkeypatch.setattr(paths, "_CHUNK_ENTRIES", 2 * rows_per_image * patch)
+    step, chunks = paths._chunks(7, rows_per_image, patch)
+    assert step == 2 and [count for _, count in chunks] == [2, 2, 2, 1]
+    chunked_out = paths.forward_im2col(x, w, b, None, stride, pad, out_h, out_w)
+    np.testing.assert_array_equal(chunked_out, whole_out)
+    chunked_grads = paths.backward_im2col(dout, x, w, stride, pad, True)
+    for chunked, whole in zip(chunked_grads, whole_grads, strict=True):
         _assert_close(chunked, whole, dtype, "chunked gradient")
 
 
 @pytest.mark.parametrize("dtype", [np.float32, np.float64])
 @pytest.mark.parametrize("kind", ["relu", "sigmoid", "tanh"])
-@pytest.mark.parametrize("algorithm", ["im2col", "direct"])
-def test_conv2d_fused_activation_equals_separate_call(dtype, kind, algorithm):
+@pytest.mark.parametrize("path", ["per-image", "im2col", "direct"])
+def test_conv2d_fused_activation_equals_separate_call(dtype, kind, path):
     x, w, b, stride, pad = _case(dtype, SHAPES[5])
-    separate = ACTIVATE[kind](conv2d(x, w, b, stride, pad, algorithm=algorithm))
-    fused = conv2d_activation(x, w, b, kind, stride, pad, algorithm=algorithm)
+    out_h, out_w = _geometry(x, w, stride, pad)
+    separate = ACTIVATE[kind](FORWARD_PATHS[path](x, w, b, None, stride, pad, out_h, out_w))
+    fused = FORWARD_PATHS[path](x, w, b, kind, stride, pad, out_h, out_w)
     np.testing.assert_array_equal(fused, separate)
+    _assert_close(conv2d_activation(x, w, b, kind, stride, pad), separate, dtype, kind)
 
 
 @pytest.mark.parametrize("dtype", [np.float32, np.float64])
@@ -148,16 +180,17 @@ def test_fast_paths_leave_inputs_unchanged():
         np.testing.assert_array_equal(original, copy)
 
 
-# The SIMD micro-kernel (direct_conv.h) against the readable direct loops and the im2col path;
-# shapes with F a multiple of its filter block (16 float32 / 8 float64), every pixel-block tail
-# (Wo mod 6 = 0 … 5), stride 2 and padding.
+# The SIMD micro-kernels (direct_conv.h) against the readable direct loops and the im2col path;
+# shapes with F (and C, for the input gradient) a multiple of the channel block (16 float32 /
+# 8 float64), every pixel-block tail (Wo mod 6 = 0 … 5), stride 2 and padding.
 SIMD_SHAPES = [
     (3, 32, 32, 3, 5, 5, 16, 1, 0),  # conv1 of the seed network
     (3, 14, 14, 16, 5, 5, 32, 1, 0),  # conv2
-    (2, 9, 12, 4, 3, 3, 16, 1, 1),
+    (2, 9, 12, 16, 3, 3, 16, 1, 1),
     (2, 11, 10, 8, 3, 2, 32, 2, 1),
-    (1, 7, 13, 2, 3, 3, 16, 1, 2),
+    (1, 7, 13, 32, 3, 3, 16, 1, 2),
     (4, 6, 9, 1, 1, 1, 48, 1, 0),
+    (2, 9, 8, 16, 4, 3, 16, 3, 2),
 ]
 
 
@@ -169,7 +202,7 @@ def _simd_case(dtype, shape, seed=0):
 
 
 needs_simd = pytest.mark.skipif(
-    not conv_module._conv.simd_available(), reason="the CPU has no AVX2 + FMA"
+    not paths._conv.simd_available(), reason="the CPU has no AVX2 + FMA"
 )
 
 
@@ -177,19 +210,16 @@ needs_simd = pytest.mark.skipif(
 @pytest.mark.parametrize("dtype", [np.float32, np.float64])
 @pytest.mark.parametrize("shape", SIMD_SHAPES)
 @pytest.mark.parametrize("kind", [None, "relu", "tanh"])
-def test_simd_micro_kernel_matches_the_direct_loops_and_im2col(dtype, shape, kind, monkeypatch):
+def test_simd_micro_kernel_matches_the_direct_loops_and_im2col(dtype, shape, kind):
     x, w, b, stride, pad = _simd_case(dtype, shape)
-    assert conv_module._simd_applies(x, w.shape[3])
-    out_h = (x.shape[1] + 2 * pad - w.shape[0]) // stride + 1
-    out_w = (x.shape[2] + 2 * pad - w.shape[1]) // stride + 1
-    simd = conv_module._conv_forward_simd(x, w, b, stride, pad, out_h, out_w, kind)
+    assert paths.simd_applies(x, w.shape[3])
+    out_h, out_w = _geometry(x, w, stride, pad)
+    simd = paths.forward_simd(x, w, b, kind, stride, pad, out_h, out_w)
     np.testing.assert_array_equal(conv2d_activation(x, w, b, kind, stride, pad), simd)
-    direct = conv2d_activation(x, w, b, kind, stride, pad, algorithm="direct")
+    direct = paths.forward_direct(x, w, b, kind, stride, pad, out_h, out_w)
     _assert_close(simd, direct, dtype, "out (SIMD vs direct)")
-    monkeypatch.setattr(conv_module, "_simd_applies", lambda x, filters: False)
-    _assert_close(
-        simd, conv2d_activation(x, w, b, kind, stride, pad), dtype, "out (SIMD vs im2col)"
-    )
+    im2col = paths.forward_per_image(x, w, b, kind, stride, pad, out_h, out_w)
+    _assert_close(simd, im2col, dtype, "out (SIMD vs im2col)")
 
 
 @needs_simd
@@ -203,34 +233,46 @@ def test_simd_relu_passes_nan_and_zeroes_negatives_like_the_relu_kernel():
     assert np.isnan(out[0, 0, 0, 0]) and out[0, 1, 1, 0] == 2.0 and out[0, 1, 1, 1] == 0.0
 
 
-def test_filters_off_the_simd_block_take_the_im2col_path():
+def test_channels_off_the_simd_block_take_an_im2col_path():
     x, w, b, _, _ = _case(np.float32, (2, 8, 8, 3, 3, 3, 12, 1, 0))
-    assert not conv_module._simd_applies(x, w.shape[3])
-    _assert_close(conv2d(x, w, b), conv2d(x, w, b, algorithm="direct"), np.float32, "out (F = 12)")
+    assert not paths.simd_applies(x, w.shape[3])
+    _assert_close(conv2d(x, w, b), conv2d_direct(x, w, b), np.float32, "out (F = 12)")
+    x, w, b, _, _ = _case(np.float32, (3, 8, 8, 3, 3, 3, 16, 1, 0))  # dw by SIMD, dx not
+    dout = np.random.default_rng(7).standard_normal((3, 6, 6, 16)).astype(np.float32)
+    pairs = zip(conv2d_backward(dout, x, w), conv2d_backward_direct(dout, x, w), strict=True)
+    for fast, slow in pairs:
+        _assert_close(fast, slow, np.float32, "gradients (C = 3, F = 16)")
 
 
 @needs_simd
 @pytest.mark.parametrize("dtype", [np.float32, np.float64])
 @pytest.mark.parametrize("shape", SIMD_SHAPES)
-def test_simd_filter_gradient_matches_the_direct_loops_and_im2col(dtype, shape, monkeypatch):
-    x, w, b, stride, pad = _simd_case(dtype, shape)
-    dout = np.random.default_rng(5).standard_normal(conv2d(x, w, b, stride, pad).shape)
+def test_simd_gradients_match_the_direct_loops_and_im2col(dtype, shape):
+    x, w, _, stride, pad = _simd_case(dtype, shape)
+    out_h, out_w = _geometry(x, w, stride, pad)
+    dout = np.random.default_rng(5).standard_normal((x.shape[0], out_h, out_w, w.shape[3]))
     dout = dout.astype(dtype)
-    simd = conv_module._conv_filter_gradient_simd(dout, x, w.shape, stride, pad)
-    np.testing.assert_array_equal(conv2d_parameter_gradients(dout, x, w, stride, pad)[0], simd)
-    _, direct, _ = conv2d_backward(dout, x, w, stride, pad, algorithm="direct")
-    _assert_close(simd, direct, dtype, "dw (SIMD vs direct)")
-    monkeypatch.setattr(conv_module, "_simd_applies", lambda x, filters: False)
-    _, im2col, _ = conv2d_backward(dout, x, w, stride, pad)
-    _assert_close(simd, im2col, dtype, "dw (SIMD vs im2col)")
+    input_gradient = paths.simd_applies(x, x.shape[3])
+    dx, dw = paths.backward_simd(dout, x, w, stride, pad, input_gradient)
+    np.testing.assert_array_equal(conv2d_parameter_gradients(dout, x, w, stride, pad)[0], dw)
+    for name, path in (("direct", paths.backward_direct), ("im2col", paths.backward_im2col)):
+        reference_dx, reference_dw = path(dout, x, w, stride, pad, True)
+        _assert_close(dw, reference_dw, dtype, f"dw (SIMD vs {name})")
+        if input_gradient:
+            _assert_close(dx, reference_dx, dtype, f"dx (SIMD vs {name})")
+    if input_gradient:
+        np.testing.assert_array_equal(conv2d_backward(dout, x, w, stride, pad)[0], dx)
+    else:
+        assert dx is None
 
 
 @needs_simd
-def test_simd_filter_gradient_has_the_same_bits_on_one_thread_and_on_all(monkeypatch):
-    x, w, b, stride, pad = _simd_case(np.float32, (37, 12, 12, 3, 5, 5, 16, 1, 1))
+def test_simd_gradients_have_the_same_bits_on_one_thread_and_on_all(monkeypatch):
+    x, w, b, stride, pad = _simd_case(np.float32, (37, 12, 12, 16, 5, 5, 16, 1, 1))
     dout = np.random.default_rng(6).standard_normal(conv2d(x, w, b, stride, pad).shape)
     dout = dout.astype(np.float32)
-    many = conv_module._conv_filter_gradient_simd(dout, x, w.shape, stride, pad)
-    monkeypatch.setattr(conv_module, "_simd_threads", lambda n, work: 1)
-    one = conv_module._conv_filter_gradient_simd(dout, x, w.shape, stride, pad)
-    np.testing.assert_array_equal(one, many)
+    many = paths.backward_simd(dout, x, w, stride, pad, True)
+    monkeypatch.setattr(paths, "_simd_threads", lambda n, work: 1)
+    one = paths.backward_simd(dout, x, w, stride, pad, True)
+    np.testing.assert_array_equal(one[0], many[0])
+    np.testing.assert_array_equal(one[1], many[1])

@@ -12,8 +12,11 @@ import pytest
 
 import cnnref
 from cnnref.activations import times_activation_derivative
+from cnnref.conv import conv2d_backward_direct, conv2d_direct
 
-ALGORITHMS = ("im2col", "direct")
+ALGORITHMS = ("fast", "direct")
+FORWARD = {"fast": cnnref.conv2d, "direct": conv2d_direct}
+BACKWARD = {"fast": cnnref.conv2d_backward, "direct": conv2d_backward_direct}
 
 
 def _conv_inputs(x_shape, w_shape, dtype=np.float64):
@@ -40,10 +43,10 @@ def _conv_inputs(x_shape, w_shape, dtype=np.float64):
 def test_zero_size_axes_are_rejected_by_name(algorithm, x_shape, w_shape, message):
     x, w = np.zeros(x_shape), np.zeros(w_shape)
     with pytest.raises(ValueError, match=message):
-        cnnref.conv2d(x, w, np.zeros(w_shape[3]), algorithm=algorithm)
+        FORWARD[algorithm](x, w, np.zeros(w_shape[3]))
     dout = np.zeros((1, 2, 2, max(w_shape[3], 1)))
     with pytest.raises(ValueError, match=message):
-        cnnref.conv2d_backward(dout, x, w, algorithm=algorithm)
+        BACKWARD[algorithm](dout, x, w)
 
 
 @pytest.mark.parametrize(
@@ -61,15 +64,13 @@ def test_pooling_rejects_zero_channels(function):
 @pytest.mark.parametrize("algorithm", ALGORITHMS)
 def test_a_stride_past_the_image_keeps_one_window(stride, algorithm):
     x, w, b = _conv_inputs((2, 5, 4, 2), (2, 3, 2, 3))
-    one_window = cnnref.conv2d(x, w, b, 7, 1, algorithm=algorithm)  # 7 > H + 2·pad: Ho = Wo = 1
-    out = cnnref.conv2d(x, w, b, stride, 1, algorithm=algorithm)
+    one_window = FORWARD[algorithm](x, w, b, 7, 1)  # 7 > H + 2·pad: Ho = Wo = 1
+    out = FORWARD[algorithm](x, w, b, stride, 1)
     assert out.shape == (2, 1, 1, 3)
     np.testing.assert_array_equal(out, one_window)
     dout = np.ones_like(out)
-    expected = cnnref.conv2d_backward(dout, x, w, 7, 1, algorithm=algorithm)
-    for got, want in zip(
-        cnnref.conv2d_backward(dout, x, w, stride, 1, algorithm=algorithm), expected, strict=True
-    ):
+    expected = BACKWARD[algorithm](dout, x, w, 7, 1)
+    for got, want in zip(BACKWARD[algorithm](dout, x, w, stride, 1), expected, strict=True):
         np.testing.assert_array_equal(got, want)
 
 
@@ -103,8 +104,8 @@ def test_an_empty_batch_of_large_images_allocates_nothing_large(algorithm):
     w, b = np.ones((5, 5, 3, 16)), np.zeros(16)
     tracemalloc.start()
     try:
-        out = cnnref.conv2d(x, w, b, algorithm=algorithm)
-        dx, dw, db = cnnref.conv2d_backward(np.zeros(out.shape), x, w, algorithm=algorithm)
+        out = FORWARD[algorithm](x, w, b)
+        dx, dw, db = BACKWARD[algorithm](np.zeros(out.shape), x, w)
         peak = tracemalloc.get_traced_memory()[1]
     finally:
         tracemalloc.stop()
@@ -261,9 +262,9 @@ def _ieee_filter_gradient(dout, x, w, stride, pad):
 
 
 PATHS = {  # (algorithm, batch, filters) that select each convolution path
-    "im2col": ("im2col", 1, 3),  # fewer images than OpenMP threads: one patch matrix
-    "per-image": ("im2col", 8, 3),
-    "simd": ("im2col", 8, 16),  # the SIMD micro-kernel where the CPU has it (else per image)
+    "im2col": ("fast", 1, 3),  # fewer images than OpenMP threads: one patch matrix
+    "per-image": ("fast", 8, 3),
+    "simd": ("fast", 8, 16),  # the SIMD micro-kernel where the CPU has it (else per image)
     "direct": ("direct", 8, 3),
 }
 
@@ -280,8 +281,8 @@ def test_nonfinite_values_meeting_the_padding_give_nan_on_every_path(path, value
     dout_shape = _ieee_conv(x, w, b, stride, pad).shape
     dout = np.random.default_rng(1).standard_normal(dout_shape)
     dout[n - 1, 0, dout_shape[2] - 1, 1] = value
-    out = cnnref.conv2d(x, w, b, stride, pad, algorithm=algorithm)
-    _, dw, _ = cnnref.conv2d_backward(dout, x, w, stride, pad, algorithm=algorithm)
+    out = FORWARD[algorithm](x, w, b, stride, pad)
+    _, dw, _ = BACKWARD[algorithm](dout, x, w, stride, pad)
     np.testing.assert_allclose(out, _ieee_conv(x, w, b, stride, pad), rtol=1e-12, atol=1e-12)
     expected = _ieee_filter_gradient(dout, x, w, stride, pad)
     np.testing.assert_allclose(dw, expected, rtol=1e-12, atol=1e-12)
@@ -294,6 +295,6 @@ def test_nonfinite_values_meeting_the_padding_give_nan_on_every_path(path, value
 def test_convolution_mode_follows_the_same_rule(algorithm):
     x, w, b = _conv_inputs((2, 4, 4, 1), (2, 2, 1, 1))
     w[0, 0, 0, 0] = np.inf
-    out = cnnref.conv2d(x, w, b, 1, 1, "convolution", algorithm=algorithm)
+    out = FORWARD[algorithm](x, w, b, 1, 1, "convolution")
     expected = _ieee_conv(x, w[::-1, ::-1], b, 1, 1)
     np.testing.assert_allclose(out, expected, rtol=1e-12, atol=1e-12)

@@ -11,6 +11,7 @@ import pytest
 from threadpoolctl import threadpool_info
 
 import cnnref
+from cnnref.conv import conv2d_backward_direct, conv2d_direct
 from cnnref.threads import _HOLD, one_blas_thread
 
 
@@ -162,8 +163,8 @@ def test_one_image_too_large_to_skip_splitting_agrees_with_the_direct_path():
     b, dout = rng.standard_normal(32), rng.standard_normal((1, 36, 36, 32))
     out = cnnref.conv2d(x, w, b)  # 1296 · 200 · 32 multiply-adds: the products are split
     grads = cnnref.conv2d_backward(dout, x, w)
-    np.testing.assert_allclose(out, cnnref.conv2d(x, w, b, algorithm="direct"), atol=1e-10)
-    expected = cnnref.conv2d_backward(dout, x, w, algorithm="direct")
+    np.testing.assert_allclose(out, conv2d_direct(x, w, b), atol=1e-10)
+    expected = conv2d_backward_direct(dout, x, w)
     for ours, theirs in zip(grads, expected, strict=True):
         np.testing.assert_allclose(ours, theirs, atol=1e-9)
 
@@ -179,6 +180,8 @@ def test_the_filter_gradient_has_the_same_bits_for_any_thread_count():
     w = rng.standard_normal((k, k, c, f)).astype(np.float32)
     dout = rng.standard_normal((n, size - k + 1, size - k + 1, f)).astype(np.float32)
     rows, patch = (size - k + 1) ** 2, k * k * c
+    geometry = {"H": size, "W": size, "C": c, "KH": k, "KW": k, "stride": 1, "pad": 0,
+                "Ho": size - k + 1, "Wo": size - k + 1}  # fmt: skip
 
     def dw_with(threads):
         parts = np.zeros((16, patch, f), dtype=np.float32)
@@ -187,14 +190,14 @@ def test_the_filter_gradient_has_the_same_bits_for_any_thread_count():
         with one_blas_thread():
             _conv.conv_backward_per_image(
                 x.reshape(n, size, size * c), dout.reshape(-1, f), w.reshape(patch, f),
-                parts, dx, True, buffers, c, k, k, 1, 0, size - k + 1, size - k + 1,
+                parts, dx, True, buffers, geometry,
             )  # fmt: skip
         return parts.sum(axis=0), dx
 
     one, many = dw_with(1), dw_with(max(2, cnnref.threads.openmp_threads()))
     for ours, theirs in zip(one, many, strict=True):
         np.testing.assert_array_equal(ours, theirs)
-    _, expected_dw, _ = cnnref.conv2d_backward(dout, x, w, algorithm="direct")
+    _, expected_dw, _ = conv2d_backward_direct(dout, x, w)
     np.testing.assert_allclose(one[0].reshape(w.shape), expected_dw, rtol=1e-4, atol=1e-4)
 
 

@@ -11,7 +11,7 @@ import numpy as np
 import pytest
 
 import cnnref
-from verify import compare, registry
+from verify import compare, naive, registry
 
 CASES = list(registry.cases(seed=0))
 
@@ -50,11 +50,20 @@ def test_every_path_training_takes_has_an_entry_and_a_naive_twin():
         "pool.maxpool2d_backward_to_winners",
         "pool.activation_delta_through_maxpool",
     }
-    assert {name for name in registry.REGISTRY if "." in name} == paths
-    for name in paths:
+    # A formula's own code paths (its SIMD kernels, the direct loops): their twin is the formula.
+    formulas = {
+        "conv.conv2d_backward": "conv2d_backward",
+        "conv.conv2d_direct": "conv2d",
+        "conv.conv2d_backward_direct": "conv2d_backward",
+    }
+    assert {name for name in registry.REGISTRY if "." in name} == paths | set(formulas)
+    for name in paths | set(formulas):
         module, function = name.split(".")
         assert cnnref_function(name) is getattr(getattr(cnnref, module), function)
+    for name in paths:
         assert naive_function(name).__module__ == "verify.naive.training_paths"
+    for name, formula in formulas.items():
+        assert naive_function(name) is getattr(naive, formula)
 
 
 def test_the_seed_step_calls_only_formulas_and_paths_with_registry_entries():

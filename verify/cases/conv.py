@@ -22,13 +22,12 @@ def _conv_shapes(rng):
     return (n, h, w_, c), (kh, kw, c, f)
 
 
-def _settings(dtype, mode, stride, pad, algorithm) -> dict[str, str]:
+def _settings(dtype, mode, stride, pad) -> dict[str, str]:
     return {
         "dtype": dtype_name(dtype),
         "mode": mode,
         "stride": f"stride {stride}",
         "pad": f"pad {pad}",
-        "algorithm": algorithm,
     }
 
 
@@ -38,7 +37,7 @@ def _inputs(rng, dtype):
     return cast(gen.values(rng, x_shape), dtype), cast(gen.values(rng, w_shape, 0.5), dtype)
 
 
-def build_conv2d_backward(rng, dtype, mode, stride, pad, algorithm) -> Case:
+def build_conv2d_backward(rng, dtype, mode, stride, pad, target="conv2d_backward") -> Case:
     x, w = _inputs(rng, dtype)
     b = gen.values(rng, (w.shape[3],), 0.5)
     out_shape = obj.conv(f64(x), f64(w), b, stride, pad, mode).shape
@@ -51,38 +50,50 @@ def build_conv2d_backward(rng, dtype, mode, stride, pad, algorithm) -> Case:
         )
 
     return Case(
-        "conv2d_backward",
+        target,
         "gradient",
-        _settings(dtype, mode, stride, pad, algorithm),
+        _settings(dtype, mode, stride, pad),
         np.dtype(dtype),
         {"dout": dout, "x": x, "w": w, "stride": stride, "pad": pad, "mode": mode},
         lambda r: {"x": r[0], "w": r[1], "b": r[2]},
-        kwargs={"algorithm": algorithm},
         params={"x": f64(x), "w": f64(w), "b": b},
         objective=objective,
         upstream="dout",
     )
 
 
-def build_conv2d(rng, dtype, mode, stride, pad, algorithm) -> Case:
+def build_conv2d(rng, dtype, mode, stride, pad, target="conv2d") -> Case:
     x, w = _inputs(rng, dtype)
     b = cast(gen.values(rng, (w.shape[3],), 0.5), dtype)
     return Case(
-        "conv2d",
+        target,
         "forward",
-        _settings(dtype, mode, stride, pad, algorithm),
+        _settings(dtype, mode, stride, pad),
         np.dtype(dtype),
         {"x": x, "w": w, "b": b, "stride": stride, "pad": pad, "mode": mode},
         lambda r: {"out": r},
-        kwargs={"algorithm": algorithm},
     )
 
 
-CONV_SETTINGS = grid(
-    dtype=DTYPES, mode=CONV_MODES, stride=(1, 2), pad=(0, 1), algorithm=("im2col", "direct")
-)
+def build_conv2d_backward_direct(rng, dtype, mode, stride, pad) -> Case:
+    """The same cases for the direct index loops (``cnnref.conv.conv2d_backward_direct``)."""
+    return build_conv2d_backward(rng, dtype, mode, stride, pad, "conv.conv2d_backward_direct")
+
+
+def build_conv2d_direct(rng, dtype, mode, stride, pad) -> Case:
+    """The same cases for the direct index loops (``cnnref.conv.conv2d_direct``)."""
+    return build_conv2d(rng, dtype, mode, stride, pad, "conv.conv2d_direct")
+
+
+CONV_SETTINGS = grid(dtype=DTYPES, mode=CONV_MODES, stride=(1, 2), pad=(0, 1))
 GRADIENT_ENTRIES = (Entry("conv2d_backward", "gradient", CONV_SETTINGS, build_conv2d_backward),)
 FORWARD_ENTRIES = (Entry("conv2d", "forward", CONV_SETTINGS, build_conv2d),)
+# The compiled direct loops, checked like the formulas they compute (registered after every other
+# entry, so that adding them left the other entries' case seeds as they were).
+DIRECT_ENTRIES = (
+    Entry("conv.conv2d_backward_direct", "gradient", CONV_SETTINGS, build_conv2d_backward_direct),
+    Entry("conv.conv2d_direct", "forward", CONV_SETTINGS, build_conv2d_direct),
+)
 
 
 # ---------------------------------------------------------------- mutants
@@ -105,66 +116,52 @@ def _conv_input_gradient(dout, w, x_shape, pad, mode, row_step, crop):
     return buffer[:, crop : crop + h, crop : crop + wd].astype(dout.dtype)
 
 
-def conv2d_not_flipped(x, w, b, stride=1, pad=0, mode="cross-correlation", *, algorithm="im2col"):
+def conv2d_not_flipped(x, w, b, stride=1, pad=0, mode="cross-correlation"):
     """Convolution mode computed as cross-correlation: the filter is never flipped."""
-    return cnnref.conv2d(x, w, b, stride, pad, "cross-correlation", algorithm=algorithm)
+    return cnnref.conv2d(x, w, b, stride, pad, "cross-correlation")
 
 
-def conv2d_backward_not_flipped(
-    dout, x, w, stride=1, pad=0, mode="cross-correlation", *, algorithm="im2col"
-):
+def conv2d_backward_not_flipped(dout, x, w, stride=1, pad=0, mode="cross-correlation"):
     """Convolution-mode gradients computed as for cross-correlation: no flips at all."""
-    return cnnref.conv2d_backward(dout, x, w, stride, pad, "cross-correlation", algorithm=algorithm)
+    return cnnref.conv2d_backward(dout, x, w, stride, pad, "cross-correlation")
 
 
-def conv2d_backward_flipped_twice(
-    dout, x, w, stride=1, pad=0, mode="cross-correlation", *, algorithm="im2col"
-):
+def conv2d_backward_flipped_twice(dout, x, w, stride=1, pad=0, mode="cross-correlation"):
     """The filter gradient flipped once more on the way out (left in the flipped frame)."""
-    dx, dw, db = cnnref.conv2d_backward(dout, x, w, stride, pad, mode, algorithm=algorithm)
+    dx, dw, db = cnnref.conv2d_backward(dout, x, w, stride, pad, mode)
     if mode == "convolution":
         dw = np.ascontiguousarray(dw[::-1, ::-1])
     return dx, dw, db
 
 
-def conv2d_backward_pad_off_by_one(
-    dout, x, w, stride=1, pad=0, mode="cross-correlation", *, algorithm="im2col"
-):
+def conv2d_backward_pad_off_by_one(dout, x, w, stride=1, pad=0, mode="cross-correlation"):
     """dx cropped from the padded gradient at pad + 1 instead of pad."""
-    _, dw, db = cnnref.conv2d_backward(dout, x, w, stride, pad, mode, algorithm=algorithm)
+    _, dw, db = cnnref.conv2d_backward(dout, x, w, stride, pad, mode)
     return _conv_input_gradient(dout, w, x.shape, pad, mode, stride, pad + 1), dw, db
 
 
-def conv2d_backward_stride_ignored(
-    dout, x, w, stride=1, pad=0, mode="cross-correlation", *, algorithm="im2col"
-):
+def conv2d_backward_stride_ignored(dout, x, w, stride=1, pad=0, mode="cross-correlation"):
     """dx routed with r = i + k1 instead of r = i·stride + k1."""
-    _, dw, db = cnnref.conv2d_backward(dout, x, w, stride, pad, mode, algorithm=algorithm)
+    _, dw, db = cnnref.conv2d_backward(dout, x, w, stride, pad, mode)
     return _conv_input_gradient(dout, w, x.shape, pad, mode, 1, pad), dw, db
 
 
-def conv2d_backward_db_not_summed(
-    dout, x, w, stride=1, pad=0, mode="cross-correlation", *, algorithm="im2col"
-):
+def conv2d_backward_db_not_summed(dout, x, w, stride=1, pad=0, mode="cross-correlation"):
     """db summed over the batch only, at the first output position: Σₙ dout[n, 0, 0]."""
-    dx, dw, _ = cnnref.conv2d_backward(dout, x, w, stride, pad, mode, algorithm=algorithm)
+    dx, dw, _ = cnnref.conv2d_backward(dout, x, w, stride, pad, mode)
     return dx, np.ascontiguousarray(dw), np.ascontiguousarray(dout[:, 0, 0].sum(axis=0))
 
 
-def conv2d_backward_dw_doubled(
-    dout, x, w, stride=1, pad=0, mode="cross-correlation", *, algorithm="im2col"
-):
+def conv2d_backward_dw_doubled(dout, x, w, stride=1, pad=0, mode="cross-correlation"):
     """dw twice too large: the factor 2 of a squared-error derivative kept in."""
-    dx, dw, db = cnnref.conv2d_backward(dout, x, w, stride, pad, mode, algorithm=algorithm)
+    dx, dw, db = cnnref.conv2d_backward(dout, x, w, stride, pad, mode)
     return dx, dw * 2, db
 
 
-def conv2d_backward_dw_unit_stride(
-    dout, x, w, stride=1, pad=0, mode="cross-correlation", *, algorithm="im2col"
-):
+def conv2d_backward_dw_unit_stride(dout, x, w, stride=1, pad=0, mode="cross-correlation"):
     """dw[k1, k2] = Σ in[n, i + k1, j + k2]·dout[n, i, j]: windows read at unit stride, so right
     only at stride 1."""
-    dx, _, db = cnnref.conv2d_backward(dout, x, w, stride, pad, mode, algorithm=algorithm)
+    dx, _, db = cnnref.conv2d_backward(dout, x, w, stride, pad, mode)
     padded = np.pad(x, ((0, 0), (pad, pad), (pad, pad), (0, 0)))
     ho, wo = dout.shape[1:3]
     dw = np.zeros(w.shape, dtype=x.dtype)
@@ -177,22 +174,18 @@ def conv2d_backward_dw_unit_stride(
     return dx, np.ascontiguousarray(dw), db
 
 
-def conv2d_backward_dx_flipped(
-    dout, x, w, stride=1, pad=0, mode="cross-correlation", *, algorithm="im2col"
-):
+def conv2d_backward_dx_flipped(dout, x, w, stride=1, pad=0, mode="cross-correlation"):
     """dx computed with the filter flipped: the backward pass of a cross-correlation taken to be
     a convolution (and the other way round)."""
     other = "convolution" if mode == "cross-correlation" else "cross-correlation"
-    dx, _, _ = cnnref.conv2d_backward(dout, x, w, stride, pad, other, algorithm=algorithm)
-    _, dw, db = cnnref.conv2d_backward(dout, x, w, stride, pad, mode, algorithm=algorithm)
+    dx, _, _ = cnnref.conv2d_backward(dout, x, w, stride, pad, other)
+    _, dw, db = cnnref.conv2d_backward(dout, x, w, stride, pad, mode)
     return dx, dw, db
 
 
-def conv2d_backward_dw_transposed(
-    dout, x, w, stride=1, pad=0, mode="cross-correlation", *, algorithm="im2col"
-):
+def conv2d_backward_dw_transposed(dout, x, w, stride=1, pad=0, mode="cross-correlation"):
     """dW with its kernel axes transposed (dw[k2, k1] read back in w's shape)."""
-    dx, dw, db = cnnref.conv2d_backward(dout, x, w, stride, pad, mode, algorithm=algorithm)
+    dx, dw, db = cnnref.conv2d_backward(dout, x, w, stride, pad, mode)
     return dx, np.ascontiguousarray(dw.transpose(1, 0, 2, 3)).reshape(dw.shape), db
 
 

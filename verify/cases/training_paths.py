@@ -30,13 +30,17 @@ def _activation(name: str) -> str | None:
     return None if name == "identity" else name
 
 
-def _conv_inputs(rng, dtype, filters: str, batch: int):
+def _conv_inputs(rng, dtype, filters: str, batch: int, simd_channels: bool = False):
     simd = filters == "SIMD block"
     # Smaller images with the SIMD block's 16 filters keep every array within compare.N_MAX.
     h, w_ = gen.distinct_sizes(rng, 2, 4, 5) if simd else gen.distinct_sizes(rng, 2, 5, 8)
-    c = int(rng.integers(2, 4))
+    if simd_channels:
+        h, w_ = gen.distinct_sizes(rng, 2, 3, 4)
+    c = SIMD_FILTERS[np.dtype(dtype)] if simd_channels else int(rng.integers(2, 4))
     f = SIMD_FILTERS[np.dtype(dtype)] if simd else int(rng.integers(2, 4))
-    kh, kw = (int(v) for v in rng.choice([2, 3], size=2))
+    # KH·KW·C·F stays within compare.N_MAX: float32's 16 × 16 channels leave kernels of ≤ 2 × 2.
+    sides = [1, 2] if simd_channels and c * f > 64 else [2, 3]
+    kh, kw = (int(v) for v in rng.choice(sides, size=2))
     x = cast(gen.values(rng, (batch, h, w_, c)), dtype)
     w = cast(gen.values(rng, (kh, kw, c, f), 0.5), dtype)
     return x, w
@@ -86,6 +90,32 @@ def build_conv2d_parameter_gradients(rng, dtype, filters, stride, pad, batch) ->
         {"dout": dout, "x": x, "w": w, "stride": stride, "pad": pad},
         lambda r: {"w": r[0], "b": r[1]},
         params={"w": f64(w), "b": b},
+        objective=objective,
+        upstream="dout",
+    )
+
+
+def build_conv2d_backward_simd(rng, dtype, stride, pad, batch) -> Case:
+    """conv2d_backward where C and F are multiples of the SIMD channel block, so that the SIMD
+    kernels compute dx and dw (the seed network's conv2 in training)."""
+    x, w = _conv_inputs(rng, dtype, "SIMD block", batch, simd_channels=True)
+    b = gen.values(rng, (w.shape[3],), 0.5)
+    dout = cast(gen.upstream(rng, obj.conv(f64(x), f64(w), b, stride, pad, "cross-correlation")
+                             .shape), dtype)  # fmt: skip
+    g = f64(dout)
+
+    def objective(p):
+        out = obj.conv(p["x"], p["w"], p["b"], stride, pad, "cross-correlation")
+        return np.sum(g * out, axis=(-4, -3, -2, -1))
+
+    return Case(
+        "conv.conv2d_backward",
+        "gradient",
+        _conv_settings(dtype, "SIMD block", stride, pad, batch, channels="C SIMD block"),
+        np.dtype(dtype),
+        {"dout": dout, "x": x, "w": w, "stride": stride, "pad": pad},
+        lambda r: {"x": r[0], "w": r[1], "b": r[2]},
+        params={"x": f64(x), "w": f64(w), "b": b},
         objective=objective,
         upstream="dout",
     )
@@ -265,6 +295,12 @@ GRADIENT_ENTRIES = (
         "gradient",
         grid(dtype=DTYPES, activation=ACTIVATIONS, size=(2, 3), stride=(None, 2)),
         build_activation_delta_through_maxpool,
+    ),
+    Entry(
+        "conv.conv2d_backward",
+        "gradient",
+        grid(dtype=DTYPES, stride=(1, 2), pad=(0, 1), batch=(1, 2)),
+        build_conv2d_backward_simd,
     ),
 )
 CONV_FORWARD_SETTINGS = grid(

@@ -10,6 +10,7 @@ import pytest
 
 import cnnref.activations
 import cnnref.conv
+import cnnref.conv_paths
 import cnnref.linear
 import cnnref.output
 import cnnref.pool
@@ -83,7 +84,7 @@ def test_kernel_is_a_cython_function_for_both_dtypes(module_name, function):
 
 def test_the_python_layer_calls_the_compiled_modules():
     compiled = {name: importlib.import_module(f"cnnref.kernels.{name}") for name in KERNEL_MODULES}
-    assert cnnref.conv._conv is compiled["conv"]
+    assert cnnref.conv_paths._conv is compiled["conv"]
     assert cnnref.pool._pool is compiled["pool"]
     assert cnnref.linear._dense is compiled["dense"]
     assert cnnref.activations._activations is compiled["activations"]

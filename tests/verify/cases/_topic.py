@@ -10,7 +10,11 @@ from verify.cases.case import Case, Mutant
 
 def topic_cases(topic: ModuleType) -> list[Case]:
     """The registry's cases (seed 0) of the functions ``topic`` has entries for."""
-    entries = (*topic.GRADIENT_ENTRIES, *topic.FORWARD_ENTRIES)
+    entries = (
+        *topic.GRADIENT_ENTRIES,
+        *topic.FORWARD_ENTRIES,
+        *getattr(topic, "DIRECT_ENTRIES", ()),
+    )
     return list(registry.cases(seed=0, targets=[entry.target for entry in entries]))
 
 

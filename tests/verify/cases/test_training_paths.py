@@ -1,0 +1,33 @@
+"""The training paths' cases reach the code training runs: the SIMD kernels included."""
+
+from __future__ import annotations
+
+import pytest
+
+import cnnref.conv_paths as paths
+from verify import registry
+
+needs_simd = pytest.mark.skipif(
+    not paths._conv.simd_available(), reason="the CPU has no AVX2 + FMA"
+)
+
+
+def _cases(target):
+    return list(registry.cases(seed=0, targets=[target]))
+
+
+@needs_simd
+def test_the_conv2d_backward_path_cases_run_the_simd_kernels_for_dx_and_dw():
+    cases = _cases("conv.conv2d_backward")
+    assert {c.settings["stride"] for c in cases} == {"stride 1", "stride 2"}
+    assert {c.settings["pad"] for c in cases} == {"pad 0", "pad 1"}
+    for case in cases:
+        x, w = case.args["x"], case.args["w"]
+        assert paths.simd_applies(x, x.shape[3]) and paths.simd_applies(x, w.shape[3]), case.name
+
+
+@needs_simd
+@pytest.mark.parametrize("target", ["conv.conv2d_activation", "conv.conv2d_parameter_gradients"])
+def test_the_simd_filter_block_settings_run_the_simd_kernels(target):
+    simd = [c for c in _cases(target) if c.settings["filters"] == "F SIMD block"]
+    assert simd and all(paths.simd_applies(c.args["x"], c.args["w"].shape[3]) for c in simd)
