@@ -43,7 +43,7 @@ class Packing:
         """Views of ``flat`` (…, n) as the named arrays (…, *shape)."""
         lead = flat.shape[:-1]
         return {
-            name: flat[..., self.offsets[k] : self.offsets[k + 1]].reshape(*lead, *shape)
+            name: flat[..., self.offsets[k] : self.offsets[k + 1]].reshape(lead + tuple(shape))
             for k, (name, shape) in enumerate(zip(self.names, self.shapes, strict=True))
         }
 
