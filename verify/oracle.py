@@ -303,18 +303,13 @@ def _worst(
     ref: np.ndarray,
     dtype,
     resolution: np.ndarray | float = 0.0,
-    allowance: np.ndarray | None = None,
     errors: np.ndarray | None = None,
 ) -> Comparison:
     """The worst element over every gradient (flat ``got`` and ``ref``, one block per gradient);
-    ``allowance`` (≥ 1 per element) widens the tolerance where a smaller step was needed
-    (finite-difference rounding grows as 1/h); ``errors`` are the element errors when already
-    computed."""
+    ``errors`` are the element errors when already computed."""
     tolerance = compare.tolerance(oracle, dtype)
     if errors is None:
         errors = compare.block_relative_errors(got, ref, packing.offsets, resolution)
-    if allowance is not None:
-        errors = errors / allowance
     if errors.size == 0:
         return Comparison(oracle, 0.0, tolerance, packing.names[0] if packing.names else "")
     worst = int(np.argmax(errors))
@@ -455,14 +450,10 @@ def _check_numerical(
     packing, x = flat.packing, flat.x
     screen_ok = _judge_screen(case, evaluations, g, result, scale)
     if mode == "full" or not screen_ok:
-        fd, skipped, allowance, errors = _elementwise(
-            case, flat, g, result, scale.flat_resolution, evaluations.diffs
-        )
-        if errors is None:
-            fd = np.where(skipped, g, fd)
+        fd, errors = _elementwise(case, flat, g, result, scale.flat_resolution, evaluations.diffs)
         references["central_fd"] = packing.unflatten(fd)
         result.comparisons["central_fd"] = _worst(
-            "central_fd", packing, g, fd, case.dtype, scale.flat_resolution, allowance, errors
+            "central_fd", packing, g, fd, case.dtype, errors=errors
         )
     if not case.analytic:
         result.refused["complex_step"] = "not analytic (relu or max): complex step refused"
@@ -539,23 +530,32 @@ def _elementwise(
     """Central differences per element; elements that disagree are tested for a kink crossing,
     retried with smaller steps, and skipped (and reported) only if every step crosses a kink.
 
-    ``diffs`` are the first differences when already evaluated. Returns the differences, which
-    elements were skipped, the per-element allowance and — when no element needed a retry, so the
-    differences are the first ones — their element errors."""
+    A retried element's tolerance is widened by its step's halving factor (finite-difference
+    rounding grows as 1/h), and a skipped one takes the gradient's own value. Both change the
+    reference's per-gradient scale ‖ref‖∞, hence every element's floor, so the errors are taken
+    again and any element that now disagrees is tested in turn, until none is left untested.
+    ``diffs`` are the first differences when already evaluated. Returns the reference (skipped
+    elements as g) and the element errors against it, each divided by its allowance."""
     packing, x = flat.packing, flat.x
     if diffs is None:
         diffs = finite_diff.central_differences(flat.at, x, value=flat.value())
+    errors = compare.block_relative_errors(g, diffs.central, packing.offsets, resolution)
+    if case.pattern is None and case.analytic:
+        return diffs.central, errors
     fd = diffs.central.copy()
-    skipped = np.zeros(x.size, dtype=bool)
+    skipped, tested = np.zeros(x.size, dtype=bool), np.zeros(x.size, dtype=bool)
     allowance = np.ones(x.size)
     tol = compare.tolerance("central_fd", case.dtype)
-    errors = compare.block_relative_errors(g, fd, packing.offsets, resolution)
-    suspects = np.flatnonzero(errors > tol)
-    if suspects.size == 0 or (case.pattern is None and case.analytic):
-        return fd, skipped, None, errors
-    kinked = suspects[_kink_crossings(case, flat, diffs, suspects)]
-    _retry_with_smaller_steps(flat, diffs, kinked, fd, allowance, skipped, result)
-    return fd, skipped, allowance, None
+    while True:
+        suspects = np.flatnonzero((errors > tol) & ~tested)
+        if suspects.size == 0:
+            return np.where(skipped, g, fd), errors
+        tested[suspects] = True
+        kinked = suspects[_kink_crossings(case, flat, diffs, suspects)]
+        _retry_with_smaller_steps(flat, diffs, kinked, fd, allowance, skipped, result)
+        reference = np.where(skipped, g, fd)
+        errors = compare.block_relative_errors(g, reference, packing.offsets, resolution)
+        errors /= allowance
 
 
 def _retry_with_smaller_steps(
