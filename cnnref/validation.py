@@ -159,19 +159,19 @@ def same_dtype(**arrays: np.ndarray) -> np.dtype:
 
 def positive_int(name: str, value) -> int:
     """An integer >= 1 (bool is rejected)."""
-    if isinstance(value, bool) or not isinstance(value, numbers.Integral):
-        raise TypeError(f"{name} must be an integer >= 1, got {value!r}")
-    if value < 1:
-        raise ValueError(f"{name} must be an integer >= 1, got {value}")
-    return int(value)
+    return _integer_at_least(name, value, 1)
 
 
 def nonnegative_int(name: str, value) -> int:
     """An integer >= 0 (bool is rejected)."""
+    return _integer_at_least(name, value, 0)
+
+
+def _integer_at_least(name: str, value, minimum: int) -> int:
     if isinstance(value, bool) or not isinstance(value, numbers.Integral):
-        raise TypeError(f"{name} must be an integer >= 0, got {value!r}")
-    if value < 0:
-        raise ValueError(f"{name} must be an integer >= 0, got {value}")
+        raise TypeError(f"{name} must be an integer >= {minimum}, got {value!r}")
+    if value < minimum:
+        raise ValueError(f"{name} must be an integer >= {minimum}, got {value}")
     return int(value)
 
 

@@ -41,24 +41,18 @@ def avgpool_backward_cases(rng: np.random.Generator) -> list[Case]:
     for n, size in ((int(rng.integers(2, 4)), 2), (1, 3)):
         x = normal(rng, n, 6, 9, 2)
         dout = upstream(rng, cnnref.avgpool2d(x, size).shape)
+        expected = cnnref.avgpool2d_backward(dout, x, size)
         gradient = Directional(pairing(dout, lambda v, size=size: cnnref.avgpool2d(v, size)), x)
-        sum_pool = {
-            "pooling gradient not divided by the window size": cnnref.avgpool2d_backward(
-                dout, x, size
-            )
-            * size**2
-        }
-        call = Call("avgpool2d_backward", (dout, x, size))
         cases.append(
             Case(
                 f"x {x.shape}, size {size}",
-                (call,),
-                cnnref.avgpool2d_backward(dout, x, size),
-                2.0,
-                n,
-                ("dx",),
-                {"dx": gradient},
-                sum_pool,
+                (Call("avgpool2d_backward", (dout, x, size)),),
+                expected,
+                points=2.0,
+                batch=n,
+                outputs=("dx",),
+                gradients={"dx": gradient},
+                mistakes={"pooling gradient not divided by the window size": expected * size**2},
             )
         )
     return cases

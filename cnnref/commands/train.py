@@ -3,52 +3,27 @@
 Writes to ``--out``: checkpoint.npz after every epoch (and when stopped by Ctrl-C), metrics.csv and
 metrics.json, and with ``--plot`` learning_curves.png, filters.png and feature_maps.png. Inputs are
 normalized per channel with the training set's mean and standard deviation (kept in the checkpoint).
+The run itself is :mod:`cnnref.training.run`; this module is its command line.
 """
 
 from __future__ import annotations
 
 import argparse
 import sys
+from dataclasses import fields
 from pathlib import Path
 
-import numpy as np
+from ..nn.optim import OPTIMIZERS
+from ..training.checkpoint import CheckpointError
+from ..training.data import DATASETS
+from ..training.data.options import add_data_options
+from ..training.fit import TrainingInterrupted
+from ..training.run import TrainingRun, start_run
+from ..training.run_config import RunOptions
+from ..validation import nonnegative_int_option, positive_float_option, positive_int_option
 
-from ..nn.network import build_network, seed_cnn
-from ..nn.optim import OPTIMIZERS, make_optimizer
-from ..training.checkpoint import CheckpointError, load_checkpoint, save_checkpoint
-from ..training.data import DATASETS, load_dataset
-from ..training.fit import (
-    TrainingInterrupted,
-    TrainingState,
-    channel_statistics,
-    fit,
-    make_checkpoint,
-    new_state,
-    normalize,
-    restore,
-)
-from ..training.metrics import write_metrics
-from ..validation import (
-    existing_folder_option,
-    nonnegative_int_option,
-    positive_float_option,
-    positive_int_option,
-)
-
-CHECKPOINT_NAME = "checkpoint.npz"
 USAGE_ERROR = 2  # argparse's exit status for a mistake on the command line
-FEATURE_MAP_IMAGES = 4
-# Options that define a run: on --resume they come from the checkpoint; one given again must agree.
-RUN_DEFAULTS = {
-    "dataset": "fashion-mnist",
-    "batch_size": 64,
-    "optimizer": "sgd",
-    "momentum": 0.9,
-    "activation": "relu",
-    "seed": 0,
-    "limit": None,
-}
-DEFAULT_LR = {"sgd": 0.01, "adam": 0.001}
+INTERRUPTED = 130  # the shell's status for a process ended by Ctrl-C
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
@@ -80,13 +55,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
         "--out", type=Path, metavar="DIR", help="output folder (default runs/DATASET)"
     )
-    parser.add_argument(
-        "--data-dir",
-        type=existing_folder_option,
-        metavar="DIR",
-        help="folder holding the data set files (must exist)",
-    )
-    parser.add_argument("--download", action="store_true", help="fetch missing data files")
+    add_data_options(parser)
     parser.add_argument(
         "--resume", action="store_true", help="continue the run saved in OUT/checkpoint.npz"
     )
@@ -103,8 +72,9 @@ def run(args: argparse.Namespace) -> int:
     """Train, printing one line per epoch. 0 on success; 2 on a mistake the user fixes (an option,
     the data, the checkpoint to resume); 1 when the machine fails (a write); 130 when interrupted.
     Either error is one line on stderr."""
+    options = RunOptions(**{field.name: getattr(args, field.name) for field in fields(RunOptions)})
     try:
-        return _train(args)
+        return _train(options)
     except (CheckpointError, ValueError, TypeError, ImportError) as error:
         print(f"cnnref train: error: {error}", file=sys.stderr)
         return USAGE_ERROR
@@ -113,156 +83,41 @@ def run(args: argparse.Namespace) -> int:
         return 1
 
 
-def _train(args: argparse.Namespace) -> int:
-    if args.plot:
-        from ..training.plots import require_matplotlib
-
-        require_matplotlib()
-    out = args.out if args.out is not None else Path("runs") / (args.dataset or "fashion-mnist")
-    checkpoint_path = out / CHECKPOINT_NAME
-    checkpoint = None
-    if args.resume:
-        if not checkpoint_path.exists():
-            raise ValueError(
-                f"--resume: {out} holds no run to resume (no {CHECKPOINT_NAME}); "
-                "drop --resume to start a new run there"
-            )
-        checkpoint = load_checkpoint(checkpoint_path)
-        config = _resumed_config(args, checkpoint.config, checkpoint_path)
-        if checkpoint.epoch >= args.epochs:
-            raise ValueError(
-                f"--resume: the run in {out} is finished: it has trained {checkpoint.epoch} "
-                f"epochs and --epochs is {args.epochs}; pass --epochs {checkpoint.epoch + 1} or "
-                "more to train it further"
-            )
-    elif checkpoint_path.exists():
-        raise ValueError(
-            f"{checkpoint_path} already exists: pass --resume to continue that run, "
-            "or choose another --out"
-        )
-    else:
-        config = _fresh_config(args)
-    hyper = config["hyperparameters"]
-    data = load_dataset(config["dataset"], args.data_dir, args.download)
-    train_images, train_labels = data.train_images, data.train_labels
-    if hyper["limit"] is not None:
-        train_images, train_labels = train_images[: hyper["limit"]], train_labels[: hyper["limit"]]
-    if checkpoint is None:
-        mean, std = channel_statistics(train_images)
-        config["normalization"] = {"mean": mean.tolist(), "std": std.tolist()}
-        config["class_names"] = list(data.class_names)
-        network = seed_cnn(
-            int(train_images.shape[3]),
-            len(data.class_names),
-            config.pop("activation"),
-            seed=hyper["seed"],
-        )
-        config["architecture"] = network.architecture
-    else:
-        network = build_network(config["architecture"], seed=hyper["seed"])
-    expected = (32, 32, config["architecture"]["channels"])
-    if train_images.shape[1:] != expected:
-        raise ValueError(
-            f"the {config['dataset']} images are {train_images.shape[1:]}, the network expects "
-            f"{expected}"
-        )
-    optimizer = make_optimizer(
-        hyper["optimizer"], network.parameters(), hyper["lr"], hyper["momentum"]
-    )
-    state = new_state(hyper["seed"])
-    if checkpoint is not None:
-        state = restore(checkpoint, network, optimizer)
-    mean, std = config["normalization"]["mean"], config["normalization"]["std"]
-    train = (normalize(train_images, mean, std, network.dtype), train_labels)
-    test = (normalize(data.test_images, mean, std, network.dtype), data.test_labels)
-    out.mkdir(parents=True, exist_ok=True)
-    _print_start(config, state, args.epochs, len(train_labels), len(test[1]), out)
-
-    def save(current: TrainingState) -> None:
-        save_checkpoint(checkpoint_path, make_checkpoint(network, optimizer, current, config))
-        if current.metrics:
-            write_metrics(current.metrics, out)
-
+def _train(options: RunOptions) -> int:
+    training = start_run(options)
+    print(_start_line(training), flush=True)
     try:
-        state = fit(
-            network,
-            optimizer,
-            train,
-            test,
-            epochs=args.epochs,
-            batch_size=hyper["batch_size"],
-            state=state,
-            save=save,
-            progress=_progress_bar(args.epochs),
-            report=lambda row: print(_epoch_line(row, args.epochs), flush=True),
+        training.fit(
+            progress=_progress_bar(options.epochs),
+            report=lambda row: print(_epoch_line(row, options.epochs), flush=True),
         )
     except (TrainingInterrupted, KeyboardInterrupt) as stop:
         what = str(stop) if isinstance(stop, TrainingInterrupted) else "training interrupted"
         print(
-            f"{what}; the last checkpoint is {checkpoint_path}; "
+            f"{what}; the last checkpoint is {training.checkpoint_path}; "
             "continue with the same --out and --resume",
             file=sys.stderr,
         )
-        return 130
-    print(f"checkpoint: {checkpoint_path}  metrics: {out / 'metrics.csv'}")
-    if args.plot:
-        class_names = [config["class_names"][label] for label in test[1][:FEATURE_MAP_IMAGES]]
-        for path in _plots(network, state, test[0], class_names, out):
+        return INTERRUPTED
+    print(f"checkpoint: {training.checkpoint_path}  metrics: {training.metrics_path}")
+    if options.plot:
+        for path in training.figures():
             print(f"figure: {path}")
     return 0
 
 
-def _fresh_config(args: argparse.Namespace) -> dict:
-    chosen = {key: getattr(args, key) for key in RUN_DEFAULTS}
-    values = {
-        key: (default if chosen[key] is None else chosen[key])
-        for key, default in RUN_DEFAULTS.items()
-    }
-    values["lr"] = args.lr if args.lr is not None else DEFAULT_LR[values["optimizer"]]
-    hyper = {key: values[key] for key in ("batch_size", "lr", "optimizer", "momentum", "seed")}
-    hyper["limit"] = values["limit"]
-    return {
-        "dataset": values["dataset"],
-        "activation": values["activation"],
-        "hyperparameters": hyper,
-    }
-
-
-def _resumed_config(args: argparse.Namespace, config: dict, path: Path) -> dict:
-    """The checkpoint's config; an option given again must agree with it, else CheckpointError."""
-    try:
-        saved = {
-            "dataset": config["dataset"],
-            "activation": config["architecture"]["activation"],
-            **config["hyperparameters"],
-        }
-        _ = (config["normalization"]["mean"], config["normalization"]["std"])
-    except (KeyError, TypeError) as error:
-        raise CheckpointError(
-            path, f"config lacks {error}; not a cnnref train checkpoint"
-        ) from error
-    for key in (*RUN_DEFAULTS, "lr"):
-        given = getattr(args, key)
-        if given is not None and given != saved.get(key):
-            option = "--" + key.replace("_", "-")
-            raise CheckpointError(
-                path,
-                f"mismatch: the run was trained with {option} {saved.get(key)}, "
-                f"this command asks for {option} {given}",
-            )
-    return config
-
-
-def _print_start(config, state, epochs, train_count, test_count, out) -> None:
+def _start_line(training: TrainingRun) -> str:
+    config, state = training.config, training.state
     hyper = config["hyperparameters"]
     resumed = f", resuming after epoch {state.epoch}" if state.epoch or state.step else ""
     if state.step:
         resumed += f" + {state.step} minibatches"
-    print(
-        f"{config['dataset']}: {train_count} training / {test_count} test images; seed_cnn "
+    return (
+        f"{config['dataset']}: {len(training.train_set[1])} training / "
+        f"{len(training.test_set[1])} test images; seed_cnn "
         f"{config['architecture']['activation']}, {hyper['optimizer']} lr {hyper['lr']}, "
-        f"batch {hyper['batch_size']}, {epochs} epochs{resumed}; output in {out}",
-        flush=True,
+        f"batch {hyper['batch_size']}, {training.epochs} epochs{resumed}; output in "
+        f"{training.folder}"
     )
 
 
@@ -293,18 +148,3 @@ def _progress_bar(epochs: int):
         )
 
     return open_bar
-
-
-def _plots(
-    network, state: TrainingState, test_images: np.ndarray, class_names: list[str], out: Path
-) -> list[Path]:
-    """The run's figures; the feature maps are of the first test images, titled with their class."""
-    from ..training.plots import plot_feature_maps, plot_filters, plot_learning_curves
-
-    images = test_images[:FEATURE_MAP_IMAGES]
-
-    return [
-        plot_learning_curves(state.metrics, out / "learning_curves.png"),
-        plot_filters(network.layers[0].params["w"], out / "filters.png"),
-        plot_feature_maps(network, images, out / "feature_maps.png", labels=class_names),
-    ]

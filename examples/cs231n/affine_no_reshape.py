@@ -3,10 +3,4 @@
 base: correct
 """
 
-
-def affine_backward(dout, cache):
-    x, w, _ = cache
-    dx = dout @ w.T
-    dw = x.reshape(x.shape[0], -1).T @ dout
-    db = dout.sum(axis=0)
-    return dx, dw, db
+EDITS = [("affine_backward", "dx = (dout @ w.T).reshape(x.shape)", "dx = dout @ w.T")]

@@ -4,14 +4,7 @@ averaged.
 base: correct
 """
 
-import numpy as np
-
-
-def softmax_loss(x, y):
-    shifted = x - x.max(axis=1, keepdims=True)
-    log_probs = shifted - np.log(np.exp(shifted).sum(axis=1, keepdims=True))
-    n = x.shape[0]
-    loss = -log_probs[np.arange(n), y].sum()
-    dx = np.exp(log_probs)
-    dx[np.arange(n), y] -= 1
-    return loss, dx
+EDITS = [
+    ("softmax_loss", "log_probs[np.arange(n), y].mean()", "log_probs[np.arange(n), y].sum()"),
+    ("softmax_loss", "return loss, dx / n", "return loss, dx"),
+]

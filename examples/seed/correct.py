@@ -44,9 +44,13 @@ def conv2d_backward(dout, x, w, stride=1, pad=0, mode="cross-correlation"):
     return dx, (dw[::-1, ::-1] if flip else dw), db
 
 
+def _pool_windows(x, size, stride):
+    """The size × size windows of x, ``stride`` apart (side by side when stride is None)."""
+    return _windows(x, size, size, size if stride is None else stride)
+
+
 def maxpool2d(x, size=2, stride=None):
-    stride = size if stride is None else stride
-    return _windows(x, size, size, stride).max(axis=(3, 4))
+    return _pool_windows(x, size, stride).max(axis=(3, 4))
 
 
 def maxpool2d_backward(dout, x, size=2, stride=None):
@@ -65,8 +69,7 @@ def maxpool2d_backward(dout, x, size=2, stride=None):
 
 
 def avgpool2d(x, size=2, stride=None):
-    stride = size if stride is None else stride
-    return _windows(x, size, size, stride).mean(axis=(3, 4))
+    return _pool_windows(x, size, stride).mean(axis=(3, 4))
 
 
 def avgpool2d_backward(dout, x, size=2, stride=None):

@@ -6,17 +6,7 @@ NHWC images, (K, K, C, F) filters, a = X W + b, gradient ascent on J = Σ t log 
 base: correct
 """
 
-import numpy as np
-
-
-def activation_derivative(z, kind):
-    if kind == "sigmoid":
-        return sigmoid(z) * (1 - sigmoid(z))
-    if kind == "tanh":
-        return 1 - z**2
-    return (z > 0).astype(z.dtype)
-
-
-def softmax(a):
-    e = np.exp(a)
-    return e / e.sum(axis=-1, keepdims=True)
+EDITS = [
+    ("activation_derivative", "return z * (1 - z)", "return sigmoid(z) * (1 - sigmoid(z))"),
+    ("softmax", "np.exp(a - a.max(axis=-1, keepdims=True))", "np.exp(a)"),
+]

@@ -1,21 +1,16 @@
-"""A buggy ``seed`` submission: max-pool backward sends the upstream gradient to every element of
-the window.
+"""A buggy ``seed`` submission: max-pool backward finds each window's winner, then sends the
+upstream gradient to every element of the window.
 
 NHWC images, (K, K, C, F) filters, a = X W + b, gradient ascent on J = Σ t log y (delta T − Y).
 
 base: correct
 """
 
-import numpy as np
-
-
-def maxpool2d_backward(dout, x, size=2, stride=None):
-    stride = size if stride is None else stride
-    dx = np.zeros_like(x)
-    _, oh, ow, _ = dout.shape
-    for i in range(oh):
-        for j in range(ow):
-            dx[:, i * stride : i * stride + size, j * stride : j * stride + size, :] += dout[
-                :, i : i + 1, j : j + 1, :
-            ]
-    return dx
+EDITS = [
+    (
+        "maxpool2d_backward",
+        "np.add.at(dx, (nn, i * stride + k1, j * stride + k2, cc), dout[:, i, j, :])",
+        "dx[:, i * stride : i * stride + size, j * stride : j * stride + size, :] += "
+        "dout[:, i : i + 1, j : j + 1, :]",
+    ),
+]

@@ -32,3 +32,16 @@ def test_allowed_and_relative_imports_pass() -> None:
 def test_a_syntax_error_is_raised() -> None:
     with pytest.raises(SyntaxError):
         forbidden_imports("def f(:\n", BLOCKED)
+
+
+def test_parsing_from_many_threads_at_once_gives_every_thread_its_result() -> None:
+    # CPython 3.11 can fail with "AST constructor recursion depth mismatch" when threads parse at
+    # once (python/cpython#106905); the grader parses from a thread pool.
+    from concurrent.futures import ThreadPoolExecutor
+
+    sources = [
+        f"import torch as t{i}\n" + "x = " + "(" * 40 + str(i) + ")" * 40 + "\n" for i in range(64)
+    ]
+    with ThreadPoolExecutor(max_workers=8) as pool:
+        found = list(pool.map(lambda source: forbidden_imports(source, ("torch",)), sources))
+    assert found == [["line 1: imports torch, which is not allowed here"]] * 64

@@ -18,6 +18,7 @@ from .case import (
     Case,
     Entry,
     Mutant,
+    activation_settings,
     cast,
     dtype_name,
     grid,
@@ -38,25 +39,37 @@ def relu_pattern(activation: str, name: str):
     return lambda p: [p[name].real > 0]
 
 
+def pre_activation_gradient_case(target, setting, args, outputs, a, objective, **more) -> Case:
+    """A gradient case of ``objective`` with respect to the pre-activation ``a`` (float64);
+    ``setting`` is (dtype, activation, near_kink). For relu the kinks are where a changes sign."""
+    dtype, activation, near_kink = setting
+    return Case(
+        target,
+        "gradient",
+        activation_settings(dtype, activation, near_kink),
+        np.dtype(dtype),
+        args,
+        outputs,
+        params={"a": a},
+        objective=objective,
+        pattern=relu_pattern(activation, "a"),
+        analytic=activation != "relu",
+        **more,
+    )
+
+
 def build_activation_derivative(rng, dtype, activation, near_kink=False) -> Case:
     shape = tuple(gen.distinct_sizes(rng, 2, 2, 6))
     a = pre_activation(rng, shape, near_kink)
     z = cast(obj.activate(a, activation), dtype)
     g = gen.upstream(rng, shape)
-    settings = {"dtype": dtype_name(dtype), "activation": activation}
-    if near_kink:
-        settings["placement"] = "near kinks"
-    return Case(
+    return pre_activation_gradient_case(
         "activation_derivative",
-        "gradient",
-        settings,
-        np.dtype(dtype),
+        (dtype, activation, near_kink),
         {"z": z, "kind": activation},
         lambda r: {"a": r * np.asarray(g, dtype=np.asarray(r).dtype)},
-        params={"a": a},
-        objective=lambda p: np.sum(g * obj.activate(p["a"], activation), axis=(-2, -1)),
-        pattern=relu_pattern(activation, "a"),
-        analytic=activation != "relu",
+        a,
+        lambda p: np.sum(g * obj.activate(p["a"], activation), axis=(-2, -1)),
     )
 
 

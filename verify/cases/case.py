@@ -105,6 +105,15 @@ NEAR_KINK_SETTINGS = ({"dtype": np.float64, "activation": "relu", "near_kink": T
 ACTIVATION_SETTINGS = grid(dtype=DTYPES, activation=ACTIVATIONS) + NEAR_KINK_SETTINGS
 
 
+def activation_settings(dtype, activation: str, near_kink: bool = False, **more) -> dict[str, str]:
+    """The settings a case of one activation shows in its name: dtype, activation, ``more``, and
+    the placement when the inputs sit next to relu's kink on purpose."""
+    settings = {"dtype": dtype_name(dtype), "activation": activation, **more}
+    if near_kink:
+        settings["placement"] = "near kinks"
+    return settings
+
+
 @dataclass(frozen=True)
 class Mutant:
     """A wrong version of ``target``, named and labelled with the mistake it makes."""

@@ -22,13 +22,24 @@ def _conv_shapes(rng):
     return (n, h, w_, c), (kh, kw, c, f)
 
 
-def _settings(dtype, mode, stride, pad) -> dict[str, str]:
-    return {
-        "dtype": dtype_name(dtype),
-        "mode": mode,
-        "stride": f"stride {stride}",
-        "pad": f"pad {pad}",
-    }
+def _conv_case(target, kind, setting, args, outputs, **more) -> Case:
+    """A case of ``target`` at ``setting`` = (dtype, mode, stride, pad): called with ``args``
+    then stride, pad and mode."""
+    dtype, mode, stride, pad = setting
+    return Case(
+        target,
+        kind,
+        {
+            "dtype": dtype_name(dtype),
+            "mode": mode,
+            "stride": f"stride {stride}",
+            "pad": f"pad {pad}",
+        },
+        np.dtype(dtype),
+        {**args, "stride": stride, "pad": pad, "mode": mode},
+        outputs,
+        **more,
+    )
 
 
 def _inputs(rng, dtype):
@@ -49,12 +60,11 @@ def build_conv2d_backward(rng, dtype, mode, stride, pad, target="conv2d_backward
             g * obj.conv(p["x"], p["w"], p["b"], stride, pad, mode), axis=(-4, -3, -2, -1)
         )
 
-    return Case(
+    return _conv_case(
         target,
         "gradient",
-        _settings(dtype, mode, stride, pad),
-        np.dtype(dtype),
-        {"dout": dout, "x": x, "w": w, "stride": stride, "pad": pad, "mode": mode},
+        (dtype, mode, stride, pad),
+        {"dout": dout, "x": x, "w": w},
         lambda r: {"x": r[0], "w": r[1], "b": r[2]},
         params={"x": f64(x), "w": f64(w), "b": b},
         objective=objective,
@@ -65,14 +75,8 @@ def build_conv2d_backward(rng, dtype, mode, stride, pad, target="conv2d_backward
 def build_conv2d(rng, dtype, mode, stride, pad, target="conv2d") -> Case:
     x, w = _inputs(rng, dtype)
     b = cast(gen.values(rng, (w.shape[3],), 0.5), dtype)
-    return Case(
-        target,
-        "forward",
-        _settings(dtype, mode, stride, pad),
-        np.dtype(dtype),
-        {"x": x, "w": w, "b": b, "stride": stride, "pad": pad, "mode": mode},
-        lambda r: {"out": r},
-    )
+    setting = (dtype, mode, stride, pad)
+    return _conv_case(target, "forward", setting, {"x": x, "w": w, "b": b}, lambda r: {"out": r})
 
 
 def build_conv2d_backward_direct(rng, dtype, mode, stride, pad) -> Case:

@@ -12,7 +12,11 @@ import cnnref
 
 from .. import generators as gen
 from .. import objectives as obj
-from .activations import derivative_at_z_as_preactivation, pre_activation, relu_pattern
+from .activations import (
+    derivative_at_z_as_preactivation,
+    pre_activation,
+    pre_activation_gradient_case,
+)
 from .case import (
     ACTIVATION_SETTINGS,
     DTYPES,
@@ -20,6 +24,7 @@ from .case import (
     Case,
     Entry,
     Mutant,
+    activation_settings,
     cast,
     dtype_name,
     f64,
@@ -51,20 +56,13 @@ def build_hidden_delta(rng, dtype, activation, near_kink=False) -> Case:
     w_next = cast(gen.values(rng, (m, m_next)), dtype)
     delta_next = cast(gen.upstream(rng, (n, m_next)), dtype)
     g, w64 = f64(delta_next), f64(w_next)
-    settings = {"dtype": dtype_name(dtype), "activation": activation}
-    if near_kink:
-        settings["placement"] = "near kinks"
-    return Case(
+    return pre_activation_gradient_case(
         "hidden_delta",
-        "gradient",
-        settings,
-        np.dtype(dtype),
+        (dtype, activation, near_kink),
         {"delta_next": delta_next, "w_next": w_next, "z": z, "activation": activation},
         lambda r: {"a": r},
-        params={"a": a},
-        objective=lambda p: np.sum(g * (obj.activate(p["a"], activation) @ w64), axis=(-2, -1)),
-        pattern=relu_pattern(activation, "a"),
-        analytic=activation != "relu",
+        a,
+        lambda p: np.sum(g * (obj.activate(p["a"], activation) @ w64), axis=(-2, -1)),
         upstream="delta_next",
     )
 
@@ -113,14 +111,6 @@ def _two_layer(rng, dtype, activation: str, near_kink: bool, soft: bool):
     v = cast(v, dtype)
     y = cast(obj.softmax(f64(z) @ f64(v) + c), dtype)
     return {"x": x, "w": w, "b": b, "z": z, "v": v, "c": c, "t": t, "y": y}
-
-
-def network_settings(dtype, activation, near_kink) -> dict[str, str]:
-    """The settings a network case's name shows: dtype, activation, one-hot targets, placement."""
-    settings = {"dtype": dtype_name(dtype), "activation": activation, "targets": "one-hot"}
-    if near_kink:
-        settings["placement"] = "near kinks"
-    return settings
 
 
 def _build_output_layer(target: str):
@@ -173,7 +163,7 @@ def _build_hidden_layer(target: str):
         return Case(
             target,
             "gradient",
-            network_settings(dtype, activation, near_kink),
+            activation_settings(dtype, activation, near_kink, targets="one-hot"),
             np.dtype(dtype),
             args,
             lambda r: {name: r},

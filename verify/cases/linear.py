@@ -13,23 +13,38 @@ from .. import objectives as obj
 from .case import DTYPES, Case, Entry, Mutant, cast, dtype_name, f64, grid
 
 
-def build_dense_backward(rng, dtype) -> Case:
+def dense_gradient_case(rng, dtype, target: str, variables: tuple[str, ...], outputs) -> Case:
+    """A gradient case of ⟨δ, X W + b⟩ with respect to ``variables`` (among x, w, b; the others
+    held at their values), called with a dense layer's backward arguments (delta, x, w): x (N, D),
+    w (D, M) and delta (N, M) in ``dtype``, b (M,) in float64, every axis its own length."""
     n, d, m = gen.distinct_sizes(rng, 3, 2, 7)
     x = cast(gen.values(rng, (n, d)), dtype)
     w = cast(gen.values(rng, (d, m), 0.5), dtype)
     b = gen.values(rng, (m,), 0.5)
     delta = cast(gen.upstream(rng, (n, m)), dtype)
     g = f64(delta)
+    at = {"x": f64(x), "w": f64(w), "b": b}
+
+    def objective(p):
+        a = obj.dense(p.get("x", at["x"]), p.get("w", at["w"]), p.get("b", at["b"]))
+        return np.sum(g * a, axis=(-2, -1))
+
     return Case(
-        "dense_backward",
+        target,
         "gradient",
         {"dtype": dtype_name(dtype)},
         np.dtype(dtype),
         {"delta": delta, "x": x, "w": w},
-        lambda r: {"x": r[0], "w": r[1], "b": r[2]},
-        params={"x": f64(x), "w": f64(w), "b": b},
-        objective=lambda p: np.sum(g * obj.dense(p["x"], p["w"], p["b"]), axis=(-2, -1)),
+        outputs,
+        params={name: at[name] for name in variables},
+        objective=objective,
         upstream="delta",
+    )
+
+
+def build_dense_backward(rng, dtype) -> Case:
+    return dense_gradient_case(
+        rng, dtype, "dense_backward", ("x", "w", "b"), lambda r: {"x": r[0], "w": r[1], "b": r[2]}
     )
 
 

@@ -18,12 +18,11 @@ from .case import (
     Case,
     Entry,
     Mutant,
+    activation_settings,
     cast,
-    dtype_name,
     f64,
     grid,
 )
-from .gradients import network_settings
 
 
 def _network(rng, dtype, layers: int, activation: str, near_kink: bool):
@@ -37,12 +36,34 @@ def _network(rng, dtype, layers: int, activation: str, near_kink: bool):
     return x, weights, biases, t
 
 
-def _mlp_pattern(weights, biases, x, activation, shifts_of):
-    def pattern(p):
-        _, pre = obj.mlp_logits(weights(p), biases(p), x, activation, shifts_of(p))
-        return [a.real > 0 for a in pre]
+def _network_case(target, setting, t, x64, network_of, *, args, outputs, params, **more) -> Case:
+    """A gradient case of J = Σ t log softmax(a^(L)) through the L-layer network that
+    ``network_of(p)`` reads from the variables p: (weights, biases, pre-activation shifts or None).
+    ``setting`` is (dtype, layers, activation, near_kink); for relu the kinks are the signs of the
+    hidden pre-activations."""
+    dtype, layers, activation, near_kink = setting
 
-    return pattern
+    def forward(p):
+        weights, biases, shifts = network_of(p)
+        return obj.mlp_logits(weights, biases, x64, activation, shifts)
+
+    def pattern(p):
+        return [a.real > 0 for a in forward(p)[1]]
+
+    settings = activation_settings(dtype, activation, near_kink, targets="one-hot")
+    return Case(
+        target,
+        "gradient",
+        {**settings, "layers": f"L={layers}"},
+        np.dtype(dtype),
+        args,
+        outputs,
+        params=params,
+        objective=lambda p: obj.log_likelihood(t, forward(p)[0]),
+        pattern=pattern if activation == "relu" else None,
+        analytic=activation != "relu",
+        **more,
+    )
 
 
 def build_delta_recursion(rng, dtype, layers, activation, near_kink=False) -> Case:
@@ -52,33 +73,22 @@ def build_delta_recursion(rng, dtype, layers, activation, near_kink=False) -> Ca
     zs = [x, *(cast(obj.activate(a, activation), dtype) for a in pre)]
     names = [f"a{layer}" for layer in range(1, layers + 1)]
     shift_shapes = [*(a.shape for a in pre), logits.shape]
-
-    def shifts_of(p):
-        return [p[name] for name in names]
-
-    return Case(
+    args = {
+        "weights": weights,
+        "zs": zs,
+        "t": cast(t, dtype),
+        "y": cast(obj.softmax(logits), dtype),
+        "activation": activation,
+    }
+    return _network_case(
         "delta_recursion",
-        "gradient",
-        {**network_settings(dtype, activation, near_kink), "layers": f"L={layers}"},
-        np.dtype(dtype),
-        {
-            "weights": weights,
-            "zs": zs,
-            "t": cast(t, dtype),
-            "y": cast(obj.softmax(logits), dtype),
-            "activation": activation,
-        },
-        lambda r: dict(zip(names, r, strict=True)),
+        (dtype, layers, activation, near_kink),
+        t,
+        x64,
+        lambda p: (w64, b64, [p[name] for name in names]),
+        args=args,
+        outputs=lambda r: dict(zip(names, r, strict=True)),
         params={name: np.zeros(shape) for name, shape in zip(names, shift_shapes, strict=True)},
-        objective=lambda p: obj.log_likelihood(
-            t, obj.mlp_logits(w64, b64, x64, activation, shifts_of(p))[0]
-        ),
-        pattern=(
-            _mlp_pattern(lambda p: w64, lambda p: b64, x64, activation, shifts_of)
-            if activation == "relu"
-            else None
-        ),
-        analytic=activation != "relu",
     )
 
 
@@ -87,12 +97,6 @@ def build_backprop(rng, dtype, layers, activation, near_kink=False) -> Case:
     x64 = f64(x)
     w_names = [f"w{layer}" for layer in range(1, layers + 1)]
     b_names = [f"b{layer}" for layer in range(1, layers + 1)]
-
-    def weights_of(p):
-        return [p[name] for name in w_names]
-
-    def biases_of(p):
-        return [p[name] for name in b_names]
 
     def outputs(r):
         return {**dict(zip(w_names, r[0], strict=True)), **dict(zip(b_names, r[1], strict=True))}
@@ -111,29 +115,21 @@ def build_backprop(rng, dtype, layers, activation, near_kink=False) -> Case:
                 naive, "grad_b1_three_layer", params, x64, t, activation
             ),
         }
-    return Case(
+    return _network_case(
         "backprop",
-        "gradient",
-        {**network_settings(dtype, activation, near_kink), "layers": f"L={layers}"},
-        np.dtype(dtype),
-        {
+        (dtype, layers, activation, near_kink),
+        t,
+        x64,
+        lambda p: ([p[name] for name in w_names], [p[name] for name in b_names], None),
+        args={
             "weights": weights,
             "biases": biases,
             "x": x,
             "t": cast(t, dtype),
             "activation": activation,
         },
-        outputs,
+        outputs=outputs,
         params=params,
-        objective=lambda p: obj.log_likelihood(
-            t, obj.mlp_logits(weights_of(p), biases_of(p), x64, activation)[0]
-        ),
-        pattern=(
-            _mlp_pattern(weights_of, biases_of, x64, activation, lambda p: None)
-            if activation == "relu"
-            else None
-        ),
-        analytic=activation != "relu",
         naive_extra=extra,
     )
 
@@ -155,7 +151,7 @@ def build_mlp_forward(rng, dtype, layers, activation) -> Case:
     return Case(
         "mlp_forward",
         "forward",
-        {"dtype": dtype_name(dtype), "activation": activation, "layers": f"L={layers}"},
+        activation_settings(dtype, activation, layers=f"L={layers}"),
         np.dtype(dtype),
         {"weights": weights, "biases": biases, "x": x, "activation": activation},
         lambda r: {**{f"z{i + 1}": z for i, z in enumerate(r[0])}, "y": r[1]},

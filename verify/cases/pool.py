@@ -21,14 +21,13 @@ def _pool_shape(rng, size: int, stride: int):
     return (n, h, w, c)
 
 
-def build_maxpool2d_backward(rng, dtype, size, stride, ties="none") -> Case:
+def maxpool_dx_case(target: str, dtype, size, stride, ties, dout, x, **more_args) -> Case:
+    """A gradient case of dx = ∂⟨dout, maxpool(x)⟩/∂x, each window's winner a kink: ``target`` is
+    called with ``(dout, x, *more_args, size, stride)``."""
     step = size if stride is None else stride
-    shape = _pool_shape(rng, size, step)
-    x = cast(gen.pool_input(rng, shape, size, step, ties), dtype)
-    dout = cast(gen.upstream(rng, obj.maxpool(f64(x), size, step).shape), dtype)
     g = f64(dout)
     return Case(
-        "maxpool2d_backward",
+        target,
         "gradient",
         {
             "dtype": dtype_name(dtype),
@@ -37,7 +36,7 @@ def build_maxpool2d_backward(rng, dtype, size, stride, ties="none") -> Case:
             "ties": f"ties {ties}",
         },
         np.dtype(dtype),
-        {"dout": dout, "x": x, "size": size, "stride": stride},
+        {"dout": dout, "x": x, **more_args, "size": size, "stride": stride},
         lambda r: {"x": r},
         params={"x": f64(x)},
         objective=lambda p: np.sum(g * obj.maxpool(p["x"], size, step), axis=(-4, -3, -2, -1)),
@@ -45,6 +44,14 @@ def build_maxpool2d_backward(rng, dtype, size, stride, ties="none") -> Case:
         analytic=False,
         upstream="dout",
     )
+
+
+def build_maxpool2d_backward(rng, dtype, size, stride, ties="none") -> Case:
+    step = size if stride is None else stride
+    shape = _pool_shape(rng, size, step)
+    x = cast(gen.pool_input(rng, shape, size, step, ties), dtype)
+    dout = cast(gen.upstream(rng, obj.maxpool(f64(x), size, step).shape), dtype)
+    return maxpool_dx_case("maxpool2d_backward", dtype, size, stride, ties, dout, x)
 
 
 def build_avgpool2d_backward(rng, dtype, size, stride) -> Case:

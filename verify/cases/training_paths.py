@@ -19,8 +19,21 @@ import numpy as np
 from .. import generators as gen
 from .. import kinks
 from .. import objectives as obj
-from .activations import pre_activation, relu_pattern
-from .case import ACTIVATIONS, DTYPES, NEAR_KINK_SETTINGS, Case, Entry, cast, dtype_name, f64, grid
+from .activations import pre_activation, pre_activation_gradient_case
+from .case import (
+    ACTIVATIONS,
+    DTYPES,
+    NEAR_KINK_SETTINGS,
+    Case,
+    Entry,
+    activation_settings,
+    cast,
+    dtype_name,
+    f64,
+    grid,
+)
+from .linear import dense_gradient_case
+from .pool import maxpool_dx_case
 
 SIMD_FILTERS = {np.dtype(np.float32): 16, np.dtype(np.float64): 8}
 # The fused forward passes: σ of the three activations, or none ("identity").
@@ -130,30 +143,15 @@ def build_dense_activation(rng, dtype, activation) -> Case:
         "b": cast(gen.values(rng, (m,)), dtype),
         "activation": _activation(activation),
     }
-    settings = {"dtype": dtype_name(dtype), "activation": activation}
+    settings = activation_settings(dtype, activation)
     return Case(
         "linear.dense_activation", "forward", settings, np.dtype(dtype), args, lambda r: {"out": r}
     )
 
 
 def build_dense_parameter_gradients(rng, dtype) -> Case:
-    n, d, m = gen.distinct_sizes(rng, 3, 2, 7)
-    x = cast(gen.values(rng, (n, d)), dtype)
-    w = cast(gen.values(rng, (d, m), 0.5), dtype)
-    b = gen.values(rng, (m,), 0.5)
-    delta = cast(gen.upstream(rng, (n, m)), dtype)
-    g, x64 = f64(delta), f64(x)
-    return Case(
-        "linear.dense_parameter_gradients",
-        "gradient",
-        {"dtype": dtype_name(dtype)},
-        np.dtype(dtype),
-        {"delta": delta, "x": x, "w": w},
-        lambda r: {"w": r[0], "b": r[1]},
-        params={"w": f64(w), "b": b},
-        objective=lambda p: np.sum(g * obj.dense(x64, p["w"], p["b"]), axis=(-2, -1)),
-        upstream="delta",
-    )
+    target = "linear.dense_parameter_gradients"
+    return dense_gradient_case(rng, dtype, target, ("w", "b"), lambda r: {"w": r[0], "b": r[1]})
 
 
 def build_times_activation_derivative(rng, dtype, activation, near_kink=False) -> Case:
@@ -162,20 +160,13 @@ def build_times_activation_derivative(rng, dtype, activation, near_kink=False) -
     z = cast(obj.activate(a, activation), dtype)
     upstream = cast(gen.upstream(rng, shape), dtype)
     g = f64(upstream)
-    settings = {"dtype": dtype_name(dtype), "activation": activation}
-    if near_kink:
-        settings["placement"] = "near kinks"
-    return Case(
+    return pre_activation_gradient_case(
         "activations.times_activation_derivative",
-        "gradient",
-        settings,
-        np.dtype(dtype),
+        (dtype, activation, near_kink),
         {"upstream": upstream, "z": z, "kind": activation},
         lambda r: {"a": r},
-        params={"a": a},
-        objective=lambda p: np.sum(g * obj.activate(p["a"], activation), axis=(-2, -1)),
-        pattern=relu_pattern(activation, "a"),
-        analytic=activation != "relu",
+        a,
+        lambda p: np.sum(g * obj.activate(p["a"], activation), axis=(-2, -1)),
         upstream="upstream",
     )
 
@@ -208,20 +199,8 @@ def build_maxpool2d_backward_to_winners(rng, dtype, size, stride, ties="none") -
     x = cast(gen.pool_input(rng, _pool_shape(rng, size, step), size, step, ties), dtype)
     winners = obj.maxpool_winner_positions(f64(x), size, step)
     dout = cast(gen.upstream(rng, winners.shape), dtype)
-    g = f64(dout)
-    return Case(
-        "pool.maxpool2d_backward_to_winners",
-        "gradient",
-        _pool_settings(dtype, size, step, ties=f"ties {ties}"),
-        np.dtype(dtype),
-        {"dout": dout, "x": x, "winners": winners, "size": size, "stride": stride},
-        lambda r: {"x": r},
-        params={"x": f64(x)},
-        objective=lambda p: np.sum(g * obj.maxpool(p["x"], size, step), axis=(-4, -3, -2, -1)),
-        pattern=lambda p: [obj.maxpool_winners(p["x"], size, step)],
-        analytic=False,
-        upstream="dout",
-    )
+    target = "pool.maxpool2d_backward_to_winners"
+    return maxpool_dx_case(target, dtype, size, stride, ties, dout, x, winners=winners)
 
 
 def _pre_activations_through_pool(rng, dtype, activation, size: int, step: int):

@@ -17,6 +17,7 @@ import ast
 import builtins
 
 from .mistakes import python2_names
+from .scan import parse
 
 COMPAT = ("past", "future")
 
@@ -168,7 +169,7 @@ def with_stand_ins(source: str, kit: tuple[str, ...], package: str = "") -> str:
     if not kit:
         return source
     try:
-        tree = ast.parse(source)
+        tree = parse(source)
     except SyntaxError:
         return source
     absolute, relative = _kit_imports(tree, (*kit, *COMPAT))

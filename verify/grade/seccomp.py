@@ -23,7 +23,18 @@ _CLONE_THREAD = 0x00010000
 _X32_BIT = 0x40000000
 _LD_ABS_W, _JEQ, _JGE, _JSET, _RET = 0x20, 0x15, 0x35, 0x45, 0x06
 
-# (audit arch, {name: number}) per machine; clone3 is 435 on both.
+# The syscalls added since Linux 5.1 have one number on every machine (clone3 too, 435).
+_UNIFIED = {
+    "io_uring_setup": 425,
+    "open_tree": 428,
+    "move_mount": 429,
+    "fsopen": 430,
+    "fsconfig": 431,
+    "fsmount": 432,
+    "fspick": 433,
+    "mount_setattr": 442,
+}
+# (audit arch, {name: number}, clone's number) per machine.
 _TABLES = {
     "x86_64": (
         0xC000003E,
@@ -48,14 +59,7 @@ _TABLES = {
             "bpf": 321,
             "perf_event_open": 298,
             "userfaultfd": 323,
-            "io_uring_setup": 425,
-            "open_tree": 428,
-            "move_mount": 429,
-            "fsopen": 430,
-            "fsconfig": 431,
-            "fsmount": 432,
-            "fspick": 433,
-            "mount_setattr": 442,
+            **_UNIFIED,
         },
         56,
     ),
@@ -80,14 +84,7 @@ _TABLES = {
             "bpf": 280,
             "perf_event_open": 241,
             "userfaultfd": 282,
-            "io_uring_setup": 425,
-            "open_tree": 428,
-            "move_mount": 429,
-            "fsopen": 430,
-            "fsconfig": 431,
-            "fsmount": 432,
-            "fspick": 433,
-            "mount_setattr": 442,
+            **_UNIFIED,
         },
         220,
     ),

@@ -8,9 +8,9 @@ import numpy as np
 import pytest
 
 from cnnref.cli import main
-from cnnref.commands import evaluate as evaluate_cli
-from cnnref.commands import train as train_cli
 from cnnref.nn.network import build_network
+from cnnref.training import checkpoint_evaluation
+from cnnref.training import run as training_run
 from cnnref.training.checkpoint import load_checkpoint
 from cnnref.training.fit import evaluate, normalize
 
@@ -43,8 +43,8 @@ def synthetic_dataset(name: str = "fashion-mnist") -> SimpleNamespace:
 @pytest.fixture
 def trained(tmp_path, monkeypatch, capsys):
     load = lambda name, data_dir, download: synthetic_dataset(name)  # noqa: E731
-    monkeypatch.setattr(train_cli, "load_dataset", load)
-    monkeypatch.setattr(evaluate_cli, "load_dataset", load)
+    monkeypatch.setattr(training_run, "load_dataset", load)
+    monkeypatch.setattr(checkpoint_evaluation, "load_dataset", load)
     assert main(["train", "--out", str(tmp_path), "--epochs", "2", "--batch-size", "16"]) == 0
     capsys.readouterr()
     return tmp_path / "checkpoint.npz"

@@ -1,4 +1,5 @@
-"""``cnnref train`` end to end on a small synthetic data set in place of cnnref.training.data."""
+"""``cnnref train`` end to end on a small synthetic data set in place of cnnref.training.data (the
+run, cnnref.training.run, loads its data set)."""
 
 from __future__ import annotations
 
@@ -12,6 +13,7 @@ import pytest
 
 from cnnref.cli import main
 from cnnref.commands import train as train_cli
+from cnnref.training import run as training_run
 from cnnref.training.checkpoint import load_checkpoint
 
 CLASS_NAMES = ["top-left", "top-right", "bottom-left", "bottom-right"]
@@ -48,7 +50,7 @@ def fake_data(monkeypatch):
         requests.append((name, data_dir, download))
         return synthetic_dataset(name)
 
-    monkeypatch.setattr(train_cli, "load_dataset", load)
+    monkeypatch.setattr(training_run, "load_dataset", load)
     return requests
 
 
@@ -172,7 +174,7 @@ def test_ctrl_c_leaves_a_usable_checkpoint(tmp_path, fake_data, monkeypatch, cap
     saved = load_checkpoint(tmp_path / "checkpoint.npz")
     assert (saved.epoch, saved.step) == (1, 1)
     monkeypatch.undo()
-    monkeypatch.setattr(train_cli, "load_dataset", lambda *args: synthetic_dataset())
+    monkeypatch.setattr(training_run, "load_dataset", lambda *args: synthetic_dataset())
     assert train(tmp_path, "--epochs", "3", "--resume") == 0
     assert load_checkpoint(tmp_path / "checkpoint.npz").epoch == 3
 

@@ -124,57 +124,42 @@ def _pool_inputs(rng: np.random.Generator):
         yield f"x {n}×{h}×{w}×{c}, size {size}, stride {stride}", x, size, stride
 
 
-def maxpool2d_cases(rng: np.random.Generator) -> list[Case]:
-    return [
-        Case(
-            label,
-            (Call("maxpool2d", (x, size, stride)),),
-            cnnref.maxpool2d(x, size, stride),
-            1.0,
-            len(x),
-        )
-        for label, x, size, stride in _pool_inputs(rng)
-    ]
+def _pool_cases(function: str):
+    """The cases of ``function``, a pool's forward (maxpool2d or avgpool2d), on each shape."""
+    forward = getattr(cnnref, function)
+
+    def cases(rng: np.random.Generator) -> list[Case]:
+        return [
+            Case(label, (Call(function, (x, size, stride)),), forward(x, size, stride), 1.0, len(x))
+            for label, x, size, stride in _pool_inputs(rng)
+        ]
+
+    return cases
 
 
-def _maxpool2d_backward_case(rng, label, x, size, stride) -> Case:
-    dout = upstream(rng, cnnref.maxpool2d(x, size, stride).shape)
-    to_all = cnnref.avgpool2d_backward(dout, x, size, stride) * size**2
-    gradient = Directional(pairing(dout, lambda v: cnnref.maxpool2d(v, size, stride)), x)
-    call = Call("maxpool2d_backward", (dout, x, size, stride))
-    expected = cnnref.maxpool2d_backward(dout, x, size, stride)
-    return Case(
-        label, (call,), expected, 2.0, len(x), ("dx",), {"dx": gradient}, {m.POOL_TO_ALL: to_all}
-    )
+def _maxpool_mistakes(dout, x, size, stride) -> dict:
+    """Max-pool backward's known mistake: the upstream gradient sent to the whole window."""
+    return {m.POOL_TO_ALL: cnnref.avgpool2d_backward(dout, x, size, stride) * size**2}
 
 
-def maxpool2d_backward_cases(rng: np.random.Generator) -> list[Case]:
-    return [_maxpool2d_backward_case(rng, *inputs) for inputs in _pool_inputs(rng)]
+def _pool_backward_cases(function: str, mistakes=None):
+    """The cases of the backward of ``function`` (maxpool2d or avgpool2d) on each shape, checked
+    by a directional derivative of ⟨dout, function(x)⟩; ``mistakes(dout, x, size, stride)``, when
+    given, is what the known mistakes return on a case's arguments."""
+    forward, backward = getattr(cnnref, function), getattr(cnnref, f"{function}_backward")
 
+    def case(rng, label, x, size, stride) -> Case:
+        dout = upstream(rng, forward(x, size, stride).shape)
+        gradient = Directional(pairing(dout, lambda v: forward(v, size, stride)), x)
+        call = Call(f"{function}_backward", (dout, x, size, stride))
+        expected = backward(dout, x, size, stride)
+        wrong = mistakes(dout, x, size, stride) if mistakes else {}
+        return Case(label, (call,), expected, 2.0, len(x), ("dx",), {"dx": gradient}, wrong)
 
-def avgpool2d_cases(rng: np.random.Generator) -> list[Case]:
-    return [
-        Case(
-            label,
-            (Call("avgpool2d", (x, size, stride)),),
-            cnnref.avgpool2d(x, size, stride),
-            1.0,
-            len(x),
-        )
-        for label, x, size, stride in _pool_inputs(rng)
-    ]
+    def cases(rng: np.random.Generator) -> list[Case]:
+        return [case(rng, *inputs) for inputs in _pool_inputs(rng)]
 
-
-def _avgpool2d_backward_case(rng, label, x, size, stride) -> Case:
-    dout = upstream(rng, cnnref.avgpool2d(x, size, stride).shape)
-    gradient = Directional(pairing(dout, lambda v: cnnref.avgpool2d(v, size, stride)), x)
-    call = Call("avgpool2d_backward", (dout, x, size, stride))
-    expected = cnnref.avgpool2d_backward(dout, x, size, stride)
-    return Case(label, (call,), expected, 2.0, len(x), ("dx",), {"dx": gradient})
-
-
-def avgpool2d_backward_cases(rng: np.random.Generator) -> list[Case]:
-    return [_avgpool2d_backward_case(rng, *inputs) for inputs in _pool_inputs(rng)]
+    return cases
 
 
 def _dense_inputs(rng: np.random.Generator):
@@ -198,18 +183,9 @@ def _dense_backward_case(rng, label, x, w, b) -> Case:
         "db": Directional(pairing(delta, lambda v: cnnref.dense(x, w, v)), b),
     }
     expected = cnnref.dense_backward(delta, x, w)
-    wrong_axis = (expected[0], expected[1], delta.sum(axis=1))
+    mistakes = {m.BIAS_AXIS: (expected[0], expected[1], delta.sum(axis=1))}
     call = Call("dense_backward", (delta, x, w))
-    return Case(
-        label,
-        (call,),
-        expected,
-        2.0,
-        len(x),
-        ("dx", "dw", "db"),
-        gradients,
-        {m.BIAS_AXIS: wrong_axis},
-    )
+    return Case(label, (call,), expected, 2.0, len(x), ("dx", "dw", "db"), gradients, mistakes)
 
 
 def dense_backward_cases(rng: np.random.Generator) -> list[Case]:
@@ -427,18 +403,8 @@ def delta_recursion_cases(rng: np.random.Generator) -> list[Case]:
         wrong = {label: net.backprop_with(d)[0] for label, d in _wrong_derivatives(kind).items()}
         call = Call("delta_recursion", (net.weights, net.zs, net.t, y, kind))
         expected = cnnref.delta_recursion(net.weights, net.zs, net.t, y, kind)
-        cases.append(
-            Case(
-                f"{kind}, layer sizes {sizes}, N {n}",
-                (call,),
-                expected,
-                3.0,
-                n,
-                names,
-                gradients,
-                wrong,
-            )
-        )
+        label = f"{kind}, layer sizes {sizes}, N {n}"
+        cases.append(Case(label, (call,), expected, 3.0, n, names, gradients, wrong))
     return cases
 
 
@@ -457,18 +423,8 @@ def backprop_cases(rng: np.random.Generator) -> list[Case]:
         call = Call("backprop", (net.weights, net.biases, net.x, net.t, kind))
         expected = cnnref.backprop(net.weights, net.biases, net.x, net.t, kind)
         wrong = {label: net.backprop_with(d)[1:] for label, d in _wrong_derivatives(kind).items()}
-        cases.append(
-            Case(
-                f"{kind}, layer sizes {sizes}, N {n}",
-                (call,),
-                expected,
-                3.0,
-                n,
-                names,
-                gradients,
-                wrong,
-            )
-        )
+        label = f"{kind}, layer sizes {sizes}, N {n}"
+        cases.append(Case(label, (call,), expected, 3.0, n, names, gradients, wrong))
     return cases
 
 
@@ -490,6 +446,16 @@ def _task(function: str, kind: str, cases, signature: str) -> Task:
     return Task(function, f"{function}{signature}", kind, _with_mutants(function, cases))
 
 
+def _pool_tasks(function: str, mistakes=None) -> tuple[Task, Task]:
+    """The forward and backward tasks of the pool ``function`` (maxpool2d or avgpool2d)."""
+    forward = _pooled(_pool_cases(function))
+    backward = _pooled(_pool_backward_cases(function, mistakes))
+    return (
+        _task(function, "forward", forward, "(x, size, stride) -> out"),
+        _task(f"{function}_backward", "backward", backward, "(dout, x, size, stride) -> dx"),
+    )
+
+
 ASSIGNMENT = Assignment(
     name="seed",
     description="the notes' CNN and backprop in cnnref's conventions (NHWC, (K, K, C, F), T − Y)",
@@ -502,20 +468,8 @@ ASSIGNMENT = Assignment(
             conv2d_backward_cases,
             "(dout, x, w, stride, pad, mode) -> (dx, dw, db)",
         ),
-        _task("maxpool2d", "forward", _pooled(maxpool2d_cases), "(x, size, stride) -> out"),
-        _task(
-            "maxpool2d_backward",
-            "backward",
-            _pooled(maxpool2d_backward_cases),
-            "(dout, x, size, stride) -> dx",
-        ),
-        _task("avgpool2d", "forward", _pooled(avgpool2d_cases), "(x, size, stride) -> out"),
-        _task(
-            "avgpool2d_backward",
-            "backward",
-            _pooled(avgpool2d_backward_cases),
-            "(dout, x, size, stride) -> dx",
-        ),
+        *_pool_tasks("maxpool2d", _maxpool_mistakes),
+        *_pool_tasks("avgpool2d"),
         _task("dense", "forward", dense_cases, "(x, w, b) -> a"),
         _task("dense_backward", "backward", dense_backward_cases, "(delta, x, w) -> (dx, dw, db)"),
         _task("sigmoid", "forward", _activation_cases("sigmoid", False), "(a) -> z"),
