@@ -49,9 +49,7 @@ def _evaluate(f: BatchedFunction, points: np.ndarray) -> np.ndarray:
 
 def along_coordinates(f: BatchedFunction, x: np.ndarray) -> CoordinateFunction:
     """The coordinate form of f at x: ``g(j, δ)ᵣ = f(x + δᵣ·e_{jᵣ})``, one moved coordinate per
-    row (δ real or complex), each row built in full and evaluated CHUNK rows per call.
-
-    """
+    row (δ real or complex), each row built in full and evaluated CHUNK rows per call."""
     x = np.asarray(x, dtype=np.float64).reshape(-1)
 
     def along(index: np.ndarray, delta: np.ndarray) -> np.ndarray:
@@ -131,7 +129,9 @@ def central_differences(
     return differences_from_values(values, h, f0)
 
 
-def differences_from_values(values: np.ndarray, steps: np.ndarray, value: float):
+def differences_from_values(
+    values: np.ndarray, steps: np.ndarray, value: float
+) -> ElementDifferences:
     """The :class:`ElementDifferences` from f at the :func:`element_rows` (``values``: the 2k
     values at x + hⱼeⱼ, then at x − hⱼeⱼ) and f(x) = ``value``."""
     f_plus, f_minus = values[: steps.size], values[steps.size :]
