@@ -56,11 +56,11 @@ def maxpool2d_with_winners(x, size=2, stride=None):
     window (n, i, j, c)'s winner under the tie rule."""
     out = maxpool2d(x, size, stride)
     step = size if stride is None else stride
-    x = np.asarray(x)
+    shape, x = np.shape(x), np.asarray(x).tolist()
     winners = np.empty(out.shape, dtype=np.intp)
     for n, i, j, c in np.ndindex(out.shape):
         r, s = window_winner(x, n, i, j, c, size, step)
-        winners[n, i, j, c] = np.ravel_multi_index((n, r, s, c), x.shape)
+        winners[n, i, j, c] = np.ravel_multi_index((n, r, s, c), shape)
     return out, winners
 
 
