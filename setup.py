@@ -10,7 +10,7 @@ from Cython.Build import cythonize
 from setuptools import Extension, setup
 from setuptools.command.build_ext import build_ext
 
-KERNELS = ["conv", "pool", "dense", "activations", "softmax", "gradients"]
+KERNELS = ["conv", "pool", "dense", "activations", "softmax", "gradients", "optim"]
 # CNNREF_DEBUG_BUILD=1 builds the same kernels with every memoryview index checked (IndexError
 # instead of a stray read or write), Python's division semantics (ZeroDivisionError instead of
 # SIGFPE), initialization and None checks, and -O0 -g for a debugger. Its C files go to

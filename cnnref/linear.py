@@ -51,14 +51,9 @@ def dense_activation(
 ) -> np.ndarray:
     """z = σ(dense(x, w, b)) with σ ("relu", "sigmoid", "tanh"; None for the identity) applied in
     the same pass as the bias: the same values as the two calls."""
-    x = float_array("x", x, 2, "(N, D)")
-    w = float_array("w", w, 2, "(D, M)")
+    x, w = _inputs_and_weights(x, w)
     b = float_array("b", b, 1, "(M,)")
     same_dtype(x=x, w=w, b=b)
-    if w.shape[0] != x.shape[1]:
-        raise ValueError(
-            f"w must have shape (D, M) with D = {x.shape[1]} (the features of x), got {w.shape}"
-        )
     exact_shape("b", b, (w.shape[1],), "(one bias per output M)")
     if activation is not None:
         choice("activation", activation, ACTIVATIONS)
@@ -76,15 +71,21 @@ def dense_parameter_gradients(
     return _parameter_gradients(delta, x)
 
 
-def _backward_arguments(delta, x, w):
+def _inputs_and_weights(x, w) -> tuple[np.ndarray, np.ndarray]:
+    """x (N, D) and w (D, M) as float arrays whose D agree."""
     x = float_array("x", x, 2, "(N, D)")
     w = float_array("w", w, 2, "(D, M)")
-    delta = float_array("delta", delta, 2, "(N, M)")
-    same_dtype(delta=delta, x=x, w=w)
     if w.shape[0] != x.shape[1]:
         raise ValueError(
             f"w must have shape (D, M) with D = {x.shape[1]} (the features of x), got {w.shape}"
         )
+    return x, w
+
+
+def _backward_arguments(delta, x, w):
+    x, w = _inputs_and_weights(x, w)
+    delta = float_array("delta", delta, 2, "(N, M)")
+    same_dtype(delta=delta, x=x, w=w)
     exact_shape("delta", delta, (x.shape[0], w.shape[1]), "(N, M)")
     return delta, x, w
 
@@ -93,10 +94,6 @@ def _parameter_gradients(delta: np.ndarray, x: np.ndarray) -> tuple[np.ndarray, 
     """dw = Xᵀ δ and db = Σₙ δ."""
     db = np.empty(delta.shape[1], dtype=x.dtype)
     _dense.sum_rows(delta, db)
-    # One sample: BLAS's matrix product with inner dimension 1 is several times slower than the
-    # outer product, which computes the same products xᵢ·δⱼ.
-    if x.shape[0] == 1:
-        return np.multiply.outer(x[0], delta[0]), db
     return matmul(x, delta, trans_a=True), db
 
 
@@ -109,19 +106,35 @@ def matmul(
 ) -> np.ndarray:
     """op(a) · op(b) with op the transpose where asked, into ``out`` (C-contiguous) if given: one
     BLAS product per block of output columns, the blocks spread over cnnref's OpenMP threads, the
-    BLAS held to one thread meanwhile (cnnref.threads); small products are one block."""
+    BLAS held to one thread meanwhile (cnnref.threads); small products are one block. One output
+    row is a matrix-vector product and an inner dimension of 1 an outer product (one sample's
+    dw = xᵀδ), both split over the threads too: they read or write a whole matrix for few
+    multiply-adds, and two cores move more memory than one."""
     rows = a.shape[1] if trans_a else a.shape[0]
     inner = a.shape[0] if trans_a else a.shape[1]
     columns = b.shape[0] if trans_b else b.shape[1]
     a, b = np.ascontiguousarray(a), np.ascontiguousarray(b)
     if out is None:
         out = np.empty((rows, columns), dtype=a.dtype)
-    split = rows > 1 and rows * inner * columns >= _SPLIT_MIN_WORK
+    work = rows * inner * columns
+    split = work >= (_SPLIT_MIN_ELEMENTS if rows == 1 or inner == 1 else _SPLIT_MIN_WORK)
+    threads = openmp_threads() if split else 1
+    if inner == 1 or not (split or work >= _HOLD_MIN_WORK):
+        vector = work < _VECTOR_ALONE_MAX
+        _dense.matmul_split(a, b, out, trans_a, trans_b, threads, vector=vector)
+        return out
     with one_blas_thread():
-        _dense.matmul_split(a, b, out, trans_a, trans_b, openmp_threads() if split else 1)
+        _dense.matmul_split(a, b, out, trans_a, trans_b, threads, vector=True)
     return out
 
 
 # Multiply-adds below which a product is not worth splitting across threads (waking the OpenMP
-# team costs more); one row is a matrix-vector product, which BLAS does best on its own.
+# team costs more); a matrix-vector or outer product, bound by memory, splits from fewer.
 _SPLIT_MIN_WORK = 1 << 21
+_SPLIT_MIN_ELEMENTS = 1 << 17
+# Below these many multiply-adds a BLAS runs a product on one thread by itself (OpenBLAS: a matrix
+# product below 65,536·4, a matrix-vector product below 2,304·4), so it need not be held to one
+# thread; a row of 2¹³ to 2¹⁶ multiply-adds stays a matrix product, and an outer product calls
+# no BLAS at all.
+_HOLD_MIN_WORK = 1 << 16
+_VECTOR_ALONE_MAX = 1 << 13

@@ -36,6 +36,14 @@ def _pool_arguments(x, size, stride):
     return x, size, stride, (x.shape[0], out_h, out_w, x.shape[3])
 
 
+def _pooled(kernel, x, size, stride, *threads) -> np.ndarray:
+    """The pooled x (N, Ho, Wo, C) that ``kernel(x, out, size, stride, *threads)`` writes."""
+    x, size, stride, out_shape = _pool_arguments(x, size, stride)
+    out = np.empty(out_shape, dtype=x.dtype)
+    kernel(x, out, size, stride, *threads)
+    return out
+
+
 def _upstream(dout, x, out_shape):
     dout = float_array("dout", dout, 4, "(N, Ho, Wo, C)")
     same_dtype(dout=dout, x=x)
@@ -51,10 +59,7 @@ def maxpool2d(x: np.ndarray, size: int = 2, stride: int | None = None) -> np.nda
 
     Twin :func:`verify.naive.pool.maxpool2d`, :doc:`/derivations/pooling`.
     """
-    x, size, stride, out_shape = _pool_arguments(x, size, stride)
-    out = np.empty(out_shape, dtype=x.dtype)
-    _pool.maxpool_forward(x, out, size, stride)
-    return out
+    return _pooled(_pool.maxpool_forward, x, size, stride, openmp_threads())
 
 
 def maxpool2d_backward(
@@ -69,13 +74,11 @@ def maxpool2d_backward(
     """
     x, size, stride, out_shape = _pool_arguments(x, size, stride)
     dout = _upstream(dout, x, out_shape)
-    if size == 2 and stride == 2:
-        covered = x.shape[1] % 2 == 0 and x.shape[2] % 2 == 0
-        dx = np.empty_like(x) if covered else np.zeros_like(x)
-        _pool.maxpool_backward_2x2(dout, x, dx)
-        return dx
-    dx = np.zeros_like(x)
-    _pool.maxpool_backward(dout, x, dx, size, stride)
+    winners = np.empty(out_shape, dtype=winners_dtype(size))
+    threads = openmp_threads()
+    _pool.maxpool_forward_winners(x, np.empty_like(dout), winners, size, stride, threads)
+    dx = np.empty_like(x)
+    _pool.maxpool_backward_winners(dout, winners, x, dx, size, stride, 0, threads)
     return dx
 
 
@@ -86,14 +89,23 @@ def maxpool2d_backward(
 def maxpool2d_with_winners(
     x: np.ndarray, size: int = 2, stride: int | None = None
 ) -> tuple[np.ndarray, np.ndarray]:
-    """(maxpool2d(x, size, stride), winners): winners (same shape as out, dtype intp) holds the
-    flat C-order index into x of each window's winner (the tie rule above), for
-    :func:`maxpool2d_backward_to_winners`."""
+    """(maxpool2d(x, size, stride), winners), for :func:`maxpool2d_backward_to_winners`.
+
+    winners (the shape of out) holds the place of each window's winner (the tie rule above) as
+    its offset within the window: k = k1·size + k2 for the winner x[n, i·stride + k1,
+    j·stride + k2, c] of window (n, i, j, c); dtype uint8 for windows of up to 256 elements, else
+    uint32 (:func:`cnnref.pool.winners_dtype`).
+    """
     x, size, stride, out_shape = _pool_arguments(x, size, stride)
     out = np.empty(out_shape, dtype=x.dtype)
-    winners = np.empty(out_shape, dtype=np.intp)
-    _pool.maxpool_forward_argmax(x, out, winners, size, stride, openmp_threads())
+    winners = np.empty(out_shape, dtype=winners_dtype(size))
+    _pool.maxpool_forward_winners(x, out, winners, size, stride, openmp_threads())
     return out, winners
+
+
+def winners_dtype(size: int) -> np.dtype:
+    """The dtype of the winners' offsets k < size² of size × size windows: uint8 up to 16 × 16."""
+    return np.dtype(np.uint8 if size * size <= 256 else np.uint32)
 
 
 def maxpool2d_backward_to_winners(
@@ -101,17 +113,9 @@ def maxpool2d_backward_to_winners(
 ) -> np.ndarray:
     """maxpool2d_backward(dout, x, size, stride), the winners read from
     ``maxpool2d_with_winners(x, size, stride)`` instead of found again:
-    dx.flat[winners[k]] += dout.flat[k] for every output element k."""
-    x, size, stride, out_shape = _pool_arguments(x, size, stride)
-    dout = _upstream(dout, x, out_shape)
-    _check_winners(winners, out_shape)
-    dx = np.zeros_like(x)
-    if not _pool.maxpool_backward_argmax(dout, np.ascontiguousarray(winners), dx.reshape(-1)):
-        raise ValueError(
-            f"winners holds indices outside x (size {x.size}); it must come from "
-            "maxpool2d_with_winners(x, size, stride) on the same x"
-        )
-    return dx
+    dx[n, i·stride + k // size, j·stride + k % size, c] += dout[n, i, j, c] for every window
+    (n, i, j, c) and its winner's offset k = winners[n, i, j, c]; every other element 0."""
+    return _delta_to_winners(dout, x, winners, 0, size, stride)
 
 
 def activation_delta_through_maxpool(
@@ -124,33 +128,33 @@ def activation_delta_through_maxpool(
 ) -> np.ndarray:
     """∂J/∂a for z = σ(a) followed by p = maxpool2d(z, size, stride), given dout = ∂J/∂p:
     times_activation_derivative(maxpool2d_backward_to_winners(dout, z, winners, size, stride), z,
-    kind) in one pass over the winners, dx[w] += dout[k] · σ′(z[w]) for each winner w = winners[k]
-    (the same bits wherever each input wins at most one window, as with stride ≥ size). The
-    winners must index z within their own image."""
+    kind) in one pass over the winners, dx[w] += dout[k] · σ′(z[w]) for the winner w of each
+    window k (the same bits wherever each input wins at most one window, as with stride ≥ size)."""
     choice("kind", kind, ACTIVATIONS)
+    return _delta_to_winners(dout, z, winners, DERIVATIVE_CODES[kind], size, stride)
+
+
+def _delta_to_winners(dout, z, winners, code, size, stride) -> np.ndarray:
+    """dx from dout and the winners' offsets, times σ′(z) at each winner for σ′'s code (0: · 1)."""
     z, size, stride, out_shape = _pool_arguments(z, size, stride)
     dout = _upstream(dout, z, out_shape)
-    _check_winners(winners, out_shape)
-    dx = np.zeros_like(z)
-    ok = _pool.maxpool_backward_argmax_times_derivative(
-        dout, np.ascontiguousarray(winners), z.reshape(-1), dx.reshape(-1),
-        DERIVATIVE_CODES[kind], openmp_threads(),
-    )  # fmt: skip
-    if not ok:
-        raise ValueError(
-            "winners holds indices outside their own image of z; they must come from "
-            "maxpool2d_with_winners(z, size, stride) on the same z"
-        )
-    return dx
-
-
-def _check_winners(winners, out_shape) -> None:
-    if not isinstance(winners, np.ndarray) or winners.dtype != np.intp:
+    expected = winners_dtype(size)
+    if not isinstance(winners, np.ndarray) or winners.dtype != expected:
         raise TypeError(
-            "winners must be the NumPy intp array maxpool2d_with_winners returned, got "
+            f"winners must be the NumPy {expected} array maxpool2d_with_winners returned, got "
             f"{type(winners).__name__} {getattr(winners, 'dtype', '')}"
         )
     exact_shape("winners", winners, out_shape, "(N, Ho, Wo, C) of the forward output")
+    dx = np.empty_like(z)
+    winners = np.ascontiguousarray(winners)
+    if not _pool.maxpool_backward_winners(
+        dout, winners, z, dx, size, stride, code, openmp_threads()
+    ):
+        raise ValueError(
+            f"winners holds offsets outside the {size} × {size} window (≥ {size * size}); they "
+            "must come from maxpool2d_with_winners on the same input, size and stride"
+        )
+    return dx
 
 
 def avgpool2d(x: np.ndarray, size: int = 2, stride: int | None = None) -> np.ndarray:
@@ -160,10 +164,7 @@ def avgpool2d(x: np.ndarray, size: int = 2, stride: int | None = None) -> np.nda
 
     Twin :func:`verify.naive.pool.avgpool2d`, :doc:`/derivations/pooling`.
     """
-    x, size, stride, out_shape = _pool_arguments(x, size, stride)
-    out = np.empty(out_shape, dtype=x.dtype)
-    _pool.avgpool_forward(x, out, size, stride)
-    return out
+    return _pooled(_pool.avgpool_forward, x, size, stride)
 
 
 def avgpool2d_backward(

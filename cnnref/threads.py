@@ -19,7 +19,6 @@ from __future__ import annotations
 
 import contextlib
 import threading
-from collections.abc import Iterator
 
 _THREADS: int | None = None
 
@@ -118,6 +117,14 @@ class _BlasHold:
     def holders(self) -> int:
         return self._holders
 
+    # A context manager of its own: cheaper per call than a generator-based one, and re-entrant
+    # (each ``with`` counts once).
+    def __enter__(self) -> None:
+        self.enter()
+
+    def __exit__(self, *exc_info) -> None:
+        self.leave()
+
 
 def _scipy_blas_controllers() -> list:
     import os
@@ -142,8 +149,7 @@ def _scipy_blas_controllers() -> list:
 _HOLD = _BlasHold()
 
 
-@contextlib.contextmanager
-def one_blas_thread() -> Iterator[None]:
+def one_blas_thread() -> contextlib.AbstractContextManager[None]:
     """Hold the BLAS that cnnref's kernels call to one thread for the block; re-entrant, and safe
     from several Python threads at once (the last block to leave restores the saved counts).
 
@@ -152,11 +158,7 @@ def one_blas_thread() -> Iterator[None]:
     the whole process (a ``scipy.linalg`` call from another Python thread meanwhile runs on one
     thread).
     """
-    _HOLD.enter()
-    try:
-        yield
-    finally:
-        _HOLD.leave()
+    return _HOLD
 
 
 _M_TRIM_THRESHOLD, _M_MMAP_THRESHOLD = -1, -3  # glibc's mallopt parameters (malloc.h)

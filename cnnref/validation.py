@@ -21,6 +21,14 @@ def float_array(name: str, value, ndim: int | None = None, layout: str = "") -> 
 
     ``layout`` describes the expected axes (e.g. "(N, H, W, C)") for the error message.
     """
+    if (
+        type(value) is np.ndarray
+        and value.dtype.char in "fd"
+        and value.dtype.isnative
+        and value.flags.c_contiguous
+        and value.ndim == (value.ndim if ndim is None else ndim) != 0
+    ):
+        return value  # already what the kernels take (the common case, checked cheaply)
     arr = np.asarray(value)
     if arr.dtype == object:
         what = "None" if value is None else f"a {type(value).__name__} holding non-numbers"
@@ -151,10 +159,11 @@ def distribution_rows(name: str, t: np.ndarray) -> np.ndarray:
 def same_dtype(**arrays: np.ndarray) -> np.dtype:
     """Require every array to share one dtype; return it."""
     dtypes = {name: arr.dtype for name, arr in arrays.items()}
-    if len(set(dtypes.values())) > 1:
+    first = next(iter(dtypes.values()))
+    if any(dt != first for dt in dtypes.values()):
         listed = ", ".join(f"{name} is {dt}" for name, dt in dtypes.items())
         raise TypeError(f"arrays must share one dtype (float32 or float64): {listed}")
-    return next(iter(dtypes.values()))
+    return first
 
 
 def positive_int(name: str, value) -> int:

@@ -43,6 +43,7 @@ nitpicky = True
 nitpick_ignore_regex = [
     ("py:class", r"numpy\..*"),
     ("py:class", r"collections\.abc\..*"),
+    ("py:class", r"contextlib\..*"),
 ]
 
 autodoc_member_order = "bysource"

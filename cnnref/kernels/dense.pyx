@@ -5,7 +5,7 @@ from libc.math cimport exp, tanh as c_tanh
 from cython cimport floating
 from cython.parallel cimport prange
 
-from cnnref.kernels.blas cimport gemm
+from cnnref.kernels.blas cimport gemm, gemv_row
 
 import numpy as np
 
@@ -76,23 +76,44 @@ def matmul_split(
     bint trans_a,
     bint trans_b,
     int threads,
+    bint vector=False,
 ):
     """c = op(a) · op(b), op = transpose where asked, with c's columns split into ``threads``
     contiguous blocks, one BLAS product per block on its own OpenMP thread (the BLAS runs one
-    thread per call: cnnref.threads). Shapes: c (m, n); op(a) (m, k); op(b) (k, n)."""
+    thread per call: cnnref.threads). With ``vector``, one row of c is BLAS's matrix-vector
+    product (which a BLAS may thread by itself from fewer multiply-adds than a matrix product).
+    An inner dimension of 1 is the outer product c[i, j] = op(a)[i, 0] · op(b)[0, j], its rows
+    split instead. Shapes: c (m, n); op(a) (m, k); op(b) (k, n)."""
     cdef int m = <int>c.shape[0], n = <int>c.shape[1]
     cdef int k = <int>(a.shape[0] if trans_a else a.shape[1])
     cdef int lda = <int>a.shape[1], ldb = <int>b.shape[1], ldc = n
     cdef int blocks = max(1, min(threads, n)), block, first, width
+    cdef const floating* column
     if m == 0 or n == 0:
         return
     if k == 0:
         c[:, :] = 0
+        return
+    if k == 1:
+        _outer(&a[0, 0], &b[0, 0], c, threads)
         return
     for block in prange(
         blocks, nogil=True, schedule="static", num_threads=blocks, use_threads_if=blocks > 1
     ):
         first = block * n // blocks
         width = (block + 1) * n // blocks - first
-        gemm(trans_a, trans_b, m, width, k, &a[0, 0], lda,
-             &b[first, 0] if trans_b else &b[0, first], ldb, 0, &c[0, first], ldc)
+        column = &b[first, 0] if trans_b else &b[0, first]
+        if vector and m == 1:
+            gemv_row(trans_b, width, k, &a[0, 0], column, ldb, &c[0, first])
+        else:
+            gemm(trans_a, trans_b, m, width, k, &a[0, 0], lda, column, ldb, 0, &c[0, first], ldc)
+
+
+cdef void _outer(const floating* x, const floating* y, floating[:, ::1] c, int threads) noexcept:
+    """c[i, j] = x[i] · y[j], the rows split over ``threads`` OpenMP threads (the same products,
+    rounded once, that BLAS forms with an inner dimension of 1)."""
+    cdef Py_ssize_t i, j, rows = c.shape[0], cols = c.shape[1]
+    for i in prange(rows, nogil=True, schedule="static", num_threads=threads,
+                    use_threads_if=threads > 1):
+        for j in range(cols):
+            c[i, j] = x[i] * y[j]

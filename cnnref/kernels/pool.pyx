@@ -3,10 +3,20 @@
 Tie rule of max pooling: the window is scanned row by row (k1, then k2); the first element holding
 the maximum wins, and only it receives the gradient. A NaN counts as larger than any number, so a
 NaN in a window propagates forward and receives the gradient.
+
+The winners a max-pool keeps for its backward pass are offsets within their windows: the winner
+at (i·stride + k1, j·stride + k2) of window (i, j) is k = k1·size + k2, one byte per output element
+for windows of up to 256 elements (uint8), four beyond (uint32). The max-pool kernels run OpenMP
+across the images (dynamic schedule) when the batch holds enough elements to be worth a team.
 """
 
+from libc.string cimport memset
 from cython cimport floating
 from cython.parallel cimport prange
+
+ctypedef fused offset:
+    unsigned char
+    unsigned int
 
 
 cdef extern from *:
@@ -54,227 +64,6 @@ cdef inline int _matches(floating v, floating best) noexcept nogil:
         return _matches_d(v, best)
 
 
-def maxpool_forward(
-    const floating[:, :, :, ::1] x, floating[:, :, :, ::1] out, Py_ssize_t size, Py_ssize_t stride
-):
-    """out[n, i, j, c] = max over k1, k2 < size of x[n, i·stride + k1, j·stride + k2, c]."""
-    cdef Py_ssize_t N = x.shape[0], C = x.shape[3], Ho = out.shape[1], Wo = out.shape[2]
-    cdef Py_ssize_t n, i, j, c, k1, k2
-    cdef floating best, v
-    if size == 2 and stride == 2:
-        with nogil:
-            _maxpool_2x2(x, out)
-        return
-    with nogil:
-        for n in range(N):
-            for i in range(Ho):
-                for j in range(Wo):
-                    for c in range(C):
-                        best = x[n, i * stride, j * stride, c]
-                        for k1 in range(size):
-                            for k2 in range(size):
-                                v = x[n, i * stride + k1, j * stride + k2, c]
-                                if _beats(v, best):
-                                    best = v
-                        out[n, i, j, c] = best
-
-
-def maxpool_forward_argmax(
-    const floating[:, :, :, ::1] x,
-    floating[:, :, :, ::1] out,
-    Py_ssize_t[:, :, :, ::1] argmax,
-    Py_ssize_t size,
-    Py_ssize_t stride,
-    int threads=1,
-):
-    """out as in maxpool_forward; argmax[n, i, j, c] = flat (C-order) index into x of the winner.
-    The 2 × 2 case runs ``threads`` OpenMP threads across the images."""
-    cdef Py_ssize_t N = x.shape[0], H = x.shape[1], W = x.shape[2], C = x.shape[3]
-    cdef Py_ssize_t Ho = out.shape[1], Wo = out.shape[2]
-    cdef Py_ssize_t n, i, j, c, k1, k2, r, s, best_at
-    cdef floating best, v
-    if size == 2 and stride == 2:
-        with nogil:
-            _maxpool_2x2_argmax(x, out, argmax, threads)
-        return
-    with nogil:
-        for n in range(N):
-            for i in range(Ho):
-                for j in range(Wo):
-                    for c in range(C):
-                        best_at = ((n * H + i * stride) * W + j * stride) * C + c
-                        best = x[n, i * stride, j * stride, c]
-                        for k1 in range(size):
-                            r = i * stride + k1
-                            for k2 in range(size):
-                                s = j * stride + k2
-                                v = x[n, r, s, c]
-                                if _beats(v, best):
-                                    best = v
-                                    best_at = ((n * H + r) * W + s) * C + c
-                        out[n, i, j, c] = best
-                        argmax[n, i, j, c] = best_at
-
-
-cdef void _maxpool_2x2(
-    const floating[:, :, :, ::1] x, floating[:, :, :, ::1] out
-) noexcept nogil:
-    """maxpool_forward for size = stride = 2: straight-line compares over contiguous channels."""
-    cdef Py_ssize_t N = x.shape[0], C = x.shape[3], Ho = out.shape[1], Wo = out.shape[2]
-    cdef Py_ssize_t n, i, j, c
-    cdef const floating* top
-    cdef const floating* bottom
-    cdef floating* o
-    cdef floating best
-    if N == 0 or Ho == 0 or Wo == 0 or C == 0:
-        return
-    for n in range(N):
-        for i in range(Ho):
-            for j in range(Wo):
-                top = &x[n, 2 * i, 2 * j, 0]
-                bottom = &x[n, 2 * i + 1, 2 * j, 0]
-                o = &out[n, i, j, 0]
-                for c in range(C):
-                    best = _larger(top[C + c], top[c])
-                    best = _larger(bottom[c], best)
-                    o[c] = _larger(bottom[C + c], best)
-
-
-cdef void _maxpool_2x2_argmax(
-    const floating[:, :, :, ::1] x,
-    floating[:, :, :, ::1] out,
-    Py_ssize_t[:, :, :, ::1] argmax,
-    int threads,
-) noexcept nogil:
-    """maxpool_forward_argmax for size = stride = 2, OpenMP across the images."""
-    cdef Py_ssize_t N = x.shape[0], H = x.shape[1], W = x.shape[2], C = x.shape[3]
-    cdef Py_ssize_t Ho = out.shape[1], Wo = out.shape[2]
-    cdef Py_ssize_t n, i, j, c, at
-    cdef const floating* top
-    cdef const floating* bottom
-    cdef floating* o
-    cdef Py_ssize_t* winner
-    cdef Py_ssize_t after0, after1, after2
-    cdef floating best
-    if N == 0 or Ho == 0 or Wo == 0 or C == 0:
-        return
-    for n in prange(N, schedule="static", num_threads=threads, use_threads_if=threads > 1):
-        for i in range(Ho):
-            for j in range(Wo):
-                top = &x[n, 2 * i, 2 * j, 0]
-                bottom = &x[n, 2 * i + 1, 2 * j, 0]
-                o = &out[n, i, j, 0]
-                winner = &argmax[n, i, j, 0]
-                at = ((n * H + 2 * i) * W + 2 * j) * C
-                for c in range(C):
-                    # k: offset of the winner from the window's top-left, updated without branches
-                    best = _larger(top[C + c], top[c])
-                    best = _larger(bottom[c], best)
-                    o[c] = _larger(bottom[C + c], best)
-                for c in range(C):
-                    # the winner is the first element matching the maximum; afterK = 1 when it
-                    # lies after the K-th element of the window (arithmetic, no branches)
-                    after0 = 1 - _matches(top[c], o[c])
-                    after1 = after0 * (1 - _matches(top[C + c], o[c]))
-                    after2 = after1 * (1 - _matches(bottom[c], o[c]))
-                    winner[c] = at + c + after0 * C + after1 * (W * C - C) + after2 * C
-
-
-def maxpool_backward(
-    const floating[:, :, :, ::1] dout,
-    const floating[:, :, :, ::1] x,
-    floating[:, :, :, ::1] dx,
-    Py_ssize_t size,
-    Py_ssize_t stride,
-):
-    """dx[winner of window (n, i, j, c)] += dout[n, i, j, c]; dx must be zeroed."""
-    cdef Py_ssize_t N = x.shape[0], C = x.shape[3], Ho = dout.shape[1], Wo = dout.shape[2]
-    cdef Py_ssize_t n, i, j, c, k1, k2, r, s, best_r, best_s
-    cdef floating best, v
-    with nogil:
-        for n in range(N):
-            for i in range(Ho):
-                for j in range(Wo):
-                    for c in range(C):
-                        best_r = i * stride
-                        best_s = j * stride
-                        best = x[n, best_r, best_s, c]
-                        for k1 in range(size):
-                            r = i * stride + k1
-                            for k2 in range(size):
-                                s = j * stride + k2
-                                v = x[n, r, s, c]
-                                if _beats(v, best):
-                                    best = v
-                                    best_r = r
-                                    best_s = s
-                        dx[n, best_r, best_s, c] += dout[n, i, j, c]
-
-
-def maxpool_backward_2x2(
-    const floating[:, :, :, ::1] dout, const floating[:, :, :, ::1] x, floating[:, :, :, ::1] dx
-):
-    """maxpool_backward for size = stride = 2, writing every element of each window (the winner
-    gets dout, the others 0), so dx only needs zeroing outside the windows (odd H or W)."""
-    cdef Py_ssize_t N = x.shape[0], W = x.shape[2], C = x.shape[3]
-    cdef Py_ssize_t Ho = dout.shape[1], Wo = dout.shape[2]
-    cdef Py_ssize_t n, i, j, c, after0, after1, after2
-    cdef const floating* top
-    cdef const floating* bottom
-    cdef floating* dtop
-    cdef const floating* g
-    cdef floating best
-    if N == 0 or Ho == 0 or Wo == 0 or C == 0:
-        return
-    with nogil:
-        for n in range(N):
-            for i in range(Ho):
-                for j in range(Wo):
-                    top = &x[n, 2 * i, 2 * j, 0]
-                    bottom = &x[n, 2 * i + 1, 2 * j, 0]
-                    dtop = &dx[n, 2 * i, 2 * j, 0]
-                    g = &dout[n, i, j, 0]
-                    for c in range(C):
-                        # the window maxima, vectorised, parked in dx's bottom-right slots
-                        best = _larger(top[C + c], top[c])
-                        best = _larger(bottom[c], best)
-                        dtop[W * C + C + c] = _larger(bottom[C + c], best)
-                    for c in range(C):
-                        # the winner is the first element matching the maximum; afterK = 1 when it
-                        # lies after the K-th element of the window (arithmetic, no branches)
-                        best = dtop[W * C + C + c]
-                        after0 = 1 - _matches(top[c], best)
-                        after1 = after0 * (1 - _matches(top[C + c], best))
-                        after2 = after1 * (1 - _matches(bottom[c], best))
-                        dtop[c] = 0
-                        dtop[C + c] = 0
-                        dtop[W * C + c] = 0
-                        dtop[W * C + C + c] = 0
-                        dtop[c + after0 * C + after1 * (W * C - C) + after2 * C] = g[c]
-
-
-def maxpool_backward_argmax(
-    const floating[:, :, :, ::1] dout, const Py_ssize_t[:, :, :, ::1] argmax, floating[::1] dx
-) -> bool:
-    """dx[argmax[n, i, j, c]] += dout[n, i, j, c] on the flat dx; dx must be zeroed. Returns False
-    if an index lies outside dx (that element is skipped)."""
-    cdef Py_ssize_t N = dout.shape[0], Ho = dout.shape[1], Wo = dout.shape[2], C = dout.shape[3]
-    cdef Py_ssize_t size = dx.shape[0]
-    cdef Py_ssize_t n, i, j, c, at
-    cdef bint inside = True
-    with nogil:
-        for n in range(N):
-            for i in range(Ho):
-                for j in range(Wo):
-                    for c in range(C):
-                        at = argmax[n, i, j, c]
-                        if 0 <= at < size:
-                            dx[at] += dout[n, i, j, c]
-                        else:
-                            inside = False
-    return inside
-
-
 cdef inline floating _derivative(floating z, int kind) noexcept nogil:
     """σ′ written in terms of z = σ(a), rounded to the dtype (kind 1 relu: u(z); 2 sigmoid:
     z (1 − z); 3 tanh: 1 − z²), as the activation kernels compute it."""
@@ -285,70 +74,273 @@ cdef inline floating _derivative(floating z, int kind) noexcept nogil:
     return <floating>(1 - z * z)
 
 
-def maxpool_backward_argmax_times_derivative(
+# Elements of a batch below which a max-pool runs on one thread: an OpenMP team costs more (and
+# far more, milliseconds, when other processes hold the cores).
+cdef Py_ssize_t PARALLEL_MIN_ELEMENTS = 1 << 16
+
+
+cdef struct Geometry:
+    # One image's input (H, W, C) and output (Ho, Wo, C) extents, and the window's.
+    Py_ssize_t H, W, C, Ho, Wo, size, stride
+
+
+cdef inline Geometry _geometry(
+    const Py_ssize_t* image, const Py_ssize_t* pooled, Py_ssize_t size, Py_ssize_t stride
+) noexcept nogil:
+    """The geometry of an (N, H, W, C) batch pooled to (N, Ho, Wo, C), from the two shapes."""
+    cdef Geometry g
+    g.H, g.W, g.C = image[1], image[2], image[3]
+    g.Ho, g.Wo = pooled[1], pooled[2]
+    g.size, g.stride = size, stride
+    return g
+
+
+cdef inline bint _is_2x2(Geometry g) noexcept nogil:
+    return g.size == 2 and g.stride == 2
+
+
+cdef inline bint _threaded(Py_ssize_t images, Geometry g, int threads) noexcept nogil:
+    """Whether a pass over ``images`` images is worth ``threads`` OpenMP threads."""
+    return threads > 1 and images > 1 and images * g.H * g.W * g.C >= PARALLEL_MIN_ELEMENTS
+
+
+# ---- forward: the window maxima, and their winners' offsets ----
+
+cdef inline void _max_2x2_window(
+    const floating* top, Py_ssize_t row, Py_ssize_t C, floating* out
+) noexcept nogil:
+    """out[c] = max of the 2 × 2 window whose top-left element (channel 0) is ``top``, for every
+    channel c (row: the distance from one image row to the next)."""
+    cdef Py_ssize_t c
+    cdef floating best
+    for c in range(C):
+        best = _larger(top[C + c], top[c])
+        best = _larger(top[row + c], best)
+        out[c] = _larger(top[row + C + c], best)
+
+
+cdef inline void _winner_2x2_window(
+    const floating* top, Py_ssize_t row, Py_ssize_t C, const floating* best, offset* winner
+) noexcept nogil:
+    """winner[c] = offset of the first element of the window matching its maximum best[c]."""
+    cdef Py_ssize_t c
+    cdef int after0, after1, after2
+    for c in range(C):
+        # afterK = 1 when the winner lies after the K-th element of the window (no branches)
+        after0 = 1 - _matches(top[c], best[c])
+        after1 = after0 * (1 - _matches(top[C + c], best[c]))
+        after2 = after1 * (1 - _matches(top[row + c], best[c]))
+        winner[c] = <offset>(after0 + after1 + after2)
+
+
+cdef inline Py_ssize_t _window_winner(
+    const floating* corner, Py_ssize_t row, Py_ssize_t C, Py_ssize_t size, floating* best
+) noexcept nogil:
+    """The offset of the winner of one channel's size × size window starting at ``corner``;
+    its value goes to best[0]."""
+    cdef Py_ssize_t k1, k2, at = 0
+    cdef floating v, top = corner[0]
+    for k1 in range(size):
+        for k2 in range(size):
+            v = corner[k1 * row + k2 * C]
+            if _beats(v, top):
+                top = v
+                at = k1 * size + k2
+    best[0] = top
+    return at
+
+
+cdef void _forward_image(
+    const floating* x, floating* out, offset* winners, Geometry g
+) noexcept nogil:
+    """One image's window maxima into out and, unless ``winners`` is NULL, their offsets."""
+    cdef Py_ssize_t i, j, c, C = g.C, row = g.W * g.C, k
+    cdef const floating* corner
+    cdef floating* best
+    for i in range(g.Ho):
+        for j in range(g.Wo):
+            corner = x + (i * g.stride * g.W + j * g.stride) * C
+            best = out + (i * g.Wo + j) * C
+            if _is_2x2(g):
+                _max_2x2_window(corner, row, C, best)
+                if winners != NULL:
+                    _winner_2x2_window(corner, row, C, best, winners + (i * g.Wo + j) * C)
+                continue
+            for c in range(C):
+                k = _window_winner(corner + c, row, C, g.size, best + c)
+                if winners != NULL:
+                    winners[(i * g.Wo + j) * C + c] = <offset>k
+
+
+def maxpool_forward(
+    const floating[:, :, :, ::1] x,
+    floating[:, :, :, ::1] out,
+    Py_ssize_t size,
+    Py_ssize_t stride,
+    int threads=1,
+):
+    """out[n, i, j, c] = max over k1, k2 < size of x[n, i·stride + k1, j·stride + k2, c]."""
+    cdef Geometry g = _geometry(x.shape, out.shape, size, stride)
+    cdef Py_ssize_t n, N = x.shape[0]
+    if out.size == 0:
+        return
+    for n in prange(N, nogil=True, schedule="dynamic", num_threads=threads,
+                    use_threads_if=_threaded(N, g, threads)):
+        _forward_image(&x[n, 0, 0, 0], &out[n, 0, 0, 0], <unsigned char*>NULL, g)
+
+
+def maxpool_forward_winners(
+    const floating[:, :, :, ::1] x,
+    floating[:, :, :, ::1] out,
+    offset[:, :, :, ::1] winners,
+    Py_ssize_t size,
+    Py_ssize_t stride,
+    int threads=1,
+):
+    """out as in maxpool_forward; winners[n, i, j, c] = the offset k1·size + k2 of its winner."""
+    cdef Geometry g = _geometry(x.shape, out.shape, size, stride)
+    cdef Py_ssize_t n, N = x.shape[0]
+    if out.size == 0:
+        return
+    for n in prange(N, nogil=True, schedule="dynamic", num_threads=threads,
+                    use_threads_if=_threaded(N, g, threads)):
+        _forward_image(&x[n, 0, 0, 0], &out[n, 0, 0, 0], &winners[n, 0, 0, 0], g)
+
+
+# ---- backward: the upstream gradient to the winners ----
+
+cdef extern from "pool_window.h" nogil:
+    Py_ssize_t _backward_2x2_f_u8 "cnnref_backward_2x2_image_f_u8"(
+        const float* dout, const unsigned char* winners, const float* z, float* dx, Py_ssize_t H,
+        Py_ssize_t W, Py_ssize_t C, Py_ssize_t Ho, Py_ssize_t Wo, int kind)
+    Py_ssize_t _backward_2x2_f_u32 "cnnref_backward_2x2_image_f_u32"(
+        const float* dout, const unsigned int* winners, const float* z, float* dx, Py_ssize_t H,
+        Py_ssize_t W, Py_ssize_t C, Py_ssize_t Ho, Py_ssize_t Wo, int kind)
+    Py_ssize_t _backward_2x2_d_u8 "cnnref_backward_2x2_image_d_u8"(
+        const double* dout, const unsigned char* winners, const double* z, double* dx,
+        Py_ssize_t H, Py_ssize_t W, Py_ssize_t C, Py_ssize_t Ho, Py_ssize_t Wo, int kind)
+    Py_ssize_t _backward_2x2_d_u32 "cnnref_backward_2x2_image_d_u32"(
+        const double* dout, const unsigned int* winners, const double* z, double* dx,
+        Py_ssize_t H, Py_ssize_t W, Py_ssize_t C, Py_ssize_t Ho, Py_ssize_t Wo, int kind)
+
+
+cdef inline Py_ssize_t _backward_2x2_image(
+    const floating* dout, const offset* winners, const floating* z, floating* dx, Geometry g,
+    int kind,
+) noexcept nogil:
+    """One image's dx for 2 × 2 windows at stride 2, every element written (pool_window.h): each
+    window's winner gets dout (times σ′ of z there unless kind is 0), the rest 0, the last row and
+    column too when no window covers them (odd H or W). Returns how many offsets exceed 3."""
+    if floating is float:
+        if offset is uchar:
+            return _backward_2x2_f_u8(dout, winners, z, dx, g.H, g.W, g.C, g.Ho, g.Wo, kind)
+        return _backward_2x2_f_u32(dout, winners, z, dx, g.H, g.W, g.C, g.Ho, g.Wo, kind)
+    if offset is uchar:
+        return _backward_2x2_d_u8(dout, winners, z, dx, g.H, g.W, g.C, g.Ho, g.Wo, kind)
+    return _backward_2x2_d_u32(dout, winners, z, dx, g.H, g.W, g.C, g.Ho, g.Wo, kind)
+
+
+cdef Py_ssize_t _backward_image(
+    const floating* dout, const offset* winners, const floating* z, floating* dx, Geometry g,
+    int kind,
+) noexcept nogil:
+    """One image's dx for any window and stride: zeroed, then dx[winner] += dout (times σ′ of z
+    there unless kind is 0) window by window. Returns how many offsets are ≥ size² (skipped)."""
+    cdef Py_ssize_t i, j, c, C = g.C, k, at, out_at, bad = 0
+    cdef floating d
+    if _is_2x2(g):
+        return _backward_2x2_image(dout, winners, z, dx, g, kind)
+    memset(dx, 0, g.H * g.W * C * sizeof(floating))
+    for i in range(g.Ho):
+        for j in range(g.Wo):
+            out_at = (i * g.Wo + j) * C
+            for c in range(C):
+                k = winners[out_at + c]
+                if k >= g.size * g.size:
+                    bad += 1
+                    continue
+                at = ((i * g.stride + k // g.size) * g.W + j * g.stride + k % g.size) * C + c
+                d = dout[out_at + c]
+                if kind != 0:
+                    d = d * _derivative(z[at], kind)
+                dx[at] += d
+    return bad
+
+
+def maxpool_backward_winners(
     const floating[:, :, :, ::1] dout,
-    const Py_ssize_t[:, :, :, ::1] argmax,
-    const floating[::1] z,
-    floating[::1] dx,
+    const offset[:, :, :, ::1] winners,
+    const floating[:, :, :, ::1] z,
+    floating[:, :, :, ::1] dx,
+    Py_ssize_t size,
+    Py_ssize_t stride,
     int kind,
     int threads=1,
 ) -> bool:
-    """dx[argmax[k]] += dout[k] · σ′(z[argmax[k]]) on the flat dx and z (dx zeroed): the max-pool's
-    backward pass and the activation's derivative before it in one pass over the winners. With
-    each winner reached once (windows that do not overlap), the same bits as scattering first and
-    multiplying after. ``threads`` > 1 splits the images. Returns False if an index lies outside
-    its own image n of dx (that element is skipped), so no two threads write the same element."""
-    cdef Py_ssize_t N = dout.shape[0], Ho = dout.shape[1], Wo = dout.shape[2], C = dout.shape[3]
-    cdef Py_ssize_t image = dx.shape[0] // N if N > 0 else 0
-    cdef Py_ssize_t n, i, j, c, at
-    cdef int outside = 0
-    for n in prange(N, nogil=True, schedule="static", num_threads=threads,
-                    use_threads_if=threads > 1 and N * Ho * Wo * C >= 1 << 16):
-        for i in range(Ho):
-            for j in range(Wo):
+    """dx[n, i·stride + k // size, j·stride + k % size, c] += dout[n, i, j, c] · σ′(z there) for
+    k = winners[n, i, j, c], every other element 0 (dx need not be zeroed; kind 0 multiplies by
+    1, else by σ′ of code kind: 1 relu, 2 sigmoid, 3 tanh). Each winner reached once (windows that
+    do not overlap), the same bits as scattering first and multiplying after. Returns False if an
+    offset is ≥ size² (that element is skipped)."""
+    cdef Geometry g = _geometry(z.shape, dout.shape, size, stride)
+    cdef Py_ssize_t n, N = z.shape[0], bad = 0
+    if z.size == 0:
+        return True
+    for n in prange(N, nogil=True, schedule="dynamic", num_threads=threads,
+                    use_threads_if=_threaded(N, g, threads)):
+        bad += _backward_image(
+            &dout[n, 0, 0, 0], &winners[n, 0, 0, 0], &z[n, 0, 0, 0], &dx[n, 0, 0, 0], g, kind
+        )
+    return bad == 0
+
+
+# ---- average pooling ----
+
+cdef void _average_windows(
+    floating* image, floating* pooled, Py_ssize_t N, Geometry g, bint spread
+) noexcept nogil:
+    """The window loops of average pooling in either direction: pooled[n, i, j, c] = (1 / size²)
+    Σ_k1 Σ_k2 image[n, i·stride + k1, j·stride + k2, c], or with ``spread`` the adjoint,
+    image[n, i·stride + k1, j·stride + k2, c] += pooled[n, i, j, c] / size² (image zeroed)."""
+    cdef Py_ssize_t n, i, j, c, k1, k2, C = g.C, at, out_at
+    cdef double total, scale = 1.0 / (g.size * g.size)
+    cdef floating share
+    for n in range(N):
+        for i in range(g.Ho):
+            for j in range(g.Wo):
                 for c in range(C):
-                    at = argmax[n, i, j, c]
-                    if n * image <= at < (n + 1) * image:
-                        dx[at] += dout[n, i, j, c] * _derivative(z[at], kind)
-                    else:
-                        outside += 1
-    return outside == 0
+                    out_at = ((n * g.Ho + i) * g.Wo + j) * C + c
+                    at = ((n * g.H + i * g.stride) * g.W + j * g.stride) * C + c
+                    if spread:
+                        share = <floating>(pooled[out_at] * scale)
+                    total = 0
+                    for k1 in range(g.size):
+                        for k2 in range(g.size):
+                            if spread:
+                                image[at + (k1 * g.W + k2) * C] += share
+                            else:
+                                total = total + image[at + (k1 * g.W + k2) * C]
+                    if not spread:
+                        pooled[out_at] = <floating>(total * scale)
 
 
 def avgpool_forward(
     const floating[:, :, :, ::1] x, floating[:, :, :, ::1] out, Py_ssize_t size, Py_ssize_t stride
 ):
     """out[n, i, j, c] = (1 / size²) Σ_k1 Σ_k2 x[n, i·stride + k1, j·stride + k2, c]."""
-    cdef Py_ssize_t N = x.shape[0], C = x.shape[3], Ho = out.shape[1], Wo = out.shape[2]
-    cdef Py_ssize_t n, i, j, c, k1, k2
-    cdef double total
-    cdef double scale = 1.0 / (size * size)
+    if out.size == 0:
+        return
     with nogil:
-        for n in range(N):
-            for i in range(Ho):
-                for j in range(Wo):
-                    for c in range(C):
-                        total = 0
-                        for k1 in range(size):
-                            for k2 in range(size):
-                                total = total + x[n, i * stride + k1, j * stride + k2, c]
-                        out[n, i, j, c] = <floating>(total * scale)
+        _average_windows(<floating*>&x[0, 0, 0, 0], &out[0, 0, 0, 0], x.shape[0],
+                         _geometry(x.shape, out.shape, size, stride), False)
 
 
 def avgpool_backward(
     const floating[:, :, :, ::1] dout, floating[:, :, :, ::1] dx, Py_ssize_t size, Py_ssize_t stride
 ):
     """dx[n, i·stride + k1, j·stride + k2, c] += dout[n, i, j, c] / size²; dx must be zeroed."""
-    cdef Py_ssize_t N = dx.shape[0], C = dx.shape[3], Ho = dout.shape[1], Wo = dout.shape[2]
-    cdef Py_ssize_t n, i, j, c, k1, k2
-    cdef floating share
-    cdef double scale = 1.0 / (size * size)
+    if dout.size == 0:
+        return
     with nogil:
-        for n in range(N):
-            for i in range(Ho):
-                for j in range(Wo):
-                    for c in range(C):
-                        share = <floating>(dout[n, i, j, c] * scale)
-                        for k1 in range(size):
-                            for k2 in range(size):
-                                dx[n, i * stride + k1, j * stride + k2, c] += share
+        _average_windows(&dx[0, 0, 0, 0], <floating*>&dout[0, 0, 0, 0], dx.shape[0],
+                         _geometry(dx.shape, dout.shape, size, stride), True)

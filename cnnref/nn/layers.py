@@ -3,7 +3,9 @@
 Every layer has ``forward(x) -> out``, which caches what its backward needs, and
 ``backward(dout) -> dx``, which takes dout = ∂J/∂out, fills ``grads`` with ∇J of each parameter
 and returns ∂J/∂x. Layers with parameters also take ``backward(dout, input_gradient=False)``,
-which fills ``grads`` and skips ∂J/∂x (returned as None): the first layer of a network needs none.
+which fills ``grads`` and skips ∂J/∂x (returned as None): the first layer of a network needs none,
+and ``forward(x, activation=σ)``, which returns σ(out) in the same pass (what a network does when
+an activation layer follows: cnnref.nn.segments); their backward still takes ∂J/∂out.
 
 J is the log-likelihood, maximized (the notes' convention), so the chain
 starts at the softmax output, whose backward takes the targets T and returns the output delta T − Y.
@@ -16,9 +18,9 @@ import math
 import numpy as np
 
 from ..activations import activate, times_activation_derivative
-from ..conv import conv2d, conv2d_backward, conv2d_parameter_gradients
+from ..conv import conv2d_activation, conv2d_backward, conv2d_parameter_gradients
 from ..gradients import output_delta
-from ..linear import dense, dense_backward, dense_parameter_gradients
+from ..linear import dense_activation, dense_backward, dense_parameter_gradients
 from ..output import softmax
 from ..pool import (
     avgpool2d,
@@ -43,13 +45,27 @@ def _wants_input_gradient(input_gradient) -> bool:
     return input_gradient
 
 
+def _weights_backward(layer, gradients, dout, input_gradient, *geometry) -> np.ndarray | None:
+    """Fill ``layer.grads`` with dw and db; return dx, or None without ``input_gradient``.
+    ``gradients`` = (all three, the parameters' only), called as f(dout, x, w, *geometry)."""
+    arguments = (dout, layer.cached(), layer.params["w"], *geometry)
+    with_input, parameters_only = gradients
+    dx = None
+    if _wants_input_gradient(input_gradient):
+        dx, dw, db = with_input(*arguments)
+    else:
+        dw, db = parameters_only(*arguments)
+    layer.grads = {"w": dw, "b": db}
+    return dx
+
+
 class Layer:
     """Base class: no parameters; subclasses set ``params`` (name → array) in ``__init__``."""
 
     def __init__(self) -> None:
         self.params: dict[str, np.ndarray] = {}
         self.grads: dict[str, np.ndarray] = {}
-        self._cache: np.ndarray | None = None
+        self._cache: object = None
 
     def forward(self, x: np.ndarray) -> np.ndarray:
         raise NotImplementedError
@@ -57,10 +73,16 @@ class Layer:
     def backward(self, dout: np.ndarray) -> np.ndarray:
         raise NotImplementedError
 
-    def _cached(self) -> np.ndarray:
+    def cached(self):
+        """What the last forward pass kept for the backward pass (a RuntimeError before any)."""
         if self._cache is None:
             raise RuntimeError(f"{type(self).__name__}.backward called before forward")
         return self._cache
+
+    def keep(self, cache) -> None:
+        """Keep ``cache`` for the backward pass as this layer's own forward pass would: a network
+        that computes the layer fused with its neighbours hands over what the layer would hold."""
+        self._cache = cache
 
     def __repr__(self) -> str:
         shapes = ", ".join(f"{name}={value.shape}" for name, value in self.params.items())
@@ -95,19 +117,14 @@ class Conv2D(Layer):
         w = initial_weights(init, (k, k, c, f), k * k * c, k * k * f, rng, dtype)
         self.params = {"w": w, "b": np.zeros(f, dtype=w.dtype)}
 
-    def forward(self, x: np.ndarray) -> np.ndarray:
+    def forward(self, x: np.ndarray, activation: str | None = None) -> np.ndarray:
         self._cache = float_array("x", x, 4, "(N, H, W, C)")
-        return conv2d(self._cache, self.params["w"], self.params["b"], self.stride, self.pad)
+        w, b = self.params["w"], self.params["b"]
+        return conv2d_activation(self._cache, w, b, activation, self.stride, self.pad)
 
     def backward(self, dout: np.ndarray, *, input_gradient: bool = True) -> np.ndarray | None:
-        arguments = (dout, self._cached(), self.params["w"], self.stride, self.pad)
-        dx = None
-        if _wants_input_gradient(input_gradient):
-            dx, dw, db = conv2d_backward(*arguments)
-        else:
-            dw, db = conv2d_parameter_gradients(*arguments)
-        self.grads = {"w": dw, "b": db}
-        return dx
+        gradients = (conv2d_backward, conv2d_parameter_gradients)
+        return _weights_backward(self, gradients, dout, input_gradient, self.stride, self.pad)
 
 
 class Dense(Layer):
@@ -132,19 +149,13 @@ class Dense(Layer):
         w = initial_weights(init, (d, m), d, m, rng, dtype)
         self.params = {"w": w, "b": np.zeros(m, dtype=w.dtype)}
 
-    def forward(self, x: np.ndarray) -> np.ndarray:
+    def forward(self, x: np.ndarray, activation: str | None = None) -> np.ndarray:
         self._cache = float_array("x", x, 2, "(N, D)")
-        return dense(self._cache, self.params["w"], self.params["b"])
+        return dense_activation(self._cache, self.params["w"], self.params["b"], activation)
 
     def backward(self, dout: np.ndarray, *, input_gradient: bool = True) -> np.ndarray | None:
-        arguments = (dout, self._cached(), self.params["w"])
-        dx = None
-        if _wants_input_gradient(input_gradient):
-            dx, dw, db = dense_backward(*arguments)
-        else:
-            dw, db = dense_parameter_gradients(*arguments)
-        self.grads = {"w": dw, "b": db}
-        return dx
+        gradients = (dense_backward, dense_parameter_gradients)
+        return _weights_backward(self, gradients, dout, input_gradient)
 
 
 class _Pool(Layer):
@@ -162,13 +173,14 @@ class MaxPool2D(_Pool):
     window's first maximum."""
 
     def forward(self, x: np.ndarray) -> np.ndarray:
-        self._cache = float_array("x", x, 4, "(N, H, W, C)")
-        out, self._winners = maxpool2d_with_winners(self._cache, self.size, self.stride)
+        x = float_array("x", x, 4, "(N, H, W, C)")
+        out, winners = maxpool2d_with_winners(x, self.size, self.stride)
+        self._cache = (x, winners)
         return out
 
     def backward(self, dout: np.ndarray) -> np.ndarray:
-        x = self._cached()
-        return maxpool2d_backward_to_winners(dout, x, self._winners, self.size, self.stride)
+        x, winners = self.cached()
+        return maxpool2d_backward_to_winners(dout, x, winners, self.size, self.stride)
 
 
 class AvgPool2D(_Pool):
@@ -179,7 +191,7 @@ class AvgPool2D(_Pool):
         return avgpool2d(self._cache, self.size, self.stride)
 
     def backward(self, dout: np.ndarray) -> np.ndarray:
-        return avgpool2d_backward(dout, self._cached(), self.size, self.stride)
+        return avgpool2d_backward(dout, self.cached(), self.size, self.stride)
 
 
 class Flatten(Layer):
@@ -193,7 +205,7 @@ class Flatten(Layer):
         return x.reshape(x.shape[0], math.prod(x.shape[1:]))
 
     def backward(self, dout: np.ndarray) -> np.ndarray:
-        x = self._cached()
+        x = self.cached()
         dout = float_array("dout", dout, 2, "(N, D)")
         features = math.prod(x.shape[1:])
         if dout.shape != (x.shape[0], features):
@@ -216,7 +228,7 @@ class Activation(Layer):
         return self._cache
 
     def backward(self, dout: np.ndarray) -> np.ndarray:
-        z = self._cached()
+        z = self.cached()
         dout = float_array("dout", dout)
         if dout.shape != z.shape:
             raise ValueError(f"dout must have the shape of the output {z.shape}, got {dout.shape}")
@@ -259,5 +271,5 @@ class Softmax(Layer):
         return self._cache
 
     def backward(self, dout: np.ndarray) -> np.ndarray:
-        y = self._cached()
+        y = self.cached()
         return output_delta(target_array("t", dout, y), y)

@@ -11,18 +11,23 @@ from collections.abc import Iterable, Mapping, Sequence
 
 import numpy as np
 
+from ..threads import one_blas_thread
 from ..validation import ACTIVATIONS, FLOAT_DTYPES, choice, float_array, positive_int
 from .init import init_for_activation
 from .layers import ACTIVATION_LAYERS, Conv2D, Dense, Flatten, Layer, MaxPool2D, Softmax
+from .segments import Segment, plan
 
 
 class Sequential:
     """Layers applied in order; the last one must be the :class:`Softmax` output.
 
     ``forward(x)`` returns Y; ``backward(t)`` starts from the output delta T − Y and leaves ∇J of
-    every parameter in ``gradients()``. ``architecture`` is the JSON-able recipe that rebuilds
-    the network (see :func:`cnnref.nn.network.build_network`); it is empty for hand-assembled
-    networks.
+    every parameter in ``gradients()``. ``forward`` runs the layers in segments that fuse an
+    activation into the convolution or dense layer before it and a max-pool's backward pass into
+    the activation's (cnnref.nn.segments): the values of the layers applied one by one, to float
+    rounding, with fewer passes over memory. ``architecture`` is the JSON-able recipe that
+    rebuilds the network (see :func:`cnnref.nn.network.build_network`); it is empty for
+    hand-assembled networks.
     """
 
     def __init__(self, layers: Iterable[Layer], architecture: Mapping | None = None) -> None:
@@ -33,13 +38,24 @@ class Sequential:
             if not isinstance(layer, Layer):
                 raise TypeError(f"layers[{index}] must be a Layer, got {type(layer).__name__}")
         self.architecture = dict(architecture or {})
+        self._planned: tuple[list[Layer], list[Segment]] = ([], [])
+
+    def segments(self) -> list[Segment]:
+        """The segments ``forward`` and ``backward`` run, planned again if ``layers`` changed."""
+        if self._planned[0] != self.layers:
+            self._planned = (list(self.layers), plan(self.layers))
+        return self._planned[1]
 
     def forward(self, x: np.ndarray) -> np.ndarray:
-        """Y = output of the last layer for inputs x (N, …) → (N, K)."""
-        return self.forward_all(x)[-1]
+        """Y = output of the last layer for inputs x (N, …) → (N, K), segment by segment."""
+        with one_blas_thread():
+            for segment in self.segments():
+                x = segment.forward(x)
+        return x
 
     def forward_all(self, x: np.ndarray) -> list[np.ndarray]:
-        """The output of every layer, in order, for inputs x (the last one is Y)."""
+        """The output of every layer, in order, for inputs x (the last one is Y): the layers one
+        by one, each output formed (what :meth:`forward` fuses away)."""
         outputs = []
         for layer in self.layers:
             x = layer.forward(x)
@@ -49,18 +65,15 @@ class Sequential:
     def backward(self, t: np.ndarray, *, input_gradient: bool = True) -> np.ndarray | None:
         """Backpropagate from the output delta T − Y (t one-hot (N, K)); returns ∂J/∂x, or None
         with ``input_gradient=False``, which spares the first layer that product (training needs
-        only the parameters' gradients)."""
+        only the parameters' gradients). Follows either forward pass."""
         if not isinstance(input_gradient, bool):
             raise TypeError(f"input_gradient must be True or False, got {input_gradient!r}")
+        segments = self.segments()
         grad = t
-        for index in range(len(self.layers) - 1, 0, -1):
-            grad = self.layers[index].backward(grad)
-        first = self.layers[0]
-        if input_gradient:
-            return first.backward(grad)
-        if first.params:
-            first.backward(grad, input_gradient=False)
-        return None
+        with one_blas_thread():
+            for segment in reversed(segments[1:]):
+                grad = segment.backward(grad)
+            return segments[0].backward(grad, input_gradient)
 
     def predict(self, x: np.ndarray, batch_size: int = 500) -> np.ndarray:
         """Y for x, computed ``batch_size`` samples at a time (N, K)."""

@@ -13,9 +13,11 @@ import numpy as np
 from ..activations import times_activation_derivative
 from ..conv import conv2d_activation, conv2d_backward, conv2d_parameter_gradients
 from ..gradients import output_delta
+from ..kernels import optim as _optim
 from ..linear import dense, dense_activation, dense_backward
 from ..output import log_likelihood, softmax
 from ..pool import activation_delta_through_maxpool, maxpool2d, maxpool2d_with_winners
+from ..threads import one_blas_thread, openmp_threads
 
 PARAMETER_NAMES = ("w1", "b1", "w2", "b2", "w3", "b3", "w4", "b4")
 
@@ -42,8 +44,8 @@ def seed_parameters(
 
 def seed_forward(params: dict[str, np.ndarray], x: np.ndarray) -> dict[str, np.ndarray]:
     """Every intermediate of the forward pass (what the backward pass needs), ending in y (N, K);
-    winners1/winners2 are the pools' winners (flat indices into z1/z2), kept for the backward
-    pass."""
+    winners1/winners2 are the pools' winners (their offsets within the windows of z1/z2), kept
+    for the backward pass."""
     z1 = conv2d_activation(x, params["w1"], params["b1"], "relu")
     p1, winners1 = maxpool2d_with_winners(z1)
     z2 = conv2d_activation(p1, params["w2"], params["b2"], "relu")
@@ -88,9 +90,14 @@ class SeedTrainer:
         self.learning_rate = learning_rate
 
     def step(self, x: np.ndarray, t: np.ndarray) -> float:
-        """θ ← θ + η ∇_θ J for every parameter; returns J of the batch before the update."""
-        forward = seed_forward(self.params, x)
-        grads = seed_gradients(self.params, forward, t)
+        """θ ← θ + η ∇_θ J for every parameter; returns J of the batch before the update. The BLAS
+        is held at one thread for the whole step (once, not once per product: cnnref.threads)."""
+        with one_blas_thread():
+            forward = seed_forward(self.params, x)
+            grads = seed_gradients(self.params, forward, t)
+        threads = openmp_threads()
         for name in PARAMETER_NAMES:
-            self.params[name] += self.learning_rate * grads[name]
+            # self.params[name] += self.learning_rate * grads[name], in one pass
+            theta, g = self.params[name].reshape(-1), grads[name].reshape(-1)
+            _optim.ascent_step(theta, g, self.learning_rate, threads)
         return log_likelihood(t, forward["y"])

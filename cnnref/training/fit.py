@@ -26,7 +26,7 @@ import numpy as np
 from ..nn.network import Sequential
 from ..nn.optim import SGD, Adam
 from ..output import log_likelihood
-from ..threads import reuse_freed_memory
+from ..threads import one_blas_thread, reuse_freed_memory
 from ..validation import float_array, nonnegative_int, positive_int
 from .checkpoint import Checkpoint, CheckpointError, check_parameters
 
@@ -212,13 +212,14 @@ def _train_minibatch(
 
 def minibatch_step(network: Sequential, optimizer, images: np.ndarray, labels: np.ndarray):
     """θ ← optimizer step along ∇(J / B) on a minibatch of B images, the step :func:`fit` takes;
-    returns (J of the minibatch before the step, how many images it classified right)."""
-    y = network.forward(images)
-    t = one_hot(labels, y.shape[1], y.dtype)
-    network.backward(t, input_gradient=False)
-    size = len(labels)
-    mean_grads = {name: g / size for name, g in network.gradients().items()}
-    optimizer.update(network.parameters(), mean_grads)
+    returns (J of the minibatch before the step, how many images it classified right). The step
+    holds the BLAS at one thread throughout (once, not once per product: cnnref.threads) and
+    writes the update into the parameters in place."""
+    with one_blas_thread():
+        y = network.forward(images)
+        t = one_hot(labels, y.shape[1], y.dtype)
+        network.backward(t, input_gradient=False)
+        optimizer.update(network.parameters(), network.gradients(), batch=len(labels))
     return log_likelihood(t, y), int(np.sum(y.argmax(axis=1) == labels))
 
 

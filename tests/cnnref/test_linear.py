@@ -77,3 +77,54 @@ def test_one_sample_weight_gradient_is_the_exact_outer_product(dtype):
     _, dw, _ = cnnref.dense_backward(delta, x, w)
     assert dw.dtype == dtype and dw.shape == (800, 50)
     np.testing.assert_array_equal(dw, x[0][:, None] * delta[0][None, :])
+
+
+# (rows, inner, columns) of matmul's paths: one row, small (a matrix product) or large (BLAS's
+# matrix-vector product, split over the threads); an inner dimension of 1, small or large (the
+# outer product, its rows split); and matrix products below and above the splitting threshold.
+PRODUCTS = [
+    (1, 7, 5),
+    (1, 100, 200),
+    (1, 900, 700),
+    (3, 1, 4),
+    (600, 1, 700),
+    (4, 30, 20),
+    (64, 300, 200),
+]
+
+
+@pytest.mark.parametrize("dtype", DTYPES)
+@pytest.mark.parametrize("trans_a", [False, True])
+@pytest.mark.parametrize("trans_b", [False, True])
+@pytest.mark.parametrize("rows, inner, columns", PRODUCTS, ids=str)
+def test_matmul_is_the_product_on_every_path(
+    rows, inner, columns, trans_a, trans_b, dtype, assert_close
+):
+    from cnnref.linear import matmul
+
+    rng = np.random.default_rng(rows + inner + columns)
+    a = rng.standard_normal((inner, rows) if trans_a else (rows, inner)).astype(dtype)
+    b = rng.standard_normal((columns, inner) if trans_b else (inner, columns)).astype(dtype)
+    op_a = a.T if trans_a else a
+    op_b = b.T if trans_b else b
+    product = matmul(a, b, trans_a, trans_b)
+    assert product.dtype == dtype and product.shape == (rows, columns)
+    assert_close(product, op_a.astype(np.float64) @ op_b.astype(np.float64), dtype, "product")
+    if inner == 1:  # each entry one product, rounded once
+        np.testing.assert_array_equal(product, op_a[:, :1] * op_b[:1, :])
+
+
+@pytest.mark.parametrize("dtype", DTYPES)
+@pytest.mark.parametrize("shape", [(1, 1000, 10), (1, 800, 1000)], ids=str)
+def test_one_sample_through_the_seed_dense_layers_matches_reference(
+    shape, dtype, ref, assert_close
+):
+    x, w, b, delta = _arrays(shape, dtype)
+    assert_close(cnnref.dense(x, w, b), ref.dense(x, w, b), dtype, "a")
+    for name, got, expected in zip(
+        ("dx", "dw", "db"),
+        cnnref.dense_backward(delta, x, w),
+        ref.dense_backward(delta, x, w),
+        strict=True,
+    ):
+        assert_close(got, expected, dtype, name)

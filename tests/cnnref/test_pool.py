@@ -181,11 +181,24 @@ def test_stride_defaults_to_size(kind):
 def _argmax_agrees(x, dout, size, stride):
     """Forward and backward with the kept winners equal the plain path exactly."""
     out, argmax = maxpool2d_with_winners(x, size, stride)
-    assert argmax.dtype == np.intp and argmax.shape == out.shape
+    assert argmax.dtype == np.uint8 and argmax.shape == out.shape
+    assert argmax.max() < size * size
     np.testing.assert_array_equal(out, cnnref.maxpool2d(x, size, stride))
+    np.testing.assert_array_equal(_at_winners(x, argmax, size, stride), out)
     kept = maxpool2d_backward_to_winners(dout, x, argmax, size, stride)
     np.testing.assert_array_equal(kept, cnnref.maxpool2d_backward(dout, x, size, stride))
     return argmax, kept
+
+
+def _winner_places(winners, size, stride):
+    """(n, r, s, c) index arrays of the element each window's offset names."""
+    step = size if stride is None else stride
+    n, i, j, c = np.indices(winners.shape)
+    return n, i * step + winners // size, j * step + winners % size, c
+
+
+def _at_winners(x, winners, size, stride):
+    return x[_winner_places(winners, size, stride)]
 
 
 @pytest.mark.parametrize("dtype", DTYPES)
@@ -207,25 +220,49 @@ def test_argmax_path_ties_and_nan_follow_the_tie_rule(size, stride, dtype, ref, 
     dout = rng.standard_normal(out_shape).astype(dtype)
     argmax, dx = _argmax_agrees(x, dout, size, stride)
     assert_close(dx, ref.maxpool2d_backward(dout, x, size, stride), dtype, "dx ties/NaN")
-    assert np.isnan(x.reshape(-1)[argmax]).any() and not np.isnan(dx).any()
+    assert np.isnan(_at_winners(x, argmax, size, stride)).any() and not np.isnan(dx).any()
 
 
 @pytest.mark.parametrize("dtype", DTYPES)
 def test_argmax_points_to_first_maximum_of_each_window(dtype):
-    """Window [[1, 3], [3, 3]] → (0, 1); window [[nan, 7], [nan, 7]] → the first NaN (0, 2)."""
+    """Window [[1, 3], [3, 3]] → offset 1, (0, 1); window [[nan, 7], [nan, 7]] → the first NaN,
+    offset 0."""
     x = np.array([[1.0, 3.0, np.nan, 7.0], [3.0, 3.0, np.nan, 7.0]], dtype=dtype)
     out, argmax = maxpool2d_with_winners(x.reshape(1, 2, 4, 1))
-    np.testing.assert_array_equal(argmax.ravel(), [1, 2])
+    np.testing.assert_array_equal(argmax.ravel(), [1, 0])
     assert out[0, 0, 0, 0] == 3.0 and np.isnan(out[0, 0, 1, 0])
 
 
-def test_2x2_backward_zeroes_rows_and_columns_outside_the_windows():
-    """Odd H and W: the last row and column belong to no window and get 0 on both paths."""
+def test_offsets_count_row_by_row_within_a_3x3_window():
+    """The winner at (k1, k2) of a 3 × 3 window has offset 3·k1 + k2, for each of the nine."""
+    for place in range(9):
+        x = np.zeros((1, 3, 3, 1))
+        x[0, place // 3, place % 3, 0] = 1.0
+        assert maxpool2d_with_winners(x, 3)[1].item() == place
+
+
+def test_windows_beyond_16x16_keep_their_offsets_in_uint32():
+    x = np.zeros((1, 17, 17, 2))
+    x[0, 16, 15, 1] = 1.0
+    out, winners = maxpool2d_with_winners(x, 17)
+    assert winners.dtype == np.uint32 and winners[0, 0, 0].tolist() == [0, 16 * 17 + 15]
+    dx = maxpool2d_backward_to_winners(np.ones_like(out), x, winners, 17)
+    np.testing.assert_array_equal(dx, cnnref.maxpool2d_backward(np.ones_like(out), x, 17))
+
+
+@pytest.mark.parametrize("fused", [False, True])
+def test_2x2_backward_zeroes_rows_and_columns_outside_the_windows(fused):
+    """Odd H and W: the last row and column belong to no window and get 0 on both paths (dx
+    starts uninitialized: the kernel writes every element)."""
+    from cnnref.pool import activation_delta_through_maxpool
+
     x = np.random.default_rng(5).standard_normal((2, 5, 7, 3))
     dout = np.ones((2, 2, 3, 3))
     _, dx = _argmax_agrees(x, dout, 2, 2)
+    if fused:
+        dx = activation_delta_through_maxpool(dout, x, maxpool2d_with_winners(x)[1], "tanh")
     assert not dx[:, 4, :, :].any() and not dx[:, :, 6, :].any()
-    assert dx.sum() == dout.sum()
+    assert np.count_nonzero(dx) == dout.size
 
 
 def test_argmax_does_not_modify_inputs():
@@ -237,18 +274,21 @@ def test_argmax_does_not_modify_inputs():
     np.testing.assert_array_equal(argmax, argmax_before)
 
 
-def test_bad_argmax_is_rejected():
-    x = np.zeros((1, 4, 4, 2))
-    dout = np.ones((1, 2, 2, 2))
-    _, argmax = maxpool2d_with_winners(x)
-    with pytest.raises(TypeError, match="winners"):
-        maxpool2d_backward_to_winners(dout, x, argmax.astype(np.float64))
+@pytest.mark.parametrize("size, stride", [(2, None), (3, 1)])
+def test_bad_argmax_is_rejected(size, stride):
+    x = np.zeros((1, 5, 5, 2))
+    _, argmax = maxpool2d_with_winners(x, size, stride)
+    dout = np.ones(argmax.shape)
+    with pytest.raises(TypeError, match="uint8"):
+        maxpool2d_backward_to_winners(dout, x, argmax.astype(np.float64), size, stride)
+    with pytest.raises(TypeError, match="uint8"):
+        maxpool2d_backward_to_winners(dout, x, argmax.astype(np.intp), size, stride)
     with pytest.raises(ValueError, match="winners"):
-        maxpool2d_backward_to_winners(dout, x, argmax[:, :1])
-    with pytest.raises(ValueError, match="outside x"):
-        maxpool2d_backward_to_winners(dout, x, argmax + x.size)
-    with pytest.raises(ValueError, match="outside x"):
-        maxpool2d_backward_to_winners(dout, x, argmax - x.size)
+        maxpool2d_backward_to_winners(dout, x, argmax[:, :1], size, stride)
+    outside = argmax.copy()
+    outside[0, -1, -1, 1] = size * size
+    with pytest.raises(ValueError, match="outside the"):
+        maxpool2d_backward_to_winners(dout, x, outside, size, stride)
 
 
 @pytest.mark.parametrize("dtype", DTYPES)
@@ -265,52 +305,56 @@ def test_signed_zeros_and_infinite_gradients_keep_their_values(dtype):
     np.testing.assert_array_equal(dx[0, :, :, 0], expected)
 
 
-def test_winners_outside_their_window_are_scattered_as_given():
-    """The gradient goes where argmax says, even to an index outside its window (which maxpool2d
-    never returns): the backward pass trusts the winners it is given, within x."""
+@pytest.mark.parametrize("size, stride", [(2, None), (3, 1), (2, 3)])
+def test_each_offset_sends_the_gradient_to_the_element_it_names(size, stride):
+    """The gradient goes where the offsets say, even to an element that is not its window's
+    maximum (which maxpool2d_with_winners never returns): the backward pass trusts the winners."""
     rng = np.random.default_rng(3)
-    x = rng.standard_normal((2, 4, 4, 3))
-    dout = rng.standard_normal((2, 2, 2, 3))
-    _, argmax = maxpool2d_with_winners(x)
-    np.testing.assert_array_equal(
-        maxpool2d_backward_to_winners(dout, x, argmax), cnnref.maxpool2d_backward(dout, x)
-    )
-    moved = argmax.copy()
-    moved[0, 0, 0, 0], moved[1, 1, 1, 2] = argmax[0, 1, 1, 0], 0  # two winners moved away
-    expected = np.zeros(x.size)
-    np.add.at(expected, moved.reshape(-1), dout.reshape(-1))
-    got = maxpool2d_backward_to_winners(dout, x, moved)
-    np.testing.assert_array_equal(got.reshape(-1), expected)
+    x = rng.standard_normal((2, 7, 7, 3))
+    _, winners = maxpool2d_with_winners(x, size, stride)
+    dout = rng.standard_normal(winners.shape)
+    moved = rng.integers(0, size * size, winners.shape).astype(np.uint8)
+    expected = np.zeros_like(x)
+    np.add.at(expected, _winner_places(moved, size, stride), dout)
+    got = maxpool2d_backward_to_winners(dout, x, moved, size, stride)
+    np.testing.assert_array_equal(got, expected)
 
 
 @pytest.mark.parametrize("dtype", DTYPES)
 @pytest.mark.parametrize("kind", ["relu", "sigmoid", "tanh"])
 @pytest.mark.parametrize("size, stride", [(2, 2), (3, 3), (2, 3)])
-def test_the_fused_delta_through_maxpool_is_the_two_calls_bit_for_bit(dtype, kind, size, stride):
+@pytest.mark.parametrize("batch", [3, 40])
+def test_the_fused_delta_through_maxpool_is_the_two_calls_bit_for_bit(
+    dtype, kind, size, stride, batch
+):
+    """Batch 40 crosses the kernels' threading threshold (65,536 elements): the same bits."""
     from cnnref.activations import activate, times_activation_derivative
     from cnnref.pool import activation_delta_through_maxpool
 
     rng = np.random.default_rng(11)
-    z = activate(rng.standard_normal((3, 9, 8, 5)).astype(dtype), kind)
+    z = activate(rng.standard_normal((batch, 28, 27, 5)).astype(dtype), kind)
     z[0, :2, :2, :] = 0  # ties and the relu kink
     out, winners = maxpool2d_with_winners(z, size, stride)
+    np.testing.assert_array_equal(out, cnnref.maxpool2d(z, size, stride))
     dout = rng.standard_normal(out.shape).astype(dtype)
     two_calls = times_activation_derivative(
         maxpool2d_backward_to_winners(dout, z, winners, size, stride), z, kind
     )
     fused = activation_delta_through_maxpool(dout, z, winners, kind, size, stride)
     np.testing.assert_array_equal(fused, two_calls)
+    via_formula = cnnref.maxpool2d_backward(dout, z, size, stride)
+    np.testing.assert_array_equal(two_calls, times_activation_derivative(via_formula, z, kind))
 
 
-def test_the_fused_delta_rejects_winners_outside_their_own_image():
+def test_the_fused_delta_rejects_winners_outside_their_window():
     from cnnref.pool import activation_delta_through_maxpool
 
     z = np.random.default_rng(3).standard_normal((2, 4, 4, 3))
     dout = np.ones((2, 2, 2, 3))
     _, winners = maxpool2d_with_winners(z)
     moved = winners.copy()
-    moved[1, 0, 0, 0] = 0  # image 1's winner pointing into image 0
-    with pytest.raises(ValueError, match="own image"):
+    moved[1, 0, 0, 0] = 4  # past the 2 × 2 window's last offset, 3
+    with pytest.raises(ValueError, match="outside the 2 × 2 window"):
         activation_delta_through_maxpool(dout, z, moved, "relu")
     with pytest.raises(TypeError, match="winners"):
         activation_delta_through_maxpool(dout, z, winners.astype(np.int32), "relu")

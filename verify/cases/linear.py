@@ -12,12 +12,27 @@ from .. import generators as gen
 from .. import objectives as obj
 from .case import DTYPES, Case, Entry, Mutant, cast, dtype_name, f64, grid
 
+# One sample (N 1) takes cnnref's matrix-vector product for a and dx and the outer product for dw;
+# several, matrix products.
+BATCHES = ("N 1", "N several")
 
-def dense_gradient_case(rng, dtype, target: str, variables: tuple[str, ...], outputs) -> Case:
+
+def dense_sizes(rng, batch: str) -> tuple[int, int, int]:
+    """(N, D, M) with D ≠ M in [2, 7]; N is 1 for batch "N 1", else a third size in [2, 7]."""
+    if batch == "N 1":
+        return (1, *gen.distinct_sizes(rng, 2, 2, 7))
+    n, d, m = gen.distinct_sizes(rng, 3, 2, 7)
+    return n, d, m
+
+
+def dense_gradient_case(
+    rng, dtype, batch: str, target: str, variables: tuple[str, ...], outputs
+) -> Case:
     """A gradient case of ⟨δ, X W + b⟩ with respect to ``variables`` (among x, w, b; the others
     held at their values), called with a dense layer's backward arguments (delta, x, w): x (N, D),
-    w (D, M) and delta (N, M) in ``dtype``, b (M,) in float64, every axis its own length."""
-    n, d, m = gen.distinct_sizes(rng, 3, 2, 7)
+    w (D, M) and delta (N, M) in ``dtype``, b (M,) in float64, every axis its own length but N = 1
+    for batch "N 1"."""
+    n, d, m = dense_sizes(rng, batch)
     x = cast(gen.values(rng, (n, d)), dtype)
     w = cast(gen.values(rng, (d, m), 0.5), dtype)
     b = gen.values(rng, (m,), 0.5)
@@ -32,7 +47,7 @@ def dense_gradient_case(rng, dtype, target: str, variables: tuple[str, ...], out
     return Case(
         target,
         "gradient",
-        {"dtype": dtype_name(dtype)},
+        {"dtype": dtype_name(dtype), "batch": batch},
         np.dtype(dtype),
         {"delta": delta, "x": x, "w": w},
         outputs,
@@ -42,14 +57,15 @@ def dense_gradient_case(rng, dtype, target: str, variables: tuple[str, ...], out
     )
 
 
-def build_dense_backward(rng, dtype) -> Case:
-    return dense_gradient_case(
-        rng, dtype, "dense_backward", ("x", "w", "b"), lambda r: {"x": r[0], "w": r[1], "b": r[2]}
-    )
+def build_dense_backward(rng, dtype, batch) -> Case:
+    def outputs(r):
+        return {"x": r[0], "w": r[1], "b": r[2]}
+
+    return dense_gradient_case(rng, dtype, batch, "dense_backward", ("x", "w", "b"), outputs)
 
 
-def build_dense(rng, dtype) -> Case:
-    n, d, m = gen.distinct_sizes(rng, 3, 2, 7)
+def build_dense(rng, dtype, batch) -> Case:
+    n, d, m = dense_sizes(rng, batch)
     args = {
         "x": cast(gen.values(rng, (n, d)), dtype),
         "w": cast(gen.values(rng, (d, m)), dtype),
@@ -58,15 +74,16 @@ def build_dense(rng, dtype) -> Case:
     return Case(
         "dense",
         "forward",
-        {"dtype": dtype_name(dtype)},
+        {"dtype": dtype_name(dtype), "batch": batch},
         np.dtype(dtype),
         args,
         lambda r: {"out": r},
     )
 
 
-GRADIENT_ENTRIES = (Entry("dense_backward", "gradient", grid(dtype=DTYPES), build_dense_backward),)
-FORWARD_ENTRIES = (Entry("dense", "forward", grid(dtype=DTYPES), build_dense),)
+DENSE_SETTINGS = grid(dtype=DTYPES, batch=BATCHES)
+GRADIENT_ENTRIES = (Entry("dense_backward", "gradient", DENSE_SETTINGS, build_dense_backward),)
+FORWARD_ENTRIES = (Entry("dense", "forward", DENSE_SETTINGS, build_dense),)
 
 
 # ---------------------------------------------------------------- mutants

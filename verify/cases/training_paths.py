@@ -32,7 +32,7 @@ from .case import (
     f64,
     grid,
 )
-from .linear import dense_gradient_case
+from .linear import BATCHES, dense_gradient_case, dense_sizes
 from .pool import maxpool_dx_case
 
 SIMD_FILTERS = {np.dtype(np.float32): 16, np.dtype(np.float64): 8}
@@ -135,23 +135,23 @@ def build_conv2d_backward_simd(rng, dtype, stride, pad, batch) -> Case:
     )
 
 
-def build_dense_activation(rng, dtype, activation) -> Case:
-    n, d, m = gen.distinct_sizes(rng, 3, 2, 7)
+def build_dense_activation(rng, dtype, activation, batch) -> Case:
+    n, d, m = dense_sizes(rng, batch)
     args = {
         "x": cast(gen.values(rng, (n, d)), dtype),
         "w": cast(gen.values(rng, (d, m)), dtype),
         "b": cast(gen.values(rng, (m,)), dtype),
         "activation": _activation(activation),
     }
-    settings = activation_settings(dtype, activation)
+    settings = activation_settings(dtype, activation, batch=batch)
     return Case(
         "linear.dense_activation", "forward", settings, np.dtype(dtype), args, lambda r: {"out": r}
     )
 
 
-def build_dense_parameter_gradients(rng, dtype) -> Case:
-    target = "linear.dense_parameter_gradients"
-    return dense_gradient_case(rng, dtype, target, ("w", "b"), lambda r: {"w": r[0], "b": r[1]})
+def build_dense_parameter_gradients(rng, dtype, batch) -> Case:
+    target, outputs = "linear.dense_parameter_gradients", lambda r: {"w": r[0], "b": r[1]}
+    return dense_gradient_case(rng, dtype, batch, target, ("w", "b"), outputs)
 
 
 def build_times_activation_derivative(rng, dtype, activation, near_kink=False) -> Case:
@@ -183,7 +183,8 @@ def _pool_settings(dtype, size, step, **more) -> dict[str, str]:
 def build_maxpool2d_with_winners(rng, dtype, size, stride, ties="none") -> Case:
     step = size if stride is None else stride
     x = cast(gen.pool_input(rng, _pool_shape(rng, size, step), size, step, ties), dtype)
-    # The winners are exact integers: compared as values of the case's dtype (all < 2²⁴).
+    # The winners are small integers (offsets within the window): compared as values of the case's
+    # dtype, exactly.
     return Case(
         "pool.maxpool2d_with_winners",
         "forward",
@@ -267,7 +268,7 @@ GRADIENT_ENTRIES = (
     Entry(
         "linear.dense_parameter_gradients",
         "gradient",
-        grid(dtype=DTYPES),
+        grid(dtype=DTYPES, batch=BATCHES),
         build_dense_parameter_gradients,
     ),
     Entry(
@@ -308,7 +309,7 @@ FORWARD_ENTRIES = (
     Entry(
         "linear.dense_activation",
         "forward",
-        grid(dtype=DTYPES, activation=FUSED),
+        grid(dtype=DTYPES, activation=FUSED, batch=BATCHES),
         build_dense_activation,
     ),
     Entry(

@@ -52,15 +52,16 @@ def times_activation_derivative(upstream, z, kind) -> Array:
 
 
 def maxpool2d_with_winners(x, size=2, stride=None):
-    """(maxpool2d(x, size, stride), winners): winners[n, i, j, c] the flat C-order index into x of
-    window (n, i, j, c)'s winner under the tie rule."""
+    """(maxpool2d(x, size, stride), winners): winners[n, i, j, c] = k1·size + k2, the offset
+    within window (n, i, j, c) of its winner x[n, i·stride + k1, j·stride + k2, c] under the tie
+    rule; uint8 for windows of up to 256 elements, else uint32."""
     out = maxpool2d(x, size, stride)
     step = size if stride is None else stride
-    shape, x = np.shape(x), np.asarray(x).tolist()
-    winners = np.empty(out.shape, dtype=np.intp)
+    x = np.asarray(x).tolist()
+    winners = np.empty(out.shape, dtype=np.uint8 if size * size <= 256 else np.uint32)
     for n, i, j, c in np.ndindex(out.shape):
         r, s = window_winner(x, n, i, j, c, size, step)
-        winners[n, i, j, c] = np.ravel_multi_index((n, r, s, c), shape)
+        winners[n, i, j, c] = (r - i * step) * size + (s - j * step)
     return out, winners
 
 

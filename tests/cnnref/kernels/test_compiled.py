@@ -12,10 +12,11 @@ import cnnref.activations
 import cnnref.conv
 import cnnref.conv_paths
 import cnnref.linear
+import cnnref.nn.optim
 import cnnref.output
 import cnnref.pool
 
-KERNEL_MODULES = ["conv", "pool", "dense", "activations", "softmax", "gradients"]
+KERNEL_MODULES = ["conv", "pool", "dense", "activations", "softmax", "gradients", "optim"]
 CYTHON_FUNCTION_TYPES = {"cython_function_or_method", "fused_cython_function"}
 # Every kernel the Python layer calls, by module.
 KERNELS = {
@@ -31,10 +32,8 @@ KERNELS = {
     ],
     "pool": [
         "maxpool_forward",
-        "maxpool_backward",
-        "maxpool_forward_argmax",
-        "maxpool_backward_argmax",
-        "maxpool_backward_argmax_times_derivative",
+        "maxpool_forward_winners",
+        "maxpool_backward_winners",
         "avgpool_forward",
         "avgpool_backward",
     ],
@@ -49,6 +48,7 @@ KERNELS = {
         "times_derivative_kernel",
     ],
     "softmax": ["softmax_kernel", "log_likelihood_kernel"],
+    "optim": ["sgd_momentum", "ascent_step"],
     "gradients": [
         "output_delta",
         "hidden_delta",
@@ -69,6 +69,15 @@ def test_kernel_module_is_a_compiled_extension(name):
     assert isinstance(module.__loader__, importlib.machinery.ExtensionFileLoader)
 
 
+def test_the_winner_kernels_take_both_offset_dtypes():
+    """A max-pool's winners are uint8 offsets up to 16 × 16 windows, uint32 beyond."""
+    pool = importlib.import_module("cnnref.kernels.pool")
+    for name in ("maxpool_forward_winners", "maxpool_backward_winners"):
+        assert set(getattr(pool, name).__signatures__) == {
+            f"{f}|{i}" for f in ("float", "double") for i in ("unsigned char", "unsigned int")
+        }
+
+
 @pytest.mark.parametrize(
     ("module_name", "function"),
     [(module, function) for module, functions in KERNELS.items() for function in functions],
@@ -79,7 +88,8 @@ def test_kernel_is_a_cython_function_for_both_dtypes(module_name, function):
         f"{module_name}.{function} is a {type(kernel).__name__}, not a Cython function"
     )
     assert not inspect.isfunction(kernel)
-    assert set(kernel.__signatures__) == {"float", "double"}
+    floats = {signature.split("|")[0] for signature in kernel.__signatures__}
+    assert floats == {"float", "double"}
 
 
 def test_the_python_layer_calls_the_compiled_modules():
@@ -90,3 +100,4 @@ def test_the_python_layer_calls_the_compiled_modules():
     assert cnnref.activations._activations is compiled["activations"]
     assert cnnref.output._softmax is compiled["softmax"]
     assert cnnref.gradients._gradients is compiled["gradients"]
+    assert cnnref.nn.optim._optim is compiled["optim"]

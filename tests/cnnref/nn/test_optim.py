@@ -146,3 +146,51 @@ def test_update_rejects_what_it_cannot_write_into():
         optimizer.update({**params, "a": frozen}, grads[0])
     with pytest.raises(ValueError, match="shape"):
         optimizer.update(params, {**grads[0], "b": np.zeros(5)})
+
+
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+@pytest.mark.parametrize("batch", [1, 64, 7])
+@pytest.mark.parametrize("size", [5, 300_000])
+def test_sgd_update_is_numpys_in_place_sequence_bit_for_bit(size, batch, dtype):
+    """The compiled pass (one thread below 65,536 elements, split above) rounds each operation as
+    v *= μ; v += g / B; θ += η * v does in NumPy, step after step."""
+    rng = np.random.default_rng(size + batch)
+    theta = {"w": rng.standard_normal(size).astype(dtype)}
+    expected, velocity = theta["w"].copy(), np.zeros(size, dtype)
+    optimizer = SGD(theta, lr=0.03, momentum=0.9)
+    for _ in range(3):
+        g = (rng.standard_normal(size) * batch).astype(dtype)
+        optimizer.update(theta, {"w": g}, batch=batch)
+        velocity *= 0.9
+        velocity += g / batch
+        expected += 0.03 * velocity
+        np.testing.assert_array_equal(theta["w"], expected)
+        np.testing.assert_array_equal(optimizer.velocity["w"], velocity)
+
+
+@pytest.mark.parametrize("make", [lambda p: SGD(p, 0.1, 0.9), lambda p: Adam(p, 0.01)])
+def test_a_batch_step_is_the_step_along_the_mean_gradient(make):
+    params, grads = params_and_grads(4)
+    summed, mean = make(params), make(params)
+    for g in grads:
+        along_sum = summed.step(params, {name: 8 * v for name, v in g.items()}, batch=8)
+        along_mean = mean.step(params, g)
+        for name in params:
+            np.testing.assert_array_equal(along_sum[name], along_mean[name])
+
+
+def test_sgd_updates_a_strided_parameter_in_place():
+    """A parameter that is a view with gaps (no flat pass over it) is updated all the same."""
+    base = np.arange(12.0).reshape(3, 4)
+    params = {"w": base[:, ::2]}
+    optimizer = SGD(params, lr=0.5, momentum=0.0)
+    optimizer.update(params, {"w": np.ones((3, 2))})
+    np.testing.assert_array_equal(base[:, ::2], np.arange(12.0).reshape(3, 4)[:, ::2] + 0.5)
+    np.testing.assert_array_equal(base[:, 1::2], np.arange(12.0).reshape(3, 4)[:, 1::2])
+
+
+def test_batch_must_be_a_positive_integer():
+    params, grads = params_and_grads()
+    for bad in (0, -2, 1.5, True):
+        with pytest.raises(ValueError, match="batch"):
+            SGD(params).update(dict(params), grads[0], batch=bad)

@@ -80,3 +80,17 @@ def test_gradients_match_pytorch_autograd():
         np.testing.assert_allclose(ours[ours_name], theirs[index], atol=1e-10)
     y = model.inference().numpy()
     np.testing.assert_allclose(seed_inference(params, x), y, atol=1e-12)
+
+
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+def test_training_step_is_theta_plus_eta_gradient_bit_for_bit(dtype):
+    """The compiled in-place ascent (w3's 800,000 entries split over the threads) rounds as
+    θ + η·∇J does in NumPy."""
+    params = seed_parameters(dtype=dtype, seed=2)
+    x, _, t = _batch(dtype)
+    grads = seed_gradients(params, seed_forward(params, x), t)
+    trainer = SeedTrainer(params, learning_rate=1e-3)
+    trainer.step(x, t)
+    for name in PARAMETER_NAMES:
+        expected = params[name] + np.asarray(1e-3, dtype=dtype) * grads[name]
+        np.testing.assert_array_equal(trainer.params[name], expected, err_msg=name)

@@ -1,0 +1,91 @@
+/* The inner loop of the 2 × 2 max-pool's backward pass (cnnref/kernels/pool.pyx), across the C
+   channels of one window, given the winners' offsets k (0: top-left, 1: top-right, 2: bottom-left,
+   3: bottom-right):
+
+       d = dout[c] · σ′(z at the winner)   (kind 0: d = dout[c]; 1 relu, 2 sigmoid, 3 tanh)
+       dx[element k of the window, c] = d, the window's three other elements 0
+
+   σ′ in terms of z, rounded to the dtype as cnnref's activation kernels compute it. Written in C
+   for what Cython cannot say, so that the loop vectorises instead of branching on random offsets:
+   the arrays do not overlap (restrict), every load is unconditional, and every choice is a bit
+   mask on the values' bits. (Selects written as ?: let the compiler turn them back into branches,
+   and multiplying by an indicator instead would turn ∞ into NaN and -0 into 0: the winner's
+   value is copied as it is.) Returns how many offsets exceed 3; those windows get 0 throughout,
+   and the caller raises. */
+
+#ifndef CNNREF_POOL_WINDOW_H
+#define CNNREF_POOL_WINDOW_H
+
+#include <stdint.h>
+#include <string.h>
+
+/* A value's bits and back (memcpy is the defined way; compilers emit no copy). */
+static inline uint32_t cnnref_bits_f(float v) { uint32_t b; memcpy(&b, &v, sizeof b); return b; }
+static inline float cnnref_value_f(uint32_t b) { float v; memcpy(&v, &b, sizeof v); return v; }
+static inline uint64_t cnnref_bits_d(double v) { uint64_t b; memcpy(&b, &v, sizeof b); return b; }
+static inline double cnnref_value_d(uint64_t b) { double v; memcpy(&v, &b, sizeof v); return v; }
+
+/* σ′(z) of each kind, with the same roundings as the Cython kernels (1.0 − … in double, then
+   rounded to T); relu's step u(z) as a mask on 1's bits; kind 0: no activation, times 1. */
+#define CNNREF_SLOPE_NONE(T, U, S, z) ((T)1)
+#define CNNREF_SLOPE_RELU(T, U, S, z) cnnref_value_##S(-(U)((z) > 0) & cnnref_bits_##S((T)1))
+#define CNNREF_SLOPE_SIGMOID(T, U, S, z) ((T)((z) * (1.0 - (z))))
+#define CNNREF_SLOPE_TANH(T, U, S, z) ((T)(1.0 - (z) * (z)))
+
+/* T the float type, U the unsigned integer of its size, S its suffix (f, d), OFFSET the winners'. */
+/* T the float type, U the unsigned integer of its size, S its suffix (f, d), OFFSET the winners';
+   one window's channels: g, w its dout and offsets, zt/zb and dt/db its top and bottom rows. */
+#define CNNREF_WINDOW_LOOP(T, U, S, OFFSET, SLOPE)                                                \
+    for (Py_ssize_t c = 0; c < C; c++) {                                                          \
+        OFFSET k = w[c];                                                                          \
+        U m0 = -(U)(k == 0), m1 = -(U)(k == 1), m2 = -(U)(k == 2), m3 = -(U)(k == 3);             \
+        T at = cnnref_value_##S((cnnref_bits_##S(zt[c]) & m0) | (cnnref_bits_##S(zt[C + c]) & m1) \
+                                | (cnnref_bits_##S(zb[c]) & m2) | (cnnref_bits_##S(zb[C + c]) & m3)); \
+        U d = cnnref_bits_##S(g[c] * SLOPE(T, U, S, at));                                        \
+        (void)at;                                                                                 \
+        dt[c] = cnnref_value_##S(d & m0);                                                         \
+        dt[C + c] = cnnref_value_##S(d & m1);                                                     \
+        db[c] = cnnref_value_##S(d & m2);                                                         \
+        db[C + c] = cnnref_value_##S(d & m3);                                                     \
+        bad += k > 3;                                                                             \
+    }
+
+/* One image: dout, winners (Ho, Wo, C) and z, dx (H, W, C), the last row and column of dx set to
+   0 where no window covers them (odd H or W). */
+#define CNNREF_BACKWARD_2X2_IMAGE(NAME, T, U, S, OFFSET)                                          \
+    static Py_ssize_t NAME(const T *restrict dout, const OFFSET *restrict winners,               \
+                           const T *restrict z, T *restrict dx, Py_ssize_t H, Py_ssize_t W,     \
+                           Py_ssize_t C, Py_ssize_t Ho, Py_ssize_t Wo, int kind) {             \
+        Py_ssize_t bad = 0;                                                                       \
+        switch (kind) {                                                                           \
+        case 1: CNNREF_IMAGE_LOOP(T, U, S, OFFSET, CNNREF_SLOPE_RELU) break;                      \
+        case 2: CNNREF_IMAGE_LOOP(T, U, S, OFFSET, CNNREF_SLOPE_SIGMOID) break;                   \
+        case 3: CNNREF_IMAGE_LOOP(T, U, S, OFFSET, CNNREF_SLOPE_TANH) break;                      \
+        default: CNNREF_IMAGE_LOOP(T, U, S, OFFSET, CNNREF_SLOPE_NONE) break;                     \
+        }                                                                                         \
+        for (Py_ssize_t i = 0; i < Ho && W > 2 * Wo; i++) {                                       \
+            memset(dx + (2 * i * W + 2 * Wo) * C, 0, C * sizeof(T));                              \
+            memset(dx + ((2 * i + 1) * W + 2 * Wo) * C, 0, C * sizeof(T));                        \
+        }                                                                                         \
+        if (H > 2 * Ho)                                                                           \
+            memset(dx + 2 * Ho * W * C, 0, W * C * sizeof(T));                                    \
+        return bad;                                                                               \
+    }
+
+#define CNNREF_IMAGE_LOOP(T, U, S, OFFSET, SLOPE)                                                 \
+    for (Py_ssize_t i = 0; i < Ho; i++) {                                                         \
+        for (Py_ssize_t j = 0; j < Wo; j++) {                                                     \
+            const T *restrict g = dout + (i * Wo + j) * C;                                        \
+            const OFFSET *restrict w = winners + (i * Wo + j) * C;                                \
+            const T *restrict zt = z + (2 * i * W + 2 * j) * C, *restrict zb = zt + W * C;        \
+            T *restrict dt = dx + (2 * i * W + 2 * j) * C, *restrict db = dt + W * C;             \
+            CNNREF_WINDOW_LOOP(T, U, S, OFFSET, SLOPE)                                            \
+        }                                                                                         \
+    }
+
+CNNREF_BACKWARD_2X2_IMAGE(cnnref_backward_2x2_image_f_u8, float, uint32_t, f, unsigned char)
+CNNREF_BACKWARD_2X2_IMAGE(cnnref_backward_2x2_image_f_u32, float, uint32_t, f, unsigned int)
+CNNREF_BACKWARD_2X2_IMAGE(cnnref_backward_2x2_image_d_u8, double, uint64_t, d, unsigned char)
+CNNREF_BACKWARD_2X2_IMAGE(cnnref_backward_2x2_image_d_u32, double, uint64_t, d, unsigned int)
+
+#endif
