@@ -23,7 +23,7 @@ from dataclasses import dataclass
 import numpy as np
 
 BatchedFunction = Callable[[np.ndarray], np.ndarray]
-#: g(j, δ) = f(x + δᵣ·e_{jᵣ}) for each row r: f at a fixed x moved along one coordinate per row.
+# g(j, δ) = f(x + δᵣ·e_{jᵣ}) for each row r: f at a fixed x moved along one coordinate per row.
 CoordinateFunction = Callable[[np.ndarray, np.ndarray], np.ndarray]
 
 EPS64 = float(np.finfo(np.float64).eps)

@@ -154,12 +154,11 @@ def maxpool_winners(x: np.ndarray, size: int, stride: int) -> np.ndarray:
 
 
 def maxpool_winner_positions(x: np.ndarray, size: int, stride: int) -> np.ndarray:
-    """The flat C-order index into x (N, H, W, C) of each window's (first) maximum: the winners
-    that cnnref's ``maxpool2d_with_winners`` returns, (N, Ho, Wo, C)."""
-    k = maxpool_winners(x, size, stride)
-    n, i, j, c = np.indices(k.shape, sparse=True)
-    rows, cols = i * stride + k // size, j * stride + k % size
-    return np.ravel_multi_index((n, rows, cols, c), x.shape)
+    """The offset k = k1·size + k2 within its window of each window's (first) maximum: the
+    winners that cnnref's ``maxpool2d_with_winners`` returns, (N, Ho, Wo, C), uint8 for windows of
+    up to 256 elements, else uint32."""
+    dtype = np.uint8 if size * size <= 256 else np.uint32
+    return maxpool_winners(x, size, stride).astype(dtype)
 
 
 def avgpool(x: np.ndarray, size: int, stride: int) -> np.ndarray:

@@ -61,4 +61,5 @@ def test_maxpool_winner_positions_are_the_naive_winners(size, stride):
     x = RNG.permutation(2 * 7 * 6 * 3).reshape(2, 7, 6, 3).astype(np.float64)
     x[0, :2, :2, 0] = 5.0  # a tie: the first maximum in row-major window order wins
     _, winners = naive_paths.maxpool2d_with_winners(x, size, stride)
-    assert np.array_equal(objectives.maxpool_winner_positions(x, size, stride), winners)
+    positions = objectives.maxpool_winner_positions(x, size, stride)
+    assert positions.dtype == winners.dtype and np.array_equal(positions, winners)
