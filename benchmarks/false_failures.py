@@ -2,7 +2,8 @@
 
 Each case draws a registry entry, its settings (dtype, activation, mode, stride, pad, pool size,
 tie pattern, near-kink placement) and its shapes and values from one seed. The oracle must pass
-every one; the script prints the number of failures (with their reports) and the time taken.
+every one; the script prints the number of failures (with their reports), the time taken, cases
+per second and the CPU time per case (which other jobs on the machine do not inflate as much).
 
     python benchmarks/false_failures.py                 # 10,000 cases, 2 processes, full mode
     python benchmarks/false_failures.py --cases 2000 --mode screen --jobs 1
@@ -15,25 +16,33 @@ runs the per-element differences on every case too.
 
 from __future__ import annotations
 
-import argparse
-import multiprocessing
-import sys
-import time
-from pathlib import Path
+import os
 
-import numpy as np
+# Each worker is one process on one core: library threads (cnnref's OpenMP pool, NumPy's OpenBLAS)
+# would only fight the other workers for the cores. Read when the libraries load, so set first.
+for _variable in ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS"):
+    os.environ.setdefault(_variable, "1")
+
+import argparse  # noqa: E402
+import multiprocessing  # noqa: E402
+import sys  # noqa: E402
+import time  # noqa: E402
+from pathlib import Path  # noqa: E402
+
+import numpy as np  # noqa: E402
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from verify import oracle, registry
+from verify import oracle, registry  # noqa: E402
 
 TARGETS = list(registry.REGISTRY)
 
 
-def run_chunk(task: tuple[int, int, str, frozenset[str]]) -> tuple[int, list[str]]:
+def run_chunk(task: tuple[int, int, str, frozenset[str]]) -> tuple[int, list[str], float]:
     """Run cases start … stop − 1 whose target is in ``only`` (all when empty); return (cases
-    run, failure reports). Case #i is the same case whatever the selection."""
+    run, failure reports, CPU seconds). Case #i is the same case whatever the selection."""
     start, stop, mode, only = task
+    cpu = time.process_time()
     reports = []
     run = 0
     for index in range(start, stop):
@@ -46,7 +55,7 @@ def run_chunk(task: tuple[int, int, str, frozenset[str]]) -> tuple[int, list[str
         result = oracle.run_case(case, seed=index, mode=mode)
         if not result.passed:
             reports.append(f"case #{index}:\n{result.report}")
-    return run, reports
+    return run, reports, time.process_time() - cpu
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -75,19 +84,21 @@ def main(argv: list[str] | None = None) -> int:
         for done, outcome in enumerate(pool.imap(run_chunk, tasks), start=1):
             outcomes.append(outcome)
             if args.progress and done % args.progress == 0:
-                run = sum(n for n, _ in outcomes)
-                failed = sum(len(r) for _, r in outcomes)
+                run = sum(n for n, _, _ in outcomes)
+                failed = sum(len(r) for _, r, _ in outcomes)
                 rate = run / (time.perf_counter() - begin)
                 print(f"  {run} cases, {failed} failures, {rate:.0f} cases/s", flush=True)
     elapsed = time.perf_counter() - begin
-    total = sum(n for n, _ in outcomes)
-    failures = [report for _, reports in outcomes for report in reports]
+    total = sum(n for n, _, _ in outcomes)
+    cpu = sum(seconds for _, _, seconds in outcomes)
+    failures = [report for _, reports, _ in outcomes for report in reports]
     for report in failures:
         print(report, end="\n\n")
     selection = f", targets {' '.join(sorted(only))}" if only else ""
     print(
         f"{len(failures)} false failures in {total} cases ({args.mode} mode, {args.jobs} jobs"
         f"{selection}), {elapsed:.1f} s, {total / elapsed:.0f} cases/s"
+        f" ({1000 * cpu / max(total, 1):.2f} ms of CPU per case)"
     )
     return 0 if not failures else 1
 

@@ -89,6 +89,11 @@ def rounding_tolerance(dtype) -> float:
     return SAFETY * math.sqrt(N_MAX) * unit_roundoff(dtype) / FLOOR_FRACTION
 
 
+@functools.cache
+def _rounding_tolerance(dtype: np.dtype) -> float:
+    return rounding_tolerance(dtype)
+
+
 def method_error(oracle: str) -> float:
     """The oracle's own error, in the floored relative measure (see the module docstring)."""
     if oracle in ("naive", "naive_formula", "complex_step"):
@@ -134,12 +139,37 @@ def relative_errors(got: np.ndarray, ref: np.ndarray, resolution: np.ndarray | f
     ref = np.asarray(ref, dtype=np.float64)
     magnitude = np.abs(ref)
     scale = float(magnitude.max()) if magnitude.size else 0.0
+    return _floored_errors(np.abs(got - ref), magnitude, scale, resolution)
+
+
+def block_relative_errors(
+    got: np.ndarray, ref: np.ndarray, offsets: np.ndarray, resolution: np.ndarray | float = 0.0
+) -> np.ndarray:
+    """:func:`relative_errors` of every block ``[offsets[k], offsets[k + 1])`` of the flat got and
+    ref, each block floored by its own ‖ref‖∞ (one block per named gradient), concatenated."""
+    magnitude = np.abs(ref)
+    if len(offsets) == 2:  # one block
+        scale = float(magnitude.max()) if magnitude.size else 0.0
+        return _floored_errors(np.abs(got - ref), magnitude, scale, resolution)
+    sizes = np.diff(offsets)
+    maxima = np.zeros(sizes.size)
+    filled = sizes > 0
+    if magnitude.size:
+        maxima[filled] = np.maximum.reduceat(magnitude, offsets[:-1][filled])
+    return _floored_errors(np.abs(got - ref), magnitude, np.repeat(maxima, sizes), resolution)
+
+
+def _floored_errors(diff, magnitude, scale, resolution) -> np.ndarray:
     floor = np.maximum(magnitude, FLOOR_FRACTION * np.maximum(scale, resolution))
-    diff = np.abs(got - ref)
-    usable = floor > 0
-    err = np.divide(diff, floor, out=np.zeros_like(diff), where=usable)
-    err[~usable & (diff != 0)] = np.inf
-    err[np.isnan(err)] = np.inf
+    if floor.size and floor.min() > 0:  # the usual case: every denominator positive
+        err = diff / floor
+    else:
+        usable = floor > 0
+        err = np.divide(diff, floor, out=np.zeros_like(diff), where=usable)
+        err[~usable & (diff != 0)] = np.inf
+    nan = np.isnan(err)
+    if nan.any():
+        err[nan] = np.inf
     return err
 
 
@@ -187,15 +217,16 @@ def shape_dtype_problems(
     problems = []
     if got.shape != tuple(shape):
         problems.append(f"{name}: shape {got.shape}, expected {tuple(shape)}")
-    if got.dtype != np.dtype(dtype):
+    if got.dtype != dtype:
         problems.append(f"{name}: dtype {got.dtype}, expected {np.dtype(dtype)}")
     return problems
 
 
 def nonfinite_problems(name: str, got: np.ndarray) -> list[str]:
     """A gradient holding NaN or inf (e.g. an overflowing softmax) is always wrong here."""
-    bad = ~np.isfinite(np.asarray(got, dtype=np.float64))
-    if not np.any(bad):
+    got = np.asarray(got)
+    bad = ~np.isfinite(got if got.dtype.kind == "f" else got.astype(np.float64))
+    if not bad.any():
         return []
     index = tuple(int(i) for i in np.argwhere(bad)[0])
     return [f"{name}: non-finite value {got[index]} at index {index}"]
@@ -217,7 +248,7 @@ def linearity_problems(
     if not np.any(combined) and not np.any(expected):
         return []
     worst = worst_element(combined, expected)
-    limit = rounding_tolerance(dtype)
+    limit = _rounding_tolerance(np.dtype(dtype))
     if worst.error <= limit:
         return []
     return [
@@ -227,10 +258,23 @@ def linearity_problems(
     ]
 
 
+def same_values(first: np.ndarray, second) -> bool:
+    """``np.array_equal(first, second, equal_nan=True)``, answered from the bytes when they agree
+    (the usual case: same dtype, shape and bits)."""
+    if (
+        isinstance(second, np.ndarray)
+        and first.dtype == second.dtype
+        and first.shape == second.shape
+        and first.tobytes() == second.tobytes()
+    ):
+        return True
+    return bool(np.array_equal(first, second, equal_nan=True))
+
+
 def repeat_problems(name: str, first: np.ndarray, second: np.ndarray) -> list[str]:
     """Two calls on the same inputs must return the same numbers (bit for bit)."""
     first, second = np.asarray(first), np.asarray(second)
-    if first.shape == second.shape and np.array_equal(first, second, equal_nan=True):
+    if first.shape == second.shape and same_values(first, second):
         return []
     return [f"{name}: a repeated call on the same inputs returned different values"]
 
@@ -243,7 +287,7 @@ def unmodified_problems(before: Mapping[str, object], after: Mapping[str, object
         olds = old if isinstance(old, list) else [old]
         news = new if isinstance(new, list) else [new]
         for position, (o, n) in enumerate(zip(olds, news, strict=True)):
-            if isinstance(o, np.ndarray) and not np.array_equal(o, n, equal_nan=True):
+            if isinstance(o, np.ndarray) and not same_values(o, n):
                 where = f"{name}[{position}]" if isinstance(old, list) else name
                 problems.append(f"input {where} was modified in place")
     return problems

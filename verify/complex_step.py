@@ -17,10 +17,10 @@ from collections.abc import Callable
 
 import numpy as np
 
+from .finite_diff import along_coordinates
 from .objectives import NotAnalyticError
 
 COMPLEX_STEP = 1e-30
-CHUNK = 256
 
 
 class ComplexStepRefused(TypeError):
@@ -40,19 +40,15 @@ def complex_step(
     """
     x = np.asarray(x, dtype=np.float64).reshape(-1)
     idx = np.arange(x.size) if index is None else np.atleast_1d(np.asarray(index))
-    out = np.empty(idx.size)
-    for start in range(0, idx.size, CHUNK):
-        part = idx[start : start + CHUNK]
-        points = np.tile(x.astype(np.complex128), (part.size, 1))
-        points[np.arange(part.size), part] += 1j * h
-        try:
-            values = np.asarray(f(points))
-        except NotAnalyticError as error:
-            raise ComplexStepRefused(str(error)) from error
-        if not np.iscomplexobj(values):
-            raise ComplexStepRefused(
-                "the function returned real values for complex input: it does not propagate "
-                "the imaginary part, so the complex step cannot be taken through it"
-            )
-        out[start : start + part.size] = values.imag / h
-    return out
+    if idx.size == 0:
+        return np.empty(0)
+    try:
+        values = np.asarray(along_coordinates(f, x)(idx, np.full(idx.size, 1j * h)))
+    except NotAnalyticError as error:
+        raise ComplexStepRefused(str(error)) from error
+    if not np.iscomplexobj(values):
+        raise ComplexStepRefused(
+            "the function returned real values for complex input: it does not propagate "
+            "the imaginary part, so the complex step cannot be taken through it"
+        )
+    return values.imag / h

@@ -16,12 +16,15 @@ per-element differences of a few hundred unknowns cost a handful of vectorized c
 
 from __future__ import annotations
 
+import math
 from collections.abc import Callable
 from dataclasses import dataclass
 
 import numpy as np
 
 BatchedFunction = Callable[[np.ndarray], np.ndarray]
+# g(j, δ) = f(x + δᵣ·e_{jᵣ}) for each row r: f at a fixed x moved along one coordinate per row.
+CoordinateFunction = Callable[[np.ndarray, np.ndarray], np.ndarray]
 
 EPS64 = float(np.finfo(np.float64).eps)
 STEP_FACTOR = EPS64 ** (1.0 / 3.0)
@@ -44,47 +47,101 @@ def _evaluate(f: BatchedFunction, points: np.ndarray) -> np.ndarray:
     return out
 
 
+def along_coordinates(f: BatchedFunction, x: np.ndarray) -> CoordinateFunction:
+    """The coordinate form of f at x: ``g(j, δ)ᵣ = f(x + δᵣ·e_{jᵣ})``, one moved coordinate per
+    row (δ real or complex), each row built in full and evaluated CHUNK rows per call."""
+    x = np.asarray(x, dtype=np.float64).reshape(-1)
+
+    def along(index: np.ndarray, delta: np.ndarray) -> np.ndarray:
+        index = np.asarray(index, dtype=np.intp).reshape(-1)
+        delta = np.asarray(delta)
+        if delta.shape != index.shape:
+            delta = np.broadcast_to(delta, index.shape)
+        values = []
+        for start in range(0, index.size, CHUNK):
+            rows = coordinate_rows(x, index[start : start + CHUNK], delta[start : start + CHUNK])
+            values.append(np.asarray(f(rows)))
+        out = values[0] if len(values) == 1 else np.concatenate(values) if values else np.empty(0)
+        if out.shape != index.shape:
+            raise ValueError(f"f must return one value per row: got shape {out.shape}")
+        return out
+
+    return along
+
+
+def coordinate_rows(x: np.ndarray, index: np.ndarray, delta: np.ndarray) -> np.ndarray:
+    """The points x + δᵣ·e_{jᵣ}, one row each (j = ``index``; complex rows for complex δ)."""
+    rows = np.empty((index.size, x.size), dtype=np.result_type(x, delta))
+    rows[...] = x
+    rows[np.arange(index.size), index] += delta
+    return rows
+
+
+def element_rows(x: np.ndarray, steps: np.ndarray, index: np.ndarray) -> np.ndarray:
+    """The rows of :func:`central_differences`: x + hⱼeⱼ for each j of ``index``, then x − hⱼeⱼ."""
+    return coordinate_rows(x, np.concatenate([index, index]), np.concatenate([steps, -steps]))
+
+
 @dataclass(frozen=True)
 class ElementDifferences:
-    """Per-element difference quotients of f at x (all shaped like the flat x)."""
+    """Per-element difference quotients of f at x (all shaped like the flat x): from the values
+    f(x + hⱼeⱼ) (``plus``), f(x − hⱼeⱼ) (``minus``) and f(x) (``value``) at the steps hⱼ."""
 
     central: np.ndarray
-    forward: np.ndarray
-    backward: np.ndarray
+    plus: np.ndarray
+    minus: np.ndarray
     steps: np.ndarray
     value: float
 
+    @property
+    def forward(self) -> np.ndarray:
+        """(f(x + hⱼeⱼ) − f(x)) / hⱼ."""
+        return (self.plus - self.value) / self.steps
+
+    @property
+    def backward(self) -> np.ndarray:
+        """(f(x) − f(x − hⱼeⱼ)) / hⱼ."""
+        return (self.value - self.minus) / self.steps
+
 
 def central_differences(
-    f: BatchedFunction, x: np.ndarray, steps: np.ndarray | None = None, index=None
+    f: BatchedFunction,
+    x: np.ndarray,
+    steps: np.ndarray | None = None,
+    index=None,
+    *,
+    value: float | None = None,
 ) -> ElementDifferences:
     """(f(x + hⱼeⱼ) − f(x − hⱼeⱼ)) / 2hⱼ for every j of the flat x (or only ``index``).
 
-    Also returns the forward (f(x + hⱼeⱼ) − f(x))/hⱼ and backward (f(x) − f(x − hⱼeⱼ))/hⱼ quotients.
+    Also gives the forward (f(x + hⱼeⱼ) − f(x))/hⱼ and backward (f(x) − f(x − hⱼeⱼ))/hⱼ quotients.
+    ``value`` is f(x) when the caller has it already.
     """
     x = np.asarray(x, dtype=np.float64).reshape(-1)
-    idx = np.arange(x.size) if index is None else np.atleast_1d(np.asarray(index))
-    h = element_steps(x)[idx] if steps is None else np.broadcast_to(steps, idx.shape).copy()
-    rows = np.arange(idx.size)
-    plus = np.tile(x, (idx.size, 1))
-    plus[rows, idx] += h
-    minus = np.tile(x, (idx.size, 1))
-    minus[rows, idx] -= h
-    values = _evaluate(f, np.concatenate([plus, minus, x[None, :]]))
-    f_plus, f_minus, f0 = values[: idx.size], values[idx.size : -1], values[-1]
-    return ElementDifferences(
-        central=(f_plus - f_minus) / (2.0 * h),
-        forward=(f_plus - f0) / h,
-        backward=(f0 - f_minus) / h,
-        steps=h,
-        value=float(f0),
-    )
+    if index is None:
+        idx = np.arange(x.size)
+        h = element_steps(x) if steps is None else np.broadcast_to(steps, idx.shape).copy()
+    else:
+        idx = np.atleast_1d(np.asarray(index))
+        h = element_steps(x)[idx] if steps is None else np.broadcast_to(steps, idx.shape).copy()
+    values = along_coordinates(f, x)(np.concatenate([idx, idx]), np.concatenate([h, -h]))
+    f0 = float(_evaluate(f, x[None, :])[0]) if value is None else float(value)
+    return differences_from_values(values, h, f0)
+
+
+def differences_from_values(
+    values: np.ndarray, steps: np.ndarray, value: float
+) -> ElementDifferences:
+    """The :class:`ElementDifferences` from f at the :func:`element_rows` (``values``: the 2k
+    values at x + hⱼeⱼ, then at x − hⱼeⱼ) and f(x) = ``value``."""
+    f_plus, f_minus = values[: steps.size], values[steps.size :]
+    return ElementDifferences((f_plus - f_minus) / (2.0 * steps), f_plus, f_minus, steps, value)
 
 
 def random_direction(rng: np.random.Generator, size: int) -> np.ndarray:
     """A random unit vector u ∈ ℝⁿ (uniform on the sphere), never all-equal components."""
     u = rng.standard_normal(size)
-    return u / np.linalg.norm(u)
+    return u / math.sqrt(float(u @ u))
 
 
 def directional_step(x: np.ndarray) -> float:
@@ -98,8 +155,15 @@ def directional_derivative(
     """(f(x + hu) − f(x − hu)) / 2h ≈ ⟨∇f(x), u⟩."""
     x = np.asarray(x, dtype=np.float64).reshape(-1)
     h = directional_step(x) if h is None else h
-    f_plus, f_minus = _evaluate(f, np.stack([x + h * u, x - h * u]))
-    return float((f_plus - f_minus) / (2.0 * h))
+    return _directional_quotient(_evaluate(f, _directional_points(x, u, h)), h)
+
+
+def _directional_points(x: np.ndarray, u: np.ndarray, h: float) -> np.ndarray:
+    return np.stack([x + h * u, x - h * u])
+
+
+def _directional_quotient(values: np.ndarray, h: float) -> float:
+    return float((values[0] - values[1]) / (2.0 * h))
 
 
 @dataclass(frozen=True)
@@ -113,8 +177,32 @@ class TaylorRemainder:
 
     steps: np.ndarray
     remainders: np.ndarray
-    orders: np.ndarray
     slope_error: float
+
+    @property
+    def orders(self) -> np.ndarray:
+        """log₂(R(hₖ) / R(hₖ₊₁)) for k = 0 … halvings − 1."""
+        with np.errstate(divide="ignore", invalid="ignore"):
+            return np.log2(self.remainders[:-1] / self.remainders[1:])
+
+
+def taylor_steps(x: np.ndarray, h0: float | None = None, halvings: int = 3) -> np.ndarray:
+    """hₖ = h₀/2ᵏ for k = 0 … halvings, h₀ = 1e−3 · max(‖x‖∞, 1) unless given."""
+    h0 = 1e-3 * max(float(np.max(np.abs(x), initial=0.0)), 1.0) if h0 is None else h0
+    return h0 / 2.0 ** np.arange(halvings + 1)
+
+
+def taylor_points(x: np.ndarray, u: np.ndarray, steps: np.ndarray) -> np.ndarray:
+    """The rows x + hₖu of the Taylor test, one per step."""
+    return x[None, :] + steps[:, None] * u
+
+
+def _taylor_from_values(
+    values: np.ndarray, value: float, slope: float, steps: np.ndarray
+) -> TaylorRemainder:
+    signed = values - value - steps * slope
+    slope_error = float((4.0 * signed[-1] - signed[-2]) / steps[-2])
+    return TaylorRemainder(steps, np.abs(signed), slope_error)
 
 
 def taylor_remainder(
@@ -127,13 +215,53 @@ def taylor_remainder(
 ) -> TaylorRemainder:
     """Run the Taylor-remainder test of the claimed gradient g along the unit direction u."""
     x = np.asarray(x, dtype=np.float64).reshape(-1)
+    return directional_screen(f, x, g, u, directional_step(x), taylor_steps(x, h0, halvings)).taylor
+
+
+@dataclass(frozen=True)
+class Screen:
+    """The directional derivative along u and, when asked for, the Taylor test along the same u."""
+
+    derivative: float
+    taylor: TaylorRemainder | None
+
+
+def directional_screen(
+    f: BatchedFunction,
+    x: np.ndarray,
+    g: np.ndarray,
+    u: np.ndarray,
+    h: float,
+    steps: np.ndarray | None = None,
+    value: float | None = None,
+) -> Screen:
+    """:func:`directional_derivative` at step h and, given its ``steps``, the Taylor test of g
+    (:func:`taylor_remainder`), from one batched call of f; ``value`` is f(x) if already known."""
+    x = np.asarray(x, dtype=np.float64).reshape(-1)
+    rows = screen_rows(x, u, h, steps)
+    if value is None and steps is not None:
+        values = _evaluate(f, np.concatenate([rows, x[None, :]]))
+        return screen_from_values(values[:-1], g, u, h, steps, float(values[-1]))
+    return screen_from_values(_evaluate(f, rows), g, u, h, steps, value)
+
+
+def screen_rows(x: np.ndarray, u: np.ndarray, h: float, steps: np.ndarray | None) -> np.ndarray:
+    """The rows of :func:`directional_screen`: x + hu, x − hu, then x + hₖu for each Taylor step."""
+    rows = _directional_points(x, u, h)
+    return rows if steps is None else np.concatenate([rows, taylor_points(x, u, steps)])
+
+
+def screen_from_values(
+    values: np.ndarray,
+    g: np.ndarray,
+    u: np.ndarray,
+    h: float,
+    steps: np.ndarray | None,
+    value: float | None,
+) -> Screen:
+    """The :class:`Screen` from f at the :func:`screen_rows` and f(x) = ``value``."""
+    derivative = _directional_quotient(values[:2], h)
+    if steps is None:
+        return Screen(derivative, None)
     slope = float(np.dot(np.asarray(g, dtype=np.float64).reshape(-1), u))
-    h0 = 1e-3 * max(float(np.max(np.abs(x), initial=0.0)), 1.0) if h0 is None else h0
-    steps = h0 / 2.0 ** np.arange(halvings + 1)
-    values = _evaluate(f, np.concatenate([x[None, :] + steps[:, None] * u, x[None, :]]))
-    signed = values[:-1] - values[-1] - steps * slope
-    remainders = np.abs(signed)
-    with np.errstate(divide="ignore", invalid="ignore"):
-        orders = np.log2(remainders[:-1] / remainders[1:])
-    slope_error = float((4.0 * signed[-1] - signed[-2]) / steps[-2])
-    return TaylorRemainder(steps, remainders, orders, slope_error)
+    return Screen(derivative, _taylor_from_values(values[2:], value, slope, steps))

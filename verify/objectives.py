@@ -81,6 +81,17 @@ def _windows(x: np.ndarray, kh: int, kw: int, stride: int, out_h: int, out_w: in
     ]
 
 
+def _tap(x: np.ndarray, k1: int, k2: int, stride: int, out_h: int, out_w: int) -> np.ndarray:
+    """x[…, i·stride + k1, j·stride + k2, :] for every output position (i, j): one tap of every
+    window, as a view (…, N, out_h, out_w, C)."""
+    return x[
+        ...,
+        k1 : k1 + (out_h - 1) * stride + 1 : stride,
+        k2 : k2 + (out_w - 1) * stride + 1 : stride,
+        :,
+    ]
+
+
 def conv(
     x: np.ndarray, w: np.ndarray, b: np.ndarray, stride: int, pad: int, mode: str
 ) -> np.ndarray:
@@ -88,6 +99,8 @@ def conv(
 
     w′ = w for cross-correlation, w flipped in both spatial axes for convolution; ``in`` is x
     zero-padded by ``pad``. x (…, N, H, W, C), w (…, KH, KW, C, F), b (…, F) → (…, N, Ho, Wo, F).
+    Patches are laid out (k1, k2, c), the order of w's own axes, so the filters need no copy and
+    each copied patch row is C-contiguous runs of the image.
     """
     if mode == "convolution":
         w = w[..., ::-1, ::-1, :, :]
@@ -99,9 +112,9 @@ def conv(
         padded[..., pad : pad + h, pad : pad + width, :] = x
     out_h = (padded.shape[-3] - kh) // stride + 1
     out_w = (padded.shape[-2] - kw) // stride + 1
-    win = _windows(padded, kh, kw, stride, out_h, out_w)
-    patches = win.reshape(*win.shape[:-6], -1, c * kh * kw)
-    filters = np.moveaxis(w, -2, -4).reshape(*w.shape[:-4], c * kh * kw, f)
+    win = np.moveaxis(_windows(padded, kh, kw, stride, out_h, out_w), -3, -1)
+    patches = win.reshape(*win.shape[:-6], -1, kh * kw * c)
+    filters = w.reshape(*w.shape[:-4], kh * kw * c, f)
     out = patches @ filters
     n = x.shape[-4]
     return out.reshape(*out.shape[:-2], n, out_h, out_w, f) + b[..., None, None, None, :]
@@ -115,10 +128,24 @@ def pool_windows(x: np.ndarray, size: int, stride: int) -> np.ndarray:
     return win.reshape(*win.shape[:-2], size * size)
 
 
+def _pool_taps(x: np.ndarray, size: int, stride: int) -> list[np.ndarray]:
+    """The size² taps of every pool window (:func:`_tap`), in row-major window order."""
+    out_h = (x.shape[-3] - size) // stride + 1
+    out_w = (x.shape[-2] - size) // stride + 1
+    return [_tap(x, k1, k2, stride, out_h, out_w) for k1 in range(size) for k2 in range(size)]
+
+
 def maxpool(x: np.ndarray, size: int, stride: int) -> np.ndarray:
-    """out = max over each size × size window; not analytic (refuses complex input)."""
+    """out = max over each size × size window (NaN wins); not analytic (refuses complex input).
+
+    Taken tap by tap (an element-wise maximum of size² strided views), so no copy of the windows.
+    """
     refuse_complex("max pooling", x)
-    return pool_windows(x, size, stride).max(axis=-1)
+    taps = _pool_taps(x, size, stride)
+    out = taps[0].copy()
+    for tap in taps[1:]:
+        np.maximum(out, tap, out=out)
+    return out
 
 
 def maxpool_winners(x: np.ndarray, size: int, stride: int) -> np.ndarray:
@@ -126,9 +153,21 @@ def maxpool_winners(x: np.ndarray, size: int, stride: int) -> np.ndarray:
     return pool_windows(x.real, size, stride).argmax(axis=-1)
 
 
+def maxpool_winner_positions(x: np.ndarray, size: int, stride: int) -> np.ndarray:
+    """The offset k = k1·size + k2 within its window of each window's (first) maximum: the
+    winners that cnnref's ``maxpool2d_with_winners`` returns, (N, Ho, Wo, C), uint8 for windows of
+    up to 256 elements, else uint32."""
+    dtype = np.uint8 if size * size <= 256 else np.uint32
+    return maxpool_winners(x, size, stride).astype(dtype)
+
+
 def avgpool(x: np.ndarray, size: int, stride: int) -> np.ndarray:
-    """out = mean over each size × size window; analytic."""
-    return pool_windows(x, size, stride).mean(axis=-1)
+    """out = mean over each size × size window, summed tap by tap; analytic."""
+    taps = _pool_taps(x, size, stride)
+    total = taps[0].copy()
+    for tap in taps[1:]:
+        total += tap
+    return total / (size * size)
 
 
 def mlp_logits(

@@ -20,6 +20,7 @@ run only when the directional screen fails, to name the wrong element.
 from __future__ import annotations
 
 import copy
+import functools
 import importlib
 import math
 from collections.abc import Callable
@@ -33,6 +34,7 @@ import cnnref
 from . import compare, finite_diff, kinks
 from .complex_step import ComplexStepRefused, complex_step
 from .registry import Case
+from .variables import FlatFunction, Packing
 
 MAX_DIRECTIONS = 3
 
@@ -104,31 +106,6 @@ def _json_float(value: float) -> float | str:
     return value if math.isfinite(value) else str(value)
 
 
-class _Packing:
-    """Flattens named parameter arrays into one float64 vector and back (with a batch axis)."""
-
-    def __init__(self, params: dict[str, np.ndarray]) -> None:
-        self.names = list(params)
-        self.shapes = [np.shape(params[n]) for n in self.names]
-        sizes = [int(np.prod(s)) for s in self.shapes]
-        self.offsets = np.concatenate([[0], np.cumsum(sizes)]).astype(int)
-
-    def flatten(self, arrays: dict[str, np.ndarray]) -> np.ndarray:
-        return np.concatenate([np.asarray(arrays[n], np.float64).reshape(-1) for n in self.names])
-
-    def unflatten(self, flat: np.ndarray) -> dict[str, np.ndarray]:
-        lead = flat.shape[:-1]
-        return {
-            name: flat[..., self.offsets[i] : self.offsets[i + 1]].reshape(*lead, *shape)
-            for i, (name, shape) in enumerate(zip(self.names, self.shapes, strict=True))
-        }
-
-    def locate(self, flat_index: int) -> tuple[str, tuple[int, ...]]:
-        i = int(np.searchsorted(self.offsets, flat_index, side="right")) - 1
-        local = np.unravel_index(flat_index - self.offsets[i], self.shapes[i])
-        return self.names[i], tuple(int(v) for v in local)
-
-
 def naive_module():
     """verify.naive, imported when first needed."""
     return importlib.import_module("verify.naive")
@@ -152,7 +129,19 @@ def naive_function(target: str) -> Callable[..., Any]:
 
 
 def _snapshot(args: dict[str, Any]) -> dict[str, Any]:
-    return copy.deepcopy(args)
+    """Copies of the arguments: arrays (in their own memory layout) and lists of them; numbers,
+    strings and None as they are (they cannot be changed in place)."""
+    return {name: _copied(value) for name, value in args.items()}
+
+
+def _copied(value: Any) -> Any:
+    if isinstance(value, np.ndarray):
+        return value.copy(order="K")
+    if isinstance(value, list):
+        return [_copied(item) for item in value]
+    if value is None or isinstance(value, str | int | float):
+        return value
+    return copy.deepcopy(value)
 
 
 def run_case(
@@ -172,12 +161,24 @@ def run_case(
     if got is None:
         result.report = _report(case, result, {}, {})
         return result
-    scale = _objective_scale(case, references["naive"])
+    flat = _flat_function(case)
+    if flat is not None:
+        g = flat.packing.flatten(got)
+        evaluations = _evaluate(case, flat, g, seed, mode)
+    scale = _objective_scale(flat, references["naive"])
     _check_naive(case, got, result, references, scale)
-    if case.kind == "gradient" and case.objective is not None:
-        _check_numerical(case, got, result, references, scale, seed, mode)
+    if flat is not None:
+        _check_numerical(case, flat, g, evaluations, result, references, scale, mode)
     result.report = _report(case, result, got, references)
     return result
+
+
+def _flat_function(case: Case) -> FlatFunction | None:
+    """The case's scalar function of its flat variables (None for a case without one)."""
+    if case.kind != "gradient" or case.objective is None:
+        return None
+    packing = Packing(case.params)
+    return FlatFunction(packing, packing.flatten(case.params), case.objective, case.pattern)
 
 
 def _call_checked(
@@ -230,8 +231,7 @@ def _check_upstream(case: Case, function, outputs, result: CaseResult) -> None:
     """Zero upstream → zero gradient; F(α g₁ + β g₂) = α F(g₁) + β F(g₂)."""
     name = case.upstream
     g1 = case.args[name]
-    rng = np.random.default_rng(len(case.name))
-    g2 = np.ascontiguousarray((rng.standard_normal(g1.shape) + 0.3) * 0.7, dtype=case.dtype)
+    g2 = np.array(_second_upstream(len(case.name), g1.shape), dtype=case.dtype)
     alpha, beta = 0.75, -1.25
     combined_up = np.ascontiguousarray(alpha * g1 + beta * g2, dtype=case.dtype)
     try:
@@ -249,63 +249,98 @@ def _check_upstream(case: Case, function, outputs, result: CaseResult) -> None:
         result.problems += compare.linearity_problems(out, combined[out], expected, case.dtype)
 
 
+@functools.lru_cache(maxsize=4096)
+def _second_upstream(seed: int, shape: tuple[int, ...]) -> np.ndarray:
+    """g₂ of the linearity check, (N(0, 1) + 0.3)·0.7 from ``seed``: the same for every case of one
+    name length and shape, so drawn once (read-only; callers copy it)."""
+    g2 = (np.random.default_rng(seed).standard_normal(shape) + 0.3) * 0.7
+    g2.flags.writeable = False
+    return g2
+
+
 def _replace(case: Case, name: str, value: np.ndarray) -> list[Any]:
     return [value if key == name else v for key, v in case.args.items()]
 
 
 @dataclass(frozen=True)
 class _Scale:
-    """The objective's scale F and the per-element resolutions sⱼ of :mod:`verify.compare`."""
+    """The objective's scale F and the per-element resolutions sⱼ of :mod:`verify.compare`: flat
+    over the case's variables (``packing``), and per variable in ``resolution``."""
 
     objective: float
     variables: float
-    resolution: dict[str, np.ndarray]
+    packing: Packing | None = None
+    flat_resolution: np.ndarray | float = 0.0
+    resolution: dict[str, np.ndarray] = field(default_factory=dict)
 
 
-_NO_SCALE = _Scale(0.0, 1.0, {})
+_NO_SCALE = _Scale(0.0, 1.0)
 
 
-def _objective_scale(case: Case, naive: dict[str, np.ndarray]) -> _Scale:
+def _objective_scale(flat: FlatFunction | None, naive: dict[str, np.ndarray]) -> _Scale:
     """F = max(abs(f(x)), maxₖ abs(naiveₖ)·max(abs(xₖ), 1)) and, per gradient,
     sⱼ = F / (SCALE_RATIO·max(abs(xⱼ), 1)) (none for a forward case); the naive twin gives the
     trusted first-order terms."""
-    if case.kind != "gradient" or case.objective is None:
+    if flat is None:
         return _NO_SCALE
-    packing = _Packing(case.params)
-    x = packing.flatten(case.params)
-    value = float(np.asarray(case.objective(packing.unflatten(x[None, :])))[0])
-    ref = packing.flatten(
-        {name: naive.get(name, np.zeros(np.shape(case.params[name]))) for name in packing.names}
-    )
-    objective = compare.objective_scale(value, ref, x)
+    packing, x = flat.packing, flat.x
+    if not all(name in naive for name in packing.names):
+        naive = {
+            name: naive.get(name, np.zeros(shape))
+            for name, shape in zip(packing.names, packing.shapes, strict=True)
+        }
+    ref = packing.flatten(naive)
+    objective = compare.objective_scale(flat.value(), ref, x)
     variables = max(float(np.max(np.abs(x), initial=0.0)), 1.0)
-    return _Scale(objective, variables, packing.unflatten(compare.resolution(objective, x)))
+    resolution = compare.resolution(objective, x)
+    return _Scale(objective, variables, packing, resolution, packing.unflatten(resolution))
 
 
-def _compare_all(
+def _worst(
+    oracle: str,
+    packing: Packing,
+    got: np.ndarray,
+    ref: np.ndarray,
+    dtype,
+    resolution: np.ndarray | float = 0.0,
+    errors: np.ndarray | None = None,
+) -> Comparison:
+    """The worst element over every gradient (flat ``got`` and ``ref``, one block per gradient);
+    ``errors`` are the element errors when already computed."""
+    tolerance = compare.tolerance(oracle, dtype)
+    if errors is None:
+        errors = compare.block_relative_errors(got, ref, packing.offsets, resolution)
+    if errors.size == 0:
+        return Comparison(oracle, 0.0, tolerance, packing.names[0] if packing.names else "")
+    worst = int(np.argmax(errors))
+    name, index = packing.locate(worst)
+    return Comparison(oracle, float(errors[worst]), tolerance, name, index)
+
+
+def _compare_named(
     oracle: str,
     got: dict[str, np.ndarray],
     ref: dict[str, np.ndarray],
     dtype,
     result: CaseResult,
     scale: _Scale = _NO_SCALE,
-    allowance: dict[str, np.ndarray] | None = None,
 ) -> None:
-    """Record the worst element over every gradient; ``allowance`` (≥ 1 per element) widens the
-    tolerance where a smaller step was needed (finite-difference rounding grows as 1/h)."""
-    worst = Comparison(oracle, 0.0, compare.tolerance(oracle, dtype))
-    for name, value in ref.items():
-        if name not in got:
-            continue
-        resolution = scale.resolution.get(name, 0.0)
-        mismatch = compare.worst_element(got[name], value, resolution)
-        if allowance is not None:
-            scaled = compare.relative_errors(got[name], value, resolution) / allowance[name]
-            index = tuple(int(i) for i in np.unravel_index(int(np.argmax(scaled)), value.shape))
-            mismatch = compare.Mismatch(float(scaled[index]), index, 0.0, 0.0)
-        if mismatch.error > worst.error or not worst.gradient:
-            worst = Comparison(oracle, mismatch.error, worst.tolerance, name, mismatch.index)
-    result.comparisons[oracle] = worst
+    """Record the worst element of every gradient of ``ref`` that ``got`` has too."""
+    names = [name for name in ref if name in got]
+    for name in names:
+        if np.shape(got[name]) != np.shape(ref[name]):
+            raise ValueError(
+                f"got has shape {np.shape(got[name])} but the reference has shape "
+                f"{np.shape(ref[name])}"
+            )
+    if scale.packing is not None and scale.packing.names == names:
+        packing, resolution = scale.packing, scale.flat_resolution
+    else:
+        packing = Packing({name: ref[name] for name in names})
+        resolution = packing.flatten(scale.resolution) if scale.resolution else 0.0
+    result.comparisons[oracle] = _worst(
+        oracle, packing, packing.flatten(got), packing.flatten(ref), dtype, resolution
+    )
 
 
 def _naive_outputs(case: Case) -> dict[str, np.ndarray]:
@@ -320,165 +355,255 @@ def _naive_reference(case: Case) -> dict[str, np.ndarray]:
 
 def _check_naive(case: Case, got, result: CaseResult, references, scale: _Scale) -> None:
     naive = naive_module()
-    _compare_all("naive", got, references["naive"], case.dtype, result, scale)
+    _compare_named("naive", got, references["naive"], case.dtype, result, scale)
     for name, formula in case.naive_extra.items():
         alternative = {name: np.asarray(formula(naive), np.float64)}
         references.setdefault("naive_formula", {}).update(alternative)
     if case.naive_extra:
-        _compare_all("naive_formula", got, references["naive_formula"], case.dtype, result, scale)
+        _compare_named("naive_formula", got, references["naive_formula"], case.dtype, result, scale)
         result.comparisons["naive_formula"].tolerance = compare.tolerance("naive", case.dtype)
 
 
+_SCREEN_HALVINGS = np.array((0, *kinks.RETRY_HALVINGS))
+
+
+@dataclass(frozen=True)
+class _ScreenPlan:
+    """The screen's random direction u, its step h = directional step / 2^halvings (the first that
+    crosses no kink) and the Taylor test's steps (None when one of them crosses a kink)."""
+
+    direction: np.ndarray
+    step: float
+    halvings: int
+    taylor_steps: np.ndarray | None
+
+
+@dataclass(frozen=True)
+class _Evaluations:
+    """What f's values at x, along the screen's direction and (full mode) at x ± hⱼeⱼ gave."""
+
+    plan: _ScreenPlan | None
+    screen: finite_diff.Screen | None
+    diffs: finite_diff.ElementDifferences | None
+
+
+def _plan_screen(flat: FlatFunction, rng: np.random.Generator) -> _ScreenPlan | None:
+    """A direction whose step crosses no kink, tried with smaller steps (the kink pattern of every
+    step along one direction in one call), then with a new direction; None when MAX_DIRECTIONS
+    directions all cross one."""
+    x = flat.x
+    tries = finite_diff.directional_step(x) / 2.0**_SCREEN_HALVINGS
+    taylor_steps = finite_diff.taylor_steps(x)
+    for _ in range(MAX_DIRECTIONS):
+        u = finite_diff.random_direction(rng, x.size)
+        pair_crossed, taylor_crossed = _screen_crossings(flat, u, tries, taylor_steps)
+        if pair_crossed.all():
+            continue
+        first = int(np.argmin(pair_crossed))
+        return _ScreenPlan(
+            u,
+            float(tries[first]),
+            int(_SCREEN_HALVINGS[first]),
+            None if taylor_crossed else taylor_steps,
+        )
+    return None
+
+
+def _evaluate(case: Case, flat: FlatFunction, g: np.ndarray, seed: int, mode: str) -> _Evaluations:
+    """f at x, at the screen's rows and, in full mode, at every element's x ± hⱼeⱼ: the screen's
+    direction and steps depend on the kink pattern only, so they are chosen first, and all the
+    rows go in one batch when they fit in one call (finite_diff.CHUNK rows); larger cases build
+    their element rows CHUNK at a time instead."""
+    x = flat.x
+    plan = _plan_screen(flat, np.random.default_rng([seed, len(case.name), x.size]))
+    rows = np.empty((0, x.size))
+    if plan is not None:
+        rows = finite_diff.screen_rows(x, plan.direction, plan.step, plan.taylor_steps)
+    count = len(rows)
+    steps = finite_diff.element_steps(x) if mode == "full" else None
+    together = steps is not None and 1 + count + 2 * x.size <= finite_diff.CHUNK
+    if together:
+        rows = np.concatenate([rows, finite_diff.element_rows(x, steps, np.arange(x.size))])
+    values = flat.around(rows)
+    screen = diffs = None
+    if plan is not None:
+        screen = finite_diff.screen_from_values(
+            values[:count], g, plan.direction, plan.step, plan.taylor_steps, flat.value()
+        )
+    if together:
+        diffs = finite_diff.differences_from_values(values[count:], steps, flat.value())
+    elif steps is not None:
+        diffs = finite_diff.central_differences(flat.at, x, steps, value=flat.value())
+    return _Evaluations(plan, screen, diffs)
+
+
 def _check_numerical(
-    case: Case, got, result: CaseResult, references, scale: _Scale, seed: int, mode: str
+    case: Case,
+    flat: FlatFunction,
+    g: np.ndarray,
+    evaluations: _Evaluations,
+    result: CaseResult,
+    references,
+    scale: _Scale,
+    mode: str,
 ) -> None:
-    packing = _Packing(case.params)
-    x = packing.flatten(case.params)
-    g = packing.flatten(got)
-
-    def f(points: np.ndarray) -> np.ndarray:
-        return np.asarray(case.objective(packing.unflatten(points)))
-
-    def crossed(points: np.ndarray) -> np.ndarray:
-        if case.pattern is None:
-            return np.zeros(len(points), dtype=bool)
-        base = case.pattern(packing.unflatten(x))
-        return kinks.pattern_changed(base, case.pattern(packing.unflatten(points)), len(points))
-
-    rng = np.random.default_rng([seed, len(case.name), x.size])
-    screen_ok = _directional(case, f, crossed, x, g, rng, result, scale)
+    packing, x = flat.packing, flat.x
+    screen_ok = _judge_screen(case, evaluations, g, result, scale)
     if mode == "full" or not screen_ok:
-        resolution = packing.flatten(scale.resolution)
-        fd, skipped, allowance = _elementwise(case, f, crossed, x, g, packing, result, resolution)
+        fd, errors = _elementwise(case, flat, g, result, scale.flat_resolution, evaluations.diffs)
         references["central_fd"] = packing.unflatten(fd)
-        for name in got:
-            if name in references["central_fd"]:
-                ref = references["central_fd"][name]
-                references["central_fd"][name] = np.where(
-                    packing.unflatten(skipped)[name], got[name], ref
-                )
-        _compare_all(
-            "central_fd",
-            got,
-            references["central_fd"],
-            case.dtype,
-            result,
-            scale,
-            packing.unflatten(allowance),
+        result.comparisons["central_fd"] = _worst(
+            "central_fd", packing, g, fd, case.dtype, errors=errors
         )
     if not case.analytic:
         result.refused["complex_step"] = "not analytic (relu or max): complex step refused"
         return
     try:
-        cs = complex_step(f, x)
+        cs = complex_step(flat.at, x)
     except ComplexStepRefused as error:
         result.refused["complex_step"] = str(error)
         return
     references["complex_step"] = packing.unflatten(cs)
-    _compare_all("complex_step", got, references["complex_step"], case.dtype, result, scale)
+    result.comparisons["complex_step"] = _worst(
+        "complex_step", packing, g, cs, case.dtype, scale.flat_resolution
+    )
 
 
-def _directional(case: Case, f, crossed, x, g, rng, result: CaseResult, scale: _Scale) -> bool:
+def _judge_screen(
+    case: Case, evaluations: _Evaluations, g: np.ndarray, result: CaseResult, scale: _Scale
+) -> bool:
     """The directional screen and the Taylor-remainder test along the same random direction.
 
-    A direction whose step crosses a kink is retried with smaller steps, then with a new direction;
-    the Taylor test (larger steps) is skipped, and said so, when its steps cross a kink. The floor
-    of both is ρ times the largest of ‖g‖/√n, the difference quotient itself and the resolution
-    F / (SCALE_RATIO · max(‖x‖∞, 1)) of a step along u (whose h scales with ‖x‖∞).
+    The floor of both is ρ times the largest of ‖g‖/√n, the difference quotient itself and the
+    resolution F / (SCALE_RATIO · max(‖x‖∞, 1)) of a step along u (whose h scales with ‖x‖∞). A
+    step that had to be halved widens the screen's tolerance by as much; a Taylor test whose steps
+    cross a kink is skipped, and said so.
     """
-    resolution = scale.objective / (compare.SCALE_RATIO * scale.variables)
-    scale = max(float(np.max(np.abs(x), initial=0.0)), 1.0)
-    for _ in range(MAX_DIRECTIONS):
-        u = finite_diff.random_direction(rng, x.size)
-        for halvings in (0, *kinks.RETRY_HALVINGS):
-            h = finite_diff.directional_step(x) / 2.0**halvings
-            if not np.any(crossed(np.stack([x + h * u, x - h * u]))):
-                break
-        else:
-            continue
-        d = finite_diff.directional_derivative(f, x, u, h)
-        typical = float(np.linalg.norm(g)) / math.sqrt(x.size)
-        floor = compare.FLOOR_FRACTION * max(typical, abs(d), resolution)
-        result.comparisons["directional"] = Comparison(
-            "directional",
-            compare.scalar_error(float(np.dot(g, u)), d, floor),
-            compare.tolerance("directional", case.dtype) * 2.0**halvings,
+    plan, screen = evaluations.plan, evaluations.screen
+    if plan is None:
+        result.kink_notes.append(
+            f"directional screen skipped: {MAX_DIRECTIONS} random directions all crossed a kink"
         )
-        taylor_h0 = 1e-3 * scale
-        if np.any(crossed(np.stack([x + taylor_h0 / 2.0**k * u for k in range(4)]))):
-            result.kink_notes.append("Taylor-remainder test skipped: its steps cross a kink")
-        else:
-            taylor = finite_diff.taylor_remainder(f, x, g, u, taylor_h0)
-            result.comparisons["taylor"] = Comparison(
-                "taylor",
-                compare.scalar_error(taylor.slope_error + d, d, floor),
-                compare.tolerance("taylor", case.dtype),
-            )
-        return result.comparisons["directional"].passed
-    result.kink_notes.append(
-        f"directional screen skipped: {MAX_DIRECTIONS} random directions all crossed a kink"
+        return True
+    resolution = scale.objective / (compare.SCALE_RATIO * scale.variables)
+    d = screen.derivative
+    typical = math.sqrt(float(g @ g)) / math.sqrt(g.size)
+    floor = compare.FLOOR_FRACTION * max(typical, abs(d), resolution)
+    result.comparisons["directional"] = Comparison(
+        "directional",
+        compare.scalar_error(float(np.dot(g, plan.direction)), d, floor),
+        compare.tolerance("directional", case.dtype) * 2.0**plan.halvings,
     )
-    return True
+    if screen.taylor is None:
+        result.kink_notes.append("Taylor-remainder test skipped: its steps cross a kink")
+    else:
+        result.comparisons["taylor"] = Comparison(
+            "taylor",
+            compare.scalar_error(screen.taylor.slope_error + d, d, floor),
+            compare.tolerance("taylor", case.dtype),
+        )
+    return result.comparisons["directional"].passed
+
+
+def _screen_crossings(
+    flat: FlatFunction, u: np.ndarray, tries: np.ndarray, taylor_steps: np.ndarray
+) -> tuple[np.ndarray, bool]:
+    """Whether each step x ± h·u of ``tries`` crosses a kink, and whether any Taylor step
+    x + hₖ·u does: one call of the kink pattern for all of them."""
+    if flat.pattern is None:
+        return np.zeros(tries.size, dtype=bool), False
+    x = flat.x
+    pairs = np.concatenate([x + tries[:, None] * u, x - tries[:, None] * u])
+    crossed = flat.crossed(np.concatenate([pairs, finite_diff.taylor_points(x, u, taylor_steps)]))
+    pair_crossed = crossed[: tries.size] | crossed[tries.size : 2 * tries.size]
+    return pair_crossed, bool(crossed[2 * tries.size :].any())
 
 
 def _elementwise(
-    case: Case, f, crossed, x, g, packing: _Packing, result: CaseResult, resolution: np.ndarray
+    case: Case,
+    flat: FlatFunction,
+    g,
+    result: CaseResult,
+    resolution,
+    diffs: finite_diff.ElementDifferences | None = None,
 ):
     """Central differences per element; elements that disagree are tested for a kink crossing,
-    retried with smaller steps, and skipped (and reported) only if every step crosses a kink."""
-    diffs = finite_diff.central_differences(f, x)
+    retried with smaller steps, and skipped (and reported) only if every step crosses a kink.
+
+    A retried element's tolerance is widened by its step's halving factor (finite-difference
+    rounding grows as 1/h), and a skipped one takes the gradient's own value. Both change the
+    reference's per-gradient scale ‖ref‖∞, hence every element's floor, so the errors are taken
+    again and any element that now disagrees is tested in turn, until none is left untested.
+    ``diffs`` are the first differences when already evaluated. Returns the reference (skipped
+    elements as g) and the element errors against it, each divided by its allowance."""
+    packing, x = flat.packing, flat.x
+    if diffs is None:
+        diffs = finite_diff.central_differences(flat.at, x, value=flat.value())
+    errors = compare.block_relative_errors(g, diffs.central, packing.offsets, resolution)
+    if case.pattern is None and case.analytic:
+        return diffs.central, errors
     fd = diffs.central.copy()
-    skipped = np.zeros(x.size, dtype=bool)
+    skipped, tested = np.zeros(x.size, dtype=bool), np.zeros(x.size, dtype=bool)
     allowance = np.ones(x.size)
     tol = compare.tolerance("central_fd", case.dtype)
-    suspects = _disagreeing(packing, g, fd, tol, resolution)
-    if suspects.size == 0 or (case.pattern is None and case.analytic):
-        return fd, skipped, allowance
-    kinked = _kink_crossings(case, f, crossed, x, diffs, suspects)
-    for j in suspects[kinked]:
-        h = diffs.steps[j]
-        for halvings in kinks.RETRY_HALVINGS:
-            step = h / 2.0**halvings
-            probe = np.stack([x, x])
-            probe[0, j] += step
-            probe[1, j] -= step
-            if not np.any(crossed(probe)):
-                retry = finite_diff.central_differences(f, x, np.array([step]), index=j)
-                fd[j] = retry.central[0]
-                allowance[j] = 2.0**halvings
-                name, index = packing.locate(int(j))
-                result.kink_notes.append(
-                    f"{name}{list(index)}: step crossed a kink; retried with h/2^{halvings}"
-                )
-                break
-        else:
-            skipped[j] = True
-            name, index = packing.locate(int(j))
-            result.kink_notes.append(f"{name}{list(index)}: every step crosses a kink; skipped")
+    while True:
+        suspects = np.flatnonzero((errors > tol) & ~tested)
+        if suspects.size == 0:
+            return np.where(skipped, g, fd), errors
+        tested[suspects] = True
+        kinked = suspects[_kink_crossings(case, flat, diffs, suspects)]
+        _retry_with_smaller_steps(flat, diffs, kinked, fd, allowance, skipped, result)
+        reference = np.where(skipped, g, fd)
+        errors = compare.block_relative_errors(g, reference, packing.offsets, resolution)
+        errors /= allowance
+
+
+def _retry_with_smaller_steps(
+    flat: FlatFunction, diffs, kinked: np.ndarray, fd, allowance, skipped, result: CaseResult
+) -> None:
+    """Each element whose step crossed a kink gets the central difference of the first step
+    h/2^k (k in RETRY_HALVINGS) that crosses none, its tolerance widened by 2^k; it is skipped
+    when every step crosses one. Every pending element is tried at each k in one batch."""
+    notes: dict[int, str] = {}
+    pending = kinked
+    for halvings in kinks.RETRY_HALVINGS:
+        if pending.size == 0:
+            break
+        steps = diffs.steps[pending] / 2.0**halvings
+        crossed = flat.crossed_along(
+            np.concatenate([pending, pending]), np.concatenate([steps, -steps])
+        )
+        clear = ~(crossed[: pending.size] | crossed[pending.size :])
+        if clear.any():
+            retry = finite_diff.central_differences(
+                flat.at, flat.x, steps[clear], index=pending[clear], value=diffs.value
+            )
+            fd[pending[clear]] = retry.central
+            allowance[pending[clear]] = 2.0**halvings
+            for j in pending[clear]:
+                notes[int(j)] = f"step crossed a kink; retried with h/2^{halvings}"
+        pending = pending[~clear]
+    skipped[pending] = True
+    for j in pending:
+        notes[int(j)] = "every step crosses a kink; skipped"
+    for j in kinked:
+        name, index = flat.packing.locate(int(j))
+        result.kink_notes.append(f"{name}{list(index)}: {notes[int(j)]}")
     result.kinks_skipped = int(skipped.sum())
-    return fd, skipped, allowance
 
 
-def _disagreeing(packing: _Packing, g, fd, tol: float, resolution: np.ndarray) -> np.ndarray:
-    bad = []
-    for i in range(len(packing.names)):
-        lo, hi = packing.offsets[i], packing.offsets[i + 1]
-        err = compare.relative_errors(g[lo:hi], fd[lo:hi], resolution[lo:hi])
-        bad.append(lo + np.flatnonzero(err > tol))
-    return np.concatenate(bad).astype(int)
-
-
-def _kink_crossings(case: Case, f, crossed, x, diffs, suspects: np.ndarray) -> np.ndarray:
+def _kink_crossings(case: Case, flat: FlatFunction, diffs, suspects: np.ndarray) -> np.ndarray:
     """Which suspect elements' steps cross a kink: the pattern changes, or (non-analytic f) the
     one-sided quotients do not halve their disagreement when h halves."""
-    plus = np.tile(x, (suspects.size, 1))
-    minus = np.tile(x, (suspects.size, 1))
-    rows = np.arange(suspects.size)
-    plus[rows, suspects] += diffs.steps[suspects]
-    minus[rows, suspects] -= diffs.steps[suspects]
-    flagged = crossed(plus) | crossed(minus)
+    steps = diffs.steps[suspects]
+    crossed = flat.crossed_along(
+        np.concatenate([suspects, suspects]), np.concatenate([steps, -steps])
+    )
+    flagged = crossed[: suspects.size] | crossed[suspects.size :]
     if not case.analytic:
-        half = finite_diff.central_differences(f, x, diffs.steps[suspects] / 2.0, index=suspects)
+        half = finite_diff.central_differences(
+            flat.at, flat.x, steps / 2.0, index=suspects, value=diffs.value
+        )
         noise = 64 * finite_diff.EPS64 * max(abs(diffs.value), 1.0) / np.min(diffs.steps)
         flagged |= kinks.one_sided_disagree(
             diffs.forward[suspects], diffs.backward[suspects], half.forward, half.backward, noise

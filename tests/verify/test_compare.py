@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import itertools
 import math
 
 import numpy as np
@@ -96,3 +97,33 @@ def test_unmodified_check_names_the_argument():
 def test_scalar_error():
     assert compare.scalar_error(1.0, 1.0, 0.1) == 0.0
     assert compare.scalar_error(0.0, 1e-3, 0.1) == pytest.approx(1e-2)
+
+
+@pytest.mark.parametrize(
+    "ref",
+    [
+        np.array([3.0, -1.0, 0.0, 2e-9, 0.5, 0.0, 0.0, 7.0]),
+        np.array([0.0, 0.0, 0.0, 2.0, np.nan, 1.0, 0.0, 0.0]),
+        np.zeros(8),
+    ],
+    ids=["values", "nan", "zeros"],
+)
+def test_block_errors_are_each_blocks_own_relative_errors(ref):
+    got = ref + np.array([1e-3, 0.0, 0.0, 1e-9, np.inf, 2.0, 0.0, -1.0])
+    resolution = np.linspace(0.0, 1.0, 8)
+    offsets = np.array([0, 3, 3, 5, 8])  # an empty block included
+    errors = compare.block_relative_errors(got, ref, offsets, resolution)
+    for lo, hi in itertools.pairwise(offsets):
+        expected = compare.relative_errors(got[lo:hi], ref[lo:hi], resolution[lo:hi])
+        assert np.array_equal(errors[lo:hi], expected)
+    whole = compare.block_relative_errors(got, ref, np.array([0, 8]), resolution)
+    assert np.array_equal(whole, compare.relative_errors(got, ref, resolution))
+
+
+def test_same_values_is_array_equal_with_nans_equal():
+    a = np.array([1.0, np.nan, -0.0])
+    assert compare.same_values(a, a.copy())
+    assert compare.same_values(a, np.array([1.0, np.nan, 0.0]))  # −0 == 0, though the bits differ
+    assert not compare.same_values(a, np.array([1.0, np.nan, 1.0]))
+    assert not compare.same_values(a.astype(np.float32), a.view(np.int64))
+    assert compare.same_values(np.zeros((2, 0)), np.zeros((2, 0)))

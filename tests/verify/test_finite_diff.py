@@ -71,3 +71,36 @@ def test_taylor_remainder_order_two_for_the_right_gradient_and_one_for_a_wrong_o
     wrong = finite_diff.taylor_remainder(_cubic, x, wrong_g, u, h0=1e-4)
     assert np.all(np.abs(wrong.orders - 1.0) < 0.2)
     assert wrong.slope_error == pytest.approx(-0.01 * _cubic_gradient(x)[0] * u[0], rel=1e-3)
+
+
+def test_rows_and_values_give_the_same_differences_and_screen_as_the_batched_calls():
+    rng = np.random.default_rng(3)
+    x = rng.standard_normal(5)
+    g = _cubic_gradient(x)
+    u = finite_diff.random_direction(rng, x.size)
+    steps = finite_diff.element_steps(x)
+    rows = finite_diff.element_rows(x, steps, np.arange(x.size))
+    assert rows.shape == (2 * x.size, x.size)
+    assert np.array_equal(rows[: x.size] - x, np.diag(steps))
+    diffs = finite_diff.differences_from_values(_cubic(rows), steps, float(_cubic(x)))
+    direct = finite_diff.central_differences(_cubic, x)
+    for name in ("central", "forward", "backward", "steps"):
+        assert np.allclose(getattr(diffs, name), getattr(direct, name), rtol=1e-12, atol=1e-12)
+    h, taylor_steps = finite_diff.directional_step(x), finite_diff.taylor_steps(x)
+    rows = finite_diff.screen_rows(x, u, h, taylor_steps)
+    screen = finite_diff.screen_from_values(_cubic(rows), g, u, h, taylor_steps, float(_cubic(x)))
+    assert screen.derivative == finite_diff.directional_derivative(_cubic, x, u, h)
+    taylor = finite_diff.taylor_remainder(_cubic, x, g, u)
+    assert screen.taylor.slope_error == taylor.slope_error
+    assert np.array_equal(screen.taylor.remainders, taylor.remainders)
+    assert finite_diff.screen_from_values(_cubic(rows[:2]), g, u, h, None, None).taylor is None
+
+
+def test_coordinate_rows_move_one_coordinate_each_and_may_be_complex():
+    x = np.array([1.0, 2.0, 3.0])
+    rows = finite_diff.coordinate_rows(x, np.array([2, 0]), np.array([1e-30j, 1e-30j]))
+    assert rows.dtype == np.complex128
+    assert np.array_equal(rows.imag, [[0, 0, 1e-30], [1e-30, 0, 0]])
+    assert np.array_equal(rows.real, [x, x])
+    along = finite_diff.along_coordinates(lambda p: p.sum(axis=-1), x)
+    assert np.array_equal(along(np.array([0, 1]), np.array([0.5, -0.5])), [6.5, 5.5])

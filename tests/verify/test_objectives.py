@@ -7,6 +7,7 @@ import pytest
 
 import cnnref
 from verify import objectives
+from verify.naive import training_paths as naive_paths
 
 RNG = np.random.default_rng(3)
 
@@ -53,3 +54,12 @@ def test_mlp_logits_shift_and_unknown_activation():
     assert np.allclose(shifted, logits + 1)
     with pytest.raises(ValueError, match="activation"):
         objectives.activate(x, "softplus")
+
+
+@pytest.mark.parametrize(("size", "stride"), [(2, 2), (3, 1), (2, 1)])
+def test_maxpool_winner_positions_are_the_naive_winners(size, stride):
+    x = RNG.permutation(2 * 7 * 6 * 3).reshape(2, 7, 6, 3).astype(np.float64)
+    x[0, :2, :2, 0] = 5.0  # a tie: the first maximum in row-major window order wins
+    _, winners = naive_paths.maxpool2d_with_winners(x, size, stride)
+    positions = objectives.maxpool_winner_positions(x, size, stride)
+    assert positions.dtype == winners.dtype and np.array_equal(positions, winners)

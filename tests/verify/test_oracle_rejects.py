@@ -128,3 +128,16 @@ def test_wrong_max_pool_gradient_is_rejected_by_finite_differences_despite_kinks
 def test_bad_mode_is_rejected():
     with pytest.raises(ValueError, match="mode"):
         oracle.run_case(_case("bias_gradient"), mode="quick")
+
+
+def test_every_call_sees_the_arguments_in_their_own_memory_layout():
+    case = _case("weight_gradient")
+    case.args["z_prev"] = np.asfortranarray(case.args["z_prev"])
+    layouts = []
+
+    def recording(z_prev, delta):
+        layouts.append(z_prev.flags.f_contiguous and not z_prev.flags.c_contiguous)
+        return cnnref.weight_gradient(z_prev, delta)
+
+    assert oracle.run_case(case, recording).passed
+    assert len(layouts) == 5 and all(layouts)

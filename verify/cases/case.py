@@ -12,6 +12,7 @@ patterns and algorithms; shapes are drawn per case (non-square, every axis a dif
 
 from __future__ import annotations
 
+import functools
 import itertools
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
@@ -42,13 +43,13 @@ class Case:
     upstream: str | None = None
     naive_extra: dict[str, Callable[[Any], np.ndarray]] = field(default_factory=dict)
 
-    @property
+    @functools.cached_property
     def name(self) -> str:
         """target[setting, …], e.g. conv2d_backward[float32, convolution, stride 2, pad 1]."""
         shown = ", ".join(str(v) for v in self.settings.values())
         return f"{self.target}[{shown}]"
 
-    @property
+    @functools.cached_property
     def shapes(self) -> str:
         """The array arguments' shapes, for the report."""
         parts = []
@@ -90,6 +91,7 @@ def grid(**axes) -> tuple[dict[str, Any], ...]:
     return tuple(dict(zip(keys, combo, strict=True)) for combo in itertools.product(*axes.values()))
 
 
+@functools.cache
 def dtype_name(dtype) -> str:
     """'float32' or 'float64', as the case names show it."""
     return np.dtype(dtype).name

@@ -17,8 +17,8 @@ from __future__ import annotations
 import numpy as np
 
 from .. import generators as gen
+from .. import kinks
 from .. import objectives as obj
-from ..naive import training_paths as naive_paths
 from .activations import pre_activation, pre_activation_gradient_case
 from .case import (
     ACTIVATIONS,
@@ -198,21 +198,33 @@ def build_maxpool2d_with_winners(rng, dtype, size, stride, ties="none") -> Case:
 def build_maxpool2d_backward_to_winners(rng, dtype, size, stride, ties="none") -> Case:
     step = size if stride is None else stride
     x = cast(gen.pool_input(rng, _pool_shape(rng, size, step), size, step, ties), dtype)
-    _, winners = naive_paths.maxpool2d_with_winners(x, size, stride)
+    winners = obj.maxpool_winner_positions(f64(x), size, step)
     dout = cast(gen.upstream(rng, winners.shape), dtype)
     target = "pool.maxpool2d_backward_to_winners"
     return maxpool_dx_case(target, dtype, size, stride, ties, dout, x, winners=winners)
 
 
+def _pre_activations_through_pool(rng, dtype, activation, size: int, step: int):
+    """Tie-free pre-activations a, moved away from relu's kink, one unit active, and z = σ(a) in
+    ``dtype``, whose every window keeps a unique maximum. σ is monotone, but where it saturates the
+    rounding to float32 can tie two values that differ in float64: the code under test would then
+    route the gradient by a tie that the float64 objective does not have. Such a draw is redrawn
+    (relu's zeros are tied too, but their derivative is 0 on both sides)."""
+    shape = _pool_shape(rng, size, step)
+    for _ in range(gen.MAX_REDRAWS):
+        a = gen.pool_input(rng, shape, size, step)
+        a = a + np.where(a >= 0, gen.RELU_MARGIN, -gen.RELU_MARGIN)
+        a.flat[0] = abs(a.flat[0])
+        z = cast(obj.activate(a, activation), dtype)
+        if activation == "relu" or kinks.min_window_gap(z, size, step) > 0:
+            return a, z
+    raise RuntimeError("could not draw pre-activations whose activations are tie-free in the dtype")
+
+
 def build_activation_delta_through_maxpool(rng, dtype, activation, size, stride) -> Case:
     step = size if stride is None else stride
-    # Tie-free pre-activations moved away from relu's kink (a monotone map keeps them tie-free),
-    # one unit active.
-    a = gen.pool_input(rng, _pool_shape(rng, size, step), size, step)
-    a = a + np.where(a >= 0, gen.RELU_MARGIN, -gen.RELU_MARGIN)
-    a.flat[0] = abs(a.flat[0])
-    z = cast(obj.activate(a, activation), dtype)
-    _, winners = naive_paths.maxpool2d_with_winners(z, size, stride)
+    a, z = _pre_activations_through_pool(rng, dtype, activation, size, step)
+    winners = obj.maxpool_winner_positions(f64(z), size, step)
     dout = cast(gen.upstream(rng, winners.shape), dtype)
     g = f64(dout)
 

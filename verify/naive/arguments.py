@@ -2,6 +2,10 @@
 
 They belong to the naive package alone (nothing here comes from cnnref). Arrays are returned as
 float64 copies, or complex128 when complex, so the caller's arrays are never touched.
+
+The loops index nested Python lists (``x.tolist()``, results built in :func:`zeros` and returned
+by :func:`array`): Python floats are IEEE doubles, so every sum rounds exactly as with NumPy
+float64 scalars, several times faster.
 """
 
 from __future__ import annotations
@@ -27,6 +31,16 @@ def copied_array(name: str, value, ndim: int | None = None, layout: str = "") ->
             f"{name} must be a {ndim}-D array {layout}".rstrip() + f", got shape {arr.shape}"
         )
     return arr.astype(np.complex128 if arr.dtype.kind == "c" else np.float64)
+
+
+def zeros(shape: tuple[int, ...], dtype=np.float64) -> list:
+    """Nested lists of zeros of ``shape`` (of Python numbers of ``dtype``), for a loop to fill."""
+    return np.zeros(shape, dtype=dtype).tolist()
+
+
+def array(nested, shape: tuple[int, ...], dtype=np.float64) -> np.ndarray:
+    """The nested lists a loop filled, as an array of ``shape`` (also when an axis has length 0)."""
+    return np.array(nested, dtype=dtype).reshape(shape)
 
 
 def targets_like(name: str, value, y: np.ndarray) -> np.ndarray:

@@ -4,17 +4,17 @@ at a time, in both modes (cross-correlation and the notes' convolution).
 
 from __future__ import annotations
 
-import numpy as np
-
 from .arguments import (
     CONV_MODES,
     Array,
+    array,
     copied_array,
     integer_at_least,
     one_of,
     result_dtype,
     sizes_agree,
     window_count,
+    zeros,
 )
 
 
@@ -30,15 +30,17 @@ def _conv_arguments(x, w, stride, pad, mode):
     return x, w, stride, pad, out_h, out_w
 
 
-def _zero_padded(x: Array, pad: int) -> Array:
-    """in[n, r, s, c] = x[n, r − pad, s − pad, c] inside the image, 0 in the border of width pad."""
+def _zero_padded(x: Array, pad: int) -> list:
+    """in[n, r, s, c] = x[n, r − pad, s − pad, c] inside the image, 0 in the border of width pad
+    (as nested lists, indexed in[n][r][s][c])."""
     n_samples, height, width, channels = x.shape
-    padded = np.zeros((n_samples, height + 2 * pad, width + 2 * pad, channels), dtype=x.dtype)
+    pixels = x.tolist()
+    padded = zeros((n_samples, height + 2 * pad, width + 2 * pad, channels), x.dtype)
     for n in range(n_samples):
         for r in range(height):
             for s in range(width):
                 for c in range(channels):
-                    padded[n, r + pad, s + pad, c] = x[n, r, s, c]
+                    padded[n][r + pad][s + pad][c] = pixels[n][r][s][c]
     return padded
 
 
@@ -72,23 +74,27 @@ def conv2d(
     x, w, stride, pad, out_h, out_w = _conv_arguments(x, w, stride, pad, mode)
     b = copied_array("b", b, 1, "(F,)")
     sizes_agree("F (filters)", w_axis_3=w.shape[3], b_length=b.shape[0])
-    padded = _zero_padded(x, pad)
     n_samples, channels = x.shape[0], x.shape[3]
     kh, kw, n_filters = w.shape[0], w.shape[1], w.shape[3]
-    out = np.zeros((n_samples, out_h, out_w, n_filters), dtype=result_dtype(x, w, b))
+    dtype = result_dtype(x, w, b)
+    padded, w, b = _zero_padded(x, pad), w.tolist(), b.tolist()
+    out = zeros((n_samples, out_h, out_w, n_filters), dtype)
     for n in range(n_samples):
         for i in range(out_h):
+            rows = [_tap(i, k1, kh, stride, mode) for k1 in range(kh)]
             for j in range(out_w):
+                columns = [_tap(j, k2, kw, stride, mode) for k2 in range(kw)]
                 for f in range(n_filters):
                     total = b[f]
                     for k1 in range(kh):
-                        r = _tap(i, k1, kh, stride, mode)
+                        r = rows[k1]
                         for k2 in range(kw):
-                            s = _tap(j, k2, kw, stride, mode)
+                            s = columns[k2]
+                            pixel, taps = padded[n][r][s], w[k1][k2]  # in[n, r, s, :], w[k1, k2]
                             for c in range(channels):
-                                total += padded[n, r, s, c] * w[k1, k2, c, f]
-                    out[n, i, j, f] = total
-    return out
+                                total += pixel[c] * taps[c][f]
+                    out[n][i][j][f] = total
+    return array(out, (n_samples, out_h, out_w, n_filters), dtype)
 
 
 def conv2d_backward(
@@ -115,27 +121,35 @@ def conv2d_backward(
             f"forward output, got shape {dout.shape}"
         )
     dtype = result_dtype(dout, x, w)
-    padded = _zero_padded(x, pad)
-    d_padded = np.zeros(padded.shape, dtype=dtype)
-    dw = np.zeros(w.shape, dtype=dtype)
-    db = np.zeros(n_filters, dtype=dtype)
+    padded, dout, w = _zero_padded(x, pad), dout.tolist(), w.tolist()
+    d_padded = zeros((n_samples, height + 2 * pad, width + 2 * pad, channels), dtype)
+    dw = zeros((kh, kw, channels, n_filters), dtype)
+    db = zeros((n_filters,), dtype)
     for n in range(n_samples):
         for i in range(out_h):
+            rows = [_tap(i, k1, kh, stride, mode) for k1 in range(kh)]
             for j in range(out_w):
+                columns = [_tap(j, k2, kw, stride, mode) for k2 in range(kw)]
                 for f in range(n_filters):
-                    g = dout[n, i, j, f]
+                    g = dout[n][i][j][f]
                     db[f] += g
                     for k1 in range(kh):
-                        r = _tap(i, k1, kh, stride, mode)
+                        r = rows[k1]
                         for k2 in range(kw):
-                            s = _tap(j, k2, kw, stride, mode)
+                            s = columns[k2]
+                            pixel, d_pixel = padded[n][r][s], d_padded[n][r][s]
+                            taps, d_taps = w[k1][k2], dw[k1][k2]
                             for c in range(channels):
-                                d_padded[n, r, s, c] += g * w[k1, k2, c, f]
-                                dw[k1, k2, c, f] += g * padded[n, r, s, c]
-    dx = np.zeros(x.shape, dtype=dtype)
+                                d_pixel[c] += g * taps[c][f]
+                                d_taps[c][f] += g * pixel[c]
+    dx = zeros(x.shape, dtype)
     for n in range(n_samples):
         for r in range(height):
             for s in range(width):
                 for c in range(channels):
-                    dx[n, r, s, c] = d_padded[n, r + pad, s + pad, c]
-    return dx, dw, db
+                    dx[n][r][s][c] = d_padded[n][r + pad][s + pad][c]
+    return (
+        array(dx, x.shape, dtype),
+        array(dw, (kh, kw, channels, n_filters), dtype),
+        array(db, (n_filters,), dtype),
+    )

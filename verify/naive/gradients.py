@@ -5,17 +5,17 @@ grad_V … grad_b, and the notes' first-layer gradients of a network with two hi
 
 from __future__ import annotations
 
-import numpy as np
-
 from .activations import activation_derivative
 from .arguments import (
     ACTIVATIONS,
     Array,
+    array,
     copied_array,
     one_of,
     result_dtype,
     sizes_agree,
     targets_like,
+    zeros,
 )
 
 
@@ -23,12 +23,12 @@ def output_delta(t: Array, y: Array) -> Array:
     """δ^(L)_nk = tₙₖ − yₙₖ, the derivative of J with respect to the softmax input.  (N, K)"""
     y = copied_array("y", y, 2, "(N, K)")
     t = targets_like("t", t, y)
-    delta = np.empty_like(y)
-    n_samples, n_classes = y.shape
-    for n in range(n_samples):
-        for k in range(n_classes):
-            delta[n, k] = t[n, k] - y[n, k]
-    return delta
+    shape, dtype, t, y = y.shape, y.dtype, t.tolist(), y.tolist()
+    delta = zeros(shape, dtype)
+    for n in range(shape[0]):
+        for k in range(shape[1]):
+            delta[n][k] = t[n][k] - y[n][k]
+    return array(delta, shape, dtype)
 
 
 def hidden_delta(delta_next: Array, w_next: Array, z: Array, activation: str) -> Array:
@@ -47,16 +47,18 @@ def hidden_delta(delta_next: Array, w_next: Array, z: Array, activation: str) ->
         delta_columns=delta_next.shape[1],
         w_columns=w_next.shape[1],
     )
-    z_prime = activation_derivative(z, activation)
-    n_samples, n_units = z.shape
-    delta = np.zeros((n_samples, n_units), dtype=result_dtype(delta_next, w_next, z))
+    z_prime = activation_derivative(z, activation).tolist()
+    (n_samples, n_units), n_next = z.shape, w_next.shape[1]
+    dtype = result_dtype(delta_next, w_next, z)
+    delta_next, w_next = delta_next.tolist(), w_next.tolist()
+    delta = zeros((n_samples, n_units), dtype)
     for n in range(n_samples):
         for m in range(n_units):
             back = 0.0
-            for j in range(w_next.shape[1]):
-                back += delta_next[n, j] * w_next[m, j]
-            delta[n, m] = back * z_prime[n, m]
-    return delta
+            for j in range(n_next):
+                back += delta_next[n][j] * w_next[m][j]
+            delta[n][m] = back * z_prime[n][m]
+    return array(delta, (n_samples, n_units), dtype)
 
 
 def weight_gradient(z_prev: Array, delta: Array) -> Array:
@@ -67,25 +69,26 @@ def weight_gradient(z_prev: Array, delta: Array) -> Array:
     z_prev = copied_array("z", z_prev, 2, "(N, M_prev)")
     delta = copied_array("delta", delta, 2, "(N, M)")
     sizes_agree("N (samples)", z_rows=z_prev.shape[0], delta_rows=delta.shape[0])
-    n_samples, n_in = z_prev.shape
-    n_out = delta.shape[1]
-    grad = np.zeros((n_in, n_out), dtype=result_dtype(z_prev, delta))
+    (n_samples, n_in), n_out = z_prev.shape, delta.shape[1]
+    dtype = result_dtype(z_prev, delta)
+    z_prev, delta = z_prev.tolist(), delta.tolist()
+    grad = zeros((n_in, n_out), dtype)
     for i in range(n_in):
         for j in range(n_out):
             for n in range(n_samples):
-                grad[i, j] += z_prev[n, i] * delta[n, j]
-    return grad
+                grad[i][j] += z_prev[n][i] * delta[n][j]
+    return array(grad, (n_in, n_out), dtype)
 
 
 def bias_gradient(delta: Array) -> Array:
     """∂J/∂b^(l)_m = Σₙ δ^(l)_nm.  Shapes: δ^(l) (N, M) → (M,)."""
     delta = copied_array("delta", delta, 2, "(N, M)")
-    n_samples, n_units = delta.shape
-    grad = np.zeros(n_units, dtype=delta.dtype)
+    (n_samples, n_units), dtype, delta = delta.shape, delta.dtype, delta.tolist()
+    grad = zeros((n_units,), dtype)
     for m in range(n_units):
         for n in range(n_samples):
-            grad[m] += delta[n, m]
-    return grad
+            grad[m] += delta[n][m]
+    return array(grad, (n_units,), dtype)
 
 
 def _network_arrays(t, y, per_sample: dict, parameters: dict) -> tuple:
@@ -109,23 +112,25 @@ def grad_V(z: Array, t: Array, y: Array) -> Array:
     t, y, arrays = _network_arrays(t, y, {"z": z}, {})
     z = arrays["z"]
     (n_samples, n_hidden), n_classes = z.shape, y.shape[1]
-    grad = np.zeros((n_hidden, n_classes), dtype=result_dtype(z, y))
+    dtype = result_dtype(z, y)
+    z, t, y = z.tolist(), t.tolist(), y.tolist()
+    grad = zeros((n_hidden, n_classes), dtype)
     for m in range(n_hidden):
         for k in range(n_classes):
             for n in range(n_samples):
-                grad[m, k] += (t[n, k] - y[n, k]) * z[n, m]
-    return grad
+                grad[m][k] += (t[n][k] - y[n][k]) * z[n][m]
+    return array(grad, (n_hidden, n_classes), dtype)
 
 
 def grad_c(t: Array, y: Array) -> Array:
     """∂J/∂c_k = Σₙ (tₙₖ − yₙₖ).  Shapes: t and y (N, K) → (K,)."""
     t, y, _ = _network_arrays(t, y, {}, {})
-    n_samples, n_classes = y.shape
-    grad = np.zeros(n_classes, dtype=y.dtype)
+    (n_samples, n_classes), dtype, t, y = y.shape, y.dtype, t.tolist(), y.tolist()
+    grad = zeros((n_classes,), dtype)
     for k in range(n_classes):
         for n in range(n_samples):
-            grad[k] += t[n, k] - y[n, k]
-    return grad
+            grad[k] += t[n][k] - y[n][k]
+    return array(grad, (n_classes,), dtype)
 
 
 def grad_W(x: Array, z: Array, v: Array, t: Array, y: Array, activation: str) -> Array:
@@ -138,15 +143,17 @@ def grad_W(x: Array, z: Array, v: Array, t: Array, y: Array, activation: str) ->
     x, z, v = arrays["x"], arrays["z"], arrays["v"]
     sizes_agree("M (hidden units)", z_columns=z.shape[1], v_rows=v.shape[0])
     sizes_agree("K (classes)", v_columns=v.shape[1], y_columns=y.shape[1])
-    z_prime = activation_derivative(z, activation)
+    z_prime = activation_derivative(z, activation).tolist()
     (n_samples, n_features), n_hidden, n_classes = x.shape, z.shape[1], y.shape[1]
-    grad = np.zeros((n_features, n_hidden), dtype=result_dtype(x, z, v, y))
+    dtype = result_dtype(x, z, v, y)
+    x, v, t, y = x.tolist(), v.tolist(), t.tolist(), y.tolist()
+    grad = zeros((n_features, n_hidden), dtype)
     for d in range(n_features):
         for m in range(n_hidden):
             for k in range(n_classes):
                 for n in range(n_samples):
-                    grad[d, m] += (t[n, k] - y[n, k]) * v[m, k] * z_prime[n, m] * x[n, d]
-    return grad
+                    grad[d][m] += (t[n][k] - y[n][k]) * v[m][k] * z_prime[n][m] * x[n][d]
+    return array(grad, (n_features, n_hidden), dtype)
 
 
 def grad_b(z: Array, v: Array, t: Array, y: Array, activation: str) -> Array:
@@ -156,14 +163,16 @@ def grad_b(z: Array, v: Array, t: Array, y: Array, activation: str) -> Array:
     z, v = arrays["z"], arrays["v"]
     sizes_agree("M (hidden units)", z_columns=z.shape[1], v_rows=v.shape[0])
     sizes_agree("K (classes)", v_columns=v.shape[1], y_columns=y.shape[1])
-    z_prime = activation_derivative(z, activation)
+    z_prime = activation_derivative(z, activation).tolist()
     (n_samples, n_hidden), n_classes = z.shape, y.shape[1]
-    grad = np.zeros(n_hidden, dtype=result_dtype(z, v, y))
+    dtype = result_dtype(z, v, y)
+    v, t, y = v.tolist(), t.tolist(), y.tolist()
+    grad = zeros((n_hidden,), dtype)
     for m in range(n_hidden):
         for k in range(n_classes):
             for n in range(n_samples):
-                grad[m] += (t[n, k] - y[n, k]) * v[m, k] * z_prime[n, m]
-    return grad
+                grad[m] += (t[n][k] - y[n][k]) * v[m][k] * z_prime[n][m]
+    return array(grad, (n_hidden,), dtype)
 
 
 def _three_layer_arrays(per_sample: dict, w2, w3, t, y, activation: str) -> tuple:
@@ -185,7 +194,7 @@ def _first_layer_term(t, y, w3, z2_prime, w2, z1_prime, n, k, m2, m1):
     """One term of both first-layer sums:
 
     (tₙₖ − yₙₖ) W⁽³⁾_m⁽²⁾k z⁽²⁾′_nm⁽²⁾ W⁽²⁾_m⁽¹⁾m⁽²⁾ z⁽¹⁾′_nm⁽¹⁾."""
-    return (t[n, k] - y[n, k]) * w3[m2, k] * z2_prime[n, m2] * w2[m1, m2] * z1_prime[n, m1]
+    return (t[n][k] - y[n][k]) * w3[m2][k] * z2_prime[n][m2] * w2[m1][m2] * z1_prime[n][m1]
 
 
 def grad_W1_three_layer(
@@ -201,18 +210,20 @@ def grad_W1_three_layer(
     """
     t, y, arrays = _three_layer_arrays({"x": x, "z1": z1, "z2": z2}, w2, w3, t, y, activation)
     x, z1, z2, w2, w3 = (arrays[name] for name in ("x", "z1", "z2", "w2", "w3"))
-    z1_prime = activation_derivative(z1, activation)
-    z2_prime = activation_derivative(z2, activation)
+    z1_prime = activation_derivative(z1, activation).tolist()
+    z2_prime = activation_derivative(z2, activation).tolist()
     (n_samples, n_features), n_first, n_second = x.shape, z1.shape[1], z2.shape[1]
-    grad = np.zeros((n_features, n_first), dtype=result_dtype(x, z1, z2, w2, w3, y))
+    n_classes, dtype = y.shape[1], result_dtype(x, z1, z2, w2, w3, y)
+    x, w2, w3, t, y = x.tolist(), w2.tolist(), w3.tolist(), t.tolist(), y.tolist()
+    grad = zeros((n_features, n_first), dtype)
     for d in range(n_features):
         for m1 in range(n_first):
             for m2 in range(n_second):
-                for k in range(y.shape[1]):
+                for k in range(n_classes):
                     for n in range(n_samples):
                         term = _first_layer_term(t, y, w3, z2_prime, w2, z1_prime, n, k, m2, m1)
-                        grad[d, m1] += term * x[n, d]
-    return grad
+                        grad[d][m1] += term * x[n][d]
+    return array(grad, (n_features, n_first), dtype)
 
 
 def grad_b1_three_layer(
@@ -226,13 +237,15 @@ def grad_b1_three_layer(
     """
     t, y, arrays = _three_layer_arrays({"z1": z1, "z2": z2}, w2, w3, t, y, activation)
     z1, z2, w2, w3 = (arrays[name] for name in ("z1", "z2", "w2", "w3"))
-    z1_prime = activation_derivative(z1, activation)
-    z2_prime = activation_derivative(z2, activation)
+    z1_prime = activation_derivative(z1, activation).tolist()
+    z2_prime = activation_derivative(z2, activation).tolist()
     (n_samples, n_first), n_second = z1.shape, z2.shape[1]
-    grad = np.zeros(n_first, dtype=result_dtype(z1, z2, w2, w3, y))
+    n_classes, dtype = y.shape[1], result_dtype(z1, z2, w2, w3, y)
+    w2, w3, t, y = w2.tolist(), w3.tolist(), t.tolist(), y.tolist()
+    grad = zeros((n_first,), dtype)
     for m1 in range(n_first):
         for m2 in range(n_second):
-            for k in range(y.shape[1]):
+            for k in range(n_classes):
                 for n in range(n_samples):
                     grad[m1] += _first_layer_term(t, y, w3, z2_prime, w2, z1_prime, n, k, m2, m1)
-    return grad
+    return array(grad, (n_first,), dtype)

@@ -3,9 +3,7 @@ sums."""
 
 from __future__ import annotations
 
-import numpy as np
-
-from .arguments import Array, copied_array, result_dtype, sizes_agree
+from .arguments import Array, array, copied_array, result_dtype, sizes_agree, zeros
 
 
 def dense(x: Array, w: Array, b: Array) -> Array:
@@ -19,14 +17,16 @@ def dense(x: Array, w: Array, b: Array) -> Array:
     sizes_agree("D (features)", x_columns=x.shape[1], w_rows=w.shape[0])
     sizes_agree("M (outputs)", w_columns=w.shape[1], b_length=b.shape[0])
     (n_samples, n_features), n_out = x.shape, w.shape[1]
-    a = np.zeros((n_samples, n_out), dtype=result_dtype(x, w, b))
+    dtype = result_dtype(x, w, b)
+    x, w, b = x.tolist(), w.tolist(), b.tolist()
+    a = zeros((n_samples, n_out), dtype)
     for n in range(n_samples):
         for m in range(n_out):
             total = b[m]
             for d in range(n_features):
-                total += x[n, d] * w[d, m]
-            a[n, m] = total
-    return a
+                total += x[n][d] * w[d][m]
+            a[n][m] = total
+    return array(a, (n_samples, n_out), dtype)
 
 
 def dense_backward(delta: Array, x: Array, w: Array) -> tuple[Array, Array, Array]:
@@ -42,18 +42,23 @@ def dense_backward(delta: Array, x: Array, w: Array) -> tuple[Array, Array, Arra
     sizes_agree("M (outputs)", delta_columns=delta.shape[1], w_columns=w.shape[1])
     (n_samples, n_features), n_out = x.shape, w.shape[1]
     dtype = result_dtype(delta, x, w)
-    dx = np.zeros((n_samples, n_features), dtype=dtype)
-    dw = np.zeros((n_features, n_out), dtype=dtype)
-    db = np.zeros(n_out, dtype=dtype)
+    delta, x, w = delta.tolist(), x.tolist(), w.tolist()
+    dx = zeros((n_samples, n_features), dtype)
+    dw = zeros((n_features, n_out), dtype)
+    db = zeros((n_out,), dtype)
     for n in range(n_samples):
         for d in range(n_features):
             for m in range(n_out):
-                dx[n, d] += delta[n, m] * w[d, m]
+                dx[n][d] += delta[n][m] * w[d][m]
     for d in range(n_features):
         for m in range(n_out):
             for n in range(n_samples):
-                dw[d, m] += x[n, d] * delta[n, m]
+                dw[d][m] += x[n][d] * delta[n][m]
     for m in range(n_out):
         for n in range(n_samples):
-            db[m] += delta[n, m]
-    return dx, dw, db
+            db[m] += delta[n][m]
+    return (
+        array(dx, (n_samples, n_features), dtype),
+        array(dw, (n_features, n_out), dtype),
+        array(db, (n_out,), dtype),
+    )

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import numpy as np
 
-from .arguments import Array, copied_array, targets_like
+from . import scalars
+from .arguments import Array, array, copied_array, targets_like, zeros
 
 
 def softmax(a: Array) -> Array:
@@ -17,16 +18,16 @@ def softmax(a: Array) -> Array:
     if a.ndim not in (1, 2) or a.shape[-1] == 0:
         raise ValueError(f"a must be (N, K) or (K,) with K >= 1 classes, got shape {a.shape}")
     rows = a.reshape(-1, a.shape[-1])
-    n_rows, n_classes = rows.shape
-    y = np.empty_like(rows)
+    (n_rows, n_classes), dtype, rows = rows.shape, rows.dtype, rows.tolist()
+    y = zeros((n_rows, n_classes), dtype)
     for n in range(n_rows):
-        peak = max(rows[n, k].real for k in range(n_classes))
+        peak = max(rows[n][k].real for k in range(n_classes))
         total = 0.0
         for k in range(n_classes):
-            total += np.exp(rows[n, k] - peak)
+            total += scalars.exp(rows[n][k] - peak)
         for k in range(n_classes):
-            y[n, k] = np.exp(rows[n, k] - peak) / total
-    return y.reshape(a.shape)
+            y[n][k] = scalars.exp(rows[n][k] - peak) / total
+    return array(y, a.shape, dtype)
 
 
 def log_likelihood(t: Array, y: Array) -> float | complex:
@@ -40,11 +41,11 @@ def log_likelihood(t: Array, y: Array) -> float | complex:
     y = copied_array("y", given)
     floor = float(np.finfo(given.dtype).tiny)
     t = targets_like("t", t, y)
+    is_complex, t, y = y.dtype.kind == "c", t.reshape(-1).tolist(), y.reshape(-1).tolist()
     total = 0.0
-    for index in np.ndindex(y.shape):
-        if t[index] != 0:
-            value = y[index]
+    for target, value in zip(t, y, strict=True):
+        if target != 0:
             if value.real < floor:
                 value = floor
-            total += t[index] * np.log(value)
-    return complex(total) if y.dtype.kind == "c" else float(total)
+            total += target * scalars.log(value)
+    return complex(total) if is_complex else float(total)

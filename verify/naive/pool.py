@@ -4,15 +4,18 @@ window. Tie rule: the first maximum in row-major window order wins; a NaN counts
 
 from __future__ import annotations
 
-import numpy as np
+import itertools
+import math
 
 from .arguments import (
     Array,
+    array,
     copied_array,
     integer_at_least,
     refuse_complex,
     result_dtype,
     window_count,
+    zeros,
 )
 
 
@@ -35,19 +38,20 @@ def _upstream(dout, out_shape: tuple[int, ...]) -> Array:
     return dout
 
 
-def window_winner(x: Array, n: int, i: int, j: int, c: int, size: int, stride: int):
-    """(r, s) of window (n, i, j, c)'s maximum: the first NaN in row-major order if there is one,
-    else the first cell equal to the maximum (smallest k1, then smallest k2)."""
-    cells = [(i * stride + k1, j * stride + k2) for k1 in range(size) for k2 in range(size)]
-    values = [x[n, r, s, c] for r, s in cells]
-    for cell, value in zip(cells, values, strict=True):
-        if np.isnan(value):
-            return cell
-    peak = max(values)
-    for cell, value in zip(cells, values, strict=True):
-        if value == peak:
-            return cell
-    raise AssertionError("a window without NaN always holds its maximum")
+def window_winner(x: list, n: int, i: int, j: int, c: int, size: int, stride: int):
+    """(r, s) of window (n, i, j, c)'s maximum in x (nested lists x[n][r][s][c]): the first NaN in
+    row-major order if there is one, else the first cell equal to the maximum (smallest k1, then
+    smallest k2)."""
+    winner, peak = None, -math.inf
+    for k1 in range(size):
+        for k2 in range(size):
+            r, s = i * stride + k1, j * stride + k2
+            value = x[n][r][s][c]
+            if math.isnan(value):
+                return r, s
+            if winner is None or value > peak:
+                winner, peak = (r, s), value
+    return winner
 
 
 def maxpool2d(x: Array, size: int = 2, stride: int | None = None) -> Array:
@@ -61,11 +65,12 @@ def maxpool2d(x: Array, size: int = 2, stride: int | None = None) -> Array:
     refuse_complex(
         "x", x, "max pooling is not analytic (NumPy orders complex numbers lexicographically)"
     )
-    out = np.empty(out_shape, dtype=np.float64)
-    for n, i, j, c in np.ndindex(out_shape):
+    x = x.tolist()
+    out = zeros(out_shape)
+    for n, i, j, c in _positions(out_shape):
         r, s = window_winner(x, n, i, j, c, size, stride)
-        out[n, i, j, c] = x[n, r, s, c]
-    return out
+        out[n][i][j][c] = x[n][r][s][c]
+    return array(out, out_shape)
 
 
 def maxpool2d_backward(dout: Array, x: Array, size: int = 2, stride: int | None = None) -> Array:
@@ -81,11 +86,12 @@ def maxpool2d_backward(dout: Array, x: Array, size: int = 2, stride: int | None 
     )
     dout = _upstream(dout, out_shape)
     refuse_complex("dout", dout, "max pooling is not analytic")
-    dx = np.zeros(x.shape, dtype=np.float64)
-    for n, i, j, c in np.ndindex(out_shape):
+    shape, x, dout = x.shape, x.tolist(), dout.tolist()
+    dx = zeros(shape)
+    for n, i, j, c in _positions(out_shape):
         r, s = window_winner(x, n, i, j, c, size, stride)
-        dx[n, r, s, c] += dout[n, i, j, c]
-    return dx
+        dx[n][r][s][c] += dout[n][i][j][c]
+    return array(dx, shape)
 
 
 def avgpool2d(x: Array, size: int = 2, stride: int | None = None) -> Array:
@@ -94,14 +100,15 @@ def avgpool2d(x: Array, size: int = 2, stride: int | None = None) -> Array:
     Shapes as for :func:`maxpool2d`. Complex allowed.
     """
     x, size, stride, out_shape = _pool_arguments(x, size, stride)
-    out = np.zeros(out_shape, dtype=x.dtype)
-    for n, i, j, c in np.ndindex(out_shape):
+    dtype, x = x.dtype, x.tolist()
+    out = zeros(out_shape, dtype)
+    for n, i, j, c in _positions(out_shape):
         total = 0.0
         for k1 in range(size):
             for k2 in range(size):
-                total += x[n, i * stride + k1, j * stride + k2, c]
-        out[n, i, j, c] = total / (size * size)
-    return out
+                total += x[n][i * stride + k1][j * stride + k2][c]
+        out[n][i][j][c] = total / (size * size)
+    return array(out, out_shape, dtype)
 
 
 def avgpool2d_backward(dout: Array, x: Array, size: int = 2, stride: int | None = None) -> Array:
@@ -111,9 +118,15 @@ def avgpool2d_backward(dout: Array, x: Array, size: int = 2, stride: int | None 
     """
     x, size, stride, out_shape = _pool_arguments(x, size, stride)
     dout = _upstream(dout, out_shape)
-    dx = np.zeros(x.shape, dtype=result_dtype(dout, x))
-    for n, i, j, c in np.ndindex(out_shape):
+    dtype = result_dtype(dout, x)
+    dx, dout = zeros(x.shape, dtype), dout.tolist()
+    for n, i, j, c in _positions(out_shape):
         for k1 in range(size):
             for k2 in range(size):
-                dx[n, i * stride + k1, j * stride + k2, c] += dout[n, i, j, c] / (size * size)
-    return dx
+                dx[n][i * stride + k1][j * stride + k2][c] += dout[n][i][j][c] / (size * size)
+    return array(dx, x.shape, dtype)
+
+
+def _positions(shape: tuple[int, ...]):
+    """Every index (n, i, j, c) of an (N, Ho, Wo, C) array, in C order (as np.ndindex)."""
+    return itertools.product(*(range(size) for size in shape))

@@ -57,7 +57,7 @@ def maxpool2d_with_winners(x, size=2, stride=None):
     rule; uint8 for windows of up to 256 elements, else uint32."""
     out = maxpool2d(x, size, stride)
     step = size if stride is None else stride
-    x = np.asarray(x)
+    x = np.asarray(x).tolist()
     winners = np.empty(out.shape, dtype=np.uint8 if size * size <= 256 else np.uint32)
     for n, i, j, c in np.ndindex(out.shape):
         r, s = window_winner(x, n, i, j, c, size, step)

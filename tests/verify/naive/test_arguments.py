@@ -8,6 +8,7 @@ import pytest
 
 import cnnref
 from verify import naive
+from verify.naive.arguments import array, zeros
 
 from ._close import MODES, assert_close, one_hot
 
@@ -124,3 +125,9 @@ def test_inputs_are_not_modified(rng):
 def test_bad_input_raises_an_error_naming_the_argument(call, error, names):
     with pytest.raises(error, match=names):
         call()
+
+
+def test_nested_lists_round_trip_with_empty_axes():
+    for shape in [(2, 3), (0, 4), (3, 0, 2), ()]:
+        assert array(zeros(shape), shape).shape == shape
+    assert array(zeros((2,), np.complex128), (2,), np.complex128).dtype == np.complex128
