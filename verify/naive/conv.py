@@ -44,6 +44,12 @@ def _zero_padded(x: Array, pad: int) -> list:
     return padded
 
 
+def _by_filter(w: Array) -> list:
+    """The filters as nested lists indexed [k1][k2][f][c] (w[k1, k2, c, f]): the loops read one
+    filter's C taps as one list."""
+    return w.transpose(0, 1, 3, 2).tolist()
+
+
 def _tap(i: int, k: int, kernel: int, stride: int, mode: str) -> int:
     """Row (or column) of the padded input that output position i reads through filter tap k.
 
@@ -77,23 +83,24 @@ def conv2d(
     n_samples, channels = x.shape[0], x.shape[3]
     kh, kw, n_filters = w.shape[0], w.shape[1], w.shape[3]
     dtype = result_dtype(x, w, b)
-    padded, w, b = _zero_padded(x, pad), w.tolist(), b.tolist()
+    padded, filters, b = _zero_padded(x, pad), _by_filter(w), b.tolist()
     out = zeros((n_samples, out_h, out_w, n_filters), dtype)
     for n in range(n_samples):
         for i in range(out_h):
             rows = [_tap(i, k1, kh, stride, mode) for k1 in range(kh)]
             for j in range(out_w):
                 columns = [_tap(j, k2, kw, stride, mode) for k2 in range(kw)]
-                for f in range(n_filters):
-                    total = b[f]
-                    for k1 in range(kh):
-                        r = rows[k1]
-                        for k2 in range(kw):
-                            s = columns[k2]
-                            pixel, taps = padded[n][r][s], w[k1][k2]  # in[n, r, s, :], w[k1, k2]
+                totals = out[n][i][j]  # out[n, i, j, f] = totals[f], summed over (k1, k2, c)
+                totals[:] = b
+                for k1 in range(kh):
+                    r = rows[k1]
+                    for k2 in range(kw):
+                        pixel = padded[n][r][columns[k2]]  # in[n, r, s, :]
+                        for f in range(n_filters):
+                            total, taps = totals[f], filters[k1][k2][f]
                             for c in range(channels):
-                                total += pixel[c] * taps[c][f]
-                    out[n][i][j][f] = total
+                                total += pixel[c] * taps[c]  # · w[k1, k2, c, f]
+                            totals[f] = total
     return array(out, (n_samples, out_h, out_w, n_filters), dtype)
 
 
@@ -121,27 +128,29 @@ def conv2d_backward(
             f"forward output, got shape {dout.shape}"
         )
     dtype = result_dtype(dout, x, w)
-    padded, dout, w = _zero_padded(x, pad), dout.tolist(), w.tolist()
+    padded, dout, filters = _zero_padded(x, pad), dout.tolist(), _by_filter(w)
     d_padded = zeros((n_samples, height + 2 * pad, width + 2 * pad, channels), dtype)
-    dw = zeros((kh, kw, channels, n_filters), dtype)
+    d_filters = zeros((kh, kw, n_filters, channels), dtype)  # dw[k1, k2, c, f] at [k1][k2][f][c]
     db = zeros((n_filters,), dtype)
     for n in range(n_samples):
         for i in range(out_h):
             rows = [_tap(i, k1, kh, stride, mode) for k1 in range(kh)]
             for j in range(out_w):
                 columns = [_tap(j, k2, kw, stride, mode) for k2 in range(kw)]
+                grads = dout[n][i][j]  # g = grads[f] = dout[n, i, j, f]
                 for f in range(n_filters):
-                    g = dout[n][i][j][f]
-                    db[f] += g
-                    for k1 in range(kh):
-                        r = rows[k1]
-                        for k2 in range(kw):
-                            s = columns[k2]
-                            pixel, d_pixel = padded[n][r][s], d_padded[n][r][s]
-                            taps, d_taps = w[k1][k2], dw[k1][k2]
+                    db[f] += grads[f]
+                # Each tap reads its own pixel, so d_in still gets its terms in (n, i, j, f) order.
+                for k1 in range(kh):
+                    r = rows[k1]
+                    for k2 in range(kw):
+                        s = columns[k2]
+                        pixel, d_pixel = padded[n][r][s], d_padded[n][r][s]
+                        for f in range(n_filters):
+                            g, taps, d_taps = grads[f], filters[k1][k2][f], d_filters[k1][k2][f]
                             for c in range(channels):
-                                d_pixel[c] += g * taps[c][f]
-                                d_taps[c][f] += g * pixel[c]
+                                d_pixel[c] += g * taps[c]  # g · w[k1, k2, c, f]
+                                d_taps[c] += g * pixel[c]  # dw[k1, k2, c, f] += g · in[n, r, s, c]
     dx = zeros(x.shape, dtype)
     for n in range(n_samples):
         for r in range(height):
@@ -150,6 +159,6 @@ def conv2d_backward(
                     dx[n][r][s][c] = d_padded[n][r + pad][s + pad][c]
     return (
         array(dx, x.shape, dtype),
-        array(dw, (kh, kw, channels, n_filters), dtype),
+        array(d_filters, (kh, kw, n_filters, channels), dtype).transpose(0, 1, 3, 2).copy(),
         array(db, (n_filters,), dtype),
     )
