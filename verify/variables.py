@@ -97,7 +97,17 @@ class FlatFunction:
 
     def along(self, index: np.ndarray, delta: np.ndarray) -> np.ndarray:
         """f(x + δᵣ·e_{jᵣ}) for each row r (j = ``index``, δ real or complex): the coordinate form
-        of :meth:`at`, with only the moved variable batched.
+        of :meth:`at`. Rows that fit in one call (CHUNK of them) are built in full and evaluated in
+        that one call; more go through :meth:`along_by_variable`, whose call per moved variable
+        costs less than it saves only at that size."""
+        index = np.asarray(index, dtype=np.intp).reshape(-1)
+        if index.size > finite_diff.CHUNK:
+            return self.along_by_variable(index, delta)
+        delta = np.broadcast_to(np.asarray(delta), index.shape)
+        return self.at(finite_diff.coordinate_rows(self.x, index, delta))
+
+    def along_by_variable(self, index: np.ndarray, delta: np.ndarray) -> np.ndarray:
+        """:meth:`along` with only the moved variable batched.
 
         The rows that move the same variable are evaluated together, CHUNK at a time, with that
         variable given as (rows, *shape) and every other one as its single value at x (the

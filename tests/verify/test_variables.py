@@ -74,4 +74,5 @@ def test_along_with_only_the_moved_variable_batched_matches_full_rows(name):
             deltas.append(np.full(index.size, 1e-3j))
         for delta in deltas:
             full = flat.at(finite_diff.coordinate_rows(flat.x, index, delta))
-            np.testing.assert_allclose(flat.along(index, delta), full, rtol=1e-13, atol=1e-13)
+            by_variable = flat.along_by_variable(index, delta)
+            np.testing.assert_allclose(by_variable, full, rtol=1e-13, atol=1e-13)
