@@ -68,6 +68,17 @@ def log_likelihood(t: np.ndarray, a: np.ndarray) -> np.ndarray:
     return np.sum(t * log_softmax(a), axis=(-2, -1))
 
 
+def _product(a: np.ndarray, b: np.ndarray) -> np.ndarray:
+    """a @ b. A real a times a complex b is one real product of a with b's (real, imaginary)
+    pairs, the layout complex128 is stored in: b (…, K, M) is (…, K, 2M) float64, and the
+    product's pairs are the complex result; NumPy would make a complex a and take a complex
+    product, twice the arithmetic."""
+    if np.iscomplexobj(b) and not np.iscomplexobj(a):
+        pairs = np.ascontiguousarray(b).view(np.float64)
+        return (a @ pairs).view(np.complex128)
+    return a @ b
+
+
 def dense(x: np.ndarray, w: np.ndarray, b: np.ndarray) -> np.ndarray:
     """a = X W + b: x (…, N, D), w (…, D, M), b (…, M) → (…, N, M)."""
     return x @ w + b[..., None, :]
@@ -115,7 +126,7 @@ def conv(
     win = np.moveaxis(_windows(padded, kh, kw, stride, out_h, out_w), -3, -1)
     patches = win.reshape(*win.shape[:-6], -1, kh * kw * c)
     filters = w.reshape(*w.shape[:-4], kh * kw * c, f)
-    out = patches @ filters
+    out = _product(patches, filters)
     n = x.shape[-4]
     return out.reshape(*out.shape[:-2], n, out_h, out_w, f) + b[..., None, None, None, :]
 

@@ -22,6 +22,21 @@ def test_conv_matches_cnnref_and_broadcasts_a_batch(mode, stride, pad):
     assert np.allclose(batch[1], cnnref.conv2d(2 * x, w, b, stride, pad, mode), atol=1e-13)
 
 
+def test_conv_with_complex_filters_is_the_complex_product():
+    """Real patches times complex filters (the complex step along w) give NumPy's complex product,
+    for one filter bank and a batch of them."""
+    x, b = RNG.standard_normal((2, 6, 5, 3)), RNG.random(4)
+    w = RNG.standard_normal((2, 3, 2, 3, 4)) + 1j * RNG.standard_normal((2, 3, 2, 3, 4))
+    for filters in (w[0], w):
+        got = objectives.conv(x, filters, b, 2, 1, "convolution")
+        real = objectives.conv(x, filters.real, b, 2, 1, "convolution")
+        imaginary = objectives.conv(x, filters.imag, np.zeros(4), 2, 1, "convolution")
+        assert got.dtype == np.complex128
+        np.testing.assert_allclose(got, real + 1j * imaginary, rtol=0, atol=1e-13)
+        reference = objectives.conv(x.astype(np.complex128), filters, b, 2, 1, "convolution")
+        np.testing.assert_allclose(got, reference, rtol=0, atol=1e-13)
+
+
 def test_pools_dense_softmax_match_cnnref():
     x = RNG.standard_normal((2, 7, 5, 3))
     assert np.array_equal(objectives.maxpool(x, 3, 2), cnnref.maxpool2d(x, 3, 2))
