@@ -20,6 +20,10 @@ import numpy as np
 from . import finite_diff, kinks
 
 Objective = Callable[[Mapping[str, np.ndarray]], np.ndarray]
+# Rows × variables per call of the objective when only the moved variable is batched: about one
+# core's L2 cache of float64 (1 MiB), which a larger case's intermediates (a convolution's
+# patches) would otherwise overflow at CHUNK rows.
+ROW_BUDGET = 1 << 17
 Pattern = Callable[[Mapping[str, np.ndarray]], list[np.ndarray]]
 
 
@@ -109,22 +113,23 @@ class FlatFunction:
     def along_by_variable(self, index: np.ndarray, delta: np.ndarray) -> np.ndarray:
         """:meth:`along` with only the moved variable batched.
 
-        The rows that move the same variable are evaluated together, CHUNK at a time, with that
-        variable given as (rows, *shape) and every other one as its single value at x (the
-        objectives broadcast over leading axes), so work that does not depend on the moved
-        variable (a convolution's patches when the filters move, say) is done once per chunk
-        instead of once per row.
+        The rows that move the same variable are evaluated together, CHUNK at a time (fewer when
+        they would hold more than ROW_BUDGET numbers of x), with that variable given as
+        (rows, *shape) and every other one as its single value at x (the objectives broadcast
+        over leading axes), so work that does not depend on the moved variable (a convolution's
+        patches when the filters move, say) is done once per chunk instead of once per row.
         """
         index = np.asarray(index, dtype=np.intp).reshape(-1)
         delta = np.broadcast_to(np.asarray(delta), index.shape)
         values = np.empty(index.size, dtype=np.result_type(self.x, delta))
         owner = np.searchsorted(self.packing.offsets, index, side="right") - 1
+        chunk = max(1, min(finite_diff.CHUNK, ROW_BUDGET // max(self.x.size, 1)))
         for k in np.unique(owner):
             name, start = self.packing.names[k], self.packing.bounds[k]
             block = self.x[start : self.packing.bounds[k + 1]]
             moving = np.flatnonzero(owner == k)
-            for first in range(0, moving.size, finite_diff.CHUNK):
-                rows = moving[first : first + finite_diff.CHUNK]
+            for first in range(0, moving.size, chunk):
+                rows = moving[first : first + chunk]
                 moved = finite_diff.coordinate_rows(block, index[rows] - start, delta[rows])
                 params = dict(self.base)
                 params[name] = moved.reshape(rows.size, *self.packing.shapes[k])
