@@ -68,6 +68,14 @@ def log_likelihood(t: np.ndarray, a: np.ndarray) -> np.ndarray:
     return np.sum(t * log_softmax(a), axis=(-2, -1))
 
 
+def weighted_sum(g: np.ndarray, out: np.ndarray) -> np.ndarray:
+    """Σ g ⊙ out over g's axes: out (…, *g.shape) → (…), the upstream-weighted sum that turns a
+    layer's output into the scalar J = ⟨g, out⟩ of a gradient case; one matrix–vector product, no
+    g ⊙ out in memory."""
+    lead = out.shape[: out.ndim - g.ndim]
+    return out.reshape(*lead, g.size) @ g.reshape(g.size)
+
+
 def _product(a: np.ndarray, b: np.ndarray) -> np.ndarray:
     """a @ b. A real a times a complex b is one real product of a with b's (real, imaginary)
     pairs, the layout complex128 is stored in: b (…, K, M) is (…, K, 2M) float64, and the

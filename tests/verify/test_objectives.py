@@ -37,6 +37,15 @@ def test_conv_with_complex_filters_is_the_complex_product():
         np.testing.assert_allclose(got, reference, rtol=0, atol=1e-13)
 
 
+def test_weighted_sum_is_the_sum_of_g_times_out_per_leading_index():
+    g = RNG.standard_normal((2, 3, 4, 5))
+    out = RNG.standard_normal((6, 2, 3, 4, 5)) + 1j * RNG.standard_normal((6, 2, 3, 4, 5))
+    expected = np.sum(g * out, axis=(-4, -3, -2, -1))
+    np.testing.assert_allclose(objectives.weighted_sum(g, out), expected, rtol=1e-13)
+    one = objectives.weighted_sum(g, out[2].real)
+    np.testing.assert_allclose(one, expected[2].real, rtol=1e-13)
+
+
 def test_pools_dense_softmax_match_cnnref():
     x = RNG.standard_normal((2, 7, 5, 3))
     assert np.array_equal(objectives.maxpool(x, 3, 2), cnnref.maxpool2d(x, 3, 2))

@@ -39,7 +39,7 @@ def maxpool_dx_case(target: str, dtype, size, stride, ties, dout, x, **more_args
         {"dout": dout, "x": x, **more_args, "size": size, "stride": stride},
         lambda r: {"x": r},
         params={"x": f64(x)},
-        objective=lambda p: np.sum(g * obj.maxpool(p["x"], size, step), axis=(-4, -3, -2, -1)),
+        objective=lambda p: obj.weighted_sum(g, obj.maxpool(p["x"], size, step)),
         pattern=lambda p: [obj.maxpool_winners(p["x"], size, step)],
         analytic=False,
         upstream="dout",
@@ -67,7 +67,7 @@ def build_avgpool2d_backward(rng, dtype, size, stride) -> Case:
         {"dout": dout, "x": x, "size": size, "stride": stride},
         lambda r: {"x": r},
         params={"x": f64(x)},
-        objective=lambda p: np.sum(g * obj.avgpool(p["x"], size, step), axis=(-4, -3, -2, -1)),
+        objective=lambda p: obj.weighted_sum(g, obj.avgpool(p["x"], size, step)),
         upstream="dout",
     )
 

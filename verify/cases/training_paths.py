@@ -94,7 +94,7 @@ def build_conv2d_parameter_gradients(rng, dtype, filters, stride, pad, batch) ->
 
     def objective(p):
         out = obj.conv(x64, p["w"], p["b"], stride, pad, "cross-correlation")
-        return np.sum(g * out, axis=(-4, -3, -2, -1))
+        return obj.weighted_sum(g, out)
 
     return Case(
         "conv.conv2d_parameter_gradients",
@@ -120,7 +120,7 @@ def build_conv2d_backward_simd(rng, dtype, stride, pad, batch) -> Case:
 
     def objective(p):
         out = obj.conv(p["x"], p["w"], p["b"], stride, pad, "cross-correlation")
-        return np.sum(g * out, axis=(-4, -3, -2, -1))
+        return obj.weighted_sum(g, out)
 
     return Case(
         "conv.conv2d_backward",
@@ -230,7 +230,7 @@ def build_activation_delta_through_maxpool(rng, dtype, activation, size, stride)
 
     def objective(p):
         pooled = obj.maxpool(obj.activate(p["a"], activation), size, step)
-        return np.sum(g * pooled, axis=(-4, -3, -2, -1))
+        return obj.weighted_sum(g, pooled)
 
     def pattern(p):
         kinks = [obj.maxpool_winners(obj.activate(p["a"].real, activation), size, step)]
