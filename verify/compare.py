@@ -167,9 +167,8 @@ def _floored_errors(diff, magnitude, scale, resolution) -> np.ndarray:
         usable = floor > 0
         err = np.divide(diff, floor, out=np.zeros_like(diff), where=usable)
         err[~usable & (diff != 0)] = np.inf
-    nan = np.isnan(err)
-    if nan.any():
-        err[nan] = np.inf
+    if err.size and math.isnan(err.max()):  # max is NaN when any element is
+        err[np.isnan(err)] = np.inf
     return err
 
 
@@ -247,8 +246,12 @@ def linearity_problems(
     """F(α g₁ + β g₂) must equal α F(g₁) + β F(g₂) to rounding(dtype)."""
     if not np.any(combined) and not np.any(expected):
         return []
-    worst = worst_element(combined, expected)
     limit = _rounding_tolerance(np.dtype(dtype))
+    if np.shape(combined) == np.shape(expected):  # the usual case, answered without the worst
+        errors = relative_errors(combined, expected)
+        if errors.size == 0 or errors.max() <= limit:
+            return []
+    worst = worst_element(combined, expected)
     if worst.error <= limit:
         return []
     return [

@@ -106,6 +106,7 @@ def _json_float(value: float) -> float | str:
     return value if math.isfinite(value) else str(value)
 
 
+@functools.cache
 def naive_module():
     """verify.naive, imported when first needed."""
     return importlib.import_module("verify.naive")
@@ -354,10 +355,9 @@ def _naive_reference(case: Case) -> dict[str, np.ndarray]:
 
 
 def _check_naive(case: Case, got, result: CaseResult, references, scale: _Scale) -> None:
-    naive = naive_module()
     _compare_named("naive", got, references["naive"], case.dtype, result, scale)
     for name, formula in case.naive_extra.items():
-        alternative = {name: np.asarray(formula(naive), np.float64)}
+        alternative = {name: np.asarray(formula(naive_module()), np.float64)}
         references.setdefault("naive_formula", {}).update(alternative)
     if case.naive_extra:
         _compare_named("naive_formula", got, references["naive_formula"], case.dtype, result, scale)
