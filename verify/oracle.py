@@ -107,9 +107,14 @@ def _json_float(value: float) -> float | str:
 
 
 @functools.cache
+def _module(name: str):
+    """The module ``name``, imported when first needed and then looked up once."""
+    return importlib.import_module(name)
+
+
 def naive_module():
     """verify.naive, imported when first needed."""
-    return importlib.import_module("verify.naive")
+    return _module("verify.naive")
 
 
 def cnnref_function(target: str) -> Callable[..., Any]:
@@ -118,7 +123,7 @@ def cnnref_function(target: str) -> Callable[..., Any]:
     if "." not in target:
         return getattr(cnnref, target)
     module, name = target.rsplit(".", 1)
-    return getattr(importlib.import_module(f"cnnref.{module}"), name)
+    return getattr(_module(f"cnnref.{module}"), name)
 
 
 def naive_function(target: str) -> Callable[..., Any]:
@@ -126,7 +131,7 @@ def naive_function(target: str) -> Callable[..., Any]:
     composition of naive formulas in ``verify.naive.training_paths``."""
     if "." not in target:
         return getattr(naive_module(), target)
-    return getattr(importlib.import_module("verify.naive.training_paths"), target.rsplit(".")[-1])
+    return getattr(_module("verify.naive.training_paths"), target.rsplit(".")[-1])
 
 
 def _snapshot(args: dict[str, Any]) -> dict[str, Any]:
