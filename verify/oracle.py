@@ -428,8 +428,9 @@ def _evaluate(case: Case, flat: FlatFunction, g: np.ndarray, seed: int, mode: st
     steps = finite_diff.element_steps(x) if mode == "full" else None
     together = steps is not None and 1 + count + 2 * x.size <= finite_diff.CHUNK
     if together:
-        rows = np.concatenate([rows, finite_diff.element_rows(x, steps, np.arange(x.size))])
-    values = flat.around(rows)
+        values = flat.around(rows, finite_diff.element_rows(x, steps, np.arange(x.size)))
+    else:
+        values = flat.around(rows)
     screen = diffs = None
     if plan is not None:
         screen = finite_diff.screen_from_values(

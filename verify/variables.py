@@ -84,10 +84,10 @@ class FlatFunction:
             self._value = float(self.at(self.x[None, :])[0])
         return self._value
 
-    def around(self, points: np.ndarray) -> np.ndarray:
-        """f at each row of ``points``, evaluated in one batch with x itself (whose value
-        :meth:`value` then keeps)."""
-        values = self.at(np.concatenate([self.x[None, :], points]))
+    def around(self, *points: np.ndarray) -> np.ndarray:
+        """f at each row of ``points`` (one or more blocks of rows, in order), evaluated in one
+        batch with x itself (whose value :meth:`value` then keeps)."""
+        values = self.at(np.concatenate([self.x[None, :], *points]))
         self._value = float(values[0])
         return values[1:]
 
