@@ -150,8 +150,12 @@ def conv(
     patches = win.reshape(*win.shape[:-6], -1, kh * kw * c)
     filters = w.reshape(*w.shape[:-4], kh * kw * c, f)
     out = _product(patches, filters)
-    n = x.shape[-4]
-    return out.reshape(*out.shape[:-2], n, out_h, out_w, f) + b[..., None, None, None, :]
+    out = out.reshape(*out.shape[:-2], x.shape[-4], out_h, out_w, f)
+    bias = b[..., None, None, None, :]
+    if np.broadcast_shapes(out.shape, bias.shape) != out.shape or not np.can_cast(b, out.dtype):
+        return out + bias
+    out += bias  # the product is a new array: the bias goes into it, not into another copy
+    return out
 
 
 def pool_windows(x: np.ndarray, size: int, stride: int) -> np.ndarray:
