@@ -4,6 +4,7 @@ BLAS is never touched."""
 
 from __future__ import annotations
 
+import os
 import threading
 
 import numpy as np
@@ -144,6 +145,37 @@ def test_reuse_freed_memory_applies_on_glibc_and_is_harmless_to_repeat():
     assert reuse_freed_memory() is expected
     big = np.ones(3_000_000)  # allocations keep working after the change
     assert float(big.sum()) == 3_000_000.0
+
+
+_MMAP_PROBE = """
+import ctypes, sys
+import cnnref  # noqa: F401
+# A freed 8 MB block served from the heap comes back at the same address; glibc's default maps
+# a first block of that size afresh, and mmap hands out addresses far from the heap.
+libc = ctypes.CDLL(None)
+libc.malloc.restype = ctypes.c_void_p
+libc.sbrk.restype = ctypes.c_void_p
+block = libc.malloc(8 << 20)
+top = libc.sbrk(0)
+print(int(abs(block - top) < (1 << 30)))
+libc.free(ctypes.c_void_p(block))
+"""
+
+
+@pytest.mark.parametrize("opt_out, in_heap", [("", "1"), ("1", "0")])
+def test_importing_cnnref_keeps_large_blocks_in_the_heap_unless_opted_out(opt_out, in_heap):
+    import platform
+    import subprocess
+    import sys
+
+    if platform.system() != "Linux" or platform.libc_ver()[0] != "glibc":
+        pytest.skip("the malloc setting applies on glibc only")
+    env = {**os.environ, "CNNREF_SYSTEM_MALLOC": opt_out}
+    run = subprocess.run(
+        [sys.executable, "-c", _MMAP_PROBE], env=env, capture_output=True, text=True, timeout=120
+    )
+    assert run.returncode == 0, run.stderr
+    assert run.stdout.strip() == in_heap
 
 
 def test_dense_products_split_across_threads_agree_with_numpy():
