@@ -222,7 +222,7 @@ def test_the_filter_gradient_has_the_same_bits_for_any_thread_count():
         with one_blas_thread():
             _conv.conv_backward_per_image(
                 x.reshape(n, size, size * c), dout.reshape(-1, f), w.reshape(patch, f),
-                parts, dx, True, buffers, geometry,
+                parts, dx, True, True, buffers, geometry,
             )  # fmt: skip
         return parts.sum(axis=0), dx
 
