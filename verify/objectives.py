@@ -69,7 +69,7 @@ def log_likelihood(t: np.ndarray, a: np.ndarray) -> np.ndarray:
 
 
 def weighted_sum(g: np.ndarray, out: np.ndarray) -> np.ndarray:
-    """Σ g ⊙ out over g's axes: out (…, *g.shape) → (…), the upstream-weighted sum that turns a
+    """Σ g ⊙ out over g's axes: out (…, shape of g) → (…), the upstream-weighted sum that turns a
     layer's output into the scalar J = ⟨g, out⟩ of a gradient case; one matrix–vector product, no
     g ⊙ out in memory."""
     lead = out.shape[: out.ndim - g.ndim]
