@@ -172,6 +172,22 @@ cdef void _forward_image(
                     winners[(i * g.Wo + j) * C + c] = <offset>k
 
 
+cdef void _forward_batch(
+    const floating[:, :, :, ::1] x, floating[:, :, :, ::1] out, offset* winners, Py_ssize_t size,
+    Py_ssize_t stride, int threads,
+):
+    """_forward_image over the batch, OpenMP across the images; ``winners`` is NULL or the start
+    of an (N, Ho, Wo, C) array."""
+    cdef Geometry g = _geometry(x.shape, out.shape, size, stride)
+    cdef Py_ssize_t n, N = x.shape[0], per_image = g.Ho * g.Wo * g.C
+    if out.size == 0:
+        return
+    for n in prange(N, nogil=True, schedule="dynamic", num_threads=threads,
+                    use_threads_if=_threaded(N, g, threads)):
+        _forward_image(&x[n, 0, 0, 0], &out[n, 0, 0, 0],
+                       winners if winners == NULL else winners + n * per_image, g)
+
+
 def maxpool_forward(
     const floating[:, :, :, ::1] x,
     floating[:, :, :, ::1] out,
@@ -180,13 +196,7 @@ def maxpool_forward(
     int threads=1,
 ):
     """out[n, i, j, c] = max over k1, k2 < size of x[n, i·stride + k1, j·stride + k2, c]."""
-    cdef Geometry g = _geometry(x.shape, out.shape, size, stride)
-    cdef Py_ssize_t n, N = x.shape[0]
-    if out.size == 0:
-        return
-    for n in prange(N, nogil=True, schedule="dynamic", num_threads=threads,
-                    use_threads_if=_threaded(N, g, threads)):
-        _forward_image(&x[n, 0, 0, 0], &out[n, 0, 0, 0], <unsigned char*>NULL, g)
+    _forward_batch(x, out, <unsigned char*>NULL, size, stride, threads)
 
 
 def maxpool_forward_winners(
@@ -198,13 +208,7 @@ def maxpool_forward_winners(
     int threads=1,
 ):
     """out as in maxpool_forward; winners[n, i, j, c] = the offset k1·size + k2 of its winner."""
-    cdef Geometry g = _geometry(x.shape, out.shape, size, stride)
-    cdef Py_ssize_t n, N = x.shape[0]
-    if out.size == 0:
-        return
-    for n in prange(N, nogil=True, schedule="dynamic", num_threads=threads,
-                    use_threads_if=_threaded(N, g, threads)):
-        _forward_image(&x[n, 0, 0, 0], &out[n, 0, 0, 0], &winners[n, 0, 0, 0], g)
+    _forward_batch(x, out, &winners[0, 0, 0, 0] if winners.size else NULL, size, stride, threads)
 
 
 # ---- backward: the upstream gradient to the winners ----
