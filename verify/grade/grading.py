@@ -48,6 +48,11 @@ class CaseResult:
     diagnosis: str | None = None
 
 
+def _totals(parts: list[tuple[float, float]]) -> tuple[float, float]:
+    """(points earned, points possible), each summed over the parts' (earned, possible)."""
+    return sum(earned for earned, _ in parts), sum(possible for _, possible in parts)
+
+
 @dataclass
 class TaskResult:
     """One task's cases; ``score``, ``max_score`` and ``status`` are worked out from them when the
@@ -63,8 +68,7 @@ class TaskResult:
     status: str = field(init=False)
 
     def __post_init__(self) -> None:
-        self.score = sum(c.points for c in self.cases)
-        self.max_score = sum(c.max_points for c in self.cases)
+        self.score, self.max_score = _totals([(c.points, c.max_points) for c in self.cases])
         if self.cases and all(c.status == NOT_IMPLEMENTED for c in self.cases):
             self.status = NOT_IMPLEMENTED
         else:
@@ -89,8 +93,7 @@ class SubmissionResult:
     max_score: float = field(init=False)
 
     def __post_init__(self) -> None:
-        self.score = sum(t.score for t in self.tasks)
-        self.max_score = sum(t.max_score for t in self.tasks)
+        self.score, self.max_score = _totals([(t.score, t.max_score) for t in self.tasks])
 
     def to_dict(self) -> dict:
         return asdict(self)
