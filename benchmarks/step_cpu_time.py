@@ -28,7 +28,6 @@ from cnnref.nn.seed_step import (
     seed_inference,
     seed_parameters,
 )
-from cnnref.threads import reuse_freed_memory
 from cnnref.training.fit import minibatch_step
 
 LEARNING_RATE = 1e-3
@@ -77,7 +76,6 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--repeats", type=int, default=5)
     repeats = parser.parse_args().repeats
-    reuse_freed_memory()
     for dtype in ("float32", "float64"):
         for batch in (1, 64, 256):
             measured = rates(dtype, batch, repeats)

@@ -23,6 +23,9 @@ from .nn.layers import AvgPool2D, Conv2D, Dense, Flatten, MaxPool2D, ReLU, Sigmo
 from .nn.network import Sequential, mlp, seed_cnn
 from .output import log_likelihood, softmax
 from .pool import avgpool2d, avgpool2d_backward, maxpool2d, maxpool2d_backward
+from .threads import reuse_freed_memory_on_import
+
+reuse_freed_memory_on_import()
 
 __version__ = "0.1.0"
 

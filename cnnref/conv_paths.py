@@ -62,9 +62,11 @@ def forward(x, w, b, activation, stride, pad, out_h, out_w) -> np.ndarray:
 def backward(dout, x, w, stride, pad, input_gradient) -> tuple[np.ndarray | None, np.ndarray]:
     """(dx or None, dw) of the cross-correlation, dx only with ``input_gradient``, by the fastest
     path that applies."""
-    dx_by_simd = not input_gradient or simd_applies(x, x.shape[3])
-    if simd_applies(x, w.shape[3]) and dx_by_simd:
-        dx, dw = backward_simd(dout, x, w, stride, pad, input_gradient)
+    if simd_applies(x, w.shape[3]):
+        dx_by_simd = input_gradient and simd_applies(x, x.shape[3])
+        dx, dw = backward_simd(dout, x, w, stride, pad, dx_by_simd)
+        if input_gradient and not dx_by_simd:
+            dx, _ = backward_per_image(dout, x, w, stride, pad, True, filter_gradient=False)
     elif x.shape[0] >= openmp_threads():
         dx, dw = backward_per_image(dout, x, w, stride, pad, input_gradient)
     else:
@@ -150,9 +152,10 @@ def forward_per_image(x, w, b, activation, stride, pad, out_h, out_w) -> np.ndar
     return out.reshape(n, out_h, out_w, f)
 
 
-def backward_per_image(dout, x, w, stride, pad, input_gradient):
-    """dw = Σₙ im2col(x[n])ᵀ · dout[n] and dx[n] = col2im(dout[n] · wᵀ), one image per OpenMP
-    iteration (see cnnref.threads)."""
+def backward_per_image(dout, x, w, stride, pad, input_gradient, filter_gradient=True):
+    """dw = Σₙ im2col(x[n])ᵀ · dout[n] (zeros without ``filter_gradient``) and, with
+    ``input_gradient``, dx[n] = col2im(dout[n] · wᵀ), one image per OpenMP iteration (see
+    cnnref.threads)."""
     (n, f), (rows, patch) = (x.shape[0], w.shape[3]), _patch_sizes(x, w, *dout.shape[1:3])
     buffers = np.empty((openmp_threads(), rows, patch), dtype=x.dtype)
     dw_parts = np.zeros((min(n, _DW_GROUPS), patch, f), dtype=x.dtype)
@@ -161,7 +164,7 @@ def backward_per_image(dout, x, w, stride, pad, input_gradient):
     with one_blas_thread():
         _conv.conv_backward_per_image(
             _rows(x), dout.reshape(-1, f), w.reshape(patch, f), dw_parts, _rows(dx),
-            input_gradient, buffers, geometry,
+            filter_gradient, input_gradient, buffers, geometry,
         )  # fmt: skip
     return (dx if input_gradient else None), dw_parts.sum(axis=0).reshape(w.shape)
 

@@ -171,17 +171,17 @@ def reuse_freed_memory() -> bool:
     A training step allocates and frees the same few-megabyte arrays every step. By default glibc
     maps each block above its (adaptive) threshold afresh and unmaps it when freed, so every step
     page-faults its arrays in again: in a fresh process that cost the seed network's float32 step
-    at batch 64 a third of its time (26–34 ms against 17–21 ms). This is a process-wide, one-way
-    setting (glibc offers no way to read the old values back); ``cnnref.training.fit.fit``,
-    ``cnnref evaluate`` and ``cnnref bench`` call it. Returns False, doing nothing, off glibc.
+    at batch 64 a third of its time (26–34 ms against 17–21 ms), and a loop over the plain
+    functional API a fifth. This is a process-wide, one-way setting (glibc offers no way to read
+    the old values back); ``import cnnref`` makes it (:func:`reuse_freed_memory_on_import`).
+    Returns False, doing nothing, off glibc.
     """
     import ctypes
-    import platform
 
-    if platform.system() != "Linux" or platform.libc_ver()[0] != "glibc":
-        return False
     try:
-        mallopt = ctypes.CDLL(None).mallopt
+        libc = ctypes.CDLL(None)
+        libc.gnu_get_libc_version  # noqa: B018 (present in glibc only)
+        mallopt = libc.mallopt
     except (OSError, AttributeError):
         return False
     mallopt.argtypes, mallopt.restype = [ctypes.c_int, ctypes.c_int], ctypes.c_int
@@ -189,3 +189,17 @@ def reuse_freed_memory() -> bool:
         mallopt(_M_MMAP_THRESHOLD, _HEAP_BLOCK_LIMIT)
         and mallopt(_M_TRIM_THRESHOLD, 2 * _HEAP_BLOCK_LIMIT)
     )
+
+
+SYSTEM_MALLOC_VARIABLE = "CNNREF_SYSTEM_MALLOC"
+
+
+def reuse_freed_memory_on_import() -> bool:
+    """What ``import cnnref`` does to malloc: :func:`reuse_freed_memory`, unless the environment
+    variable ``CNNREF_SYSTEM_MALLOC`` is ``1`` (glibc's defaults are then left alone). Returns
+    whether the setting was made."""
+    import os
+
+    if os.environ.get(SYSTEM_MALLOC_VARIABLE, "") == "1":
+        return False
+    return reuse_freed_memory()

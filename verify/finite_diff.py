@@ -111,11 +111,13 @@ def central_differences(
     index=None,
     *,
     value: float | None = None,
+    along: CoordinateFunction | None = None,
 ) -> ElementDifferences:
     """(f(x + hⱼeⱼ) − f(x − hⱼeⱼ)) / 2hⱼ for every j of the flat x (or only ``index``).
 
     Also gives the forward (f(x + hⱼeⱼ) − f(x))/hⱼ and backward (f(x) − f(x − hⱼeⱼ))/hⱼ quotients.
-    ``value`` is f(x) when the caller has it already.
+    ``value`` is f(x) when the caller has it already; ``along`` is f's coordinate form at x when
+    the caller has one cheaper than :func:`along_coordinates` (which builds every row in full).
     """
     x = np.asarray(x, dtype=np.float64).reshape(-1)
     if index is None:
@@ -124,7 +126,8 @@ def central_differences(
     else:
         idx = np.atleast_1d(np.asarray(index))
         h = element_steps(x)[idx] if steps is None else np.broadcast_to(steps, idx.shape).copy()
-    values = along_coordinates(f, x)(np.concatenate([idx, idx]), np.concatenate([h, -h]))
+    along = along_coordinates(f, x) if along is None else along
+    values = along(np.concatenate([idx, idx]), np.concatenate([h, -h]))
     f0 = float(_evaluate(f, x[None, :])[0]) if value is None else float(value)
     return differences_from_values(values, h, f0)
 

@@ -429,7 +429,9 @@ def _evaluate(case: Case, flat: FlatFunction, g: np.ndarray, seed: int, mode: st
     if together:
         diffs = finite_diff.differences_from_values(values[count:], steps, flat.value())
     elif steps is not None:
-        diffs = finite_diff.central_differences(flat.at, x, steps, value=flat.value())
+        diffs = finite_diff.central_differences(
+            flat.at, x, steps, value=flat.value(), along=flat.along
+        )
     return _Evaluations(plan, screen, diffs)
 
 
@@ -455,7 +457,7 @@ def _check_numerical(
         result.refused["complex_step"] = "not analytic (relu or max): complex step refused"
         return
     try:
-        cs = complex_step(flat.at, x)
+        cs = complex_step(flat.at, x, along=flat.along)
     except ComplexStepRefused as error:
         result.refused["complex_step"] = str(error)
         return
@@ -534,7 +536,7 @@ def _elementwise(
     elements as g) and the element errors against it, each divided by its allowance."""
     packing, x = flat.packing, flat.x
     if diffs is None:
-        diffs = finite_diff.central_differences(flat.at, x, value=flat.value())
+        diffs = finite_diff.central_differences(flat.at, x, value=flat.value(), along=flat.along)
     errors = compare.block_relative_errors(g, diffs.central, packing.offsets, resolution)
     if case.pattern is None and case.analytic:
         return diffs.central, errors
@@ -572,7 +574,12 @@ def _retry_with_smaller_steps(
         clear = ~(crossed[: pending.size] | crossed[pending.size :])
         if clear.any():
             retry = finite_diff.central_differences(
-                flat.at, flat.x, steps[clear], index=pending[clear], value=diffs.value
+                flat.at,
+                flat.x,
+                steps[clear],
+                index=pending[clear],
+                value=diffs.value,
+                along=flat.along,
             )
             fd[pending[clear]] = retry.central
             allowance[pending[clear]] = 2.0**halvings
@@ -598,7 +605,7 @@ def _kink_crossings(case: Case, flat: FlatFunction, diffs, suspects: np.ndarray)
     flagged = crossed[: suspects.size] | crossed[suspects.size :]
     if not case.analytic:
         half = finite_diff.central_differences(
-            flat.at, flat.x, steps / 2.0, index=suspects, value=diffs.value
+            flat.at, flat.x, steps / 2.0, index=suspects, value=diffs.value, along=flat.along
         )
         noise = 64 * finite_diff.EPS64 * max(abs(diffs.value), 1.0) / np.min(diffs.steps)
         flagged |= kinks.one_sided_disagree(

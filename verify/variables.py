@@ -95,6 +95,32 @@ class FlatFunction:
             values.append(self._call(self.packing.unflatten(rows), len(rows)))
         return np.concatenate(values) if values else np.empty(0)
 
+    def along(self, index: np.ndarray, delta: np.ndarray) -> np.ndarray:
+        """f(x + δᵣ·e_{jᵣ}) for each row r (j = ``index``, δ real or complex): the coordinate form
+        of :meth:`at`, with only the moved variable batched.
+
+        The rows that move the same variable are evaluated together, CHUNK at a time, with that
+        variable given as (rows, *shape) and every other one as its single value at x (the
+        objectives broadcast over leading axes), so work that does not depend on the moved
+        variable (a convolution's patches when the filters move, say) is done once per chunk
+        instead of once per row.
+        """
+        index = np.asarray(index, dtype=np.intp).reshape(-1)
+        delta = np.broadcast_to(np.asarray(delta), index.shape)
+        values = np.empty(index.size, dtype=np.result_type(self.x, delta))
+        owner = np.searchsorted(self.packing.offsets, index, side="right") - 1
+        for k in np.unique(owner):
+            name, start = self.packing.names[k], self.packing.bounds[k]
+            block = self.x[start : self.packing.bounds[k + 1]]
+            moving = np.flatnonzero(owner == k)
+            for first in range(0, moving.size, finite_diff.CHUNK):
+                rows = moving[first : first + finite_diff.CHUNK]
+                moved = finite_diff.coordinate_rows(block, index[rows] - start, delta[rows])
+                params = dict(self.base)
+                params[name] = moved.reshape(rows.size, *self.packing.shapes[k])
+                values[rows] = self._call(params, rows.size)
+        return values
+
     def crossed(self, points: np.ndarray) -> np.ndarray:
         """For each row of ``points``: does the kink pattern there differ from the one at x?"""
         if self.pattern is None:

@@ -37,7 +37,7 @@ from ..nn.network import seed_cnn
 from ..nn.optim import SGD
 from ..nn.seed_step import PARAMETER_NAMES, SeedTrainer, seed_inference, seed_parameters
 from ..pool import maxpool2d, maxpool2d_backward_to_winners, maxpool2d_with_winners
-from ..threads import openmp_threads, reuse_freed_memory
+from ..threads import openmp_threads
 from ..training.fit import minibatch_step
 from .ceiling import gemm_ceiling, seed_case_flops
 from .load import one_core_busy
@@ -243,7 +243,6 @@ def run_benchmark(settings: Settings, echo: Callable[[str], None] = print) -> Re
         echo(TORCH_MISSING)
     else:
         torch.set_num_threads(threads)
-    reuse_freed_memory()
     if settings.ceiling:
         for dtype in settings.dtypes:
             report.ceilings[dtype] = gemm_ceiling(dtype, repeats=max(3, settings.repeats))
@@ -471,7 +470,6 @@ def memory_probe(framework: str, dtype: str, batch: int, threads: int, steps: in
     else:
         trainer = SeedTrainer(params, LEARNING_RATE)
         before = _current_rss_mb()
-        reuse_freed_memory()
         tracemalloc.start()
         for _ in range(steps):
             trainer.step(x, t)

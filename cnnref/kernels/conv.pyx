@@ -295,13 +295,15 @@ def conv_backward_per_image(
     const floating[:, ::1] w,
     floating[:, :, ::1] dw_parts,
     floating[:, :, ::1] dx,
+    bint filter_gradient,
     bint input_gradient,
     floating[:, :, ::1] buffers,
     Geometry g,
 ):
-    """dw_parts[g] += Σ over the images n of group g of im2col(x[n])ᵀ · (dout rows of n), for the
-    caller to sum over g (dw_parts (G, KH·KW·C, F), zeroed); with ``input_gradient``,
-    dx[n] += col2im((dout rows of n) · wᵀ) (dx zeroed, passed as (N, H, W·C)).
+    """With ``filter_gradient``, dw_parts[g] += Σ over the images n of group g of
+    im2col(x[n])ᵀ · (dout rows of n), for the caller to sum over g (dw_parts (G, KH·KW·C, F),
+    zeroed); with ``input_gradient``, dx[n] += col2im((dout rows of n) · wᵀ) (dx zeroed, passed
+    as (N, H, W·C)).
 
     The N images fall into G = dw_parts.shape[0] fixed groups of consecutive images
     (group g: n from g·N // G to (g + 1)·N // G), handed to the threads one group at a time
@@ -317,11 +319,12 @@ def conv_backward_per_image(
     for group in prange(G, nogil=True, schedule="dynamic", num_threads=threads):
         cols = &buffers[threadid(), 0, 0]
         for n in range(group * N // G, (group + 1) * N // G):
-            _im2col_image(&x[n, 0, 0], cols, g)
-            gemm(
-                True, False, <int>P, <int>F, <int>rows, cols, <int>P, &dout[n * rows, 0],
-                <int>F, 1, &dw_parts[group, 0, 0], <int>F,
-            )
+            if filter_gradient:
+                _im2col_image(&x[n, 0, 0], cols, g)
+                gemm(
+                    True, False, <int>P, <int>F, <int>rows, cols, <int>P, &dout[n * rows, 0],
+                    <int>F, 1, &dw_parts[group, 0, 0], <int>F,
+                )
             if input_gradient:
                 gemm(
                     False, True, <int>rows, <int>P, <int>F, &dout[n * rows, 0], <int>F,

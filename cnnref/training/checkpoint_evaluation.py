@@ -10,7 +10,6 @@ from dataclasses import dataclass
 import numpy as np
 
 from ..nn.network import build_network
-from ..threads import reuse_freed_memory
 from .checkpoint import CheckpointError, check_parameters, load_checkpoint
 from .data import load_dataset
 from .fit import EVAL_BATCH, evaluate, normalize
@@ -65,7 +64,6 @@ def evaluate_checkpoint(
     images = data.test_images if split == "test" else data.train_images
     labels = data.test_labels if split == "test" else data.train_labels
     images = normalize(images, mean, std, network.dtype)
-    reuse_freed_memory()
     loss, accuracy, predictions = evaluate(network, images, labels, batch_size)
     return CheckpointEvaluation(
         dataset, split, checkpoint.epoch, class_names, loss, accuracy, labels, predictions

@@ -26,7 +26,7 @@ import numpy as np
 from ..nn.network import Sequential
 from ..nn.optim import SGD, Adam
 from ..output import log_likelihood
-from ..threads import one_blas_thread, reuse_freed_memory
+from ..threads import one_blas_thread
 from ..validation import float_array, nonnegative_int, positive_int
 from .checkpoint import Checkpoint, CheckpointError, check_parameters
 
@@ -156,9 +156,8 @@ def fit(
     appended to ``state.metrics`` and passed to ``report``, then ``save(state)`` checkpoints it.
     ``loss`` is the epoch's mean cross-entropy −J/N and ``train_acc`` the accuracy, both over the
     minibatches as they were trained; ``images_per_s`` counts training only, ``seconds`` includes
-    the test evaluation. The run keeps freed blocks in the heap
-    (:func:`cnnref.threads.reuse_freed_memory`). ``progress(epoch, minibatches,
-    done)`` opens a progress bar for an epoch.
+    the test evaluation. ``progress(epoch, minibatches, done)`` opens a progress bar for an
+    epoch.
     """
     epochs = nonnegative_int("epochs", epochs)
     batch_size = positive_int("batch_size", batch_size)
@@ -170,7 +169,6 @@ def fit(
             f"images and {count} labels"
         )
     batches = -(-count // batch_size)
-    reuse_freed_memory()
     with _deferred_interrupt() as interrupt:
         while state.epoch < epochs:
             order, next_rng_state = epoch_order(state.rng_state, count)

@@ -4,6 +4,7 @@ BLAS is never touched."""
 
 from __future__ import annotations
 
+import os
 import threading
 
 import numpy as np
@@ -146,6 +147,37 @@ def test_reuse_freed_memory_applies_on_glibc_and_is_harmless_to_repeat():
     assert float(big.sum()) == 3_000_000.0
 
 
+_MMAP_PROBE = """
+import ctypes, sys
+import cnnref  # noqa: F401
+# A freed 8 MB block served from the heap comes back at the same address; glibc's default maps
+# a first block of that size afresh, and mmap hands out addresses far from the heap.
+libc = ctypes.CDLL(None)
+libc.malloc.restype = ctypes.c_void_p
+libc.sbrk.restype = ctypes.c_void_p
+block = libc.malloc(8 << 20)
+top = libc.sbrk(0)
+print(int(abs(block - top) < (1 << 30)))
+libc.free(ctypes.c_void_p(block))
+"""
+
+
+@pytest.mark.parametrize("opt_out, in_heap", [("", "1"), ("1", "0")])
+def test_importing_cnnref_keeps_large_blocks_in_the_heap_unless_opted_out(opt_out, in_heap):
+    import platform
+    import subprocess
+    import sys
+
+    if platform.system() != "Linux" or platform.libc_ver()[0] != "glibc":
+        pytest.skip("the malloc setting applies on glibc only")
+    env = {**os.environ, "CNNREF_SYSTEM_MALLOC": opt_out}
+    run = subprocess.run(
+        [sys.executable, "-c", _MMAP_PROBE], env=env, capture_output=True, text=True, timeout=120
+    )
+    assert run.returncode == 0, run.stderr
+    assert run.stdout.strip() == in_heap
+
+
 def test_dense_products_split_across_threads_agree_with_numpy():
     rng = np.random.default_rng(5)
     for n, d, m in [(64, 200, 300), (3, 1000, 999), (1, 7, 3), (0, 4, 5), (9, 1, 1)]:
@@ -190,7 +222,7 @@ def test_the_filter_gradient_has_the_same_bits_for_any_thread_count():
         with one_blas_thread():
             _conv.conv_backward_per_image(
                 x.reshape(n, size, size * c), dout.reshape(-1, f), w.reshape(patch, f),
-                parts, dx, True, buffers, geometry,
+                parts, dx, True, True, buffers, geometry,
             )  # fmt: skip
         return parts.sum(axis=0), dx
 

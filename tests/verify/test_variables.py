@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 import numpy as np
+import pytest
 
-from verify import kinks, registry
+from verify import finite_diff, kinks, registry
 from verify.variables import FlatFunction, Packing
 
 ARRAYS = {"w": np.zeros((2, 3)), "b": np.zeros(4), "k": np.zeros((2, 1, 3)), "s": np.zeros(())}
@@ -52,3 +53,25 @@ def test_crossings_along_coordinates_use_the_pattern_at_x():
         moved[j] += 1e-3
         assert kinks.pattern_changed(base, case.pattern(packing.unflatten(moved[None])), 1)[0]
     assert up.any()  # exact ties: raising a tied element moves the window's winner
+
+
+def _flat_function(case) -> FlatFunction:
+    packing = Packing(case.params)
+    return FlatFunction(packing, packing.flatten(case.params), case.objective, case.pattern)
+
+
+@pytest.mark.parametrize("name", [n for n, e in registry.REGISTRY.items() if e.kind == "gradient"])
+def test_along_with_only_the_moved_variable_batched_matches_full_rows(name):
+    """Every gradient case's objective broadcasts an unbatched variable against a batched one:
+    f along coordinates from the moved variable alone equals f at the rows built in full, for
+    real steps and (analytic objectives) complex ones."""
+    for seed in range(3):
+        case = registry.random_case(np.random.default_rng([seed, 7]), name)
+        flat = _flat_function(case)
+        index = np.random.default_rng(seed).permutation(flat.x.size)
+        deltas = [np.full(index.size, 1e-3)]
+        if case.analytic:
+            deltas.append(np.full(index.size, 1e-3j))
+        for delta in deltas:
+            full = flat.at(finite_diff.coordinate_rows(flat.x, index, delta))
+            np.testing.assert_allclose(flat.along(index, delta), full, rtol=1e-13, atol=1e-13)

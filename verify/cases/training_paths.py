@@ -109,10 +109,13 @@ def build_conv2d_parameter_gradients(rng, dtype, filters, stride, pad, batch) ->
     )
 
 
-def build_conv2d_backward_simd(rng, dtype, stride, pad, batch) -> Case:
-    """conv2d_backward where C and F are multiples of the SIMD channel block, so that the SIMD
-    kernels compute dx and dw (the seed network's conv2 in training)."""
-    x, w = _conv_inputs(rng, dtype, "SIMD block", batch, simd_channels=True)
+def build_conv2d_backward_simd(rng, dtype, channels, stride, pad, batch) -> Case:
+    """conv2d_backward where F is a multiple of the SIMD channel block, so that the SIMD kernels
+    compute dw: with C a multiple too they compute dx as well (the seed network's conv2 in
+    training); with few channels dx goes by the per-image patch matrices (conv1 in a loop over
+    the plain functional API, which asks for dx)."""
+    simd_channels = channels == "SIMD block"
+    x, w = _conv_inputs(rng, dtype, "SIMD block", batch, simd_channels=simd_channels)
     b = gen.values(rng, (w.shape[3],), 0.5)
     dout = cast(gen.upstream(rng, obj.conv(f64(x), f64(w), b, stride, pad, "cross-correlation")
                              .shape), dtype)  # fmt: skip
@@ -125,7 +128,7 @@ def build_conv2d_backward_simd(rng, dtype, stride, pad, batch) -> Case:
     return Case(
         "conv.conv2d_backward",
         "gradient",
-        _conv_settings(dtype, "SIMD block", stride, pad, batch, channels="C SIMD block"),
+        _conv_settings(dtype, "SIMD block", stride, pad, batch, channels=f"C {channels}"),
         np.dtype(dtype),
         {"dout": dout, "x": x, "w": w, "stride": stride, "pad": pad},
         lambda r: {"x": r[0], "w": r[1], "b": r[2]},
@@ -292,7 +295,9 @@ GRADIENT_ENTRIES = (
     Entry(
         "conv.conv2d_backward",
         "gradient",
-        grid(dtype=DTYPES, stride=(1, 2), pad=(0, 1), batch=(1, 2)),
+        grid(
+            dtype=DTYPES, channels=("SIMD block", "small"), stride=(1, 2), pad=(0, 1), batch=(1, 2)
+        ),
         build_conv2d_backward_simd,
     ),
 )

@@ -17,13 +17,20 @@ def _cases(target):
 
 
 @needs_simd
-def test_the_conv2d_backward_path_cases_run_the_simd_kernels_for_dx_and_dw():
+def test_the_conv2d_backward_path_cases_run_the_simd_kernels_for_dw_and_where_c_allows_dx():
+    """Every case's dw goes by the SIMD kernel; dx by it where C is a multiple of the channel
+    block, by the per-image patch matrices where it is not (both kinds present)."""
     cases = _cases("conv.conv2d_backward")
     assert {c.settings["stride"] for c in cases} == {"stride 1", "stride 2"}
     assert {c.settings["pad"] for c in cases} == {"pad 0", "pad 1"}
+    dx_by_simd = set()
     for case in cases:
         x, w = case.args["x"], case.args["w"]
-        assert paths.simd_applies(x, x.shape[3]) and paths.simd_applies(x, w.shape[3]), case.name
+        assert paths.simd_applies(x, w.shape[3]), case.name
+        simd_channels = case.settings["channels"] == "C SIMD block"
+        assert paths.simd_applies(x, x.shape[3]) == simd_channels, case.name
+        dx_by_simd.add(simd_channels)
+    assert dx_by_simd == {True, False}
 
 
 @needs_simd
