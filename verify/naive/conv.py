@@ -55,6 +55,17 @@ def _tap(i: int, k: int, kernel: int, stride: int, mode: str) -> int:
     return i * stride + kernel - 1 - k
 
 
+def _windows(n_samples: int, out_h: int, out_w: int, kh: int, kw: int, stride: int, mode: str):
+    """Every output pixel (n, i, j) in order, with the padded input rows[k1] and columns[k2] its
+    window reads through tap (k1, k2)."""
+    for n in range(n_samples):
+        for i in range(out_h):
+            rows = [_tap(i, k1, kh, stride, mode) for k1 in range(kh)]
+            for j in range(out_w):
+                columns = [_tap(j, k2, kw, stride, mode) for k2 in range(kw)]
+                yield n, i, j, rows, columns
+
+
 def conv2d(
     x: Array, w: Array, b: Array, stride: int = 1, pad: int = 0, mode: str = "cross-correlation"
 ) -> Array:
@@ -79,21 +90,17 @@ def conv2d(
     dtype = result_dtype(x, w, b)
     padded, w, b = _zero_padded(x, pad), w.tolist(), b.tolist()
     out = zeros((n_samples, out_h, out_w, n_filters), dtype)
-    for n in range(n_samples):
-        for i in range(out_h):
-            rows = [_tap(i, k1, kh, stride, mode) for k1 in range(kh)]
-            for j in range(out_w):
-                columns = [_tap(j, k2, kw, stride, mode) for k2 in range(kw)]
-                for f in range(n_filters):
-                    total = b[f]
-                    for k1 in range(kh):
-                        r = rows[k1]
-                        for k2 in range(kw):
-                            s = columns[k2]
-                            pixel, taps = padded[n][r][s], w[k1][k2]  # in[n, r, s, :], w[k1, k2]
-                            for c in range(channels):
-                                total += pixel[c] * taps[c][f]
-                    out[n][i][j][f] = total
+    for n, i, j, rows, columns in _windows(n_samples, out_h, out_w, kh, kw, stride, mode):
+        for f in range(n_filters):
+            total = b[f]
+            for k1 in range(kh):
+                r = rows[k1]
+                for k2 in range(kw):
+                    s = columns[k2]
+                    pixel, taps = padded[n][r][s], w[k1][k2]  # in[n, r, s, :], w[k1, k2]
+                    for c in range(channels):
+                        total += pixel[c] * taps[c][f]
+            out[n][i][j][f] = total
     return array(out, (n_samples, out_h, out_w, n_filters), dtype)
 
 
@@ -125,23 +132,19 @@ def conv2d_backward(
     d_padded = zeros((n_samples, height + 2 * pad, width + 2 * pad, channels), dtype)
     dw = zeros((kh, kw, channels, n_filters), dtype)
     db = zeros((n_filters,), dtype)
-    for n in range(n_samples):
-        for i in range(out_h):
-            rows = [_tap(i, k1, kh, stride, mode) for k1 in range(kh)]
-            for j in range(out_w):
-                columns = [_tap(j, k2, kw, stride, mode) for k2 in range(kw)]
-                for f in range(n_filters):
-                    g = dout[n][i][j][f]
-                    db[f] += g
-                    for k1 in range(kh):
-                        r = rows[k1]
-                        for k2 in range(kw):
-                            s = columns[k2]
-                            pixel, d_pixel = padded[n][r][s], d_padded[n][r][s]
-                            taps, d_taps = w[k1][k2], dw[k1][k2]
-                            for c in range(channels):
-                                d_pixel[c] += g * taps[c][f]
-                                d_taps[c][f] += g * pixel[c]
+    for n, i, j, rows, columns in _windows(n_samples, out_h, out_w, kh, kw, stride, mode):
+        for f in range(n_filters):
+            g = dout[n][i][j][f]
+            db[f] += g
+            for k1 in range(kh):
+                r = rows[k1]
+                for k2 in range(kw):
+                    s = columns[k2]
+                    pixel, d_pixel = padded[n][r][s], d_padded[n][r][s]
+                    taps, d_taps = w[k1][k2], dw[k1][k2]
+                    for c in range(channels):
+                        d_pixel[c] += g * taps[c][f]
+                        d_taps[c][f] += g * pixel[c]
     dx = zeros(x.shape, dtype)
     for n in range(n_samples):
         for r in range(height):
