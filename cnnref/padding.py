@@ -22,11 +22,22 @@ def padded_taps(out_size: int, kernel: int, stride: int, pad: int, size: int) ->
     return (rows < 0) | (rows >= size)
 
 
-def _taps_in_padding(out_h, out_w, kh, kw, stride, pad, height, width) -> np.ndarray:
-    """Bool (Ho, Wo, KH, KW): does window (i, j) read the padding through tap (k1, k2)?"""
-    rows = padded_taps(out_h, kh, stride, pad, height)
-    cols = padded_taps(out_w, kw, stride, pad, width)
-    return rows[:, None, :, None] | cols[None, :, None, :]
+def _where_padding_meets(
+    subscripts: str, values: np.ndarray, axis: int, windows, kernel, stride, pad, x_shape
+) -> np.ndarray | None:
+    """Where a padded tap meets a non-finite entry of ``values`` (reduced over ``axis``): the
+    bool result of einsum(``subscripts``, taps, nonfinite) > 0 with taps (Ho, Wo, KH, KW) the
+    padded taps of windows (Ho, Wo) and kernel (KH, KW), or None when nothing meets (no padding,
+    or every value finite)."""
+    if pad == 0:
+        return None
+    nonfinite = ~np.isfinite(values).all(axis=axis)
+    if not nonfinite.any():
+        return None
+    rows = padded_taps(windows[0], kernel[0], stride, pad, x_shape[1])
+    cols = padded_taps(windows[1], kernel[1], stride, pad, x_shape[2])
+    taps = rows[:, None, :, None] | cols[None, :, None, :]
+    return np.einsum(subscripts, taps.astype(np.intp), nonfinite.astype(np.intp)) > 0
 
 
 def forward_padding_nans(
@@ -34,14 +45,11 @@ def forward_padding_nans(
 ) -> None:
     """Set out[n, i, j, f] = NaN wherever a padded tap (k1, k2) of window (i, j) meets a
     non-finite w[k1, k2, c, f] for some c (in place). out (N, Ho, Wo, F), w (KH, KW, C, F)."""
-    if pad == 0:
-        return
-    nonfinite = ~np.isfinite(w).all(axis=2)  # (KH, KW, F)
-    if not nonfinite.any():
-        return
-    taps = _taps_in_padding(*out.shape[1:3], *w.shape[:2], stride, pad, *x_shape[1:3])
-    meets = np.einsum("ijab,abf->ijf", taps.astype(np.intp), nonfinite.astype(np.intp)) > 0
-    out[:, meets] = np.nan
+    meets = _where_padding_meets(
+        "ijab,abf->ijf", w, 2, out.shape[1:3], w.shape[:2], stride, pad, x_shape
+    )
+    if meets is not None:
+        out[:, meets] = np.nan
 
 
 def filter_gradient_padding_nans(
@@ -49,11 +57,8 @@ def filter_gradient_padding_nans(
 ) -> None:
     """Set dw[k1, k2, c, f] = NaN wherever tap (k1, k2) reads the padding in some window (i, j)
     with a non-finite dout[n, i, j, f] (in place). dw (KH, KW, C, F), dout (N, Ho, Wo, F)."""
-    if pad == 0:
-        return
-    nonfinite = ~np.isfinite(dout).all(axis=0)  # (Ho, Wo, F)
-    if not nonfinite.any():
-        return
-    taps = _taps_in_padding(*dout.shape[1:3], *dw.shape[:2], stride, pad, *x_shape[1:3])
-    meets = np.einsum("ijab,ijf->abf", taps.astype(np.intp), nonfinite.astype(np.intp)) > 0
-    dw[np.broadcast_to(meets[:, :, None, :], dw.shape)] = np.nan
+    meets = _where_padding_meets(
+        "ijab,ijf->abf", dout, 0, dout.shape[1:3], dw.shape[:2], stride, pad, x_shape
+    )
+    if meets is not None:
+        dw[np.broadcast_to(meets[:, :, None, :], dw.shape)] = np.nan

@@ -349,14 +349,10 @@ def _compare_named(
     )
 
 
-def _naive_outputs(case: Case) -> dict[str, np.ndarray]:
-    """The naive twin's result on the case's arguments (``algorithm`` is cnnref's alone)."""
-    kwargs = {k: v for k, v in case.kwargs.items() if k != "algorithm"}
-    return case.outputs(naive_function(case.target)(*case.args.values(), **kwargs))
-
-
 def _naive_reference(case: Case) -> dict[str, np.ndarray]:
-    return {k: np.asarray(v, np.float64) for k, v in _naive_outputs(case).items()}
+    """The naive twin's result on the case's arguments, as float64 arrays."""
+    outputs = case.outputs(naive_function(case.target)(*case.args.values(), **case.kwargs))
+    return {k: np.asarray(v, np.float64) for k, v in outputs.items()}
 
 
 def _check_naive(case: Case, got, result: CaseResult, references, scale: _Scale) -> None:

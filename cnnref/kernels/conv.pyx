@@ -66,6 +66,25 @@ cdef extern from "direct_conv.h" nogil:
 cdef Py_ssize_t PARALLEL_MIN_WORK = 1 << 18
 
 
+cdef struct Geometry:
+    # One convolution's sizes: image H × W × C, kernel KH × KW, stride, pad, output Ho × Wo.
+    Py_ssize_t H, W, C, KH, KW, stride, pad, Ho, Wo
+
+
+cdef inline Geometry _geometry(
+    const Py_ssize_t* image, const Py_ssize_t* kernel, const Py_ssize_t* output,
+    Py_ssize_t stride, Py_ssize_t pad,
+) noexcept nogil:
+    """The Geometry of (N, H, W, C) images, (KH, KW, ·, ·) filters and (N, Ho, Wo, ·) outputs,
+    from the three shapes."""
+    cdef Geometry g
+    g.H, g.W, g.C = image[1], image[2], image[3]
+    g.KH, g.KW = kernel[0], kernel[1]
+    g.Ho, g.Wo = output[1], output[2]
+    g.stride, g.pad = stride, pad
+    return g
+
+
 def conv_forward_direct(
     const floating[:, :, :, ::1] x,
     const floating[:, :, :, ::1] w,
@@ -75,26 +94,24 @@ def conv_forward_direct(
     Py_ssize_t pad,
 ):
     """out = x ⋆ w + b by the index sums above (out is overwritten)."""
-    cdef Py_ssize_t N = x.shape[0], H = x.shape[1], W = x.shape[2], C = x.shape[3]
-    cdef Py_ssize_t KH = w.shape[0], KW = w.shape[1], F = w.shape[3]
-    cdef Py_ssize_t Ho = out.shape[1], Wo = out.shape[2]
-    cdef Py_ssize_t n, i, j, k1, k2, c, f, r, s
+    cdef Geometry g = _geometry(x.shape, w.shape, out.shape, stride, pad)
+    cdef Py_ssize_t N = x.shape[0], F = w.shape[3], n, i, j, k1, k2, c, f, r, s
     cdef floating xv
-    cdef bint parallel = N * Ho * Wo * KH * KW * C * F >= PARALLEL_MIN_WORK
+    cdef bint parallel = N * g.Ho * g.Wo * g.KH * g.KW * g.C * F >= PARALLEL_MIN_WORK
     for n in prange(N, nogil=True, schedule="static", use_threads_if=parallel):
-        for i in range(Ho):
-            for j in range(Wo):
+        for i in range(g.Ho):
+            for j in range(g.Wo):
                 for f in range(F):
                     out[n, i, j, f] = b[f]
-                for k1 in range(KH):
+                for k1 in range(g.KH):
                     r = i * stride + k1 - pad
-                    if r < 0 or r >= H:
+                    if r < 0 or r >= g.H:
                         continue
-                    for k2 in range(KW):
+                    for k2 in range(g.KW):
                         s = j * stride + k2 - pad
-                        if s < 0 or s >= W:
+                        if s < 0 or s >= g.W:
                             continue
-                        for c in range(C):
+                        for c in range(g.C):
                             xv = x[n, r, s, c]
                             for f in range(F):
                                 out[n, i, j, f] += xv * w[k1, k2, c, f]
@@ -110,25 +127,23 @@ def conv_backward_input_direct(
     """dx[n, r, q, c] = Σ_k1 Σ_k2 Σ_f dout[n, i, j, f] · w[k1, k2, c, f] over the taps that read
     pixel (r, q): r = i·s + k1 − p and q = j·s + k2 − p for an output pixel (i, j) (dx is
     overwritten)."""
-    cdef Py_ssize_t N = dx.shape[0], H = dx.shape[1], W = dx.shape[2], C = dx.shape[3]
-    cdef Py_ssize_t KH = w.shape[0], KW = w.shape[1], F = w.shape[3]
-    cdef Py_ssize_t Ho = dout.shape[1], Wo = dout.shape[2]
-    cdef Py_ssize_t n, r, q, c, k1, k2, f, i, j, row, column
+    cdef Geometry g = _geometry(dx.shape, w.shape, dout.shape, stride, pad)
+    cdef Py_ssize_t N = dx.shape[0], F = w.shape[3], n, r, q, c, k1, k2, f, i, j, row, column
     cdef floating total
-    cdef bint parallel = N * H * W * KH * KW * C * F >= PARALLEL_MIN_WORK
+    cdef bint parallel = N * g.H * g.W * g.KH * g.KW * g.C * F >= PARALLEL_MIN_WORK
     for n in prange(N, nogil=True, schedule="static", use_threads_if=parallel):
-        for r in range(H):
-            for q in range(W):
-                for c in range(C):
+        for r in range(g.H):
+            for q in range(g.W):
+                for c in range(g.C):
                     total = 0
-                    for k1 in range(KH):
+                    for k1 in range(g.KH):
                         row = r + pad - k1
-                        if row < 0 or row % stride != 0 or row // stride >= Ho:
+                        if row < 0 or row % stride != 0 or row // stride >= g.Ho:
                             continue
                         i = row // stride
-                        for k2 in range(KW):
+                        for k2 in range(g.KW):
                             column = q + pad - k2
-                            if column < 0 or column % stride != 0 or column // stride >= Wo:
+                            if column < 0 or column % stride != 0 or column // stride >= g.Wo:
                                 continue
                             j = column // stride
                             for f in range(F):
@@ -145,33 +160,27 @@ def conv_backward_filter_direct(
 ):
     """dw[k1, k2, c, f] = Σ_n Σ_i Σ_j x[n, i·s + k1 − p, j·s + k2 − p, c] · dout[n, i, j, f]
     (dw must be zeroed). Threads split the (k1, k2, c) entries, so no two write the same element."""
-    cdef Py_ssize_t N = x.shape[0], H = x.shape[1], W = x.shape[2], C = x.shape[3]
-    cdef Py_ssize_t KH = dw.shape[0], KW = dw.shape[1], F = dw.shape[3]
-    cdef Py_ssize_t Ho = dout.shape[1], Wo = dout.shape[2]
-    cdef Py_ssize_t entry, n, i, j, k1, k2, c, f, r, s
+    cdef Geometry g = _geometry(x.shape, dw.shape, dout.shape, stride, pad)
+    cdef Py_ssize_t N = x.shape[0], F = dw.shape[3], entry, n, i, j, k1, k2, c, f, r, s
     cdef floating xv
-    cdef bint parallel = N * Ho * Wo * KH * KW * C * F >= PARALLEL_MIN_WORK
-    for entry in prange(KH * KW * C, nogil=True, schedule="static", use_threads_if=parallel):
-        k1 = entry // (KW * C)
-        k2 = (entry // C) % KW
-        c = entry % C
+    cdef bint parallel = N * g.Ho * g.Wo * g.KH * g.KW * g.C * F >= PARALLEL_MIN_WORK
+    for entry in prange(g.KH * g.KW * g.C, nogil=True, schedule="static",
+                        use_threads_if=parallel):
+        k1 = entry // (g.KW * g.C)
+        k2 = (entry // g.C) % g.KW
+        c = entry % g.C
         for n in range(N):
-            for i in range(Ho):
+            for i in range(g.Ho):
                 r = i * stride + k1 - pad
-                if r < 0 or r >= H:
+                if r < 0 or r >= g.H:
                     continue
-                for j in range(Wo):
+                for j in range(g.Wo):
                     s = j * stride + k2 - pad
-                    if s < 0 or s >= W:
+                    if s < 0 or s >= g.W:
                         continue
                     xv = x[n, r, s, c]
                     for f in range(F):
                         dw[k1, k2, c, f] += xv * dout[n, i, j, f]
-
-
-cdef struct Geometry:
-    # One convolution's sizes: image H × W × C, kernel KH × KW, stride, pad, output Ho × Wo.
-    Py_ssize_t H, W, C, KH, KW, stride, pad, Ho, Wo
 
 
 cdef inline void _run_bounds(
@@ -330,16 +339,20 @@ def simd_available():
     return bool(cnnref_use_avx2())
 
 
-cdef void _pad_image(
+cdef const floating* _padded_image(
     const floating* x, floating* padded, Py_ssize_t H, Py_ssize_t W, Py_ssize_t C, Py_ssize_t pad
 ) noexcept nogil:
-    """padded (H + 2·pad, W + 2·pad, C) = x (H, W, C) with a border of pad zeros."""
+    """x (H, W, C) itself when pad is 0, else padded (H + 2·pad, W + 2·pad, C) filled with x and a
+    border of pad zeros."""
     cdef Py_ssize_t Wp = W + 2 * pad, r, e
+    if pad == 0:
+        return x
     for e in range((H + 2 * pad) * Wp * C):
         padded[e] = 0
     for r in range(H):
         for e in range(W * C):
             padded[((r + pad) * Wp + pad) * C + e] = x[r * W * C + e]
+    return padded
 
 
 def conv_forward_simd(
@@ -365,11 +378,7 @@ def conv_forward_simd(
         return
     for n in prange(N, nogil=True, schedule="dynamic", num_threads=threads,
                     use_threads_if=threads > 1 and N > 1):
-        if pad > 0:
-            _pad_image(&x[n, 0, 0, 0], &padded[threadid(), 0], H, W, C, pad)
-            source = &padded[threadid(), 0]
-        else:
-            source = &x[n, 0, 0, 0]
+        source = _padded_image(&x[n, 0, 0, 0], &padded[threadid(), 0], H, W, C, pad)
         if floating is float:
             cnnref_direct_conv_f(
                 source, W + 2 * pad, C, &w[0, 0, 0, 0], &b[0], &out[n, 0, 0, 0], Ho, Wo, KH, KW,
@@ -419,11 +428,7 @@ def conv_backward_simd(
                     use_threads_if=threads > 1 and G > 1):
         for n in range(g * N // G, (g + 1) * N // G):
             if filter_gradient:
-                if pad > 0:
-                    _pad_image(&x[n, 0, 0, 0], &padded[threadid(), 0], H, W, C, pad)
-                    source = &padded[threadid(), 0]
-                else:
-                    source = &x[n, 0, 0, 0]
+                source = _padded_image(&x[n, 0, 0, 0], &padded[threadid(), 0], H, W, C, pad)
                 if floating is float:
                     cnnref_filter_gradient_f(
                         source, W + 2 * pad, C, &dout[n, 0, 0, 0], &dw_parts[g, 0, 0, 0, 0], Ho,

@@ -18,6 +18,12 @@ cdef inline int _runs(Py_ssize_t n, int threads) noexcept nogil:
     return threads if threads > 1 and n >= PARALLEL_MIN_ELEMENTS else 1
 
 
+cdef inline Py_ssize_t _run_start(int run, int runs, Py_ssize_t n) noexcept nogil:
+    """Where run ``run`` of ``runs`` starts: run r covers elements r·n // runs up to
+    (r + 1)·n // runs."""
+    return run * n // runs
+
+
 cdef void _sgd_run(
     floating* theta, floating* velocity, const floating* grad, Py_ssize_t n, floating mu,
     floating eta, floating size, bint power_of_two,
@@ -51,17 +57,17 @@ def sgd_momentum(
     batch of B; B = 1 for g itself). μ, η and B are rounded to the dtype and every product, quotient
     and sum to the dtype, as NumPy's in-place ``v *= μ; v += g / B; θ += η * v`` rounds them, so the
     bits are those."""
-    cdef Py_ssize_t n = theta.shape[0], first, count
+    cdef Py_ssize_t n = theta.shape[0], first
     cdef int run, runs = _runs(n, threads), exponent
     cdef bint power_of_two = frexp(batch, &exponent) == 0.5
     if n == 0:
         return
     for run in prange(runs, nogil=True, schedule="static", num_threads=runs,
                       use_threads_if=runs > 1):
-        first = run * n // runs
-        count = (run + 1) * n // runs - first
-        _sgd_run(&theta[first], &velocity[first], &grad[first], count, <floating>momentum,
-                 <floating>lr, <floating>batch, power_of_two)
+        first = _run_start(run, runs, n)
+        _sgd_run(&theta[first], &velocity[first], &grad[first],
+                 _run_start(run + 1, runs, n) - first, <floating>momentum, <floating>lr,
+                 <floating>batch, power_of_two)
 
 
 cdef void _ascent_run(
@@ -76,12 +82,11 @@ cdef void _ascent_run(
 def ascent_step(floating[::1] theta, const floating[::1] grad, double lr, int threads=1):
     """θ ← θ + η·g in one pass, η and the product rounded to the dtype as NumPy's in-place
     ``θ += η * g`` rounds them (the same bits), without its temporary η·g."""
-    cdef Py_ssize_t n = theta.shape[0], first, count
+    cdef Py_ssize_t n = theta.shape[0], first
     cdef int run, runs = _runs(n, threads)
     if n == 0:
         return
     for run in prange(runs, nogil=True, schedule="static", num_threads=runs,
                       use_threads_if=runs > 1):
-        first = run * n // runs
-        count = (run + 1) * n // runs - first
-        _ascent_run(&theta[first], &grad[first], count, <floating>lr)
+        first = _run_start(run, runs, n)
+        _ascent_run(&theta[first], &grad[first], _run_start(run + 1, runs, n) - first, <floating>lr)

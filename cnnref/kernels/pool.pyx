@@ -32,36 +32,11 @@ cdef extern from *:
          ? (candidate) : (best))
     #define CNNREF_MATCHES(v, best) (((v) == (best)) | (((v) != (v)) & ((best) != (best))))
     """
-    bint _beats_f "CNNREF_BEATS"(float candidate, float best) noexcept nogil
-    bint _beats_d "CNNREF_BEATS"(double candidate, double best) noexcept nogil
-    float _larger_f "CNNREF_LARGER"(float candidate, float best) noexcept nogil
-    double _larger_d "CNNREF_LARGER"(double candidate, double best) noexcept nogil
-    int _matches_f "CNNREF_MATCHES"(float v, float best) noexcept nogil
-    int _matches_d "CNNREF_MATCHES"(double v, double best) noexcept nogil
-
-
-cdef inline bint _beats(floating candidate, floating best) noexcept nogil:
-    """Whether ``candidate`` replaces the current maximum ``best`` under the tie rule."""
-    if floating is float:
-        return _beats_f(candidate, best)
-    else:
-        return _beats_d(candidate, best)
-
-
-cdef inline floating _larger(floating candidate, floating best) noexcept nogil:
-    """The maximum of best and a later candidate under the tie rule."""
-    if floating is float:
-        return _larger_f(candidate, best)
-    else:
-        return _larger_d(candidate, best)
-
-
-cdef inline int _matches(floating v, floating best) noexcept nogil:
-    """Whether v is the window maximum best (NaN matches NaN): the window's first match wins."""
-    if floating is float:
-        return _matches_f(v, best)
-    else:
-        return _matches_d(v, best)
+    # Type-generic macros, declared once with double: Cython hands them float arguments as they
+    # are (no conversion), so the float kernels compare and return floats.
+    bint _beats "CNNREF_BEATS"(double candidate, double best) noexcept nogil
+    double _larger "CNNREF_LARGER"(double candidate, double best) noexcept nogil
+    int _matches "CNNREF_MATCHES"(double v, double best) noexcept nogil
 
 
 cdef inline floating _derivative(floating z, int kind) noexcept nogil:
@@ -172,6 +147,28 @@ cdef void _forward_image(
                     winners[(i * g.Wo + j) * C + c] = <offset>k
 
 
+cdef void _forward_batch(
+    const floating[:, :, :, ::1] x, floating[:, :, :, ::1] out, offset* winners, Py_ssize_t size,
+    Py_ssize_t stride, int threads,
+):
+    """_forward_image over the batch, OpenMP across the images; ``winners`` is NULL or the start
+    of an (N, Ho, Wo, C) array. Without winners the images go through a loop of their own, in
+    which the compiler sees the NULL and drops the winner code."""
+    cdef Geometry g = _geometry(x.shape, out.shape, size, stride)
+    cdef Py_ssize_t n, N = x.shape[0], per_image = g.Ho * g.Wo * g.C
+    cdef bint threaded = _threaded(N, g, threads)
+    if out.size == 0:
+        return
+    if winners == NULL:
+        for n in prange(N, nogil=True, schedule="dynamic", num_threads=threads,
+                        use_threads_if=threaded):
+            _forward_image(&x[n, 0, 0, 0], &out[n, 0, 0, 0], <offset*>NULL, g)
+    else:
+        for n in prange(N, nogil=True, schedule="dynamic", num_threads=threads,
+                        use_threads_if=threaded):
+            _forward_image(&x[n, 0, 0, 0], &out[n, 0, 0, 0], winners + n * per_image, g)
+
+
 def maxpool_forward(
     const floating[:, :, :, ::1] x,
     floating[:, :, :, ::1] out,
@@ -180,13 +177,7 @@ def maxpool_forward(
     int threads=1,
 ):
     """out[n, i, j, c] = max over k1, k2 < size of x[n, i·stride + k1, j·stride + k2, c]."""
-    cdef Geometry g = _geometry(x.shape, out.shape, size, stride)
-    cdef Py_ssize_t n, N = x.shape[0]
-    if out.size == 0:
-        return
-    for n in prange(N, nogil=True, schedule="dynamic", num_threads=threads,
-                    use_threads_if=_threaded(N, g, threads)):
-        _forward_image(&x[n, 0, 0, 0], &out[n, 0, 0, 0], <unsigned char*>NULL, g)
+    _forward_batch(x, out, <unsigned char*>NULL, size, stride, threads)
 
 
 def maxpool_forward_winners(
@@ -198,13 +189,7 @@ def maxpool_forward_winners(
     int threads=1,
 ):
     """out as in maxpool_forward; winners[n, i, j, c] = the offset k1·size + k2 of its winner."""
-    cdef Geometry g = _geometry(x.shape, out.shape, size, stride)
-    cdef Py_ssize_t n, N = x.shape[0]
-    if out.size == 0:
-        return
-    for n in prange(N, nogil=True, schedule="dynamic", num_threads=threads,
-                    use_threads_if=_threaded(N, g, threads)):
-        _forward_image(&x[n, 0, 0, 0], &out[n, 0, 0, 0], &winners[n, 0, 0, 0], g)
+    _forward_batch(x, out, &winners[0, 0, 0, 0] if winners.size else NULL, size, stride, threads)
 
 
 # ---- backward: the upstream gradient to the winners ----

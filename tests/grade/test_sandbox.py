@@ -140,6 +140,16 @@ def test_the_reference_directories_are_known() -> None:
     assert os.path.dirname(cnnref.__file__) in hidden_directories()
 
 
+def test_every_copy_of_the_reference_on_the_path_is_hidden(tmp_path, monkeypatch) -> None:
+    """An installed cnnref beside the checkout the grader runs from (or the reverse) is hidden too:
+    a submission could otherwise read the other copy's source."""
+    other = tmp_path / "site" / "cnnref"
+    other.mkdir(parents=True)
+    (other / "__init__.py").write_text("")
+    monkeypatch.syspath_prepend(str(tmp_path / "site"))
+    assert str(other.resolve()) in hidden_directories()
+
+
 def test_a_module_that_fails_to_load_fails_every_call_without_restarting(isolated) -> None:
     with Sandbox("raise RuntimeError('broken at import')") as sandbox:
         for _ in range(2):

@@ -48,32 +48,37 @@ class CaseResult:
     diagnosis: str | None = None
 
 
+def _totals(parts: list[tuple[float, float]]) -> tuple[float, float]:
+    """(points earned, points possible), each summed over the parts' (earned, possible)."""
+    return sum(earned for earned, _ in parts), sum(possible for _, possible in parts)
+
+
 @dataclass
 class TaskResult:
+    """One task's cases; ``score``, ``max_score`` and ``status`` are worked out from them when the
+    result is made."""
+
     function: str
     signature: str
     kind: str
     cases: list[CaseResult]
+    score: float = field(init=False)
+    max_score: float = field(init=False)
+    # 'not implemented' when no case was, 'full marks', else 'points lost'
+    status: str = field(init=False)
 
-    @property
-    def score(self) -> float:
-        return sum(c.points for c in self.cases)
-
-    @property
-    def max_score(self) -> float:
-        return sum(c.max_points for c in self.cases)
-
-    @property
-    def status(self) -> str:
-        """'not implemented' when no case was, 'full marks', else 'points lost'."""
+    def __post_init__(self) -> None:
+        self.score, self.max_score = _totals([(c.points, c.max_points) for c in self.cases])
         if self.cases and all(c.status == NOT_IMPLEMENTED for c in self.cases):
-            return NOT_IMPLEMENTED
-        return "full marks" if self.score >= self.max_score else "points lost"
+            self.status = NOT_IMPLEMENTED
+        else:
+            self.status = "full marks" if self.score >= self.max_score else "points lost"
 
 
 @dataclass
 class SubmissionResult:
-    """Everything known about one student's grade; :meth:`to_dict` is the JSON form."""
+    """Everything known about one student's grade, ``score`` and ``max_score`` the sums over its
+    tasks; :meth:`to_dict` is the JSON form."""
 
     student: str
     assignment: str
@@ -84,22 +89,14 @@ class SubmissionResult:
     seconds: float = 0.0
     # how the code was isolated ({"namespaces": bool, "description": str}): never shown to students
     sandbox: dict = field(default_factory=dict)
+    score: float = field(init=False)
+    max_score: float = field(init=False)
 
-    @property
-    def score(self) -> float:
-        return sum(t.score for t in self.tasks)
-
-    @property
-    def max_score(self) -> float:
-        return sum(t.max_score for t in self.tasks)
+    def __post_init__(self) -> None:
+        self.score, self.max_score = _totals([(t.score, t.max_score) for t in self.tasks])
 
     def to_dict(self) -> dict:
-        data = asdict(self)
-        data["score"], data["max_score"] = self.score, self.max_score
-        for task, source in zip(data["tasks"], self.tasks, strict=True):
-            task["score"], task["max_score"] = source.score, source.max_score
-            task["status"] = source.status
-        return data
+        return asdict(self)
 
 
 def _argument_names(signature: str) -> list[str]:

@@ -110,10 +110,16 @@ def _site_folders() -> set[str]:
 
 
 def hidden_directories() -> list[str]:
-    """Directories of the reference and the grader: their packages and project folders."""
+    """Directories of the reference and the grader: their packages and project folders, and any
+    other copy of the ``cnnref`` package on ``sys.path`` (an installed one beside a checkout)."""
     import cnnref
 
     dirs = {Path(cnnref.__file__).resolve().parent, _HERE.parent}
+    dirs |= {
+        (Path(folder or ".") / "cnnref").resolve()
+        for folder in sys.path
+        if (Path(folder or ".") / "cnnref" / "__init__.py").is_file()
+    }
     dirs |= {d.parent for d in list(dirs) if (d.parent / "pyproject.toml").exists()}
     try:
         url = json.loads(

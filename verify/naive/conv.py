@@ -61,6 +61,17 @@ def _tap(i: int, k: int, kernel: int, stride: int, mode: str) -> int:
     return i * stride + kernel - 1 - k
 
 
+def _windows(n_samples: int, out_h: int, out_w: int, kh: int, kw: int, stride: int, mode: str):
+    """Every output pixel (n, i, j) in order, with the padded input rows[k1] and columns[k2] its
+    window reads through tap (k1, k2)."""
+    for n in range(n_samples):
+        for i in range(out_h):
+            rows = [_tap(i, k1, kh, stride, mode) for k1 in range(kh)]
+            for j in range(out_w):
+                columns = [_tap(j, k2, kw, stride, mode) for k2 in range(kw)]
+                yield n, i, j, rows, columns
+
+
 def conv2d(
     x: Array, w: Array, b: Array, stride: int = 1, pad: int = 0, mode: str = "cross-correlation"
 ) -> Array:
@@ -85,22 +96,18 @@ def conv2d(
     dtype = result_dtype(x, w, b)
     padded, filters, b = _zero_padded(x, pad), _by_filter(w), b.tolist()
     out = zeros((n_samples, out_h, out_w, n_filters), dtype)
-    for n in range(n_samples):
-        for i in range(out_h):
-            rows = [_tap(i, k1, kh, stride, mode) for k1 in range(kh)]
-            for j in range(out_w):
-                columns = [_tap(j, k2, kw, stride, mode) for k2 in range(kw)]
-                totals = out[n][i][j]  # out[n, i, j, f] = totals[f], summed over (k1, k2, c)
-                totals[:] = b
-                for k1 in range(kh):
-                    r = rows[k1]
-                    for k2 in range(kw):
-                        pixel = padded[n][r][columns[k2]]  # in[n, r, s, :]
-                        for f in range(n_filters):
-                            total, taps = totals[f], filters[k1][k2][f]
-                            for c in range(channels):
-                                total += pixel[c] * taps[c]  # · w[k1, k2, c, f]
-                            totals[f] = total
+    for n, i, j, rows, columns in _windows(n_samples, out_h, out_w, kh, kw, stride, mode):
+        totals = out[n][i][j]  # out[n, i, j, f] = totals[f], summed over (k1, k2, c)
+        totals[:] = b
+        for k1 in range(kh):
+            r = rows[k1]
+            for k2 in range(kw):
+                pixel = padded[n][r][columns[k2]]  # in[n, r, s, :]
+                for f in range(n_filters):
+                    total, taps = totals[f], filters[k1][k2][f]
+                    for c in range(channels):
+                        total += pixel[c] * taps[c]  # · w[k1, k2, c, f]
+                    totals[f] = total
     return array(out, (n_samples, out_h, out_w, n_filters), dtype)
 
 
@@ -132,25 +139,21 @@ def conv2d_backward(
     d_padded = zeros((n_samples, height + 2 * pad, width + 2 * pad, channels), dtype)
     d_filters = zeros((kh, kw, n_filters, channels), dtype)  # dw[k1, k2, c, f] at [k1][k2][f][c]
     db = zeros((n_filters,), dtype)
-    for n in range(n_samples):
-        for i in range(out_h):
-            rows = [_tap(i, k1, kh, stride, mode) for k1 in range(kh)]
-            for j in range(out_w):
-                columns = [_tap(j, k2, kw, stride, mode) for k2 in range(kw)]
-                grads = dout[n][i][j]  # g = grads[f] = dout[n, i, j, f]
+    for n, i, j, rows, columns in _windows(n_samples, out_h, out_w, kh, kw, stride, mode):
+        grads = dout[n][i][j]  # g = grads[f] = dout[n, i, j, f]
+        for f in range(n_filters):
+            db[f] += grads[f]
+        # Each tap reads its own pixel, so d_in still gets its terms in (n, i, j, f) order.
+        for k1 in range(kh):
+            r = rows[k1]
+            for k2 in range(kw):
+                s = columns[k2]
+                pixel, d_pixel = padded[n][r][s], d_padded[n][r][s]
                 for f in range(n_filters):
-                    db[f] += grads[f]
-                # Each tap reads its own pixel, so d_in still gets its terms in (n, i, j, f) order.
-                for k1 in range(kh):
-                    r = rows[k1]
-                    for k2 in range(kw):
-                        s = columns[k2]
-                        pixel, d_pixel = padded[n][r][s], d_padded[n][r][s]
-                        for f in range(n_filters):
-                            g, taps, d_taps = grads[f], filters[k1][k2][f], d_filters[k1][k2][f]
-                            for c in range(channels):
-                                d_pixel[c] += g * taps[c]  # g · w[k1, k2, c, f]
-                                d_taps[c] += g * pixel[c]  # dw[k1, k2, c, f] += g · in[n, r, s, c]
+                    g, taps, d_taps = grads[f], filters[k1][k2][f], d_filters[k1][k2][f]
+                    for c in range(channels):
+                        d_pixel[c] += g * taps[c]  # g · w[k1, k2, c, f]
+                        d_taps[c] += g * pixel[c]  # dw[k1, k2, c, f] += g · in[n, r, s, c]
     dx = zeros(x.shape, dtype)
     for n in range(n_samples):
         for r in range(height):
