@@ -52,6 +52,7 @@ def seed_case_flops(params: dict, batch: int) -> dict[str, int]:
     forward = sum(layers.values())
     step = 3 * forward - layers["conv1"]
     cases["training step"] = step
+    cases["training step (formulas)"] = step
     cases["training step (fit)"] = step
     cases["inference"] = forward
     return cases

@@ -5,9 +5,11 @@ interleaved (cnnref, PyTorch, cnnref, …) so that load from other processes hit
 figure is the median over the repeats. Throughput is images per second; the ratio is
 cnnref / PyTorch, so above 1 means cnnref is faster. Each case with matrix products also gets both
 frameworks' GFLOP/s and cnnref's share of the machine's matrix-product ceiling, measured in the same
-run (cnnref.bench.ceiling). The training step is timed twice: on the functional API
-(cnnref.seed_step; PyTorch's functional ops + SGD) and as ``fit`` trains (layers, Sequential, SGD
-with momentum, mean gradient; PyTorch's ``nn.Sequential`` + ``optim.SGD``). The shared-machine case
+run (cnnref.bench.ceiling). The training step is timed three times: on the functional API's
+fused paths (cnnref.seed_step; PyTorch's functional ops + SGD), on its formula functions one call
+at a time as a user following the notes writes it (cnnref.bench.formula_step; the same PyTorch
+step), and as ``fit`` trains (layers, Sequential, SGD with momentum, mean gradient; PyTorch's
+``nn.Sequential`` + ``optim.SGD``). The shared-machine case
 times the training step again while another process keeps one core busy
 (cnnref.bench.load) and reports what share of its idle throughput each framework keeps. Peak
 memory of a training step is measured in a fresh subprocess per configuration (the process's peak
@@ -40,6 +42,7 @@ from ..pool import maxpool2d, maxpool2d_backward_to_winners, maxpool2d_with_winn
 from ..threads import openmp_threads
 from ..training.fit import minibatch_step
 from .ceiling import gemm_ceiling, seed_case_flops
+from .formula_step import formula_step
 from .load import one_core_busy
 
 DTYPES = ("float32", "float64")
@@ -344,6 +347,12 @@ def _rows_for(dtype: str, batch: int, settings: Settings, torch, ceiling=None) -
             add(f"{layer} {direction}", ours, their_fn)
     trainer = SeedTrainer(params, LEARNING_RATE)
     add("training step", lambda: trainer.step(x, t), theirs.training_step if theirs else None)
+    formulas = {name: value.copy() for name, value in params.items()}
+    add(
+        "training step (formulas)",
+        lambda: formula_step(formulas, x, t, LEARNING_RATE),
+        theirs.training_step if theirs else None,
+    )
     network, optimizer = _fit_network(params, dtype)
     fit_theirs = theirs.fit_step_case() if theirs else None
     add("training step (fit)", lambda: minibatch_step(network, optimizer, x, labels), fit_theirs)
@@ -382,7 +391,7 @@ def _row(case, dtype, batch, ours, theirs, settings) -> Row:
 def _header() -> str:
     columns = f"{'cnnref img/s':>13}{'torch img/s':>12}{'ratio':>7}"
     flops = f"{'cnnref GF/s':>12}{'torch GF/s':>11}{'% ceil':>7}"
-    return f"{'case':<20}{'dtype':<8}{'batch':>6}{columns}{flops}"
+    return f"{'case':<26}{'dtype':<8}{'batch':>6}{columns}{flops}"
 
 
 def _number(value: float | None, width: int, digits: int) -> str:
@@ -391,7 +400,7 @@ def _number(value: float | None, width: int, digits: int) -> str:
 
 def _format_row(row: Row) -> str:
     return (
-        f"{row.case:<20}{row.dtype:<8}{row.batch:>6}{row.cnnref_per_s:13.0f}"
+        f"{row.case:<26}{row.dtype:<8}{row.batch:>6}{row.cnnref_per_s:13.0f}"
         f"{_number(row.torch_per_s, 12, 0)}{_number(row.ratio, 7, 2)}"
         f"{_number(row.cnnref_gflops, 12, 1)}{_number(row.torch_gflops, 11, 1)}"
         f"{_number(row.ceiling_percent, 7, 0)}"

@@ -5,8 +5,10 @@ from __future__ import annotations
 import argparse
 import json
 
+import numpy as np
 import pytest
 
+from cnnref.bench.formula_step import formula_step
 from cnnref.bench.seed import (
     LAYERS,
     Settings,
@@ -16,6 +18,7 @@ from cnnref.bench.seed import (
     time_pair,
 )
 from cnnref.commands import bench as bench_cli
+from cnnref.nn.seed_step import SeedTrainer, seed_parameters
 
 
 def _tiny(**changes) -> Settings:
@@ -40,7 +43,8 @@ def test_every_layer_direction_and_whole_network_case_is_timed():
     report = run_benchmark(_tiny(), echo=lines.append)
     cases = [row.case for row in report.rows]
     expected = [f"{layer} {d}" for layer in LAYERS for d in ("forward", "backward")]
-    assert cases == [*expected, "training step", "training step (fit)", "inference"]
+    steps = ["training step", "training step (formulas)", "training step (fit)"]
+    assert cases == [*expected, *steps, "inference"]
     assert all(row.cnnref_per_s > 0 for row in report.rows)
     assert len(lines) == 1 + len(cases)  # a header, then one line per case
     assert json.loads(report_as_json(report))["machine"]["threads"] == 1
@@ -130,3 +134,20 @@ def test_one_core_busy_runs_a_spinning_child_and_stops_it():
     with one_core_busy(warmup_seconds=0.0) as child:
         assert child.poll() is None  # running
     assert child.poll() is not None  # stopped
+
+
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+def test_the_formula_step_takes_the_fused_functional_step(dtype):
+    """The step on the formula functions one call at a time and the fused functional step
+    (cnnref.nn.seed_step) give the same J and the same parameters after the update, to rounding."""
+    params = seed_parameters(dtype=dtype)
+    rng = np.random.default_rng(3)
+    x = rng.standard_normal((5, 32, 32, 3)).astype(dtype)
+    t = np.eye(10, dtype=dtype)[rng.integers(0, 10, 5)]
+    trainer = SeedTrainer(params, 0.1)
+    formulas = {name: value.copy() for name, value in params.items()}
+    assert formula_step(formulas, x, t, 0.1) == pytest.approx(trainer.step(x, t), rel=1e-5)
+    tolerance = 1e-4 if dtype == np.float32 else 1e-10
+    for name, value in trainer.params.items():
+        assert not np.array_equal(value, params[name]), name  # the step moved it
+        np.testing.assert_allclose(formulas[name], value, rtol=tolerance, atol=tolerance)
