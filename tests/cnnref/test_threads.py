@@ -163,16 +163,26 @@ libc.free(ctypes.c_void_p(block))
 
 
 @pytest.mark.parametrize("opt_out, in_heap", [("", "1"), ("1", "0")])
-def test_importing_cnnref_keeps_large_blocks_in_the_heap_unless_opted_out(opt_out, in_heap):
+def test_importing_cnnref_keeps_large_blocks_in_the_heap_unless_opted_out(
+    opt_out, in_heap, tmp_path
+):
     import platform
     import subprocess
     import sys
 
     if platform.system() != "Linux" or platform.libc_ver()[0] != "glibc":
         pytest.skip("the malloc setting applies on glibc only")
-    env = {**os.environ, "CNNREF_SYSTEM_MALLOC": opt_out}
+    # The child imports the cnnref these tests import (built in place or installed), from a
+    # folder holding no source checkout.
+    home = os.path.dirname(os.path.dirname(cnnref.__file__))
+    env = {**os.environ, "CNNREF_SYSTEM_MALLOC": opt_out, "PYTHONPATH": home}
     run = subprocess.run(
-        [sys.executable, "-c", _MMAP_PROBE], env=env, capture_output=True, text=True, timeout=120
+        [sys.executable, "-c", _MMAP_PROBE],
+        env=env,
+        cwd=tmp_path,
+        capture_output=True,
+        text=True,
+        timeout=120,
     )
     assert run.returncode == 0, run.stderr
     assert run.stdout.strip() == in_heap
