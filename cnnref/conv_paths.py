@@ -153,7 +153,7 @@ def forward_per_image(x, w, b, activation, stride, pad, out_h, out_w) -> np.ndar
 
 
 def backward_per_image(dout, x, w, stride, pad, input_gradient, filter_gradient=True):
-    """dw = Σₙ im2col(x[n])ᵀ · dout[n] (zeros without ``filter_gradient``) and, with
+    """dw = Σₙ im2col(x[n])ᵀ · dout[n] (None without ``filter_gradient``) and, with
     ``input_gradient``, dx[n] = col2im(dout[n] · wᵀ), one image per OpenMP iteration (see
     cnnref.threads)."""
     (n, f), (rows, patch) = (x.shape[0], w.shape[3]), _patch_sizes(x, w, *dout.shape[1:3])
@@ -166,7 +166,8 @@ def backward_per_image(dout, x, w, stride, pad, input_gradient, filter_gradient=
             _rows(x), dout.reshape(-1, f), w.reshape(patch, f), dw_parts, _rows(dx),
             filter_gradient, input_gradient, buffers, geometry,
         )  # fmt: skip
-    return (dx if input_gradient else None), dw_parts.sum(axis=0).reshape(w.shape)
+    dw = dw_parts.sum(axis=0).reshape(w.shape) if filter_gradient else None
+    return (dx if input_gradient else None), dw
 
 
 def _chunks(n: int, rows_per_image: int, patch: int):

@@ -20,11 +20,12 @@ import numpy as np
 from . import finite_diff, kinks
 
 Objective = Callable[[Mapping[str, np.ndarray]], np.ndarray]
+Pattern = Callable[[Mapping[str, np.ndarray]], list[np.ndarray]]
+
 # Rows × variables per call of the objective when only the moved variable is batched: half a
 # MiB of float64, so that a larger case's intermediates (a convolution's patches, several times
 # the rows) stay near one core's L2 cache (1 MiB) instead of overflowing it at CHUNK rows.
 ROW_BUDGET = 1 << 16
-Pattern = Callable[[Mapping[str, np.ndarray]], list[np.ndarray]]
 
 
 class Packing:
