@@ -4,6 +4,8 @@ at a time, in both modes (cross-correlation and the notes' convolution).
 
 from __future__ import annotations
 
+from operator import mul
+
 from .arguments import (
     CONV_MODES,
     Array,
@@ -34,20 +36,35 @@ def _zero_padded(x: Array, pad: int) -> list:
     """in[n, r, s, c] = x[n, r − pad, s − pad, c] inside the image, 0 in the border of width pad
     (as nested lists, indexed in[n][r][s][c])."""
     n_samples, height, width, channels = x.shape
-    pixels = x.tolist()
     padded = zeros((n_samples, height + 2 * pad, width + 2 * pad, channels), x.dtype)
-    for n in range(n_samples):
-        for r in range(height):
-            for s in range(width):
-                for c in range(channels):
-                    padded[n][r + pad][s + pad][c] = pixels[n][r][s][c]
+    for n, image in enumerate(x.tolist()):
+        for r, row in enumerate(image):
+            padded[n][r + pad][pad : pad + width] = row
     return padded
+
+
+def _unpadded(padded: list, pad: int, height: int, width: int) -> list:
+    """The image inside the border of width pad: padded[n][r + pad][s + pad] for r < height,
+    s < width (the inverse of :func:`_zero_padded`)."""
+    return [[row[pad : pad + width] for row in image[pad : pad + height]] for image in padded]
 
 
 def _by_filter(w: Array) -> list:
     """The filters as nested lists indexed [k1][k2][f][c] (w[k1, k2, c, f]): the loops read one
     filter's C taps as one list."""
     return w.transpose(0, 1, 3, 2).tolist()
+
+
+def _filter_rows(w: Array) -> list:
+    """Each filter f as one flat list w[:, :, :, f] in (k1, k2, c) order, the order a window's
+    pixels are listed in by :func:`_window_pixels`."""
+    kh, kw, channels, n_filters = w.shape
+    return w.reshape(kh * kw * channels, n_filters).T.tolist()
+
+
+def _window_pixels(padded: list, n: int, rows: list, columns: list) -> list:
+    """The pixels in[n, r, s, c] that one window reads, flat in (k1, k2, c) order."""
+    return [value for r in rows for s in columns for value in padded[n][r][s]]
 
 
 def _tap(i: int, k: int, kernel: int, stride: int, mode: str) -> int:
@@ -91,23 +108,16 @@ def conv2d(
     x, w, stride, pad, out_h, out_w = _conv_arguments(x, w, stride, pad, mode)
     b = copied_array("b", b, 1, "(F,)")
     sizes_agree("F (filters)", w_axis_3=w.shape[3], b_length=b.shape[0])
-    n_samples, channels = x.shape[0], x.shape[3]
+    n_samples = x.shape[0]
     kh, kw, n_filters = w.shape[0], w.shape[1], w.shape[3]
     dtype = result_dtype(x, w, b)
-    padded, filters, b = _zero_padded(x, pad), _by_filter(w), b.tolist()
+    padded, filters, b = _zero_padded(x, pad), _filter_rows(w), b.tolist()
     out = zeros((n_samples, out_h, out_w, n_filters), dtype)
     for n, i, j, rows, columns in _windows(n_samples, out_h, out_w, kh, kw, stride, mode):
-        totals = out[n][i][j]  # out[n, i, j, f] = totals[f], summed over (k1, k2, c)
-        totals[:] = b
-        for k1 in range(kh):
-            r = rows[k1]
-            for k2 in range(kw):
-                pixel = padded[n][r][columns[k2]]  # in[n, r, s, :]
-                for f in range(n_filters):
-                    total, taps = totals[f], filters[k1][k2][f]
-                    for c in range(channels):
-                        total += pixel[c] * taps[c]  # · w[k1, k2, c, f]
-                    totals[f] = total
+        window = _window_pixels(padded, n, rows, columns)
+        for f in range(n_filters):
+            # out[n, i, j, f] = b[f] + Σ_(k1, k2, c) in[n, r, s, c] · w[k1, k2, c, f]
+            out[n][i][j][f] = b[f] + sum(map(mul, window, filters[f]))
     return array(out, (n_samples, out_h, out_w, n_filters), dtype)
 
 
@@ -154,12 +164,7 @@ def conv2d_backward(
                     for c in range(channels):
                         d_pixel[c] += g * taps[c]  # g · w[k1, k2, c, f]
                         d_taps[c] += g * pixel[c]  # dw[k1, k2, c, f] += g · in[n, r, s, c]
-    dx = zeros(x.shape, dtype)
-    for n in range(n_samples):
-        for r in range(height):
-            for s in range(width):
-                for c in range(channels):
-                    dx[n][r][s][c] = d_padded[n][r + pad][s + pad][c]
+    dx = _unpadded(d_padded, pad, height, width)
     return (
         array(dx, x.shape, dtype),
         array(d_filters, (kh, kw, n_filters, channels), dtype).transpose(0, 1, 3, 2).copy(),

@@ -30,6 +30,7 @@ def test_naive_package_does_not_import_cnnref():
             "collections.abc",
             "cmath",
             "itertools",
+            "operator",
             "math",
             "numpy",
         }
