@@ -340,19 +340,70 @@ def simd_available():
 
 
 cdef const floating* _padded_image(
-    const floating* x, floating* padded, Py_ssize_t H, Py_ssize_t W, Py_ssize_t C, Py_ssize_t pad
+    const floating* x, floating* padded, Geometry g
 ) noexcept nogil:
     """x (H, W, C) itself when pad is 0, else padded (H + 2·pad, W + 2·pad, C) filled with x and a
     border of pad zeros."""
-    cdef Py_ssize_t Wp = W + 2 * pad, r, e
-    if pad == 0:
+    cdef Py_ssize_t Wp = g.W + 2 * g.pad, r, e
+    if g.pad == 0:
         return x
-    for e in range((H + 2 * pad) * Wp * C):
+    for e in range((g.H + 2 * g.pad) * Wp * g.C):
         padded[e] = 0
-    for r in range(H):
-        for e in range(W * C):
-            padded[((r + pad) * Wp + pad) * C + e] = x[r * W * C + e]
+    for r in range(g.H):
+        for e in range(g.W * g.C):
+            padded[((r + g.pad) * Wp + g.pad) * g.C + e] = x[r * g.W * g.C + e]
     return padded
+
+
+# One image by the micro-kernel of its dtype (direct_conv.h), the image first copied into padded
+# (one thread's scratch) where pad > 0: the three SIMD kernels' bodies below, shared by the forward
+# and backward passes.
+
+cdef inline void _simd_forward(
+    const floating* x, floating* padded, const floating* w, const floating* b, floating* out,
+    Geometry g, Py_ssize_t F, bint relu,
+) noexcept nogil:
+    """out (Ho, Wo, F) = σ(x ⋆ w + b) for one image x (H, W, C), σ = relu or the identity."""
+    cdef const floating* source = _padded_image(x, padded, g)
+    if floating is float:
+        cnnref_direct_conv_f(
+            source, g.W + 2 * g.pad, g.C, w, b, out, g.Ho, g.Wo, g.KH, g.KW, g.stride, F, relu
+        )
+    else:
+        cnnref_direct_conv_d(
+            source, g.W + 2 * g.pad, g.C, w, b, out, g.Ho, g.Wo, g.KH, g.KW, g.stride, F, relu
+        )
+
+
+cdef inline void _simd_filter_gradient(
+    const floating* x, floating* padded, const floating* dout, floating* dw, Geometry g,
+    Py_ssize_t F,
+) noexcept nogil:
+    """dw (KH, KW, C, F) += the filter gradient of one image x (H, W, C) with dout (Ho, Wo, F)."""
+    cdef const floating* source = _padded_image(x, padded, g)
+    if floating is float:
+        cnnref_filter_gradient_f(
+            source, g.W + 2 * g.pad, g.C, dout, dw, g.Ho, g.Wo, g.KH, g.KW, g.stride, F
+        )
+    else:
+        cnnref_filter_gradient_d(
+            source, g.W + 2 * g.pad, g.C, dout, dw, g.Ho, g.Wo, g.KH, g.KW, g.stride, F
+        )
+
+
+cdef inline void _simd_input_gradient(
+    const floating* dout, const floating* wt, floating* dx, Geometry g, Py_ssize_t F
+) noexcept nogil:
+    """dx (H, W, C) = the input gradient of one image, from dout (Ho, Wo, F) and wt (KH, KW, F, C)
+    (overwritten)."""
+    if floating is float:
+        cnnref_input_gradient_f(
+            dout, g.Ho, g.Wo, F, wt, dx, g.H, g.W, g.C, g.KH, g.KW, g.stride, g.pad
+        )
+    else:
+        cnnref_input_gradient_d(
+            dout, g.Ho, g.Wo, F, wt, dx, g.H, g.W, g.C, g.KH, g.KW, g.stride, g.pad
+        )
 
 
 def conv_forward_simd(
@@ -369,26 +420,17 @@ def conv_forward_simd(
     images (dynamic schedule), at most padded.shape[0] threads. With pad > 0 each thread first
     copies its image into padded[t] ((H + 2·pad)·(W + 2·pad)·C entries). Needs F a multiple of
     16 (float) or 8 (double)."""
-    cdef Py_ssize_t N = x.shape[0], H = x.shape[1], W = x.shape[2], C = x.shape[3]
-    cdef Py_ssize_t KH = w.shape[0], KW = w.shape[1], F = w.shape[3]
-    cdef Py_ssize_t Ho = out.shape[1], Wo = out.shape[2], n
+    cdef Geometry g = _geometry(x.shape, w.shape, out.shape, stride, pad)
+    cdef Py_ssize_t N = x.shape[0], F = w.shape[3], n
     cdef int threads = <int>padded.shape[0]
-    cdef const floating* source
-    if N == 0 or Ho == 0 or Wo == 0:
+    if N == 0 or g.Ho == 0 or g.Wo == 0:
         return
     for n in prange(N, nogil=True, schedule="dynamic", num_threads=threads,
                     use_threads_if=threads > 1 and N > 1):
-        source = _padded_image(&x[n, 0, 0, 0], &padded[threadid(), 0], H, W, C, pad)
-        if floating is float:
-            cnnref_direct_conv_f(
-                source, W + 2 * pad, C, &w[0, 0, 0, 0], &b[0], &out[n, 0, 0, 0], Ho, Wo, KH, KW,
-                stride, F, relu,
-            )
-        else:
-            cnnref_direct_conv_d(
-                source, W + 2 * pad, C, &w[0, 0, 0, 0], &b[0], &out[n, 0, 0, 0], Ho, Wo, KH, KW,
-                stride, F, relu,
-            )
+        _simd_forward(
+            &x[n, 0, 0, 0], &padded[threadid(), 0], &w[0, 0, 0, 0], &b[0], &out[n, 0, 0, 0], g, F,
+            relu,
+        )
 
 
 def conv_backward_simd(
@@ -417,39 +459,21 @@ def conv_backward_simd(
     (group g: n from g·N // G to (g + 1)·N // G), handed to the threads one group at a time
     (dynamic schedule): each group's sum runs in image order whichever thread takes it, so dw has
     the same bits for any thread count and any timing. At most padded.shape[0] threads."""
-    cdef Py_ssize_t N = x.shape[0], H = x.shape[1], W = x.shape[2], C = x.shape[3]
-    cdef Py_ssize_t KH = wt.shape[0], KW = wt.shape[1], F = wt.shape[2]
-    cdef Py_ssize_t Ho = dout.shape[1], Wo = dout.shape[2], G = dw_parts.shape[0], n, g
+    cdef Geometry g = _geometry(x.shape, wt.shape, dout.shape, stride, pad)
+    cdef Py_ssize_t N = x.shape[0], F = wt.shape[2], G = dw_parts.shape[0], n, group
     cdef int threads = <int>padded.shape[0]
-    cdef const floating* source
-    if N == 0 or Ho == 0 or Wo == 0:
+    if N == 0 or g.Ho == 0 or g.Wo == 0:
         return
-    for g in prange(G, nogil=True, schedule="dynamic", num_threads=threads,
-                    use_threads_if=threads > 1 and G > 1):
-        for n in range(g * N // G, (g + 1) * N // G):
+    for group in prange(G, nogil=True, schedule="dynamic", num_threads=threads,
+                        use_threads_if=threads > 1 and G > 1):
+        for n in range(group * N // G, (group + 1) * N // G):
             if filter_gradient:
-                source = _padded_image(&x[n, 0, 0, 0], &padded[threadid(), 0], H, W, C, pad)
-                if floating is float:
-                    cnnref_filter_gradient_f(
-                        source, W + 2 * pad, C, &dout[n, 0, 0, 0], &dw_parts[g, 0, 0, 0, 0], Ho,
-                        Wo, KH, KW, stride, F,
-                    )
-                else:
-                    cnnref_filter_gradient_d(
-                        source, W + 2 * pad, C, &dout[n, 0, 0, 0], &dw_parts[g, 0, 0, 0, 0], Ho,
-                        Wo, KH, KW, stride, F,
-                    )
+                _simd_filter_gradient(
+                    &x[n, 0, 0, 0], &padded[threadid(), 0], &dout[n, 0, 0, 0],
+                    &dw_parts[group, 0, 0, 0, 0], g, F,
+                )
             if input_gradient:
-                if floating is float:
-                    cnnref_input_gradient_f(
-                        &dout[n, 0, 0, 0], Ho, Wo, F, &wt[0, 0, 0, 0], &dx[n, 0, 0, 0], H, W, C,
-                        KH, KW, stride, pad,
-                    )
-                else:
-                    cnnref_input_gradient_d(
-                        &dout[n, 0, 0, 0], Ho, Wo, F, &wt[0, 0, 0, 0], &dx[n, 0, 0, 0], H, W, C,
-                        KH, KW, stride, pad,
-                    )
+                _simd_input_gradient(&dout[n, 0, 0, 0], &wt[0, 0, 0, 0], &dx[n, 0, 0, 0], g, F)
 
 
 def openmp_threads():
