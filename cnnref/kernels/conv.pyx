@@ -262,6 +262,38 @@ def col2im(
             _col2im_image(&cols[n * g.Ho * g.Wo, 0], &dx[first_image + n, 0, 0], g)
 
 
+# One image's share of the per-image passes below, its patch matrix in cols (Ho·Wo, KH·KW·C), the
+# image x or dx passed as (H, W·C) and the filters w as the (KH·KW·C, F) matrix.
+
+cdef inline void _patch_product(
+    const floating* x, floating* cols, const floating* w, floating* out, Geometry g, Py_ssize_t F
+) noexcept nogil:
+    """out (Ho·Wo, F) = im2col(x) · w."""
+    cdef int rows = <int>(g.Ho * g.Wo), P = <int>(g.KH * g.KW * g.C)
+    _im2col_image(x, cols, g)
+    gemm(False, False, rows, <int>F, P, cols, P, w, <int>F, 0, out, <int>F)
+
+
+cdef inline void _patch_filter_gradient(
+    const floating* x, floating* cols, const floating* dout, floating* dw, Geometry g,
+    Py_ssize_t F,
+) noexcept nogil:
+    """dw (KH·KW·C, F) += im2col(x)ᵀ · dout, dout the image's (Ho·Wo, F) rows."""
+    cdef int rows = <int>(g.Ho * g.Wo), P = <int>(g.KH * g.KW * g.C)
+    _im2col_image(x, cols, g)
+    gemm(True, False, P, <int>F, rows, cols, P, dout, <int>F, 1, dw, <int>F)
+
+
+cdef inline void _patch_input_gradient(
+    const floating* dout, const floating* w, floating* cols, floating* dx, Geometry g,
+    Py_ssize_t F,
+) noexcept nogil:
+    """dx += col2im(dout · wᵀ), dout the image's (Ho·Wo, F) rows."""
+    cdef int rows = <int>(g.Ho * g.Wo), P = <int>(g.KH * g.KW * g.C)
+    gemm(False, True, rows, P, <int>F, dout, <int>F, w, <int>F, 0, cols, P)
+    _col2im_image(cols, dx, g)
+
+
 def conv_forward_per_image(
     const floating[:, :, ::1] x,
     const floating[:, ::1] w,
@@ -275,18 +307,12 @@ def conv_forward_per_image(
     small enough to stay in cache, then one BLAS product per image. Images are handed out one at a
     time (dynamic schedule), so a thread on a busy core takes fewer. The BLAS must run one thread
     per call here (cnnref.threads), or its threads and OpenMP's fight for the cores."""
-    cdef Py_ssize_t N = x.shape[0], rows = g.Ho * g.Wo, P = g.KH * g.KW * g.C, F = w.shape[1], n
+    cdef Py_ssize_t N = x.shape[0], rows = g.Ho * g.Wo, F = w.shape[1], n
     cdef int threads = <int>buffers.shape[0]
-    cdef floating* cols
     if N == 0:
         return
     for n in prange(N, nogil=True, schedule="dynamic", num_threads=threads):
-        cols = &buffers[threadid(), 0, 0]
-        _im2col_image(&x[n, 0, 0], cols, g)
-        gemm(
-            False, False, <int>rows, <int>F, <int>P, cols, <int>P, &w[0, 0], <int>F,
-            0, &out[n * rows, 0], <int>F,
-        )
+        _patch_product(&x[n, 0, 0], &buffers[threadid(), 0, 0], &w[0, 0], &out[n * rows, 0], g, F)
 
 
 def conv_backward_per_image(
@@ -310,27 +336,22 @@ def conv_backward_per_image(
     (dynamic schedule): each group's sum runs in image order whichever thread takes it, so dw has
     the same bits for any thread count and any timing. Threads and buffers as in
     conv_forward_per_image."""
-    cdef Py_ssize_t N = x.shape[0], rows = g.Ho * g.Wo, P = g.KH * g.KW * g.C, F = w.shape[1]
+    cdef Py_ssize_t N = x.shape[0], rows = g.Ho * g.Wo, F = w.shape[1]
     cdef Py_ssize_t G = dw_parts.shape[0], n, group
     cdef int threads = <int>buffers.shape[0]
-    cdef floating* cols
     if N == 0:
         return
     for group in prange(G, nogil=True, schedule="dynamic", num_threads=threads):
-        cols = &buffers[threadid(), 0, 0]
         for n in range(group * N // G, (group + 1) * N // G):
             if filter_gradient:
-                _im2col_image(&x[n, 0, 0], cols, g)
-                gemm(
-                    True, False, <int>P, <int>F, <int>rows, cols, <int>P, &dout[n * rows, 0],
-                    <int>F, 1, &dw_parts[group, 0, 0], <int>F,
+                _patch_filter_gradient(
+                    &x[n, 0, 0], &buffers[threadid(), 0, 0], &dout[n * rows, 0],
+                    &dw_parts[group, 0, 0], g, F,
                 )
             if input_gradient:
-                gemm(
-                    False, True, <int>rows, <int>P, <int>F, &dout[n * rows, 0], <int>F,
-                    &w[0, 0], <int>F, 0, cols, <int>P,
+                _patch_input_gradient(
+                    &dout[n * rows, 0], &w[0, 0], &buffers[threadid(), 0, 0], &dx[n, 0, 0], g, F
                 )
-                _col2im_image(cols, &dx[n, 0, 0], g)
 
 
 def simd_available():
