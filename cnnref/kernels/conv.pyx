@@ -376,9 +376,8 @@ cdef const floating* _padded_image(
     return padded
 
 
-# One image by the micro-kernel of its dtype (direct_conv.h), the image first copied into padded
-# (one thread's scratch) where pad > 0: the three SIMD kernels' bodies below, shared by the forward
-# and backward passes.
+# One image's share of the SIMD passes below: the micro-kernel of its dtype (direct_conv.h), the
+# image first copied into padded (one thread's scratch) where pad > 0.
 
 cdef inline void _simd_forward(
     const floating* x, floating* padded, const floating* w, const floating* b, floating* out,
