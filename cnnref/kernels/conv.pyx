@@ -262,6 +262,38 @@ def col2im(
             _col2im_image(&cols[n * g.Ho * g.Wo, 0], &dx[first_image + n, 0, 0], g)
 
 
+# One image's share of the per-image passes below, its patch matrix in cols (Ho·Wo, KH·KW·C), the
+# image x or dx passed as (H, W·C) and the filters w as the (KH·KW·C, F) matrix.
+
+cdef inline void _patch_product(
+    const floating* x, floating* cols, const floating* w, floating* out, Geometry g, Py_ssize_t F
+) noexcept nogil:
+    """out (Ho·Wo, F) = im2col(x) · w."""
+    cdef int rows = <int>(g.Ho * g.Wo), P = <int>(g.KH * g.KW * g.C)
+    _im2col_image(x, cols, g)
+    gemm(False, False, rows, <int>F, P, cols, P, w, <int>F, 0, out, <int>F)
+
+
+cdef inline void _patch_filter_gradient(
+    const floating* x, floating* cols, const floating* dout, floating* dw, Geometry g,
+    Py_ssize_t F,
+) noexcept nogil:
+    """dw (KH·KW·C, F) += im2col(x)ᵀ · dout, dout the image's (Ho·Wo, F) rows."""
+    cdef int rows = <int>(g.Ho * g.Wo), P = <int>(g.KH * g.KW * g.C)
+    _im2col_image(x, cols, g)
+    gemm(True, False, P, <int>F, rows, cols, P, dout, <int>F, 1, dw, <int>F)
+
+
+cdef inline void _patch_input_gradient(
+    const floating* dout, const floating* w, floating* cols, floating* dx, Geometry g,
+    Py_ssize_t F,
+) noexcept nogil:
+    """dx += col2im(dout · wᵀ), dout the image's (Ho·Wo, F) rows."""
+    cdef int rows = <int>(g.Ho * g.Wo), P = <int>(g.KH * g.KW * g.C)
+    gemm(False, True, rows, P, <int>F, dout, <int>F, w, <int>F, 0, cols, P)
+    _col2im_image(cols, dx, g)
+
+
 def conv_forward_per_image(
     const floating[:, :, ::1] x,
     const floating[:, ::1] w,
@@ -275,18 +307,12 @@ def conv_forward_per_image(
     small enough to stay in cache, then one BLAS product per image. Images are handed out one at a
     time (dynamic schedule), so a thread on a busy core takes fewer. The BLAS must run one thread
     per call here (cnnref.threads), or its threads and OpenMP's fight for the cores."""
-    cdef Py_ssize_t N = x.shape[0], rows = g.Ho * g.Wo, P = g.KH * g.KW * g.C, F = w.shape[1], n
+    cdef Py_ssize_t N = x.shape[0], rows = g.Ho * g.Wo, F = w.shape[1], n
     cdef int threads = <int>buffers.shape[0]
-    cdef floating* cols
     if N == 0:
         return
     for n in prange(N, nogil=True, schedule="dynamic", num_threads=threads):
-        cols = &buffers[threadid(), 0, 0]
-        _im2col_image(&x[n, 0, 0], cols, g)
-        gemm(
-            False, False, <int>rows, <int>F, <int>P, cols, <int>P, &w[0, 0], <int>F,
-            0, &out[n * rows, 0], <int>F,
-        )
+        _patch_product(&x[n, 0, 0], &buffers[threadid(), 0, 0], &w[0, 0], &out[n * rows, 0], g, F)
 
 
 def conv_backward_per_image(
@@ -310,27 +336,22 @@ def conv_backward_per_image(
     (dynamic schedule): each group's sum runs in image order whichever thread takes it, so dw has
     the same bits for any thread count and any timing. Threads and buffers as in
     conv_forward_per_image."""
-    cdef Py_ssize_t N = x.shape[0], rows = g.Ho * g.Wo, P = g.KH * g.KW * g.C, F = w.shape[1]
+    cdef Py_ssize_t N = x.shape[0], rows = g.Ho * g.Wo, F = w.shape[1]
     cdef Py_ssize_t G = dw_parts.shape[0], n, group
     cdef int threads = <int>buffers.shape[0]
-    cdef floating* cols
     if N == 0:
         return
     for group in prange(G, nogil=True, schedule="dynamic", num_threads=threads):
-        cols = &buffers[threadid(), 0, 0]
         for n in range(group * N // G, (group + 1) * N // G):
             if filter_gradient:
-                _im2col_image(&x[n, 0, 0], cols, g)
-                gemm(
-                    True, False, <int>P, <int>F, <int>rows, cols, <int>P, &dout[n * rows, 0],
-                    <int>F, 1, &dw_parts[group, 0, 0], <int>F,
+                _patch_filter_gradient(
+                    &x[n, 0, 0], &buffers[threadid(), 0, 0], &dout[n * rows, 0],
+                    &dw_parts[group, 0, 0], g, F,
                 )
             if input_gradient:
-                gemm(
-                    False, True, <int>rows, <int>P, <int>F, &dout[n * rows, 0], <int>F,
-                    &w[0, 0], <int>F, 0, cols, <int>P,
+                _patch_input_gradient(
+                    &dout[n * rows, 0], &w[0, 0], &buffers[threadid(), 0, 0], &dx[n, 0, 0], g, F
                 )
-                _col2im_image(cols, &dx[n, 0, 0], g)
 
 
 def simd_available():
@@ -340,19 +361,69 @@ def simd_available():
 
 
 cdef const floating* _padded_image(
-    const floating* x, floating* padded, Py_ssize_t H, Py_ssize_t W, Py_ssize_t C, Py_ssize_t pad
+    const floating* x, floating* padded, Geometry g
 ) noexcept nogil:
     """x (H, W, C) itself when pad is 0, else padded (H + 2·pad, W + 2·pad, C) filled with x and a
     border of pad zeros."""
-    cdef Py_ssize_t Wp = W + 2 * pad, r, e
-    if pad == 0:
+    cdef Py_ssize_t Wp = g.W + 2 * g.pad, r, e
+    if g.pad == 0:
         return x
-    for e in range((H + 2 * pad) * Wp * C):
+    for e in range((g.H + 2 * g.pad) * Wp * g.C):
         padded[e] = 0
-    for r in range(H):
-        for e in range(W * C):
-            padded[((r + pad) * Wp + pad) * C + e] = x[r * W * C + e]
+    for r in range(g.H):
+        for e in range(g.W * g.C):
+            padded[((r + g.pad) * Wp + g.pad) * g.C + e] = x[r * g.W * g.C + e]
     return padded
+
+
+# One image's share of the SIMD passes below: the micro-kernel of its dtype (direct_conv.h), the
+# image first copied into padded (one thread's scratch) where pad > 0.
+
+cdef inline void _simd_forward(
+    const floating* x, floating* padded, const floating* w, const floating* b, floating* out,
+    Geometry g, Py_ssize_t F, bint relu,
+) noexcept nogil:
+    """out (Ho, Wo, F) = σ(x ⋆ w + b) for one image x (H, W, C), σ = relu or the identity."""
+    cdef const floating* source = _padded_image(x, padded, g)
+    if floating is float:
+        cnnref_direct_conv_f(
+            source, g.W + 2 * g.pad, g.C, w, b, out, g.Ho, g.Wo, g.KH, g.KW, g.stride, F, relu
+        )
+    else:
+        cnnref_direct_conv_d(
+            source, g.W + 2 * g.pad, g.C, w, b, out, g.Ho, g.Wo, g.KH, g.KW, g.stride, F, relu
+        )
+
+
+cdef inline void _simd_filter_gradient(
+    const floating* x, floating* padded, const floating* dout, floating* dw, Geometry g,
+    Py_ssize_t F,
+) noexcept nogil:
+    """dw (KH, KW, C, F) += the filter gradient of one image x (H, W, C) with dout (Ho, Wo, F)."""
+    cdef const floating* source = _padded_image(x, padded, g)
+    if floating is float:
+        cnnref_filter_gradient_f(
+            source, g.W + 2 * g.pad, g.C, dout, dw, g.Ho, g.Wo, g.KH, g.KW, g.stride, F
+        )
+    else:
+        cnnref_filter_gradient_d(
+            source, g.W + 2 * g.pad, g.C, dout, dw, g.Ho, g.Wo, g.KH, g.KW, g.stride, F
+        )
+
+
+cdef inline void _simd_input_gradient(
+    const floating* dout, const floating* wt, floating* dx, Geometry g, Py_ssize_t F
+) noexcept nogil:
+    """dx (H, W, C) = the input gradient of one image, from dout (Ho, Wo, F) and wt (KH, KW, F, C)
+    (overwritten)."""
+    if floating is float:
+        cnnref_input_gradient_f(
+            dout, g.Ho, g.Wo, F, wt, dx, g.H, g.W, g.C, g.KH, g.KW, g.stride, g.pad
+        )
+    else:
+        cnnref_input_gradient_d(
+            dout, g.Ho, g.Wo, F, wt, dx, g.H, g.W, g.C, g.KH, g.KW, g.stride, g.pad
+        )
 
 
 def conv_forward_simd(
@@ -369,26 +440,17 @@ def conv_forward_simd(
     images (dynamic schedule), at most padded.shape[0] threads. With pad > 0 each thread first
     copies its image into padded[t] ((H + 2·pad)·(W + 2·pad)·C entries). Needs F a multiple of
     16 (float) or 8 (double)."""
-    cdef Py_ssize_t N = x.shape[0], H = x.shape[1], W = x.shape[2], C = x.shape[3]
-    cdef Py_ssize_t KH = w.shape[0], KW = w.shape[1], F = w.shape[3]
-    cdef Py_ssize_t Ho = out.shape[1], Wo = out.shape[2], n
+    cdef Geometry g = _geometry(x.shape, w.shape, out.shape, stride, pad)
+    cdef Py_ssize_t N = x.shape[0], F = w.shape[3], n
     cdef int threads = <int>padded.shape[0]
-    cdef const floating* source
-    if N == 0 or Ho == 0 or Wo == 0:
+    if N == 0 or g.Ho == 0 or g.Wo == 0:
         return
     for n in prange(N, nogil=True, schedule="dynamic", num_threads=threads,
                     use_threads_if=threads > 1 and N > 1):
-        source = _padded_image(&x[n, 0, 0, 0], &padded[threadid(), 0], H, W, C, pad)
-        if floating is float:
-            cnnref_direct_conv_f(
-                source, W + 2 * pad, C, &w[0, 0, 0, 0], &b[0], &out[n, 0, 0, 0], Ho, Wo, KH, KW,
-                stride, F, relu,
-            )
-        else:
-            cnnref_direct_conv_d(
-                source, W + 2 * pad, C, &w[0, 0, 0, 0], &b[0], &out[n, 0, 0, 0], Ho, Wo, KH, KW,
-                stride, F, relu,
-            )
+        _simd_forward(
+            &x[n, 0, 0, 0], &padded[threadid(), 0], &w[0, 0, 0, 0], &b[0], &out[n, 0, 0, 0], g, F,
+            relu,
+        )
 
 
 def conv_backward_simd(
@@ -417,39 +479,21 @@ def conv_backward_simd(
     (group g: n from g·N // G to (g + 1)·N // G), handed to the threads one group at a time
     (dynamic schedule): each group's sum runs in image order whichever thread takes it, so dw has
     the same bits for any thread count and any timing. At most padded.shape[0] threads."""
-    cdef Py_ssize_t N = x.shape[0], H = x.shape[1], W = x.shape[2], C = x.shape[3]
-    cdef Py_ssize_t KH = wt.shape[0], KW = wt.shape[1], F = wt.shape[2]
-    cdef Py_ssize_t Ho = dout.shape[1], Wo = dout.shape[2], G = dw_parts.shape[0], n, g
+    cdef Geometry g = _geometry(x.shape, wt.shape, dout.shape, stride, pad)
+    cdef Py_ssize_t N = x.shape[0], F = wt.shape[2], G = dw_parts.shape[0], n, group
     cdef int threads = <int>padded.shape[0]
-    cdef const floating* source
-    if N == 0 or Ho == 0 or Wo == 0:
+    if N == 0 or g.Ho == 0 or g.Wo == 0:
         return
-    for g in prange(G, nogil=True, schedule="dynamic", num_threads=threads,
-                    use_threads_if=threads > 1 and G > 1):
-        for n in range(g * N // G, (g + 1) * N // G):
+    for group in prange(G, nogil=True, schedule="dynamic", num_threads=threads,
+                        use_threads_if=threads > 1 and G > 1):
+        for n in range(group * N // G, (group + 1) * N // G):
             if filter_gradient:
-                source = _padded_image(&x[n, 0, 0, 0], &padded[threadid(), 0], H, W, C, pad)
-                if floating is float:
-                    cnnref_filter_gradient_f(
-                        source, W + 2 * pad, C, &dout[n, 0, 0, 0], &dw_parts[g, 0, 0, 0, 0], Ho,
-                        Wo, KH, KW, stride, F,
-                    )
-                else:
-                    cnnref_filter_gradient_d(
-                        source, W + 2 * pad, C, &dout[n, 0, 0, 0], &dw_parts[g, 0, 0, 0, 0], Ho,
-                        Wo, KH, KW, stride, F,
-                    )
+                _simd_filter_gradient(
+                    &x[n, 0, 0, 0], &padded[threadid(), 0], &dout[n, 0, 0, 0],
+                    &dw_parts[group, 0, 0, 0, 0], g, F,
+                )
             if input_gradient:
-                if floating is float:
-                    cnnref_input_gradient_f(
-                        &dout[n, 0, 0, 0], Ho, Wo, F, &wt[0, 0, 0, 0], &dx[n, 0, 0, 0], H, W, C,
-                        KH, KW, stride, pad,
-                    )
-                else:
-                    cnnref_input_gradient_d(
-                        &dout[n, 0, 0, 0], Ho, Wo, F, &wt[0, 0, 0, 0], &dx[n, 0, 0, 0], H, W, C,
-                        KH, KW, stride, pad,
-                    )
+                _simd_input_gradient(&dout[n, 0, 0, 0], &wt[0, 0, 0, 0], &dx[n, 0, 0, 0], g, F)
 
 
 def openmp_threads():

@@ -32,6 +32,9 @@ typedef double cnnref_v4df __attribute__((vector_size(32), aligned(8)));
         acc[q][1] = A1;                                                                         \
     }
 
+/* The accumulators of a block that sums from zero (the gradients). */
+#define CNNREF_ACC_ZERO(V, Q) CNNREF_ACC_SET(V, Q, (V){0}, (V){0})
+
 /* acc[q] += SRC(q) * (V0, V1) for every q: Q broadcasts against 2 vector loads. */
 #define CNNREF_ACC_FMA(T, Q, SRC, V0, V1)                                                        \
     for (int q = 0; q < Q; q++) {                                                               \
@@ -110,7 +113,7 @@ typedef double cnnref_v4df __attribute__((vector_size(32), aligned(8)));
  * (conv1: 15), the taps go 5 at a time, leaving no short blocks. */
 #define CNNREF_FILTER_BLOCK(T, V, VW, Q)                                                         \
     {                                                                                           \
-        CNNREF_ACC_SET(V, Q, (V){0}, (V){0})                                                    \
+        CNNREF_ACC_ZERO(V, Q)                                                                   \
         for (ptrdiff_t i = 0; i < Ho; i++) {                                                    \
             const T *xr = x + (i * stride + k1) * Wp * C + t0;                                  \
             const T *dr = dout + i * Wo * F + fb;                                               \
@@ -151,7 +154,7 @@ typedef double cnnref_v4df __attribute__((vector_size(32), aligned(8)));
  * a multiple of 2 vectors. */
 #define CNNREF_INPUT_BLOCK(T, V, VW, Q)                                                          \
     {                                                                                           \
-        CNNREF_ACC_SET(V, Q, (V){0}, (V){0})                                                    \
+        CNNREF_ACC_ZERO(V, Q)                                                                   \
         const T *dr = dout + (i * Wo + j) * F;                                                  \
         const T *wr = wt + (k1 * KW + k2) * F * C + cb;                                         \
         for (ptrdiff_t f = 0; f < F; f++) {                                                     \

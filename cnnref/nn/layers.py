@@ -89,7 +89,19 @@ class Layer:
         return f"{type(self).__name__}({shapes})"
 
 
-class Conv2D(Layer):
+class _WeightLayer(Layer):
+    """A layer whose params are a weight w of ``shape``, drawn by ``init`` ("he" or "glorot", from
+    fan_in and fan_out, by ``rng``, default np.random.default_rng(0)), and a bias b (shape[-1],)
+    starting at 0."""
+
+    def __init__(self, shape, fan_in: int, fan_out: int, init: str, rng, dtype) -> None:
+        super().__init__()
+        rng = np.random.default_rng(0) if rng is None else rng
+        w = initial_weights(init, shape, fan_in, fan_out, rng, dtype)
+        self.params = {"w": w, "b": np.zeros(shape[-1], dtype=w.dtype)}
+
+
+class Conv2D(_WeightLayer):
     """out = conv2d(x, w, b): x (N, H, W, C) → (N, Ho, Wo, F); params w (K, K, C, F), b (F,).
 
     w is drawn by ``init`` ("he" or "glorot", fan_in = K·K·C, fan_out = K·K·F); b starts at 0.
@@ -107,15 +119,12 @@ class Conv2D(Layer):
         rng: np.random.Generator | None = None,
         dtype=np.float32,
     ) -> None:
-        super().__init__()
         c = positive_int("in_channels", in_channels)
         f = positive_int("filters", filters)
         k = positive_int("kernel_size", kernel_size)
         self.stride = positive_int("stride", stride)
         self.pad = nonnegative_int("pad", pad)
-        rng = np.random.default_rng(0) if rng is None else rng
-        w = initial_weights(init, (k, k, c, f), k * k * c, k * k * f, rng, dtype)
-        self.params = {"w": w, "b": np.zeros(f, dtype=w.dtype)}
+        super().__init__((k, k, c, f), k * k * c, k * k * f, init, rng, dtype)
 
     def forward(self, x: np.ndarray, activation: str | None = None) -> np.ndarray:
         self._cache = float_array("x", x, 4, "(N, H, W, C)")
@@ -127,7 +136,7 @@ class Conv2D(Layer):
         return _weights_backward(self, gradients, dout, input_gradient, self.stride, self.pad)
 
 
-class Dense(Layer):
+class Dense(_WeightLayer):
     """a = X W + b: x (N, D) → (N, M); params w (D, M), b (M,).
 
     w is drawn by ``init`` ("he" or "glorot", fan_in = D, fan_out = M); b starts at 0.
@@ -142,12 +151,8 @@ class Dense(Layer):
         rng: np.random.Generator | None = None,
         dtype=np.float32,
     ) -> None:
-        super().__init__()
-        d = positive_int("in_features", in_features)
-        m = positive_int("out_features", out_features)
-        rng = np.random.default_rng(0) if rng is None else rng
-        w = initial_weights(init, (d, m), d, m, rng, dtype)
-        self.params = {"w": w, "b": np.zeros(m, dtype=w.dtype)}
+        d, m = positive_int("in_features", in_features), positive_int("out_features", out_features)
+        super().__init__((d, m), d, m, init, rng, dtype)
 
     def forward(self, x: np.ndarray, activation: str | None = None) -> np.ndarray:
         self._cache = float_array("x", x, 2, "(N, D)")
