@@ -181,6 +181,18 @@ def same_dtype(**arrays: np.ndarray) -> np.dtype:
     return first
 
 
+def float_dtype(value, name: str = "dtype") -> np.dtype:
+    """float32 or float64, given as anything np.dtype takes ("float32", np.float64, …)."""
+    try:
+        dtype = np.dtype(value)
+    except TypeError:
+        dtype = None
+    if dtype is None or dtype not in FLOAT_DTYPES:
+        shown = repr(value) if dtype is None else str(dtype)
+        raise TypeError(f"{name} must be float32 or float64 (np.float32, np.float64), got {shown}")
+    return dtype
+
+
 def positive_int(name: str, value) -> int:
     """An integer >= 1 (bool is rejected)."""
     return _integer_at_least(name, value, 1)
