@@ -325,3 +325,18 @@ def test_a_mode_that_is_not_a_string_is_a_type_error(mode):
         cnnref.conv2d(x, w, b, mode=mode)
     with pytest.raises(TypeError, match=r"kind must be a string"):
         cnnref.activation_derivative(np.ones(3), np.array(["relu", "tanh"]))
+
+
+@pytest.mark.parametrize("weights", [None, (w for w in [np.ones((3, 2))]), "ab"])
+def test_weights_that_are_no_list_are_a_type_error_naming_weights(weights):
+    with pytest.raises(TypeError, match=r"weights must be a list with one array per layer"):
+        cnnref.mlp_forward(weights, [np.zeros(2)], np.ones((4, 3)), "relu")
+    with pytest.raises(TypeError, match=r"zs must be a list with one array per layer"):
+        cnnref.delta_recursion([np.ones((3, 2))], None, np.eye(2), np.full((2, 2), 0.5), "relu")
+
+
+def test_an_activation_layer_without_a_kind_is_rejected_when_built():
+    from cnnref.nn.layers import Activation
+
+    with pytest.raises(TypeError, match=r"kind must be a string, one of 'sigmoid'"):
+        Activation()  # once built, then failing at forward with "got ''"
