@@ -35,7 +35,9 @@ def float_array(name: str, value, ndim: int | None = None, layout: str = "") -> 
         expected = f"{name} must be a float32 or float64 array {layout}".rstrip()
         raise TypeError(f"{expected}, got {what}")
     if arr.dtype.newbyteorder("=") not in FLOAT_DTYPES:
-        raise TypeError(f"{name} must have dtype float32 or float64, got {arr.dtype}")
+        raise TypeError(
+            f"{name} must have dtype float32 or float64, got {arr.dtype}" + _cast_hint(name, arr)
+        )
     if ndim is not None and arr.ndim != ndim:
         raise ValueError(
             f"{name} must be a {ndim}-D array {layout}".rstrip() + f", got shape {arr.shape}"
@@ -59,6 +61,15 @@ def _as_array(name: str, value, layout: str) -> np.ndarray:
     except ValueError as error:
         expected = f"{name} must be a float32 or float64 array {layout}".rstrip()
         raise ValueError(f"{expected}; its nested lists are ragged: {error}") from None
+
+
+def _cast_hint(name: str, arr: np.ndarray) -> str:
+    """How to make ``arr`` (not float32/64) what cnnref takes, where that can be guessed."""
+    if arr.dtype.kind in "biuf":
+        return f"; convert it: np.asarray({name}, dtype=np.float64) (or np.float32)"
+    if arr.dtype.kind == "c":
+        return f"; cnnref computes in real numbers: pass {name}.real if its imaginary part is 0"
+    return ""
 
 
 def nonempty_axes(name: str, arr: np.ndarray, axes: tuple[str, ...], first: int = 0) -> None:
@@ -177,7 +188,11 @@ def same_dtype(**arrays: np.ndarray) -> np.dtype:
     first = next(iter(dtypes.values()))
     if any(dt != first for dt in dtypes.values()):
         listed = ", ".join(f"{name} is {dt}" for name, dt in dtypes.items())
-        raise TypeError(f"arrays must share one dtype (float32 or float64): {listed}")
+        odd = next(name for name, dt in dtypes.items() if dt != first)
+        raise TypeError(
+            f"arrays must share one dtype (float32 or float64): {listed}; cast them to one, "
+            f"e.g. {odd}.astype(np.{first})"
+        )
     return first
 
 

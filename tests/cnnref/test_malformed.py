@@ -340,3 +340,13 @@ def test_an_activation_layer_without_a_kind_is_rejected_when_built():
 
     with pytest.raises(TypeError, match=r"kind must be a string, one of 'sigmoid'"):
         Activation()  # once built, then failing at forward with "got ''"
+
+
+def test_a_wrong_dtype_says_how_to_convert_where_it_can_be_guessed():
+    with pytest.raises(TypeError, match=r"int64; convert it: np.asarray\(a, dtype=np.float64\)"):
+        cnnref.relu(np.ones(3, np.int64))
+    with pytest.raises(TypeError, match=r"got complex128; .*pass a.real"):
+        cnnref.relu(np.ones(3) + 0j)
+    x, w, b = _conv_inputs((1, 4, 4, 2), (2, 2, 2, 3))
+    with pytest.raises(TypeError, match=r"w is float32; cast them to one, e.g. w.astype\(np.f"):
+        cnnref.conv2d(x, w.astype(np.float32), b)
