@@ -18,6 +18,11 @@ from .validation import ACTIVATIONS, choice, exact_shape, float_array, same_dtyp
 
 
 def _check_layers(weights: Sequence, other: Sequence, other_name: str) -> None:
+    for name, value in (("weights", weights), (other_name, other)):
+        if not isinstance(value, Sequence | np.ndarray) or isinstance(value, str | bytes):
+            raise TypeError(
+                f"{name} must be a list with one array per layer, got {type(value).__name__}"
+            )
     if len(weights) == 0:
         raise ValueError("weights must hold at least one matrix (the output layer)")
     if len(other) != len(weights):

@@ -29,13 +29,15 @@ def float_array(name: str, value, ndim: int | None = None, layout: str = "") -> 
         and value.ndim == (value.ndim if ndim is None else ndim) != 0
     ):
         return value  # already what the kernels take (the common case, checked cheaply)
-    arr = np.asarray(value)
+    arr = _as_array(name, value, layout)
     if arr.dtype == object:
         what = "None" if value is None else f"a {type(value).__name__} holding non-numbers"
         expected = f"{name} must be a float32 or float64 array {layout}".rstrip()
         raise TypeError(f"{expected}, got {what}")
     if arr.dtype.newbyteorder("=") not in FLOAT_DTYPES:
-        raise TypeError(f"{name} must have dtype float32 or float64, got {arr.dtype}")
+        raise TypeError(
+            f"{name} must have dtype float32 or float64, got {arr.dtype}" + _cast_hint(name, arr)
+        )
     if ndim is not None and arr.ndim != ndim:
         raise ValueError(
             f"{name} must be a {ndim}-D array {layout}".rstrip() + f", got shape {arr.shape}"
@@ -44,6 +46,30 @@ def float_array(name: str, value, ndim: int | None = None, layout: str = "") -> 
     if arr.ndim == 0:
         return np.array(arr, dtype=native)
     return np.ascontiguousarray(arr, dtype=native)
+
+
+def _as_array(name: str, value, layout: str) -> np.ndarray:
+    """np.asarray(value), with a ragged nesting of lists and a masked array as errors naming
+    ``name``: NumPy's own message names no argument, and a mask would be silently dropped."""
+    if isinstance(value, np.ma.MaskedArray):
+        raise TypeError(
+            f"{name} must be a plain float32 or float64 array, got a masked array (its mask "
+            f"would be ignored): pass {name}.filled(0.0), or drop the masked entries"
+        )
+    try:
+        return np.asarray(value)
+    except ValueError as error:
+        expected = f"{name} must be a float32 or float64 array {layout}".rstrip()
+        raise ValueError(f"{expected}; its nested lists are ragged: {error}") from None
+
+
+def _cast_hint(name: str, arr: np.ndarray) -> str:
+    """How to make ``arr`` (not float32/64) what cnnref takes, where that can be guessed."""
+    if arr.dtype.kind in "biuf":
+        return f"; convert it: np.asarray({name}, dtype=np.float64) (or np.float32)"
+    if arr.dtype.kind == "c":
+        return f"; cnnref computes in real numbers: pass {name}.real if its imaginary part is 0"
+    return ""
 
 
 def nonempty_axes(name: str, arr: np.ndarray, axes: tuple[str, ...], first: int = 0) -> None:
@@ -127,7 +153,7 @@ def kernel_stride(stride: int, *extents: int) -> int:
 
 def target_array(name: str, value, like: np.ndarray) -> np.ndarray:
     """Return targets ``t`` cast to the dtype of ``like``; bool, integer and float targets pass."""
-    arr = np.asarray(value)
+    arr = _as_array(name, value, "")
     if not (arr.dtype.newbyteorder("=") in FLOAT_DTYPES or arr.dtype.kind in "biu"):
         raise TypeError(f"{name} must have a float, integer or bool dtype, got {arr.dtype}")
     if arr.shape != like.shape:
@@ -162,8 +188,24 @@ def same_dtype(**arrays: np.ndarray) -> np.dtype:
     first = next(iter(dtypes.values()))
     if any(dt != first for dt in dtypes.values()):
         listed = ", ".join(f"{name} is {dt}" for name, dt in dtypes.items())
-        raise TypeError(f"arrays must share one dtype (float32 or float64): {listed}")
+        odd = next(name for name, dt in dtypes.items() if dt != first)
+        raise TypeError(
+            f"arrays must share one dtype (float32 or float64): {listed}; cast them to one, "
+            f"e.g. {odd}.astype(np.{first})"
+        )
     return first
+
+
+def float_dtype(value, name: str = "dtype") -> np.dtype:
+    """float32 or float64, given as anything np.dtype takes ("float32", np.float64, …)."""
+    try:
+        dtype = np.dtype(value)
+    except TypeError:
+        dtype = None
+    if dtype is None or dtype not in FLOAT_DTYPES:
+        shown = repr(value) if dtype is None else str(dtype)
+        raise TypeError(f"{name} must be float32 or float64 (np.float32, np.float64), got {shown}")
+    return dtype
 
 
 def positive_int(name: str, value) -> int:
@@ -192,7 +234,11 @@ def flag(name: str, value) -> bool:
 
 
 def choice(name: str, value, options: tuple[str, ...]) -> str:
-    """One of ``options``."""
+    """One of ``options`` (strings; anything else, e.g. a NumPy array, is a TypeError)."""
+    if not isinstance(value, str):
+        raise TypeError(
+            f"{name} must be a string, one of {', '.join(map(repr, options))}; got {value!r}"
+        )
     if value not in options:
         raise ValueError(f"{name} must be one of {', '.join(map(repr, options))}; got {value!r}")
     return value

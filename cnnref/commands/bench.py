@@ -6,9 +6,12 @@ The benchmark itself is cnnref.bench.seed; this module is its command line.
 from __future__ import annotations
 
 import argparse
+import sys
 from pathlib import Path
 
 from ..bench.seed import BATCHES, DTYPES, Settings, report_as_json, run_benchmark
+
+USAGE_ERROR = 2  # argparse's exit status for a mistake on the command line
 
 DESCRIPTION = """\
 Time cnnref and PyTorch (CPU) side by side on the seed network, in one process: each layer's
@@ -55,6 +58,8 @@ def settings_from(args: argparse.Namespace) -> Settings:
         raise ValueError(f"--batch must be >= 1, got {args.batch}")
     if args.threads < 0:
         raise ValueError(f"--threads must be >= 0, got {args.threads}")
+    if args.json and not args.json.parent.is_dir():
+        raise ValueError(f"--json: the folder {str(args.json.parent)!r} does not exist")
     default_batches = (64,) if args.quick else BATCHES
     return Settings(
         dtypes=tuple(args.dtype or DTYPES),
@@ -68,7 +73,13 @@ def settings_from(args: argparse.Namespace) -> Settings:
 
 
 def run(args: argparse.Namespace) -> int:
-    report = run_benchmark(settings_from(args))
+    """Run the benchmark; a bad option is one error line and exit status 2, before any timing."""
+    try:
+        settings = settings_from(args)
+    except ValueError as error:
+        print(f"cnnref bench: error: {error}", file=sys.stderr)
+        return USAGE_ERROR
+    report = run_benchmark(settings)
     if args.json:
         args.json.write_text(report_as_json(report) + "\n")
     return 0

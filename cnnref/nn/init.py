@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from ..validation import FLOAT_DTYPES, positive_int
+from ..validation import float_dtype, positive_int
 
 INITIALIZERS = ("he", "glorot")
 
@@ -43,6 +43,10 @@ def initial_weights(
     dtype=np.float32,
 ) -> np.ndarray:
     """Weights drawn by ``init`` ∈ {"he", "glorot"}."""
+    if not isinstance(rng, np.random.Generator | np.random.RandomState):
+        raise TypeError(
+            f"rng must be a numpy.random.Generator (np.random.default_rng(seed)), got {rng!r}"
+        )
     if init == "he":
         return he_normal(shape, fan_in, rng, dtype)
     if init == "glorot":
@@ -60,7 +64,4 @@ def init_for_activation(activation: str) -> str:
 
 
 def _float_dtype(dtype) -> np.dtype:
-    dt = np.dtype(dtype)
-    if dt not in FLOAT_DTYPES:
-        raise TypeError(f"dtype must be float32 or float64, got {dt}")
-    return dt
+    return float_dtype(dtype)

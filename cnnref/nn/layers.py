@@ -225,7 +225,7 @@ class Activation(Layer):
 
     def __init__(self, kind: str | None = None) -> None:
         super().__init__()
-        if kind is not None:
+        if kind is not None or not self.kind:
             self.kind = choice("kind", kind, ACTIVATIONS)
 
     def forward(self, x: np.ndarray) -> np.ndarray:

@@ -12,7 +12,14 @@ from collections.abc import Iterable, Mapping, Sequence
 import numpy as np
 
 from ..threads import one_blas_thread
-from ..validation import ACTIVATIONS, FLOAT_DTYPES, choice, float_array, positive_int
+from ..validation import (
+    ACTIVATIONS,
+    choice,
+    float_array,
+    float_dtype,
+    nonnegative_int,
+    positive_int,
+)
 from .init import init_for_activation
 from .layers import ACTIVATION_LAYERS, Conv2D, Dense, Flatten, Layer, MaxPool2D, Softmax
 from .segments import Segment, plan
@@ -31,12 +38,9 @@ class Sequential:
     """
 
     def __init__(self, layers: Iterable[Layer], architecture: Mapping | None = None) -> None:
-        self.layers = list(layers)
-        if not self.layers or not isinstance(self.layers[-1], Softmax):
-            raise ValueError("layers must be a non-empty sequence ending in a Softmax output layer")
-        for index, layer in enumerate(self.layers):
-            if not isinstance(layer, Layer):
-                raise TypeError(f"layers[{index}] must be a Layer, got {type(layer).__name__}")
+        self.layers = _layer_list(layers)
+        if architecture is not None and not isinstance(architecture, Mapping):
+            raise TypeError(f"architecture must be a mapping, got {type(architecture).__name__}")
         self.architecture = dict(architecture or {})
         self._planned: tuple[list[Layer], list[Segment]] = ([], [])
 
@@ -79,8 +83,8 @@ class Sequential:
         """Y for x, computed ``batch_size`` samples at a time (N, K)."""
         batch_size = positive_int("batch_size", batch_size)
         x = float_array("x", x)
-        chunks = [self.forward(x[i : i + batch_size]) for i in range(0, x.shape[0], batch_size)]
-        return np.concatenate(chunks) if chunks else np.empty((0, 0), dtype=x.dtype)
+        starts = range(0, max(x.shape[0], 1), batch_size)  # an empty x still gives Y (0, K)
+        return np.concatenate([self.forward(x[i : i + batch_size]) for i in starts])
 
     def parameters(self) -> dict[str, np.ndarray]:
         """Every parameter by name ``layers.<i>.<name>`` (the live arrays, not copies)."""
@@ -103,6 +107,8 @@ class Sequential:
     def set_parameters(self, values: Mapping[str, np.ndarray]) -> None:
         """Replace every parameter; ``values`` must have exactly the names, shapes and dtypes of
         :meth:`parameters`. The arrays are copied, so later changes to ``values`` do not leak in."""
+        if not isinstance(values, Mapping):
+            raise TypeError(f"values must be a dict of arrays by name, got {type(values).__name__}")
         current = self.parameters()
         missing = sorted(set(current) - set(values))
         unknown = sorted(set(values) - set(current))
@@ -133,6 +139,24 @@ class Sequential:
         return f"Sequential(\n  {inner}\n)"
 
 
+def _layer_list(layers) -> list[Layer]:
+    """``layers`` as a list of Layer objects whose only Softmax is the last."""
+    if not isinstance(layers, Iterable) or isinstance(layers, str | bytes):
+        raise TypeError(f"layers must be a sequence of Layer objects, got {type(layers).__name__}")
+    layers = list(layers)
+    if not layers or not isinstance(layers[-1], Softmax):
+        raise ValueError("layers must be a non-empty sequence ending in a Softmax output layer")
+    for index, layer in enumerate(layers):
+        if not isinstance(layer, Layer):
+            raise TypeError(f"layers[{index}] must be a Layer, got {type(layer).__name__}")
+        if isinstance(layer, Softmax) and index < len(layers) - 1:
+            raise ValueError(
+                f"layers[{index}] is a Softmax, but only the last layer may be: its backward "
+                "takes the targets T, not an upstream gradient"
+            )
+    return layers
+
+
 def seed_cnn(
     channels: int = 3,
     classes: int = 10,
@@ -155,7 +179,7 @@ def seed_cnn(
     classes = positive_int("classes", classes)
     choice("activation", activation, ACTIVATIONS)
     dtype = _network_dtype(dtype)
-    rng = np.random.default_rng(seed)
+    rng = np.random.default_rng(_seed(seed))
     init = init_for_activation(activation)
     act = ACTIVATION_LAYERS[activation]
     layers = [
@@ -192,12 +216,14 @@ def mlp(sizes: Sequence[int], activation: str, seed: int = 0, dtype=np.float32) 
     :func:`seed_cnn` (He for relu, Glorot for sigmoid/tanh, Glorot for the output layer), from
     ``numpy.random.default_rng(seed)``.
     """
+    if not isinstance(sizes, Iterable) or isinstance(sizes, str | bytes):
+        raise TypeError(f"sizes must be a list of layer widths [D, …, K], got {sizes!r}")
     sizes = [positive_int(f"sizes[{i}]", size) for i, size in enumerate(sizes)]
     if len(sizes) < 2:
         raise ValueError(f"sizes must list at least the inputs D and the classes K, got {sizes}")
     choice("activation", activation, ACTIVATIONS)
     dtype = _network_dtype(dtype)
-    rng = np.random.default_rng(seed)
+    rng = np.random.default_rng(_seed(seed))
     init = init_for_activation(activation)
     layers: list[Layer] = []
     for fan_in, fan_out in itertools.pairwise(sizes[:-1]):
@@ -225,7 +251,9 @@ def build_network(architecture: Mapping, seed: int = 0) -> Sequential:
 
 
 def _network_dtype(dtype) -> np.dtype:
-    dt = np.dtype(dtype)
-    if dt not in FLOAT_DTYPES:
-        raise TypeError(f"dtype must be float32 or float64, got {dt}")
-    return dt
+    return float_dtype(dtype)
+
+
+def _seed(seed) -> int | None:
+    """The seed of numpy.random.default_rng: an integer >= 0 (None draws fresh entropy)."""
+    return None if seed is None else nonnegative_int("seed", seed)

@@ -7,32 +7,50 @@ parameters as fresh arrays (the inputs are never modified). Its state is a dict 
 
 from __future__ import annotations
 
+import numbers
 from collections.abc import Mapping
 
 import numpy as np
 
 from ..kernels import optim as _optim
 from ..threads import openmp_threads
+from ..validation import FLOAT_DTYPES
 
 OPTIMIZERS = ("sgd", "adam")
 
 
+def _real(name: str, value, expected: str) -> float:
+    """``value`` as a float if it is a real number, or a 0-d array of one (bool and strings are
+    not)."""
+    if isinstance(value, np.ndarray) and value.shape == () and value.dtype.kind in "iuf":
+        value = value.item()
+    if isinstance(value, bool) or not isinstance(value, numbers.Real):
+        raise TypeError(f"{name} must be {expected}, got {value!r}")
+    return float(value)
+
+
 def _positive_float(name: str, value) -> float:
-    value = float(value)
+    value = _real(name, value, "a finite number > 0")
     if not np.isfinite(value) or value <= 0:
         raise ValueError(f"{name} must be a finite number > 0, got {value}")
     return value
 
 
 def _unit_interval(name: str, value) -> float:
-    value = float(value)
+    value = _real(name, value, "a number in [0, 1)")
     if not 0.0 <= value < 1.0:
         raise ValueError(f"{name} must be in [0, 1), got {value}")
     return value
 
 
+def _mapping(what: str, values) -> Mapping:
+    if not isinstance(values, Mapping):
+        raise TypeError(f"{what} must be a dict of arrays by name, got {type(values).__name__}")
+    return values
+
+
 def _same_names(what: str, values: Mapping, reference: Mapping) -> None:
-    if set(values) != set(reference):
+    if set(_mapping(what, values)) != set(reference):
         missing = sorted(set(reference) - set(values))
         unknown = sorted(set(values) - set(reference))
         raise ValueError(f"{what} must name every parameter: missing {missing}, unknown {unknown}")
@@ -42,9 +60,9 @@ class Optimizer:
     """Shared bookkeeping: the parameter names and shapes the state was built for."""
 
     def __init__(self, parameters: Mapping[str, np.ndarray]) -> None:
-        if not parameters:
+        if not _mapping("parameters", parameters):
             raise ValueError("parameters must hold at least one named array")
-        self._shapes = {name: (np.shape(p), np.asarray(p).dtype) for name, p in parameters.items()}
+        self._shapes = {name: _float_shape(name, p) for name, p in parameters.items()}
 
     def step(
         self,
@@ -93,6 +111,11 @@ class Optimizer:
                     f"grads[{name!r}] and parameters[{name!r}] must have shape {shape}, got "
                     f"{np.shape(grads[name])} and {np.shape(parameters[name])}"
                 )
+            if np.asarray(grads[name]).dtype.kind not in "biuf":
+                raise TypeError(
+                    f"grads[{name!r}] must be a real (float) array, got dtype "
+                    f"{np.asarray(grads[name]).dtype}"
+                )
 
     def _update(self, parameters, grads, batch) -> None:
         raise NotImplementedError
@@ -101,6 +124,7 @@ class Optimizer:
         return {name: np.zeros(shape, dtype) for name, (shape, dtype) in self._shapes.items()}
 
     def _load_arrays(self, prefix: str, state: Mapping[str, np.ndarray]) -> dict[str, np.ndarray]:
+        _mapping("optimizer state", state)
         arrays = {}
         for name, (shape, dtype) in self._shapes.items():
             key = f"{prefix}/{name}"
@@ -202,11 +226,23 @@ class Adam(Optimizer):
 
     def load_state_dict(self, state: Mapping[str, np.ndarray]) -> None:
         """Restore moments and step count saved by :meth:`state_dict`."""
-        if "t" not in state or np.shape(state["t"]) != () or int(state["t"]) < 0:
-            raise ValueError("optimizer state must hold 't', the step count, as a 0-d integer >= 0")
+        t = np.asarray(_mapping("optimizer state", state).get("t"))
+        if t.shape != () or t.dtype.kind not in "iu" or int(t) < 0:
+            raise ValueError(
+                f"optimizer state must hold 't', the step count, as a 0-d integer >= 0, got "
+                f"{t.dtype} {t.shape}"
+            )
         m = self._load_arrays("m", state)
         v = self._load_arrays("v", state)
-        self.t, self.m, self.v = int(state["t"]), m, v
+        self.t, self.m, self.v = int(t), m, v
+
+
+def _float_shape(name: str, value) -> tuple[tuple[int, ...], np.dtype]:
+    """The shape and dtype of parameters[name], which must be a float32 or float64 array."""
+    dtype = np.asarray(value).dtype
+    if dtype not in FLOAT_DTYPES:
+        raise TypeError(f"parameters[{name!r}] must be a float32 or float64 array, got {dtype}")
+    return np.shape(value), dtype
 
 
 def make_optimizer(

@@ -88,7 +88,7 @@ def load_checkpoint(path: str | os.PathLike) -> Checkpoint:
     """Read a checkpoint written by :func:`save_checkpoint`; any defect is a CheckpointError."""
     path = Path(path)
     if not path.is_file():
-        raise CheckpointError(path, "no such file")
+        raise CheckpointError(path, "a folder, not a file" if path.is_dir() else "no such file")
     if not zipfile.is_zipfile(path):
         # np.load would try the bytes as a pickle and answer with advice about allow_pickle.
         with path.open("rb") as file:
@@ -160,7 +160,7 @@ def _json_document(path: Path, key: str, value: np.ndarray) -> dict:
         raise CheckpointError(path, f"entry {key!r} must be a JSON string, got {value.dtype}")
     try:
         document = json.loads(str(value))
-    except json.JSONDecodeError as error:
+    except (json.JSONDecodeError, RecursionError) as error:
         raise CheckpointError(path, f"entry {key!r} is not valid JSON: {error}") from error
     if not isinstance(document, dict):
         raise CheckpointError(path, f"entry {key!r} must be a JSON object")

@@ -69,7 +69,8 @@ class TrainingInterrupted(Exception):
 
 def new_state(seed: int) -> TrainingState:
     """The state of a run that has not started; shuffling draws from PCG64 seeded by (seed, 1)."""
-    generator = np.random.Generator(np.random.PCG64(np.random.SeedSequence([int(seed), 1])))
+    seed = nonnegative_int("seed", seed)
+    generator = np.random.Generator(np.random.PCG64(np.random.SeedSequence([seed, 1])))
     return TrainingState(epoch=0, step=0, rng_state=generator.bit_generator.state)
 
 
@@ -161,7 +162,9 @@ def fit(
     """
     epochs = nonnegative_int("epochs", epochs)
     batch_size = positive_int("batch_size", batch_size)
-    train_x, train_y = train
+    _check_parts(network, optimizer, state)
+    train_x, train_y = _data_pair("train", train)
+    test = _data_pair("test", test)
     count = len(train_y)
     if len(train_x) != count or count == 0:
         raise ValueError(
@@ -169,6 +172,12 @@ def fit(
             f"images and {count} labels"
         )
     batches = -(-count // batch_size)
+    if not 0 <= state.step <= batches:
+        raise ValueError(
+            f"state.step = {state.step} minibatches done, but an epoch of {count} images has "
+            f"{batches} minibatches of {batch_size}: resume with the batch size and training "
+            "set the run started with"
+        )
     with _deferred_interrupt() as interrupt:
         while state.epoch < epochs:
             order, next_rng_state = epoch_order(state.rng_state, count)
@@ -193,6 +202,28 @@ def fit(
             if interrupt.requested:
                 raise TrainingInterrupted(state)
     return state
+
+
+def _check_parts(network, optimizer, state) -> None:
+    """network a Sequential, optimizer an SGD or Adam, state a TrainingState (new_state(seed))."""
+    expected = {"network": (network, Sequential), "optimizer": (optimizer, SGD | Adam)}
+    expected["state"] = (state, TrainingState)
+    for name, (value, kind) in expected.items():
+        if not isinstance(value, kind):
+            raise TypeError(f"{name} must be a {_kind_name(kind)}, got {type(value).__name__}")
+
+
+def _kind_name(kind) -> str:
+    return " or ".join(k.__name__ for k in getattr(kind, "__args__", (kind,)))
+
+
+def _data_pair(name: str, value) -> tuple[np.ndarray, np.ndarray]:
+    """``value`` = (images, labels) as two arrays."""
+    if not isinstance(value, tuple | list):
+        raise TypeError(f"{name} must be a pair (images, labels), got {type(value).__name__}")
+    if len(value) != 2:
+        raise ValueError(f"{name} must be a pair (images, labels), got {len(value)} items")
+    return np.asarray(value[0]), np.asarray(value[1])
 
 
 def _train_minibatch(
@@ -276,6 +307,21 @@ def _deferred_interrupt() -> Iterator[_InterruptFlag]:
         signal.signal(signal.SIGINT, previous)
 
 
+def _check_progress(path: str, partial, metrics) -> None:
+    """The running sums (a dict of _EMPTY_PARTIAL's numbers) and metrics (a list of dicts) of a
+    checkpoint's training entry; otherwise a CheckpointError saying which."""
+    sums_ok = isinstance(partial, dict) and set(partial) == set(_EMPTY_PARTIAL)
+    if not sums_ok or not all(_is_number(partial[key]) for key in _EMPTY_PARTIAL):
+        expected = ", ".join(_EMPTY_PARTIAL)
+        raise CheckpointError(path, f"training 'partial' must map {expected} to numbers")
+    if not isinstance(metrics, list) or not all(isinstance(row, dict) for row in metrics):
+        raise CheckpointError(path, "training 'metrics' must be a list of per-epoch rows")
+
+
+def _is_number(value) -> bool:
+    return isinstance(value, int | float) and not isinstance(value, bool)
+
+
 def make_checkpoint(
     network: Sequential, optimizer: SGD | Adam, state: TrainingState, config: dict
 ) -> Checkpoint:
@@ -298,6 +344,7 @@ def restore(checkpoint: Checkpoint, network: Sequential, optimizer: SGD | Adam) 
     missing = [key for key in ("rng_state", "partial", "metrics") if key not in training]
     if missing:
         raise CheckpointError(checkpoint.path, f"training entry lacks {missing}")
+    _check_progress(checkpoint.path, training["partial"], training["metrics"])
     try:
         np.random.Generator(np.random.PCG64()).bit_generator.state = training["rng_state"]
     except (TypeError, ValueError, KeyError) as error:

@@ -298,3 +298,55 @@ def test_convolution_mode_follows_the_same_rule(algorithm):
     out = FORWARD[algorithm](x, w, b, 1, 1, "convolution")
     expected = _ieee_conv(x, w[::-1, ::-1], b, 1, 1)
     np.testing.assert_allclose(out, expected, rtol=1e-12, atol=1e-12)
+
+
+# ---------------------------------------------------------------- ragged lists, masks, non-strings
+
+
+def test_ragged_nested_lists_are_a_value_error_naming_the_argument():
+    with pytest.raises(ValueError, match=r"x must be a float32 or float64 array .*ragged"):
+        cnnref.conv2d([[[[1.0]]], [1.0]], np.ones((1, 1, 1, 1)), np.zeros(1))
+    with pytest.raises(ValueError, match=r"a must be a float32 or float64 array; .*ragged"):
+        cnnref.relu([[1.0], [1.0, 2.0]])
+    with pytest.raises(ValueError, match=r"t must be .*ragged"):
+        cnnref.log_likelihood([[1.0], [0.0, 1.0]], np.full((2, 2), 0.5))
+
+
+def test_a_masked_array_is_a_type_error_not_a_silently_dropped_mask():
+    masked = np.ma.masked_array([1.0, -2.0], mask=[False, True])
+    with pytest.raises(TypeError, match=r"a must be a plain .*masked array.*filled"):
+        cnnref.relu(masked)
+
+
+@pytest.mark.parametrize("mode", [np.array(["convolution", "x"]), None, ["convolution"], 1])
+def test_a_mode_that_is_not_a_string_is_a_type_error(mode):
+    x, w, b = _conv_inputs((1, 4, 4, 2), (2, 2, 2, 3))
+    with pytest.raises(TypeError, match=r"mode must be a string, one of 'cross-correlation'"):
+        cnnref.conv2d(x, w, b, mode=mode)
+    with pytest.raises(TypeError, match=r"kind must be a string"):
+        cnnref.activation_derivative(np.ones(3), np.array(["relu", "tanh"]))
+
+
+@pytest.mark.parametrize("weights", [None, (w for w in [np.ones((3, 2))]), "ab"])
+def test_weights_that_are_no_list_are_a_type_error_naming_weights(weights):
+    with pytest.raises(TypeError, match=r"weights must be a list with one array per layer"):
+        cnnref.mlp_forward(weights, [np.zeros(2)], np.ones((4, 3)), "relu")
+    with pytest.raises(TypeError, match=r"zs must be a list with one array per layer"):
+        cnnref.delta_recursion([np.ones((3, 2))], None, np.eye(2), np.full((2, 2), 0.5), "relu")
+
+
+def test_an_activation_layer_without_a_kind_is_rejected_when_built():
+    from cnnref.nn.layers import Activation
+
+    with pytest.raises(TypeError, match=r"kind must be a string, one of 'sigmoid'"):
+        Activation()  # once built, then failing at forward with "got ''"
+
+
+def test_a_wrong_dtype_says_how_to_convert_where_it_can_be_guessed():
+    with pytest.raises(TypeError, match=r"int64; convert it: np.asarray\(a, dtype=np.float64\)"):
+        cnnref.relu(np.ones(3, np.int64))
+    with pytest.raises(TypeError, match=r"got complex128; .*pass a.real"):
+        cnnref.relu(np.ones(3) + 0j)
+    x, w, b = _conv_inputs((1, 4, 4, 2), (2, 2, 2, 3))
+    with pytest.raises(TypeError, match=r"w is float32; cast them to one, e.g. w.astype\(np.f"):
+        cnnref.conv2d(x, w.astype(np.float32), b)

@@ -7,6 +7,7 @@ dimensions), then D big-endian uint32 sizes, then the elements in row-major (C) 
 from __future__ import annotations
 
 import gzip
+import math
 import os
 import zlib
 from pathlib import Path
@@ -79,7 +80,7 @@ def parse_idx(content: bytes, source: str = "<bytes>") -> np.ndarray:
         )
     shape = tuple(int(size) for size in np.frombuffer(content, dtype=">u4", count=ndim, offset=4))
     dtype = IDX_DTYPES[type_code]
-    expected = int(np.prod(shape, dtype=np.int64)) * dtype.itemsize
+    expected = math.prod(shape) * dtype.itemsize  # exact: a product of int64 could wrap to 0
     actual = len(content) - header_size
     if actual < expected:
         raise DatasetError(
@@ -91,5 +92,10 @@ def parse_idx(content: bytes, source: str = "<bytes>") -> np.ndarray:
             f"{source}: {actual - expected} unexpected bytes after the IDX data "
             f"(the header {shape} of {dtype.name} needs {expected} bytes)"
         )
-    elements = np.frombuffer(content, dtype=dtype, offset=header_size).reshape(shape)
+    try:
+        elements = np.frombuffer(content, dtype=dtype, offset=header_size).reshape(shape)
+    except ValueError as error:  # e.g. (65536,) * 4 + (0,): no data, but too many dimensions
+        raise DatasetError(
+            f"{source}: the IDX header {shape} is no array NumPy can hold: {error}"
+        ) from None
     return elements.astype(dtype.newbyteorder("="))

@@ -151,3 +151,18 @@ def test_the_formula_step_takes_the_fused_functional_step(dtype):
     for name, value in trainer.params.items():
         assert not np.array_equal(value, params[name]), name  # the step moved it
         np.testing.assert_allclose(formulas[name], value, rtol=tolerance, atol=tolerance)
+
+
+@pytest.mark.parametrize(
+    ("argv", "message"),
+    [
+        (["--batch", "0"], "--batch must be >= 1, got [0]"),
+        (["--threads", "-1"], "--threads must be >= 0, got -1"),
+        (["--json", "/nowhere/bench.json"], "--json: the folder '/nowhere' does not exist"),
+    ],
+)
+def test_a_bad_option_is_one_error_line_and_status_2_before_any_timing(argv, message, capsys):
+    parser = argparse.ArgumentParser()
+    bench_cli.add_arguments(parser)
+    assert bench_cli.run(parser.parse_args(argv)) == 2  # once a traceback (--batch 0)
+    assert capsys.readouterr().err == f"cnnref bench: error: {message}\n"

@@ -174,3 +174,53 @@ def test_backward_without_input_gradient_gives_the_same_parameter_gradients(make
         np.testing.assert_array_equal(g, full[name])
     with pytest.raises(TypeError, match="input_gradient"):
         network.backward(t, input_gradient=0)
+
+
+# ---------------------------------------------------------------- malformed arguments
+
+
+@pytest.mark.parametrize("layers", [None, 5, "abc"])
+def test_layers_that_are_no_sequence_are_a_type_error_naming_layers(layers):
+    with pytest.raises(TypeError, match=r"layers must be a sequence of Layer objects"):
+        Sequential(layers)
+
+
+def test_a_softmax_before_the_last_layer_is_rejected_when_built():
+    # once accepted, its backward then took the upstream gradient as targets
+    with pytest.raises(ValueError, match=r"layers\[1\] is a Softmax, but only the last layer"):
+        Sequential([Dense(3, 2), Softmax(), Dense(2, 2), Softmax()])
+
+
+def test_architecture_and_values_must_be_mappings():
+    with pytest.raises(TypeError, match=r"architecture must be a mapping, got int"):
+        Sequential([Softmax()], architecture=5)
+    with pytest.raises(TypeError, match=r"values must be a dict of arrays by name, got NoneType"):
+        mlp([3, 2], "relu").set_parameters(None)
+
+
+def test_predict_on_an_empty_batch_has_one_column_per_class():
+    y = mlp([3, 4, 2], "tanh").predict(np.ones((0, 3), np.float32))
+    assert y.shape == (0, 2) and y.dtype == np.float32  # once (0, 0)
+
+
+@pytest.mark.parametrize(("seed", "error"), [(-1, ValueError), (1.5, TypeError), ("a", TypeError)])
+def test_a_bad_seed_is_named(seed, error):
+    with pytest.raises(error, match=r"seed must be an integer >= 0"):
+        mlp([3, 2], "relu", seed=seed)
+    with pytest.raises(error, match=r"seed must be an integer >= 0"):
+        seed_cnn(seed=seed)
+
+
+@pytest.mark.parametrize("dtype", ["junk", 5, np.float16])
+def test_a_bad_dtype_is_named(dtype):
+    with pytest.raises(TypeError, match=r"dtype must be float32 or float64"):
+        mlp([3, 2], "relu", dtype=dtype)
+    with pytest.raises(TypeError, match=r"dtype must be float32 or float64"):
+        Dense(3, 2, dtype=dtype)
+
+
+def test_sizes_that_are_no_list_and_an_rng_that_is_no_generator_are_named():
+    with pytest.raises(TypeError, match=r"sizes must be a list of layer widths"):
+        mlp(5, "relu")
+    with pytest.raises(TypeError, match=r"rng must be a numpy.random.Generator"):
+        Dense(3, 2, rng=5)

@@ -113,6 +113,38 @@ def test_bad_arguments_are_named():
         Adam(params).load_state_dict({})
 
 
+@pytest.mark.parametrize("value", ["0.1", None, 1j, True, np.array([0.1, 0.2])])
+def test_a_hyperparameter_that_is_not_a_real_number_is_a_type_error(value):
+    params, _ = params_and_grads()
+    with pytest.raises(TypeError, match=r"lr must be a finite number > 0, got"):
+        SGD(params, lr=value)
+    with pytest.raises(TypeError, match=r"beta1 must be a number in \[0, 1\), got"):
+        Adam(params, beta1=value)
+    assert SGD(params, lr=np.array(0.5), momentum=np.float32(0.5)).lr == 0.5
+
+
+def test_malformed_parameters_grads_and_state_are_named():
+    params, grads = params_and_grads()
+    with pytest.raises(TypeError, match=r"parameters must be a dict of arrays by name, got list"):
+        SGD([params["a"]])
+    with pytest.raises(TypeError, match=r"parameters\['w'\] must be a float32 or float64 array"):
+        SGD({"w": np.array([1, 2])})  # once "No matching signature found" from the kernel
+    with pytest.raises(TypeError, match=r"grads must be a dict of arrays by name, got NoneType"):
+        SGD(params).step(params, None)
+    with pytest.raises(TypeError, match=r"grads\['a'\] must be a real \(float\) array"):
+        SGD(params).step(params, dict(grads[0], a=grads[0]["a"] + 1j))
+    with pytest.raises(TypeError, match=r"optimizer state must be a dict"):
+        SGD(params).load_state_dict(None)
+
+
+@pytest.mark.parametrize("t", [np.array(1.7), np.array(True), "abc", None])
+def test_a_step_count_that_is_not_an_integer_is_not_truncated(t):
+    params, _ = params_and_grads()
+    state = {**Adam(params).state_dict(), "t": t}
+    with pytest.raises(ValueError, match=r"'t', the step count, as a 0-d integer"):
+        Adam(params).load_state_dict(state)
+
+
 @pytest.mark.parametrize("dtype", [np.float32, np.float64])
 @pytest.mark.parametrize("make", [lambda p: SGD(p, 0.1, 0.9), lambda p: Adam(p, 0.01)])
 def test_update_in_place_is_bit_for_bit_step(make, dtype):

@@ -160,3 +160,16 @@ def test_object_arrays_are_refused(tmp_path):
     bad.parameters["layers.0.b"] = np.array([{"a": 1}], dtype=object)
     with pytest.raises(TypeError, match="object"):
         save_checkpoint(tmp_path / "c.npz", bad)
+
+
+def test_deeply_nested_json_and_a_folder_are_checkpoint_errors(tmp_path):
+    path = tmp_path / "checkpoint.npz"
+    save_checkpoint(path, sample_checkpoint())
+    with np.load(path) as archive:
+        entries = {key: archive[key] for key in archive.files}
+    entries["training"] = np.array("[" * 100_000 + "]" * 100_000)  # once a RecursionError
+    np.savez(path, **entries)
+    with pytest.raises(CheckpointError, match=r"entry 'training' is not valid JSON"):
+        load_checkpoint(path)
+    with pytest.raises(CheckpointError, match=r"a folder, not a file"):
+        load_checkpoint(tmp_path)

@@ -151,3 +151,18 @@ def test_missing_file_is_file_not_found(tmp_path):
 def test_parse_idx_names_its_source():
     with pytest.raises(DatasetError, match=r"^memory: not an IDX file"):
         parse_idx(b"\x01", "memory")
+
+
+@pytest.mark.parametrize(
+    ("sizes", "message"),
+    [
+        # a product of int64 wraps to 0 = the bytes present; once NumPy's "cannot reshape"
+        ((65536,) * 4, r"truncated IDX data: .* needs 18446744073709551616 bytes"),
+        ((65536,) * 4 + (0,), r"the IDX header .* is no array NumPy can hold"),
+        ((0,) * 255, r"the IDX header .* is no array NumPy can hold"),  # once NumPy's limit of 64
+    ],
+)
+def test_a_header_no_array_can_follow_is_a_dataset_error(sizes, message):
+    content = bytes([0, 0, 0x08, len(sizes)]) + struct.pack(f">{len(sizes)}I", *sizes)
+    with pytest.raises(DatasetError, match=message):
+        parse_idx(content, "bad.idx")

@@ -196,6 +196,46 @@ def test_fit_argument_checks():
             state=new_state(0))  # fmt: skip
 
 
+def test_fit_names_malformed_parts():
+    network, opt = build()
+    arguments = {"epochs": 1, "batch_size": 4}
+    with pytest.raises(TypeError, match=r"train must be a pair \(images, labels\), got NoneType"):
+        fit(network, opt, None, TEST, state=new_state(0), **arguments)
+    with pytest.raises(ValueError, match=r"test must be a pair \(images, labels\), got 3 items"):
+        fit(network, opt, TRAIN, (*TEST, TEST[1]), state=new_state(0), **arguments)
+    with pytest.raises(TypeError, match=r"state must be a TrainingState, got NoneType"):
+        fit(network, opt, TRAIN, TEST, state=None, **arguments)
+    with pytest.raises(TypeError, match=r"optimizer must be a SGD or Adam, got NoneType"):
+        fit(network, None, TRAIN, TEST, state=new_state(0), **arguments)
+
+
+def test_a_state_past_the_epochs_minibatches_is_named_not_a_zero_division():
+    network, opt = build()
+    state = new_state(0)
+    state.step = 13  # 48 images in minibatches of 4 are 12: a resume with another batch size
+    with pytest.raises(ValueError, match=r"state.step = 13 .* 12 minibatches of 4: resume with"):
+        fit(network, opt, TRAIN, TEST, epochs=1, batch_size=4, state=state)
+
+
+@pytest.mark.parametrize(("seed", "error"), [("a", TypeError), (1.7, TypeError), (-1, ValueError)])
+def test_new_state_names_a_bad_seed(seed, error):
+    with pytest.raises(error, match=r"seed must be an integer >= 0"):
+        new_state(seed)
+
+
+@pytest.mark.parametrize(
+    ("key", "value", "message"),
+    [("partial", 5, "'partial' must map"), ("partial", {}, "'partial' must map"),
+     ("metrics", 5, "'metrics' must be a list")],
+)  # fmt: skip
+def test_restore_rejects_malformed_running_sums_and_metrics(key, value, message):
+    network, opt = build()
+    checkpoint = make_checkpoint(network, opt, new_state(0), {})
+    checkpoint.training[key] = value  # once TypeError / KeyError, or a KeyError later in fit
+    with pytest.raises(CheckpointError, match=message):
+        restore(checkpoint, network, opt)
+
+
 def test_channel_statistics_and_normalize():
     rng = np.random.default_rng(0)
     images = rng.normal([1.0, -2.0, 0.5], [2.0, 0.5, 1.0], (50, 8, 8, 3)).astype(np.float32)
