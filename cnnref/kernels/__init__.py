@@ -9,16 +9,24 @@ built; without a check the first kernel import would fail with Python's misleadi
 initialized module ... (most likely due to a circular import)". Importing this package (which the
 functional API does before any kernel) checks that every ``.pyx`` here has its compiled module and
 raises one :class:`ImportError` naming what is missing and the command that builds it.
+
+It also caps ``OMP_NUM_THREADS`` before the OpenMP runtime loads (:func:`cap_openmp_threads`):
+libgomp crashes the interpreter when asked for a team of about 100,000 threads.
 """
 
 from __future__ import annotations
 
 import importlib.util
+import os
+import warnings
+from collections.abc import MutableMapping
 from pathlib import Path
 
 KERNELS_DIR = Path(__file__).resolve().parent
 BUILD_COMMAND = 'pip install -e ".[test,train,docs]"'
 IN_PLACE_COMMAND = "python setup.py build_ext --inplace"
+# Threads per CPU above which OMP_NUM_THREADS is lowered (more only oversubscribe the cores).
+THREADS_PER_CPU_CAP = 4
 
 
 def kernel_modules(kernels_dir: Path = KERNELS_DIR) -> list[str]:
@@ -50,4 +58,28 @@ def require_compiled_kernels(kernels_dir: Path = KERNELS_DIR) -> None:
         raise ImportError(unbuilt_message(missing, kernels_dir), name=__name__)
 
 
+def cap_openmp_threads(
+    environ: MutableMapping[str, str] = os.environ, cpus: int | None = None
+) -> int | None:
+    """Lower ``OMP_NUM_THREADS`` to THREADS_PER_CPU_CAP threads per CPU, with a warning, when it
+    asks for more (its first entry, as OpenMP reads it); return the new value, or None when it is
+    left as it is. Must run before the OpenMP runtime is loaded, which reads it once."""
+    value = environ.get("OMP_NUM_THREADS", "")
+    first = value.split(",")[0].strip()
+    if not first.isdigit():
+        return None
+    cap = THREADS_PER_CPU_CAP * (cpus or os.cpu_count() or 1)
+    if int(first) <= cap:
+        return None
+    environ["OMP_NUM_THREADS"] = str(cap)
+    warnings.warn(
+        f"OMP_NUM_THREADS={value} asks for more than {THREADS_PER_CPU_CAP} threads per CPU; "
+        f"cnnref lowered it to {cap} (a team of ~100,000 threads crashes the OpenMP runtime)",
+        RuntimeWarning,
+        stacklevel=2,
+    )
+    return cap
+
+
+cap_openmp_threads()
 require_compiled_kernels()

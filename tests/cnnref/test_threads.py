@@ -162,30 +162,64 @@ libc.free(ctypes.c_void_p(block))
 """
 
 
-@pytest.mark.parametrize("opt_out, in_heap", [("", "1"), ("1", "0")])
-def test_importing_cnnref_keeps_large_blocks_in_the_heap_unless_opted_out(
-    opt_out, in_heap, tmp_path
-):
-    import platform
+def _run_child(code: str, tmp_path, **environment: str):
+    """Run ``code`` in a fresh interpreter that imports the cnnref these tests import (built in
+    place or installed), from a folder holding no source checkout."""
     import subprocess
     import sys
 
-    if platform.system() != "Linux" or platform.libc_ver()[0] != "glibc":
-        pytest.skip("the malloc setting applies on glibc only")
-    # The child imports the cnnref these tests import (built in place or installed), from a
-    # folder holding no source checkout.
     home = os.path.dirname(os.path.dirname(cnnref.__file__))
-    env = {**os.environ, "CNNREF_SYSTEM_MALLOC": opt_out, "PYTHONPATH": home}
-    run = subprocess.run(
-        [sys.executable, "-c", _MMAP_PROBE],
+    env = {**os.environ, **environment, "PYTHONPATH": home}
+    return subprocess.run(
+        [sys.executable, "-c", code],
         env=env,
         cwd=tmp_path,
         capture_output=True,
         text=True,
         timeout=120,
     )
+
+
+@pytest.mark.parametrize("opt_out, in_heap", [("", "1"), ("1", "0")])
+def test_importing_cnnref_keeps_large_blocks_in_the_heap_unless_opted_out(
+    opt_out, in_heap, tmp_path
+):
+    import platform
+
+    if platform.system() != "Linux" or platform.libc_ver()[0] != "glibc":
+        pytest.skip("the malloc setting applies on glibc only")
+    run = _run_child(_MMAP_PROBE, tmp_path, CNNREF_SYSTEM_MALLOC=opt_out)
     assert run.returncode == 0, run.stderr
     assert run.stdout.strip() == in_heap
+
+
+def test_a_huge_omp_num_threads_is_lowered_instead_of_crashing_the_interpreter(tmp_path):
+    probe = (
+        "import numpy as np, cnnref\n"
+        "out = cnnref.conv2d(np.ones((4, 8, 8, 3)), np.ones((3, 3, 3, 16)), np.zeros(16))\n"
+        "print(out.shape, cnnref.threads.openmp_threads())\n"
+    )
+    run = _run_child(probe, tmp_path, OMP_NUM_THREADS="100000")
+    assert run.returncode == 0, run.stderr  # once SIGSEGV inside libgomp
+    cap = 4 * (os.cpu_count() or 1)
+    assert run.stdout.split() == ["(4,", "6,", "6,", "16)", str(cap)]
+    assert "OMP_NUM_THREADS=100000" in run.stderr and f"lowered it to {cap}" in run.stderr
+
+
+@pytest.mark.parametrize(
+    "setting, cpus, expected",
+    [("100000", 2, "8"), ("9,2", 2, "8"), ("8", 2, "8"), ("3", 2, "3"), ("", 2, ""), ("x", 2, "x")],
+)
+def test_cap_openmp_threads_lowers_only_settings_above_four_per_cpu(setting, cpus, expected):
+    from cnnref.kernels import cap_openmp_threads
+
+    environ = {"OMP_NUM_THREADS": setting}
+    if expected != setting:
+        with pytest.warns(RuntimeWarning, match="lowered it to"):
+            assert cap_openmp_threads(environ, cpus) == int(expected)
+    else:
+        assert cap_openmp_threads(environ, cpus) is None
+    assert environ["OMP_NUM_THREADS"] == expected
 
 
 def test_dense_products_split_across_threads_agree_with_numpy():
