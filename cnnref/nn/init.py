@@ -20,7 +20,7 @@ def he_normal(
     """w ~ N(0, 2 / fan_in): keeps the variance of relu activations constant from layer to layer."""
     fan_in = positive_int("fan_in", fan_in)
     std = np.sqrt(2.0 / fan_in)
-    return (rng.standard_normal(shape) * std).astype(_float_dtype(dtype))
+    return (rng.standard_normal(shape) * std).astype(float_dtype(dtype))
 
 
 def glorot_uniform(
@@ -31,7 +31,7 @@ def glorot_uniform(
     fan_in = positive_int("fan_in", fan_in)
     fan_out = positive_int("fan_out", fan_out)
     limit = np.sqrt(6.0 / (fan_in + fan_out))
-    return rng.uniform(-limit, limit, size=shape).astype(_float_dtype(dtype))
+    return rng.uniform(-limit, limit, size=shape).astype(float_dtype(dtype))
 
 
 def initial_weights(
@@ -61,7 +61,3 @@ def init_for_activation(activation: str) -> str:
     if activation in ("sigmoid", "tanh"):
         return "glorot"
     raise ValueError(f"activation must be 'sigmoid', 'tanh' or 'relu'; got {activation!r}")
-
-
-def _float_dtype(dtype) -> np.dtype:
-    return float_dtype(dtype)

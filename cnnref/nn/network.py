@@ -178,7 +178,7 @@ def seed_cnn(
     channels = positive_int("channels", channels)
     classes = positive_int("classes", classes)
     choice("activation", activation, ACTIVATIONS)
-    dtype = _network_dtype(dtype)
+    dtype = float_dtype(dtype)
     rng = np.random.default_rng(_seed(seed))
     init = init_for_activation(activation)
     act = ACTIVATION_LAYERS[activation]
@@ -222,7 +222,7 @@ def mlp(sizes: Sequence[int], activation: str, seed: int = 0, dtype=np.float32) 
     if len(sizes) < 2:
         raise ValueError(f"sizes must list at least the inputs D and the classes K, got {sizes}")
     choice("activation", activation, ACTIVATIONS)
-    dtype = _network_dtype(dtype)
+    dtype = float_dtype(dtype)
     rng = np.random.default_rng(_seed(seed))
     init = init_for_activation(activation)
     layers: list[Layer] = []
@@ -248,10 +248,6 @@ def build_network(architecture: Mapping, seed: int = 0) -> Sequential:
     except TypeError as error:
         problem = f"architecture {dict(architecture)} does not describe a {name}: {error}"
         raise ValueError(problem) from error
-
-
-def _network_dtype(dtype) -> np.dtype:
-    return float_dtype(dtype)
 
 
 def _seed(seed) -> int | None:
