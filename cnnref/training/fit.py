@@ -206,15 +206,15 @@ def fit(
 
 def _check_parts(network, optimizer, state) -> None:
     """network a Sequential, optimizer an SGD or Adam, state a TrainingState (new_state(seed))."""
-    expected = {"network": (network, Sequential), "optimizer": (optimizer, SGD | Adam)}
-    expected["state"] = (state, TrainingState)
-    for name, (value, kind) in expected.items():
-        if not isinstance(value, kind):
-            raise TypeError(f"{name} must be a {_kind_name(kind)}, got {type(value).__name__}")
-
-
-def _kind_name(kind) -> str:
-    return " or ".join(k.__name__ for k in getattr(kind, "__args__", (kind,)))
+    parts = (
+        ("network", network, (Sequential,)),
+        ("optimizer", optimizer, (SGD, Adam)),
+        ("state", state, (TrainingState,)),
+    )
+    for name, value, kinds in parts:
+        if not isinstance(value, kinds):
+            expected = " or ".join(kind.__name__ for kind in kinds)
+            raise TypeError(f"{name} must be a {expected}, got {type(value).__name__}")
 
 
 def _data_pair(name: str, value) -> tuple[np.ndarray, np.ndarray]:
