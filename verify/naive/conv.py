@@ -49,12 +49,6 @@ def _unpadded(padded: list, pad: int, height: int, width: int) -> list:
     return [[row[pad : pad + width] for row in image[pad : pad + height]] for image in padded]
 
 
-def _by_filter(w: Array) -> list:
-    """The filters as nested lists indexed [k1][k2][f][c] (w[k1, k2, c, f]): the loops read one
-    filter's C taps as one list."""
-    return w.transpose(0, 1, 3, 2).tolist()
-
-
 def _filter_rows(w: Array) -> list:
     """Each filter f as one flat list w[:, :, :, f] in (k1, k2, c) order, the order a window's
     pixels are listed in by :func:`_window_pixels`."""
@@ -124,13 +118,15 @@ def conv2d(
 def conv2d_backward(
     dout: Array, x: Array, w: Array, stride: int = 1, pad: int = 0, mode: str = "cross-correlation"
 ) -> tuple[Array, Array, Array]:
-    """The three gradients of the convolution layer by the chain rule, term by term.
+    """The three gradients of the convolution layer by the chain rule, one scalar product each.
 
     Every term in[n, r, s, c] · w[k1, k2, c, f] of out[n, i, j, f] (r, s the rows and columns that
-    :func:`conv2d` reads for either mode) contributes, with g = dout[n, i, j, f] = ∂J/∂out::
+    :func:`conv2d` reads through tap (k1, k2) for either mode) contributes, with
+    g = dout = ∂J/∂out::
 
-        d_in[n, r, s, c] += g · w[k1, k2, c, f]      dw[k1, k2, c, f] += g · in[n, r, s, c]
-        db[f] += g  (once per output element)
+        d_in[n, r, s, c] += Σ_f g[n, i, j, f] · w[k1, k2, c, f]   (for each window and tap)
+        dw[k1, k2, c, f]  = Σ_(n, i, j) in[n, r, s, c] · g[n, i, j, f]
+        db[f]             = Σ_(n, i, j) g[n, i, j, f]
 
     and dx is d_in with the zero-padding border cut off (pixels no window reaches keep 0).
     Shapes: dout (N, Ho, Wo, F), x (N, H, W, C), w (KH, KW, C, F) → dx like x, dw like w, db (F,).
@@ -145,28 +141,28 @@ def conv2d_backward(
             f"forward output, got shape {dout.shape}"
         )
     dtype = result_dtype(dout, x, w)
-    padded, dout, filters = _zero_padded(x, pad), dout.tolist(), _by_filter(w)
+    padded, grads, taps = _zero_padded(x, pad), dout.tolist(), w.tolist()
+    windows = list(_windows(n_samples, out_h, out_w, kh, kw, stride, mode))
+    # g[n, i, j, f] for one filter f, listed in the order of ``windows``
+    by_filter = [[grads[n][i][j][f] for n, i, j, _, _ in windows] for f in range(n_filters)]
     d_padded = zeros((n_samples, height + 2 * pad, width + 2 * pad, channels), dtype)
-    d_filters = zeros((kh, kw, n_filters, channels), dtype)  # dw[k1, k2, c, f] at [k1][k2][f][c]
-    db = zeros((n_filters,), dtype)
-    for n, i, j, rows, columns in _windows(n_samples, out_h, out_w, kh, kw, stride, mode):
-        grads = dout[n][i][j]  # g = grads[f] = dout[n, i, j, f]
-        for f in range(n_filters):
-            db[f] += grads[f]
-        # Each tap reads its own pixel, so d_in still gets its terms in (n, i, j, f) order.
+    for n, i, j, rows, columns in windows:
+        g = grads[n][i][j]
         for k1 in range(kh):
-            r = rows[k1]
             for k2 in range(kw):
-                s = columns[k2]
-                pixel, d_pixel = padded[n][r][s], d_padded[n][r][s]
-                for f in range(n_filters):
-                    g, taps, d_taps = grads[f], filters[k1][k2][f], d_filters[k1][k2][f]
-                    for c in range(channels):
-                        d_pixel[c] += g * taps[c]  # g · w[k1, k2, c, f]
-                        d_taps[c] += g * pixel[c]  # dw[k1, k2, c, f] += g · in[n, r, s, c]
+                d_pixel, tap = d_padded[n][rows[k1]][columns[k2]], taps[k1][k2]
+                for c in range(channels):
+                    d_pixel[c] += sum(map(mul, g, tap[c]))  # Σ_f g[n, i, j, f] · w[k1, k2, c, f]
+    dw = zeros((kh, kw, channels, n_filters), dtype)
+    for k1 in range(kh):
+        for k2 in range(kw):
+            for c in range(channels):
+                # in[n, r, s, c] read through tap (k1, k2) by each window, in window order
+                pixels = [padded[n][rows[k1]][columns[k2]][c] for n, _, _, rows, columns in windows]
+                dw[k1][k2][c] = [sum(map(mul, pixels, column)) for column in by_filter]
     dx = _unpadded(d_padded, pad, height, width)
     return (
         array(dx, x.shape, dtype),
-        array(d_filters, (kh, kw, n_filters, channels), dtype).transpose(0, 1, 3, 2).copy(),
-        array(db, (n_filters,), dtype),
+        array(dw, (kh, kw, channels, n_filters), dtype),
+        array([sum(column) for column in by_filter], (n_filters,), dtype),
     )
