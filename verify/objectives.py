@@ -126,6 +126,16 @@ def _tap(x: np.ndarray, k1: int, k2: int, stride: int, out_h: int, out_w: int) -
     ]
 
 
+def conv_output_shape(
+    x_shape: tuple[int, ...], w_shape: tuple[int, ...], stride: int, pad: int
+) -> tuple[int, int, int, int]:
+    """(N, Ho, Wo, F) of :func:`conv` for x (N, H, W, C) and w (KH, KW, C, F):
+    Ho = (H + 2·pad − KH) // stride + 1, Wo likewise."""
+    n, h, width, _ = x_shape
+    kh, kw, _, f = w_shape
+    return n, (h + 2 * pad - kh) // stride + 1, (width + 2 * pad - kw) // stride + 1, f
+
+
 def conv(
     x: np.ndarray, w: np.ndarray, b: np.ndarray, stride: int, pad: int, mode: str
 ) -> np.ndarray:
@@ -144,8 +154,7 @@ def conv(
         *lead, h, width, channels = x.shape
         padded = np.zeros((*lead, h + 2 * pad, width + 2 * pad, channels), dtype=x.dtype)
         padded[..., pad : pad + h, pad : pad + width, :] = x
-    out_h = (padded.shape[-3] - kh) // stride + 1
-    out_w = (padded.shape[-2] - kw) // stride + 1
+    _, out_h, out_w, _ = conv_output_shape(x.shape[-4:], w.shape[-4:], stride, pad)
     win = _windows(padded, kh, kw, stride, out_h, out_w, taps_first=True)
     patches = win.reshape(*win.shape[:-6], -1, kh * kw * c)
     filters = w.reshape(*w.shape[:-4], kh * kw * c, f)

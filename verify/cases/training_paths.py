@@ -88,8 +88,7 @@ def build_conv2d_activation(rng, dtype, activation, filters, stride, pad, batch)
 def build_conv2d_parameter_gradients(rng, dtype, filters, stride, pad, batch) -> Case:
     x, w = _conv_inputs(rng, dtype, filters, batch)
     b = gen.values(rng, (w.shape[3],), 0.5)
-    dout = cast(gen.upstream(rng, obj.conv(f64(x), f64(w), b, stride, pad, "cross-correlation")
-                             .shape), dtype)  # fmt: skip
+    dout = cast(gen.upstream(rng, obj.conv_output_shape(x.shape, w.shape, stride, pad)), dtype)
     g, x64 = f64(dout), f64(x)
 
     def objective(p):
@@ -117,8 +116,7 @@ def build_conv2d_backward_simd(rng, dtype, channels, stride, pad, batch) -> Case
     simd_channels = channels == "SIMD block"
     x, w = _conv_inputs(rng, dtype, "SIMD block", batch, simd_channels=simd_channels)
     b = gen.values(rng, (w.shape[3],), 0.5)
-    dout = cast(gen.upstream(rng, obj.conv(f64(x), f64(w), b, stride, pad, "cross-correlation")
-                             .shape), dtype)  # fmt: skip
+    dout = cast(gen.upstream(rng, obj.conv_output_shape(x.shape, w.shape, stride, pad)), dtype)
     g = f64(dout)
 
     def objective(p):
