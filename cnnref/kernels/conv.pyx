@@ -85,6 +85,15 @@ cdef inline Geometry _geometry(
     return g
 
 
+cdef inline Py_ssize_t _tap(
+    Py_ssize_t o, Py_ssize_t k, Py_ssize_t stride, Py_ssize_t pad, Py_ssize_t size
+) noexcept nogil:
+    """The input row (or column) o·s + k − p that tap k of output row (column) o reads, or -1
+    where that is padding (outside 0 .. size − 1)."""
+    cdef Py_ssize_t r = o * stride + k - pad
+    return r if 0 <= r < size else -1
+
+
 def conv_forward_direct(
     const floating[:, :, :, ::1] x,
     const floating[:, :, :, ::1] w,
@@ -104,13 +113,11 @@ def conv_forward_direct(
                 for f in range(F):
                     out[n, i, j, f] = b[f]
                 for k1 in range(g.KH):
-                    r = i * stride + k1 - pad
-                    if r < 0 or r >= g.H:
-                        continue
+                    r = _tap(i, k1, stride, pad, g.H)
                     for k2 in range(g.KW):
-                        s = j * stride + k2 - pad
-                        if s < 0 or s >= g.W:
-                            continue
+                        s = _tap(j, k2, stride, pad, g.W)
+                        if r < 0 or s < 0:
+                            continue  # a tap in the padding is skipped, not read as a zero
                         for c in range(g.C):
                             xv = x[n, r, s, c]
                             for f in range(F):
@@ -171,12 +178,12 @@ def conv_backward_filter_direct(
         c = entry % g.C
         for n in range(N):
             for i in range(g.Ho):
-                r = i * stride + k1 - pad
-                if r < 0 or r >= g.H:
+                r = _tap(i, k1, stride, pad, g.H)
+                if r < 0:
                     continue
                 for j in range(g.Wo):
-                    s = j * stride + k2 - pad
-                    if s < 0 or s >= g.W:
+                    s = _tap(j, k2, stride, pad, g.W)
+                    if s < 0:
                         continue
                     xv = x[n, r, s, c]
                     for f in range(F):
@@ -203,8 +210,8 @@ cdef void _im2col_image(const floating* x, floating* cols, Geometry g) noexcept 
             _run_bounds(g, j, &start, &lo, &hi)
             for k1 in range(g.KH):
                 out = cols + (i * g.Wo + j) * P + k1 * run
-                r = i * g.stride + k1 - g.pad
-                if r < 0 or r >= g.H or hi <= lo:
+                r = _tap(i, k1, g.stride, g.pad, g.H)
+                if r < 0 or hi <= lo:
                     for e in range(run):
                         out[e] = 0
                     continue
@@ -225,8 +232,8 @@ cdef void _col2im_image(const floating* cols, floating* dx, Geometry g) noexcept
         for j in range(g.Wo):
             _run_bounds(g, j, &start, &lo, &hi)
             for k1 in range(g.KH):
-                r = i * g.stride + k1 - g.pad
-                if r < 0 or r >= g.H:
+                r = _tap(i, k1, g.stride, g.pad, g.H)
+                if r < 0:
                     continue
                 source = cols + (i * g.Wo + j) * P + k1 * run
                 for e in range(lo, hi):

@@ -12,17 +12,8 @@ import cnnref
 
 from .. import generators as gen
 from .. import objectives as obj
-from .case import (
-    ACTIVATION_SETTINGS,
-    DTYPES,
-    Case,
-    Entry,
-    Mutant,
-    activation_settings,
-    cast,
-    dtype_name,
-    grid,
-)
+from . import case
+from .case import Case, Entry, Mutant, cast
 
 
 def pre_activation(rng, shape, near_kink: bool) -> np.ndarray:
@@ -46,7 +37,7 @@ def pre_activation_gradient_case(target, setting, args, outputs, a, objective, *
     return Case(
         target,
         "gradient",
-        activation_settings(dtype, activation, near_kink),
+        case.activation_settings(dtype, activation, near_kink),
         np.dtype(dtype),
         args,
         outputs,
@@ -80,7 +71,7 @@ def _build_activation_forward(target: str):
         return Case(
             target,
             "forward",
-            {"dtype": dtype_name(dtype)},
+            {"dtype": case.dtype_name(dtype)},
             np.dtype(dtype),
             {"a": cast(a, dtype)},
             lambda r: {"z": r},
@@ -93,12 +84,12 @@ GRADIENT_ENTRIES = (
     Entry(
         "activation_derivative",
         "gradient",
-        ACTIVATION_SETTINGS,
+        case.ACTIVATION_SETTINGS,
         build_activation_derivative,
     ),
 )
 FORWARD_ENTRIES = tuple(
-    Entry(name, "forward", grid(dtype=DTYPES), _build_activation_forward(name))
+    Entry(name, "forward", case.grid(dtype=case.DTYPES), _build_activation_forward(name))
     for name in ("sigmoid", "tanh", "relu")
 )
 

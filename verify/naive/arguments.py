@@ -73,11 +73,12 @@ def result_dtype(*arrays: np.ndarray) -> type:
 
 def integer_at_least(name: str, value, minimum: int) -> int:
     """``value`` as an int, refused unless it is an integer (not a bool) of at least ``minimum``."""
-    if isinstance(value, bool) or not isinstance(value, numbers.Integral):
-        raise TypeError(f"{name} must be an integer >= {minimum}, got {value!r}")
-    if value < minimum:
-        raise ValueError(f"{name} must be an integer >= {minimum}, got {value}")
-    return int(value)
+    wanted = f"{name} must be an integer >= {minimum}"
+    if isinstance(value, numbers.Integral) and not isinstance(value, bool):
+        if value >= minimum:
+            return int(value)
+        raise ValueError(f"{wanted}, got {value}")
+    raise TypeError(f"{wanted}, got {value!r}")
 
 
 def one_of(name: str, value, options: tuple[str, ...]) -> str:

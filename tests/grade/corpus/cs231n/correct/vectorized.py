@@ -34,10 +34,11 @@ def conv_forward_naive(x, w, b, conv_param):
     Wo = 1 + (W + 2 * pad - WW) // stride
     xp = np.pad(x, ((0, 0), (0, 0), (pad, pad), (pad, pad)), mode="constant", constant_values=0)
     out = np.zeros((N, F, Ho, Wo))
+    w_rows = w.reshape(F, -1).T  # (C * HH * WW, F)
     for i in range(Ho):
         for j in range(Wo):
             patch = xp[:, :, i * stride:i * stride + HH, j * stride:j * stride + WW]
-            out[:, :, i, j] = np.tensordot(patch, w, axes=([1, 2, 3], [1, 2, 3])) + b
+            out[:, :, i, j] = patch.reshape(N, -1) @ w_rows + b
     return out, (x, w, b, conv_param)
 
 
@@ -61,12 +62,12 @@ def conv_backward_naive(dout, cache):
 
 def max_pool_forward_naive(x, pool_param):
     ph, pw, s = pool_param["pool_height"], pool_param["pool_width"], pool_param["stride"]
-    N, C, H, W = x.shape
-    Ho, Wo = 1 + (H - ph) // s, 1 + (W - pw) // s
-    out = np.empty((N, C, Ho, Wo))
-    for i in range(Ho):
-        for j in range(Wo):
-            out[:, :, i, j] = x[:, :, i * s:i * s + ph, j * s:j * s + pw].max(axis=(2, 3))
+    Ho, Wo = 1 + (x.shape[2] - ph) // s, 1 + (x.shape[3] - pw) // s
+    rows = [
+        [x[:, :, i * s:i * s + ph, j * s:j * s + pw].max(axis=(2, 3)) for j in range(Wo)]
+        for i in range(Ho)
+    ]
+    out = np.stack([np.stack(row, axis=-1) for row in rows], axis=-2)  # (N, C, Ho, Wo)
     return out, (x, pool_param)
 
 
