@@ -13,6 +13,7 @@ from . import conv_paths as paths
 from .kernels import dense as _dense
 from .validation import (
     ACTIVATIONS,
+    Array,
     choice,
     conv_geometry,
     exact_shape,
@@ -22,19 +23,14 @@ from .validation import (
 )
 
 
-def _flip(w: np.ndarray) -> np.ndarray:
+def _flip(w: Array) -> Array:
     """w[KH − 1 − k1, KW − 1 − k2, c, f]: turns convolution into cross-correlation and back."""
     return np.ascontiguousarray(w[::-1, ::-1])
 
 
 def conv2d(
-    x: np.ndarray,
-    w: np.ndarray,
-    b: np.ndarray,
-    stride: int = 1,
-    pad: int = 0,
-    mode: str = "cross-correlation",
-) -> np.ndarray:
+    x: Array, w: Array, b: Array, stride: int = 1, pad: int = 0, mode: str = "cross-correlation"
+) -> Array:
     """Convolution layer forward pass.
 
     Cross-correlation (the default; what frameworks call convolution)::
@@ -57,13 +53,8 @@ def conv2d(
 
 
 def conv2d_backward(
-    dout: np.ndarray,
-    x: np.ndarray,
-    w: np.ndarray,
-    stride: int = 1,
-    pad: int = 0,
-    mode: str = "cross-correlation",
-) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    dout: Array, x: Array, w: Array, stride: int = 1, pad: int = 0, mode: str = "cross-correlation"
+) -> tuple[Array, Array, Array]:
     """Gradients of the convolution layer, given the upstream gradient dout = ∂J/∂out.
 
     For cross-correlation::
@@ -88,27 +79,22 @@ def conv2d_backward(
 
 
 def conv2d_activation(
-    x: np.ndarray,
-    w: np.ndarray,
-    b: np.ndarray,
+    x: Array,
+    w: Array,
+    b: Array,
     activation: str | None,
     stride: int = 1,
     pad: int = 0,
     mode: str = "cross-correlation",
-) -> np.ndarray:
+) -> Array:
     """z = σ(conv2d(x, w, b, stride, pad, mode)) with σ ("relu", "sigmoid", "tanh"; None for the
     identity) applied in the same pass as the bias: the same values as the two calls."""
     return _forward(x, w, b, activation, stride, pad, mode, paths.forward)
 
 
 def conv2d_parameter_gradients(
-    dout: np.ndarray,
-    x: np.ndarray,
-    w: np.ndarray,
-    stride: int = 1,
-    pad: int = 0,
-    mode: str = "cross-correlation",
-) -> tuple[np.ndarray, np.ndarray]:
+    dout: Array, x: Array, w: Array, stride: int = 1, pad: int = 0, mode: str = "cross-correlation"
+) -> tuple[Array, Array]:
     """(dw, db) of :func:`cnnref.conv2d_backward` without dx: the first layer of a network needs no
     gradient with respect to its input image."""
     _, dw, db = _backward(dout, x, w, stride, pad, mode, paths.backward, input_gradient=False)
@@ -120,25 +106,15 @@ def conv2d_parameter_gradients(
 
 
 def conv2d_direct(
-    x: np.ndarray,
-    w: np.ndarray,
-    b: np.ndarray,
-    stride: int = 1,
-    pad: int = 0,
-    mode: str = "cross-correlation",
-) -> np.ndarray:
+    x: Array, w: Array, b: Array, stride: int = 1, pad: int = 0, mode: str = "cross-correlation"
+) -> Array:
     """:func:`cnnref.conv2d` by the direct index loops of its formula."""
     return _forward(x, w, b, None, stride, pad, mode, paths.forward_direct)
 
 
 def conv2d_backward_direct(
-    dout: np.ndarray,
-    x: np.ndarray,
-    w: np.ndarray,
-    stride: int = 1,
-    pad: int = 0,
-    mode: str = "cross-correlation",
-) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    dout: Array, x: Array, w: Array, stride: int = 1, pad: int = 0, mode: str = "cross-correlation"
+) -> tuple[Array, Array, Array]:
     """:func:`cnnref.conv2d_backward` by the direct index loops of its formulas."""
     return _backward(dout, x, w, stride, pad, mode, paths.backward_direct, input_gradient=True)
 

@@ -14,7 +14,7 @@ from .activations import activate
 from .gradients import bias_gradient, hidden_delta_named, output_delta, weight_gradient
 from .linear import dense
 from .output import softmax
-from .validation import ACTIVATIONS, choice, exact_shape, float_array, same_dtype
+from .validation import ACTIVATIONS, Array, choice, exact_shape, float_array, same_dtype
 
 
 def _check_layers(weights: Sequence, other: Sequence, other_name: str) -> None:
@@ -32,7 +32,7 @@ def _check_layers(weights: Sequence, other: Sequence, other_name: str) -> None:
         )
 
 
-def _layer_parameters(index: int, w, b, z: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+def _layer_parameters(index: int, w, b, z: Array) -> tuple[Array, Array]:
     """weights[index] and biases[index], checked to chain onto the layer input z (N, M_prev)."""
     w = float_array(f"weights[{index}]", w, 2, "(M_prev, M)")
     b = float_array(f"biases[{index}]", b, 1, "(M,)")
@@ -48,8 +48,8 @@ def _layer_parameters(index: int, w, b, z: np.ndarray) -> tuple[np.ndarray, np.n
 
 
 def mlp_forward(
-    weights: Sequence[np.ndarray], biases: Sequence[np.ndarray], x: np.ndarray, activation: str
-) -> tuple[list[np.ndarray], np.ndarray]:
+    weights: Sequence[Array], biases: Sequence[Array], x: Array, activation: str
+) -> tuple[list[Array], Array]:
     """Forward pass: returns ([Z^(1), …, Z^(L−1)], Y).
 
     Shapes: x (N, D); weights[l−1] (M⁽ˡ⁻¹⁾, M⁽ˡ⁾); biases[l−1] (M⁽ˡ⁾,) → Z^(l) (N, M⁽ˡ⁾), Y (N, K).
@@ -70,12 +70,8 @@ def mlp_forward(
 
 
 def delta_recursion(
-    weights: Sequence[np.ndarray],
-    zs: Sequence[np.ndarray],
-    t: np.ndarray,
-    y: np.ndarray,
-    activation: str,
-) -> list[np.ndarray]:
+    weights: Sequence[Array], zs: Sequence[Array], t: Array, y: Array, activation: str
+) -> list[Array]:
     """[δ^(1), …, δ^(L)] by δ^(L) = T − Y and δ^(l) = (δ^(l+1) W^(l+1)ᵀ) ⊙ Z^(l)′ for l = L−1 … 1.
 
     ``zs`` = [X, Z^(1), …, Z^(L−1)] (one entry per layer; X itself is not used). δ^(l) is (N, M⁽ˡ⁾).
@@ -92,12 +88,8 @@ def delta_recursion(
 
 
 def backprop(
-    weights: Sequence[np.ndarray],
-    biases: Sequence[np.ndarray],
-    x: np.ndarray,
-    t: np.ndarray,
-    activation: str,
-) -> tuple[list[np.ndarray], list[np.ndarray]]:
+    weights: Sequence[Array], biases: Sequence[Array], x: Array, t: Array, activation: str
+) -> tuple[list[Array], list[Array]]:
     """∇_{W^(l)} J = Z^(l−1)ᵀ δ^(l) and ∇_{b^(l)} J = Σₙ δ^(l) for every layer l = 1 … L.
 
     Returns ([∇W^(1), …, ∇W^(L)], [∇b^(1), …, ∇b^(L)]), each shaped like its parameter.

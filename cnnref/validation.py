@@ -13,6 +13,8 @@ import numpy as np
 FLOAT_DTYPES = (np.dtype(np.float32), np.dtype(np.float64))
 ACTIVATIONS = ("sigmoid", "tanh", "relu")
 CONV_MODES = ("cross-correlation", "convolution")
+# The annotation of array arguments and results in the functional API's signatures.
+Array = np.ndarray
 
 
 def float_array(name: str, value, ndim: int | None = None, layout: str = "") -> np.ndarray:

@@ -42,6 +42,7 @@ nitpicky = True
 # signatures are shown as plain names.
 nitpick_ignore_regex = [
     ("py:class", r"numpy\..*"),
+    ("py:class", r"Array"),  # cnnref.validation.Array, the signatures' name for numpy.ndarray
     ("py:class", r"collections\.abc\..*"),
     ("py:class", r"contextlib\..*"),
 ]

@@ -94,14 +94,9 @@ cdef inline Py_ssize_t _tap(
     return r if 0 <= r < size else -1
 
 
-def conv_forward_direct(
-    const floating[:, :, :, ::1] x,
-    const floating[:, :, :, ::1] w,
-    const floating[::1] b,
-    floating[:, :, :, ::1] out,
-    Py_ssize_t stride,
-    Py_ssize_t pad,
-):
+def conv_forward_direct(const floating[:, :, :, ::1] x, const floating[:, :, :, ::1] w,
+                        const floating[::1] b, floating[:, :, :, ::1] out,
+                        Py_ssize_t stride, Py_ssize_t pad):
     """out = x ⋆ w + b by the index sums above (out is overwritten)."""
     cdef Geometry g = _geometry(x.shape, w.shape, out.shape, stride, pad)
     cdef Py_ssize_t N = x.shape[0], F = w.shape[3], n, i, j, k1, k2, c, f, r, s
@@ -124,13 +119,9 @@ def conv_forward_direct(
                                 out[n, i, j, f] += xv * w[k1, k2, c, f]
 
 
-def conv_backward_input_direct(
-    const floating[:, :, :, ::1] dout,
-    const floating[:, :, :, ::1] w,
-    floating[:, :, :, ::1] dx,
-    Py_ssize_t stride,
-    Py_ssize_t pad,
-):
+def conv_backward_input_direct(const floating[:, :, :, ::1] dout,
+                               const floating[:, :, :, ::1] w, floating[:, :, :, ::1] dx,
+                               Py_ssize_t stride, Py_ssize_t pad):
     """dx[n, r, q, c] = Σ_k1 Σ_k2 Σ_f dout[n, i, j, f] · w[k1, k2, c, f] over the taps that read
     pixel (r, q): r = i·s + k1 − p and q = j·s + k2 − p for an output pixel (i, j) (dx is
     overwritten)."""
@@ -158,13 +149,9 @@ def conv_backward_input_direct(
                     dx[n, r, q, c] = total
 
 
-def conv_backward_filter_direct(
-    const floating[:, :, :, ::1] dout,
-    const floating[:, :, :, ::1] x,
-    floating[:, :, :, ::1] dw,
-    Py_ssize_t stride,
-    Py_ssize_t pad,
-):
+def conv_backward_filter_direct(const floating[:, :, :, ::1] dout,
+                                const floating[:, :, :, ::1] x, floating[:, :, :, ::1] dw,
+                                Py_ssize_t stride, Py_ssize_t pad):
     """dw[k1, k2, c, f] = Σ_n Σ_i Σ_j x[n, i·s + k1 − p, j·s + k2 − p, c] · dout[n, i, j, f]
     (dw must be zeroed). Threads split the (k1, k2, c) entries, so no two write the same element."""
     cdef Geometry g = _geometry(x.shape, dw.shape, dout.shape, stride, pad)
