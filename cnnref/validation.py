@@ -165,6 +165,23 @@ def target_array(name: str, value, like: np.ndarray) -> np.ndarray:
     return np.ascontiguousarray(arr, dtype=like.dtype)
 
 
+def finite_vector(name: str, value, length: int, meaning: str = "") -> np.ndarray:
+    """``value`` as a float64 vector of ``length`` finite real numbers (integers and bools too);
+    ``meaning`` says what the entries are, for the errors (e.g. "(one per channel)")."""
+    arr = _as_array(name, value, "")
+    expected = f"{name} must be {length} real numbers {meaning}".rstrip()
+    if arr.dtype.kind not in "biuf":
+        what = "None" if value is None else f"dtype {arr.dtype}"
+        raise TypeError(f"{expected}, got {what}" + _cast_hint(name, arr))
+    if arr.shape != (length,):
+        raise ValueError(f"{expected}, got shape {arr.shape}")
+    arr = arr.astype(np.float64)
+    bad = np.flatnonzero(~np.isfinite(arr))
+    if bad.size:
+        raise ValueError(f"{expected} and finite, got {name}[{bad[0]}] = {arr[bad[0]]}")
+    return arr
+
+
 def distribution_rows(name: str, t: np.ndarray) -> np.ndarray:
     """Require every row of the targets ``t`` (N, K) to sum to 1 — one-hot labels or probability
     distributions — to within K·ε of t's dtype; return t.
