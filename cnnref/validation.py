@@ -4,8 +4,10 @@ and the same checks as argparse types for the commands' options."""
 from __future__ import annotations
 
 import argparse
+import contextlib
 import math
 import numbers
+from collections.abc import Iterator
 from pathlib import Path
 
 import numpy as np
@@ -261,6 +263,26 @@ def choice(name: str, value, options: tuple[str, ...]) -> str:
     if value not in options:
         raise ValueError(f"{name} must be one of {', '.join(map(repr, options))}; got {value!r}")
     return value
+
+
+@contextlib.contextmanager
+def memory_for(names: str, what: str, shape: tuple[int, ...], dtype) -> Iterator[None]:
+    """Run a block that allocates ``what``, an array of ``shape`` and ``dtype`` sized by the
+    arguments ``names``; a size past what NumPy can address (in float64, the widest array cnnref
+    makes), or a MemoryError in the block, is a ValueError naming them and the bytes it needs."""
+    shape = tuple(int(size) for size in shape)
+    elements = math.prod(shape)
+    nbytes = elements * np.dtype(dtype).itemsize
+    problem = (
+        f"{names} ask for {what} of shape {shape} ({np.dtype(dtype)}), {nbytes:,} bytes "
+        f"(~{nbytes / 2**30:,.1f} GiB), more memory than can be allocated: choose smaller {names}"
+    )
+    if elements > np.iinfo(np.intp).max // 8:
+        raise ValueError(problem)
+    try:
+        yield
+    except MemoryError:
+        raise ValueError(problem) from None
 
 
 def exact_shape(name: str, arr: np.ndarray, shape: tuple[int, ...], meaning: str = "") -> None:

@@ -31,6 +31,7 @@ from ..validation import (
     finite_vector,
     float_array,
     float_dtype,
+    memory_for,
     nonnegative_int,
     positive_int,
 )
@@ -126,7 +127,10 @@ def one_hot(labels: np.ndarray, classes: int, dtype=np.float32) -> np.ndarray:
         raise ValueError(f"labels must be a 1-D integer array, got {labels.dtype} {labels.shape}")
     if labels.size and (labels.min() < 0 or labels.max() >= classes):
         raise ValueError(f"labels must lie in [0, {classes}), got [{labels.min()}, {labels.max()}]")
-    t = np.zeros((labels.shape[0], classes), dtype=dtype)
+    with memory_for(
+        "len(labels) and classes", "the one-hot targets", (len(labels), classes), dtype
+    ):
+        t = np.zeros((labels.shape[0], classes), dtype=dtype)
     t[np.arange(labels.shape[0]), labels] = 1
     return t
 

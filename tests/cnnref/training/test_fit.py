@@ -276,6 +276,8 @@ def test_one_hot_and_evaluate():
     np.testing.assert_array_equal(one_hot(np.array([2, 0]), 3), [[0, 0, 1], [1, 0, 0]])
     with pytest.raises(ValueError, match=r"labels must lie in \[0, 3\)"):
         one_hot(np.array([3]), 3)
+    with pytest.raises(ValueError, match=r"len\(labels\) and classes ask for the one-hot targ"):
+        one_hot(np.zeros(4, int), 2**62)  # once NumPy's "array is too big"
     network = mlp([2, 2], "relu", dtype=np.float64)
     network.set_parameters({"layers.0.w": np.eye(2), "layers.0.b": np.zeros(2)})
     x = np.array([[2.0, 0.0], [0.0, 1.0], [3.0, 1.0]])
