@@ -7,6 +7,7 @@ import argparse
 import contextlib
 import math
 import numbers
+import os
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -332,6 +333,35 @@ def last_axis_length(value, ndim: int) -> int | None:
     """The length of the last axis of an ``ndim``-D array-like, or None (for error hints only)."""
     shape = np.shape(value) if isinstance(value, np.ndarray | list | tuple) else ()
     return int(shape[-1]) if len(shape) == ndim else None
+
+
+def file_problem(path: Path) -> str | None:
+    """Why ``path`` is no regular file that can be read, in a few words; None when it is one."""
+    if path.is_file():
+        return None if os.access(path, os.R_OK) else "not readable (permission denied)"
+    if path.is_dir():
+        return "a folder, not a file"
+    if path.exists():
+        return "not a regular file (a pipe or device, which reading would block on or never end)"
+    return "no such file"
+
+
+def input_file(name: str, path) -> Path:
+    """``path`` (a str or os.PathLike) as the Path of a regular file that can be read, or an error
+    naming ``name`` and the path: FileNotFoundError, IsADirectoryError, PermissionError, or a
+    ValueError for a pipe or device (reading a FIFO would wait for a writer forever)."""
+    if not isinstance(path, str | os.PathLike):
+        raise TypeError(f"{name} must be a str or os.PathLike, got {type(path).__name__}")
+    path = Path(path)
+    problem = file_problem(path)
+    if problem is not None:
+        kind = {
+            "no such file": FileNotFoundError,
+            "a folder, not a file": IsADirectoryError,
+            "not readable (permission denied)": PermissionError,
+        }.get(problem, ValueError)
+        raise kind(f"{name} {str(path)!r}: {problem}")
+    return path
 
 
 # The same checks for command-line options: argparse ``type=`` callables. argparse turns their

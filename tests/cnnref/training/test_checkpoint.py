@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 import zipfile
 
 import numpy as np
@@ -173,3 +174,7 @@ def test_deeply_nested_json_and_a_folder_are_checkpoint_errors(tmp_path):
         load_checkpoint(path)
     with pytest.raises(CheckpointError, match=r"a folder, not a file"):
         load_checkpoint(tmp_path)
+    fifo = tmp_path / "fifo.npz"
+    os.mkfifo(fifo)
+    with pytest.raises(CheckpointError, match=r"fifo\.npz: not a regular file"):
+        load_checkpoint(fifo)  # once "no such file"
