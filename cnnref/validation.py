@@ -399,6 +399,44 @@ def existing_folder_option(text: str) -> Path:
     return path
 
 
+def output_folder_option(text: str) -> Path:
+    """A folder to write into, from the command line: one that exists, or one that can be made
+    (no file stands where it or a folder above it would be)."""
+    path = Path(text)
+    blocker = _file_in_the_way(path)
+    if blocker == path:
+        raise argparse.ArgumentTypeError(f"{text!r} is a file, not a folder; choose a folder")
+    if blocker is not None:
+        raise argparse.ArgumentTypeError(
+            f"{text!r} cannot be a folder: {str(blocker)!r} is a file, not a folder"
+        )
+    return path
+
+
+def output_file_option(text: str) -> Path:
+    """A file to write, from the command line: not a folder, and no file stands where a folder
+    above it would be."""
+    path = Path(text)
+    if path.is_dir():
+        raise argparse.ArgumentTypeError(
+            f"{text!r} is a folder; give the file to write, e.g. {str(path / 'results.json')!r}"
+        )
+    blocker = _file_in_the_way(path.parent)
+    if blocker is not None:
+        raise argparse.ArgumentTypeError(
+            f"{text!r} cannot be written: {str(blocker)!r} is a file, not a folder"
+        )
+    return path
+
+
+def _file_in_the_way(folder: Path) -> Path | None:
+    """The nearest existing path at or above ``folder`` when it is not a folder, else None."""
+    for place in (folder, *folder.parents):
+        if place.exists():
+            return None if place.is_dir() else place
+    return None
+
+
 def _int_option(text: str, minimum: int) -> int:
     try:
         value = int(text)

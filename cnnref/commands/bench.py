@@ -7,9 +7,9 @@ from __future__ import annotations
 
 import argparse
 import sys
-from pathlib import Path
 
 from ..bench.seed import BATCHES, DTYPES, Settings, report_as_json, run_benchmark
+from ..validation import output_file_option
 
 USAGE_ERROR = 2  # argparse's exit status for a mistake on the command line
 
@@ -49,7 +49,9 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         action="store_true",
         help="skip the shared-machine case (training with another process keeping one core busy)",
     )
-    parser.add_argument("--json", type=Path, metavar="PATH", help="also write the results as JSON")
+    parser.add_argument(
+        "--json", type=output_file_option, metavar="PATH", help="also write the results as JSON"
+    )
 
 
 def settings_from(args: argparse.Namespace) -> Settings:

@@ -23,6 +23,8 @@ from verify.grade.runner import grade_many, result_path, select_shard
 from verify.grade.sandbox import Limits
 from verify.grade.submission import find_submissions, load_file, load_folder_as_one
 
+from ..validation import output_file_option, output_folder_option
+
 
 def _shard(text: str) -> tuple[int, int]:
     index, _, count = text.partition("/")
@@ -45,10 +47,17 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         "--one", action="store_true", help="PATH is a folder holding one submission"
     )
     parser.add_argument(
-        "-o", "--out", type=Path, help="results folder (default: grades/ for a folder)"
+        "-o",
+        "--out",
+        type=output_folder_option,
+        help="results folder (default: grades/ for a folder)",
     )
-    parser.add_argument("--json", type=Path, help="write the result of a single submission as JSON")
-    parser.add_argument("--gradescope", type=Path, help="write Gradescope's results.json here")
+    parser.add_argument(
+        "--json", type=output_file_option, help="write the result of a single submission as JSON"
+    )
+    parser.add_argument(
+        "--gradescope", type=output_file_option, help="write Gradescope's results.json here"
+    )
     parser.add_argument(
         "--feedback",
         choices=FEEDBACK_LEVELS,
