@@ -18,18 +18,25 @@ waiting for the slowest one.
 from __future__ import annotations
 
 import contextlib
+import os
 import threading
 
 _THREADS: int | None = None
 
 
 def openmp_threads() -> int:
-    """The thread count of cnnref's OpenMP loops (1 when built without OpenMP), measured once."""
+    """The thread count of cnnref's OpenMP loops (1 when built without OpenMP), measured once.
+
+    The measuring loop has a slot for every thread OpenMP can start here: OMP_NUM_THREADS is at
+    most THREADS_PER_CPU_CAP per CPU (cnnref.kernels lowers it), and OpenMP's default is one per
+    CPU. (It once had 256 slots, and reported 256 for any larger team.)"""
     global _THREADS
     if _THREADS is None:
+        from .kernels import THREADS_PER_CPU_CAP
         from .kernels import conv as _conv
 
-        _THREADS = _conv.openmp_threads()
+        slots = max(256, THREADS_PER_CPU_CAP * (os.cpu_count() or 1))
+        _THREADS = _conv.openmp_threads(slots)
     return _THREADS
 
 
