@@ -350,3 +350,19 @@ def test_a_wrong_dtype_says_how_to_convert_where_it_can_be_guessed():
     x, w, b = _conv_inputs((1, 4, 4, 2), (2, 2, 2, 3))
     with pytest.raises(TypeError, match=r"w is float32; cast them to one, e.g. w.astype\(np.f"):
         cnnref.conv2d(x, w.astype(np.float32), b)
+
+
+def test_an_output_too_large_to_allocate_is_a_value_error_naming_x_and_w(monkeypatch):
+    def out_of_memory(*args, **kwargs):
+        raise MemoryError("Unable to allocate 7.28 TiB")  # what NumPy says, naming no argument
+
+    monkeypatch.setattr("cnnref.conv_paths.forward", out_of_memory)
+    monkeypatch.setattr("cnnref.linear.matmul", out_of_memory)
+    x, w, b = _conv_inputs((2, 4, 4, 2), (2, 2, 2, 3))
+    message = (
+        r"x and w ask for the output \(N, Ho, Wo, F\) of shape \(2, 3, 3, 3\) \(float64\), 432"
+    )
+    with pytest.raises(ValueError, match=message):
+        cnnref.conv2d(x, w, b)
+    with pytest.raises(ValueError, match=r"x and w ask for the output \(N, M\) of shape \(2, 3\)"):
+        cnnref.dense(np.ones((2, 4)), np.ones((4, 3)), np.zeros(3))
