@@ -231,3 +231,9 @@ def test_networks_too_large_to_allocate_are_a_value_error_naming_the_sizes():
         mlp([2**31, 2**31], "relu")
     with pytest.raises(ValueError, match=r"ask for the weights w of shape \(1000, 2305843"):
         seed_cnn(classes=2**61)
+
+
+def test_predict_on_a_scalar_is_a_value_error_naming_x():
+    network = mlp([3, 2], "relu", dtype=np.float64)
+    with pytest.raises(ValueError, match=r"x must be an array of samples \(N, …\), got a 0-d"):
+        network.predict(np.float64(1.0))  # once IndexError: tuple index out of range
