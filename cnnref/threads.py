@@ -18,7 +18,6 @@ waiting for the slowest one.
 from __future__ import annotations
 
 import contextlib
-import os
 import threading
 
 _THREADS: int | None = None
@@ -32,10 +31,10 @@ def openmp_threads() -> int:
     CPU. (It once had 256 slots, and reported 256 for any larger team.)"""
     global _THREADS
     if _THREADS is None:
-        from .kernels import THREADS_PER_CPU_CAP
         from .kernels import conv as _conv
+        from .kernels import thread_cap
 
-        slots = max(256, THREADS_PER_CPU_CAP * (os.cpu_count() or 1))
+        slots = max(256, thread_cap())
         _THREADS = _conv.openmp_threads(slots)
     return _THREADS
 
