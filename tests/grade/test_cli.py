@@ -115,6 +115,13 @@ def test_a_folder_writes_results_and_a_gradebook_and_resumes(tmp_path, capsys) -
         (["seed", "x.py", "--timeout", "0"], "--timeout must be positive, got 0"),
         (["seed", "x.py", "--memory", "-5"], "--memory must be positive, got -5"),
         (["seed", "x.py", "--memory", "8"], "too small to start Python with NumPy"),
+        # once an OverflowError mid-grading, and "too small to start Python" for a huge --memory
+        (["seed", "x.py", "--timeout", "inf"], "--timeout must be at most 9223372036, got inf"),
+        (
+            ["seed", "x.py", "--timeout", "1e300"],
+            "--timeout must be at most 9223372036, got 1e+300",
+        ),
+        (["seed", "x.py", "--memory", "10000000000000"], "--memory must be at most 8796093022207"),
         (["seed", "empty"], "no submissions (.py or .ipynb) were found"),
     ],
 )
