@@ -23,7 +23,7 @@ from verify.grade.runner import grade_many, result_path, select_shard
 from verify.grade.sandbox import Limits
 from verify.grade.submission import find_submissions, load_file, load_folder_as_one
 
-from ..validation import output_file_option, output_folder_option
+from ..validation import output_file_option, output_folder_option, positive_int_option
 
 
 def _shard(text: str) -> tuple[int, int]:
@@ -68,7 +68,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
         "-j",
         "--jobs",
-        type=int,
+        type=positive_int_option,
         default=os.cpu_count() or 1,
         help="students graded at once (default: all cores)",
     )

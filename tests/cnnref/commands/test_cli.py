@@ -112,6 +112,10 @@ def _mistakes(folder) -> dict[str, tuple[list[str], str]]:
             f"cnnref grade: error: argument --gradescope: '{garbage / 'results.json'}' cannot be "
             f"written: '{garbage}' is a file, not a folder",
         ),
+        "grade -j 0": (  # once accepted, as one job
+            ["grade", "seed", str(garbage), "-j", "0"],
+            "cnnref grade: error: argument -j/--jobs: expected a whole number >= 1, got '0'",
+        ),
         "bench --json a folder": (
             ["bench", "--json", str(empty)],
             f"cnnref bench: error: argument --json: '{empty}' is a folder; give the file to "
@@ -134,6 +138,7 @@ def _mistakes(folder) -> dict[str, tuple[list[str], str]]:
         "grade --json a folder",
         "grade --gradescope below a file",
         "bench --json a folder",
+        "grade -j 0",
     ],
 )
 def test_a_mistake_is_one_error_line_with_exit_status_2_never_a_traceback(tmp_path, mistake):
