@@ -56,6 +56,11 @@ class Checkpoint:
 
 def save_checkpoint(path: str | os.PathLike, checkpoint: Checkpoint) -> None:
     """Write ``checkpoint`` to ``path`` atomically: temp file in the same folder, fsync, replace."""
+    if not isinstance(checkpoint, Checkpoint):
+        raise TypeError(
+            f"checkpoint must be a Checkpoint (cnnref.training.fit.make_checkpoint makes one), "
+            f"got {type(checkpoint).__name__}"
+        )
     path = Path(path)
     arrays: dict[str, np.ndarray] = {
         "format": np.array(FORMAT_VERSION, dtype=np.int64),
