@@ -104,6 +104,11 @@ def run(args: argparse.Namespace) -> int:
         assignment = load_assignment(args.assignment)
         limits = check_limits(Limits(call_timeout=args.timeout, memory_mb=args.memory))
         single = check_path(args.path).is_file() or args.one
+        if args.one and not args.path.is_dir():
+            raise ValueError(
+                f"--one: {args.path} is not a folder; --one grades a folder holding one "
+                "submission (drop --one to grade the file itself)"
+            )
         if single:
             submission = (load_folder_as_one if args.one else load_file)(args.path, args.student)
             submissions = [submission]
