@@ -230,7 +230,13 @@ class Activation(Layer):
     def __init__(self, kind: str | None = None) -> None:
         super().__init__()
         if kind is not None or not self.kind:
-            self.kind = choice("kind", kind, ACTIVATIONS)
+            kind = choice("kind", kind, ACTIVATIONS)
+            if self.kind and kind != self.kind:
+                raise ValueError(
+                    f"{type(self).__name__} computes {self.kind}, got kind={kind!r}: use "
+                    f"{ACTIVATION_LAYERS[kind].__name__}() or Activation({kind!r})"
+                )
+            self.kind = kind
 
     def forward(self, x: np.ndarray) -> np.ndarray:
         self._cache = activate(x, self.kind)

@@ -342,6 +342,12 @@ def test_an_activation_layer_without_a_kind_is_rejected_when_built():
         Activation()  # once built, then failing at forward with "got ''"
 
 
+def test_an_activation_layer_given_another_kind_is_rejected():
+    with pytest.raises(ValueError, match=r"ReLU computes relu, got kind='tanh': use Tanh\(\)"):
+        cnnref.ReLU("tanh")  # once a ReLU that computed tanh
+    assert cnnref.ReLU("relu").kind == "relu"
+
+
 def test_a_wrong_dtype_says_how_to_convert_where_it_can_be_guessed():
     with pytest.raises(TypeError, match=r"int64; convert it: np.asarray\(a, dtype=np.float64\)"):
         cnnref.relu(np.ones(3, np.int64))
