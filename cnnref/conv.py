@@ -19,6 +19,7 @@ from .validation import (
     exact_shape,
     float_array,
     last_axis_length,
+    memory_for,
     same_dtype,
 )
 
@@ -131,7 +132,9 @@ def _forward(x, w, b, activation, stride, pad, mode, path):
         return np.empty((0, out_h, out_w, w.shape[3]), dtype=x.dtype)
     if mode == "convolution":
         w = _flip(w)
-    return path(x, w, b, activation, stride, pad, out_h, out_w)
+    out_shape = (x.shape[0], out_h, out_w, w.shape[3])
+    with memory_for("x and w", "the output (N, Ho, Wo, F)", out_shape, x.dtype):
+        return path(x, w, b, activation, stride, pad, out_h, out_w)
 
 
 def _backward(dout, x, w, stride, pad, mode, path, input_gradient):

@@ -6,7 +6,7 @@ import numpy as np
 
 from .kernels import dense as _dense
 from .threads import one_blas_thread, openmp_threads
-from .validation import ACTIVATIONS, choice, exact_shape, float_array, same_dtype
+from .validation import ACTIVATIONS, choice, exact_shape, float_array, memory_for, same_dtype
 
 ACTIVATION_CODES = {
     None: _dense.IDENTITY,
@@ -57,7 +57,9 @@ def dense_activation(
     exact_shape("b", b, (w.shape[1],), "(one bias per output M)")
     if activation is not None:
         choice("activation", activation, ACTIVATIONS)
-    return matmul(x, w, bias=b, activation_code=ACTIVATION_CODES[activation])
+    out_shape = (x.shape[0], w.shape[1])
+    with memory_for("x and w", "the output (N, M)", out_shape, x.dtype):
+        return matmul(x, w, bias=b, activation_code=ACTIVATION_CODES[activation])
 
 
 def dense_parameter_gradients(

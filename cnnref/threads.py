@@ -24,12 +24,18 @@ _THREADS: int | None = None
 
 
 def openmp_threads() -> int:
-    """The thread count of cnnref's OpenMP loops (1 when built without OpenMP), measured once."""
+    """The thread count of cnnref's OpenMP loops (1 when built without OpenMP), measured once.
+
+    The measuring loop has a slot for every thread OpenMP can start here: OMP_NUM_THREADS is at
+    most THREADS_PER_CPU_CAP per CPU (cnnref.kernels lowers it), and OpenMP's default is one per
+    CPU. (It once had 256 slots, and reported 256 for any larger team.)"""
     global _THREADS
     if _THREADS is None:
         from .kernels import conv as _conv
+        from .kernels import thread_cap
 
-        _THREADS = _conv.openmp_threads()
+        slots = max(256, thread_cap())
+        _THREADS = _conv.openmp_threads(slots)
     return _THREADS
 
 

@@ -4,8 +4,11 @@ and the same checks as argparse types for the commands' options."""
 from __future__ import annotations
 
 import argparse
+import contextlib
 import math
 import numbers
+import os
+from collections.abc import Iterator
 from pathlib import Path
 
 import numpy as np
@@ -165,6 +168,23 @@ def target_array(name: str, value, like: np.ndarray) -> np.ndarray:
     return np.ascontiguousarray(arr, dtype=like.dtype)
 
 
+def finite_vector(name: str, value, length: int, meaning: str = "") -> np.ndarray:
+    """``value`` as a float64 vector of ``length`` finite real numbers (integers and bools too);
+    ``meaning`` says what the entries are, for the errors (e.g. "(one per channel)")."""
+    arr = _as_array(name, value, "")
+    expected = f"{name} must be {length} real numbers {meaning}".rstrip()
+    if arr.dtype.kind not in "biuf":
+        what = "None" if value is None else f"dtype {arr.dtype}"
+        raise TypeError(f"{expected}, got {what}" + _cast_hint(name, arr))
+    if arr.shape != (length,):
+        raise ValueError(f"{expected}, got shape {arr.shape}")
+    arr = arr.astype(np.float64)
+    bad = np.flatnonzero(~np.isfinite(arr))
+    if bad.size:
+        raise ValueError(f"{expected} and finite, got {name}[{bad[0]}] = {arr[bad[0]]}")
+    return arr
+
+
 def distribution_rows(name: str, t: np.ndarray) -> np.ndarray:
     """Require every row of the targets ``t`` (N, K) to sum to 1 — one-hot labels or probability
     distributions — to within K·ε of t's dtype; return t.
@@ -246,6 +266,26 @@ def choice(name: str, value, options: tuple[str, ...]) -> str:
     return value
 
 
+@contextlib.contextmanager
+def memory_for(names: str, what: str, shape: tuple[int, ...], dtype) -> Iterator[None]:
+    """Run a block that allocates ``what``, an array of ``shape`` and ``dtype`` sized by the
+    arguments ``names``; a size past what NumPy can address (in float64, the widest array cnnref
+    makes), or a MemoryError in the block, is a ValueError naming them and the bytes it needs."""
+    shape = tuple(int(size) for size in shape)
+    elements = math.prod(shape)
+    nbytes = elements * np.dtype(dtype).itemsize
+    problem = (
+        f"{names} ask for {what} of shape {shape} ({np.dtype(dtype)}), {nbytes:,} bytes "
+        f"(~{nbytes / 2**30:,.1f} GiB), more memory than can be allocated: choose smaller {names}"
+    )
+    if elements > np.iinfo(np.intp).max // 8:
+        raise ValueError(problem)
+    try:
+        yield
+    except MemoryError:
+        raise ValueError(problem) from None
+
+
 def exact_shape(name: str, arr: np.ndarray, shape: tuple[int, ...], meaning: str = "") -> None:
     """Require ``arr.shape == shape``."""
     if arr.shape != tuple(shape):
@@ -295,6 +335,35 @@ def last_axis_length(value, ndim: int) -> int | None:
     return int(shape[-1]) if len(shape) == ndim else None
 
 
+def file_problem(path: Path) -> str | None:
+    """Why ``path`` is no regular file that can be read, in a few words; None when it is one."""
+    if path.is_file():
+        return None if os.access(path, os.R_OK) else "not readable (permission denied)"
+    if path.is_dir():
+        return "a folder, not a file"
+    if path.exists():
+        return "not a regular file (a pipe or device, which reading would block on or never end)"
+    return "no such file"
+
+
+def input_file(name: str, path) -> Path:
+    """``path`` (a str or os.PathLike) as the Path of a regular file that can be read, or an error
+    naming ``name`` and the path: FileNotFoundError, IsADirectoryError, PermissionError, or a
+    ValueError for a pipe or device (reading a FIFO would wait for a writer forever)."""
+    if not isinstance(path, str | os.PathLike):
+        raise TypeError(f"{name} must be a str or os.PathLike, got {type(path).__name__}")
+    path = Path(path)
+    problem = file_problem(path)
+    if problem is not None:
+        kind = {
+            "no such file": FileNotFoundError,
+            "a folder, not a file": IsADirectoryError,
+            "not readable (permission denied)": PermissionError,
+        }.get(problem, ValueError)
+        raise kind(f"{name} {str(path)!r}: {problem}")
+    return path
+
+
 # The same checks for command-line options: argparse ``type=`` callables. argparse turns their
 # ArgumentTypeError into "PROG: error: argument --OPTION: MESSAGE" with exit status 2, so the
 # message names the option without repeating it.
@@ -328,6 +397,44 @@ def existing_folder_option(text: str) -> Path:
         problem = "is not a folder" if path.exists() else "does not exist"
         raise argparse.ArgumentTypeError(f"the folder {text!r} {problem}")
     return path
+
+
+def output_folder_option(text: str) -> Path:
+    """A folder to write into, from the command line: one that exists, or one that can be made
+    (no file stands where it or a folder above it would be)."""
+    path = Path(text)
+    blocker = _file_in_the_way(path)
+    if blocker == path:
+        raise argparse.ArgumentTypeError(f"{text!r} is a file, not a folder; choose a folder")
+    if blocker is not None:
+        raise argparse.ArgumentTypeError(
+            f"{text!r} cannot be a folder: {str(blocker)!r} is a file, not a folder"
+        )
+    return path
+
+
+def output_file_option(text: str) -> Path:
+    """A file to write, from the command line: not a folder, and no file stands where a folder
+    above it would be."""
+    path = Path(text)
+    if path.is_dir():
+        raise argparse.ArgumentTypeError(
+            f"{text!r} is a folder; give the file to write, e.g. {str(path / 'results.json')!r}"
+        )
+    blocker = _file_in_the_way(path.parent)
+    if blocker is not None:
+        raise argparse.ArgumentTypeError(
+            f"{text!r} cannot be written: {str(blocker)!r} is a file, not a folder"
+        )
+    return path
+
+
+def _file_in_the_way(folder: Path) -> Path | None:
+    """The nearest existing path at or above ``folder`` when it is not a folder, else None."""
+    for place in (folder, *folder.parents):
+        if place.exists():
+            return None if place.is_dir() else place
+    return None
 
 
 def _int_option(text: str, minimum: int) -> int:

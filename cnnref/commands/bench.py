@@ -7,9 +7,10 @@ from __future__ import annotations
 
 import argparse
 import sys
-from pathlib import Path
 
 from ..bench.seed import BATCHES, DTYPES, Settings, report_as_json, run_benchmark
+from ..kernels import THREADS_PER_CPU_CAP, thread_cap
+from ..validation import output_file_option
 
 USAGE_ERROR = 2  # argparse's exit status for a mistake on the command line
 
@@ -49,7 +50,9 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         action="store_true",
         help="skip the shared-machine case (training with another process keeping one core busy)",
     )
-    parser.add_argument("--json", type=Path, metavar="PATH", help="also write the results as JSON")
+    parser.add_argument(
+        "--json", type=output_file_option, metavar="PATH", help="also write the results as JSON"
+    )
 
 
 def settings_from(args: argparse.Namespace) -> Settings:
@@ -58,6 +61,12 @@ def settings_from(args: argparse.Namespace) -> Settings:
         raise ValueError(f"--batch must be >= 1, got {args.batch}")
     if args.threads < 0:
         raise ValueError(f"--threads must be >= 0, got {args.threads}")
+    if args.threads > thread_cap():  # torch.set_num_threads(100000) crashes the interpreter
+        raise ValueError(
+            f"--threads must be at most {thread_cap()} ({THREADS_PER_CPU_CAP} per CPU, the bound "
+            f"cnnref puts on OMP_NUM_THREADS: a huge team crashes the OpenMP runtime), got "
+            f"{args.threads}"
+        )
     if args.json and not args.json.parent.is_dir():
         raise ValueError(f"--json: the folder {str(args.json.parent)!r} does not exist")
     default_batches = (64,) if args.quick else BATCHES

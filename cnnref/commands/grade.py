@@ -23,6 +23,8 @@ from verify.grade.runner import grade_many, result_path, select_shard
 from verify.grade.sandbox import Limits
 from verify.grade.submission import find_submissions, load_file, load_folder_as_one
 
+from ..validation import output_file_option, output_folder_option, positive_int_option
+
 
 def _shard(text: str) -> tuple[int, int]:
     index, _, count = text.partition("/")
@@ -45,10 +47,17 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         "--one", action="store_true", help="PATH is a folder holding one submission"
     )
     parser.add_argument(
-        "-o", "--out", type=Path, help="results folder (default: grades/ for a folder)"
+        "-o",
+        "--out",
+        type=output_folder_option,
+        help="results folder (default: grades/ for a folder)",
     )
-    parser.add_argument("--json", type=Path, help="write the result of a single submission as JSON")
-    parser.add_argument("--gradescope", type=Path, help="write Gradescope's results.json here")
+    parser.add_argument(
+        "--json", type=output_file_option, help="write the result of a single submission as JSON"
+    )
+    parser.add_argument(
+        "--gradescope", type=output_file_option, help="write Gradescope's results.json here"
+    )
     parser.add_argument(
         "--feedback",
         choices=FEEDBACK_LEVELS,
@@ -59,7 +68,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
         "-j",
         "--jobs",
-        type=int,
+        type=positive_int_option,
         default=os.cpu_count() or 1,
         help="students graded at once (default: all cores)",
     )
@@ -95,6 +104,11 @@ def run(args: argparse.Namespace) -> int:
         assignment = load_assignment(args.assignment)
         limits = check_limits(Limits(call_timeout=args.timeout, memory_mb=args.memory))
         single = check_path(args.path).is_file() or args.one
+        if args.one and not args.path.is_dir():
+            raise ValueError(
+                f"--one: {args.path} is not a folder; --one grades a folder holding one "
+                "submission (drop --one to grade the file itself)"
+            )
         if single:
             submission = (load_folder_as_one if args.one else load_file)(args.path, args.student)
             submissions = [submission]

@@ -11,7 +11,6 @@ from __future__ import annotations
 import argparse
 import sys
 from dataclasses import fields
-from pathlib import Path
 
 from ..nn.optim import OPTIMIZERS
 from ..training.checkpoint import CheckpointError
@@ -20,7 +19,12 @@ from ..training.data.options import add_data_options
 from ..training.fit import TrainingInterrupted
 from ..training.run import TrainingRun, start_run
 from ..training.run_config import RunOptions
-from ..validation import nonnegative_int_option, positive_float_option, positive_int_option
+from ..validation import (
+    nonnegative_int_option,
+    output_folder_option,
+    positive_float_option,
+    positive_int_option,
+)
 
 USAGE_ERROR = 2  # argparse's exit status for a mistake on the command line
 INTERRUPTED = 130  # the shell's status for a process ended by Ctrl-C
@@ -53,7 +57,10 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         help="seed of initialization and shuffling, >= 0 (default 0)",
     )
     parser.add_argument(
-        "--out", type=Path, metavar="DIR", help="output folder (default runs/DATASET)"
+        "--out",
+        type=output_folder_option,
+        metavar="DIR",
+        help="output folder (default runs/DATASET)",
     )
     add_data_options(parser)
     parser.add_argument(

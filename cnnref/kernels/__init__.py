@@ -58,6 +58,11 @@ def require_compiled_kernels(kernels_dir: Path = KERNELS_DIR) -> None:
         raise ImportError(unbuilt_message(missing, kernels_dir), name=__name__)
 
 
+def thread_cap(cpus: int | None = None) -> int:
+    """The most threads cnnref lets OpenMP start: THREADS_PER_CPU_CAP per CPU."""
+    return THREADS_PER_CPU_CAP * (cpus or os.cpu_count() or 1)
+
+
 def cap_openmp_threads(
     environ: MutableMapping[str, str] = os.environ, cpus: int | None = None
 ) -> int | None:
@@ -68,7 +73,7 @@ def cap_openmp_threads(
     first = value.split(",")[0].strip()
     if not first.isdigit():
         return None
-    cap = THREADS_PER_CPU_CAP * (cpus or os.cpu_count() or 1)
+    cap = thread_cap(cpus)
     if int(first) <= cap:
         return None
     environ["OMP_NUM_THREADS"] = str(cap)

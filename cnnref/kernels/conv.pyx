@@ -490,10 +490,12 @@ def conv_backward_simd(
                 _simd_input_gradient(&dout[n, 0, 0, 0], &wt[0, 0, 0, 0], &dx[n, 0, 0, 0], g, F)
 
 
-def openmp_threads():
-    """How many threads the prange loops of these kernels use (1 when built without OpenMP)."""
-    cdef int[::1] seen = np.zeros(256, dtype=np.intc)
+def openmp_threads(Py_ssize_t slots=256):
+    """How many threads the prange loops of these kernels use (1 when built without OpenMP), if
+    at most ``slots``: one loop of ``slots`` iterations, one each in turn, records the threads
+    that ran (a larger team would be reported as ``slots``)."""
+    cdef int[::1] seen = np.zeros(max(slots, 1), dtype=np.intc)
     cdef Py_ssize_t i
-    for i in prange(256, nogil=True, schedule="static", chunksize=1):
+    for i in prange(seen.shape[0], nogil=True, schedule="static", chunksize=1):
         seen[i] = threadid()
     return int(np.max(seen)) + 1

@@ -32,6 +32,8 @@ from ..validation import (
     ACTIVATIONS,
     choice,
     float_array,
+    float_dtype,
+    memory_for,
     nonnegative_int,
     positive_int,
     target_array,
@@ -94,10 +96,11 @@ class _WeightLayer(Layer):
     fan_in and fan_out, by ``rng``, default np.random.default_rng(0)), and a bias b (shape[-1],)
     starting at 0."""
 
-    def __init__(self, shape, fan_in: int, fan_out: int, init: str, rng, dtype) -> None:
+    def __init__(self, names: str, shape, fan_in: int, fan_out: int, init: str, rng, dtype) -> None:
         super().__init__()
         rng = np.random.default_rng(0) if rng is None else rng
-        w = initial_weights(init, shape, fan_in, fan_out, rng, dtype)
+        with memory_for(names, "the weights w", shape, float_dtype(dtype)):
+            w = initial_weights(init, shape, fan_in, fan_out, rng, dtype)
         self.params = {"w": w, "b": np.zeros(shape[-1], dtype=w.dtype)}
 
 
@@ -124,7 +127,8 @@ class Conv2D(_WeightLayer):
         k = positive_int("kernel_size", kernel_size)
         self.stride = positive_int("stride", stride)
         self.pad = nonnegative_int("pad", pad)
-        super().__init__((k, k, c, f), k * k * c, k * k * f, init, rng, dtype)
+        names = "in_channels, filters and kernel_size"
+        super().__init__(names, (k, k, c, f), k * k * c, k * k * f, init, rng, dtype)
 
     def forward(self, x: np.ndarray, activation: str | None = None) -> np.ndarray:
         self._cache = float_array("x", x, 4, "(N, H, W, C)")
@@ -152,7 +156,7 @@ class Dense(_WeightLayer):
         dtype=np.float32,
     ) -> None:
         d, m = positive_int("in_features", in_features), positive_int("out_features", out_features)
-        super().__init__((d, m), d, m, init, rng, dtype)
+        super().__init__("in_features and out_features", (d, m), d, m, init, rng, dtype)
 
     def forward(self, x: np.ndarray, activation: str | None = None) -> np.ndarray:
         self._cache = float_array("x", x, 2, "(N, D)")
@@ -226,7 +230,13 @@ class Activation(Layer):
     def __init__(self, kind: str | None = None) -> None:
         super().__init__()
         if kind is not None or not self.kind:
-            self.kind = choice("kind", kind, ACTIVATIONS)
+            kind = choice("kind", kind, ACTIVATIONS)
+            if self.kind and kind != self.kind:
+                raise ValueError(
+                    f"{type(self).__name__} computes {self.kind}, got kind={kind!r}: use "
+                    f"{ACTIVATION_LAYERS[kind].__name__}() or Activation({kind!r})"
+                )
+            self.kind = kind
 
     def forward(self, x: np.ndarray) -> np.ndarray:
         self._cache = activate(x, self.kind)

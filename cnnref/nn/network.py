@@ -83,6 +83,8 @@ class Sequential:
         """Y for x, computed ``batch_size`` samples at a time (N, K)."""
         batch_size = positive_int("batch_size", batch_size)
         x = float_array("x", x)
+        if x.ndim == 0:
+            raise ValueError("x must be an array of samples (N, …), got a 0-d array (a scalar)")
         starts = range(0, max(x.shape[0], 1), batch_size)  # an empty x still gives Y (0, K)
         return np.concatenate([self.forward(x[i : i + batch_size]) for i in starts])
 

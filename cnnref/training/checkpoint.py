@@ -23,6 +23,8 @@ from pathlib import Path
 
 import numpy as np
 
+from ..validation import file_problem
+
 FORMAT_VERSION = 1
 _SCALARS = ("format", "epoch", "step")
 _JSON = ("training", "config")
@@ -54,6 +56,11 @@ class Checkpoint:
 
 def save_checkpoint(path: str | os.PathLike, checkpoint: Checkpoint) -> None:
     """Write ``checkpoint`` to ``path`` atomically: temp file in the same folder, fsync, replace."""
+    if not isinstance(checkpoint, Checkpoint):
+        raise TypeError(
+            f"checkpoint must be a Checkpoint (cnnref.training.fit.make_checkpoint makes one), "
+            f"got {type(checkpoint).__name__}"
+        )
     path = Path(path)
     arrays: dict[str, np.ndarray] = {
         "format": np.array(FORMAT_VERSION, dtype=np.int64),
@@ -87,8 +94,9 @@ def save_checkpoint(path: str | os.PathLike, checkpoint: Checkpoint) -> None:
 def load_checkpoint(path: str | os.PathLike) -> Checkpoint:
     """Read a checkpoint written by :func:`save_checkpoint`; any defect is a CheckpointError."""
     path = Path(path)
-    if not path.is_file():
-        raise CheckpointError(path, "a folder, not a file" if path.is_dir() else "no such file")
+    problem = file_problem(path)
+    if problem is not None:
+        raise CheckpointError(path, problem)
     if not zipfile.is_zipfile(path):
         # np.load would try the bytes as a pickle and answer with advice about allow_pickle.
         with path.open("rb") as file:

@@ -27,7 +27,14 @@ from ..nn.network import Sequential
 from ..nn.optim import SGD, Adam
 from ..output import log_likelihood
 from ..threads import one_blas_thread
-from ..validation import float_array, nonnegative_int, positive_int
+from ..validation import (
+    finite_vector,
+    float_array,
+    float_dtype,
+    memory_for,
+    nonnegative_int,
+    positive_int,
+)
 from .checkpoint import Checkpoint, CheckpointError, check_parameters
 
 EVAL_BATCH = 500
@@ -99,13 +106,15 @@ def channel_statistics(images: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
 def normalize(images: np.ndarray, mean, std, dtype=np.float32) -> np.ndarray:
     """(x − mean_c) / std_c per channel c, as a new array of ``dtype``. images (N, H, W, C)."""
     images = float_array("images", images, 4, "(N, H, W, C)")
-    mean = np.asarray(mean, dtype=np.float64)
-    std = np.asarray(std, dtype=np.float64)
+    dtype = float_dtype(dtype)
     channels = images.shape[3]
-    if mean.shape != (channels,) or std.shape != (channels,) or np.any(std <= 0):
+    mean = finite_vector("mean", mean, channels, "(one per channel)")
+    std = finite_vector("std", std, channels, "(one per channel)")
+    if np.any(std <= 0):
+        channel = int(np.flatnonzero(std <= 0)[0])
         raise ValueError(
-            f"mean and std must have shape ({channels},) (one per channel) with std > 0, got "
-            f"{mean.shape} and {std.shape}"
+            f"std must be > 0 (one per channel), got std[{channel}] = {std[channel]}: a channel "
+            "with no spread takes std 1, as channel_statistics gives it"
         )
     return ((images - mean) / std).astype(dtype)
 
@@ -118,7 +127,10 @@ def one_hot(labels: np.ndarray, classes: int, dtype=np.float32) -> np.ndarray:
         raise ValueError(f"labels must be a 1-D integer array, got {labels.dtype} {labels.shape}")
     if labels.size and (labels.min() < 0 or labels.max() >= classes):
         raise ValueError(f"labels must lie in [0, {classes}), got [{labels.min()}, {labels.max()}]")
-    t = np.zeros((labels.shape[0], classes), dtype=dtype)
+    with memory_for(
+        "len(labels) and classes", "the one-hot targets", (len(labels), classes), dtype
+    ):
+        t = np.zeros((labels.shape[0], classes), dtype=dtype)
     t[np.arange(labels.shape[0]), labels] = 1
     return t
 

@@ -342,6 +342,12 @@ def test_an_activation_layer_without_a_kind_is_rejected_when_built():
         Activation()  # once built, then failing at forward with "got ''"
 
 
+def test_an_activation_layer_given_another_kind_is_rejected():
+    with pytest.raises(ValueError, match=r"ReLU computes relu, got kind='tanh': use Tanh\(\)"):
+        cnnref.ReLU("tanh")  # once a ReLU that computed tanh
+    assert cnnref.ReLU("relu").kind == "relu"
+
+
 def test_a_wrong_dtype_says_how_to_convert_where_it_can_be_guessed():
     with pytest.raises(TypeError, match=r"int64; convert it: np.asarray\(a, dtype=np.float64\)"):
         cnnref.relu(np.ones(3, np.int64))
@@ -350,3 +356,19 @@ def test_a_wrong_dtype_says_how_to_convert_where_it_can_be_guessed():
     x, w, b = _conv_inputs((1, 4, 4, 2), (2, 2, 2, 3))
     with pytest.raises(TypeError, match=r"w is float32; cast them to one, e.g. w.astype\(np.f"):
         cnnref.conv2d(x, w.astype(np.float32), b)
+
+
+def test_an_output_too_large_to_allocate_is_a_value_error_naming_x_and_w(monkeypatch):
+    def out_of_memory(*args, **kwargs):
+        raise MemoryError("Unable to allocate 7.28 TiB")  # what NumPy says, naming no argument
+
+    monkeypatch.setattr("cnnref.conv_paths.forward", out_of_memory)
+    monkeypatch.setattr("cnnref.linear.matmul", out_of_memory)
+    x, w, b = _conv_inputs((2, 4, 4, 2), (2, 2, 2, 3))
+    message = (
+        r"x and w ask for the output \(N, Ho, Wo, F\) of shape \(2, 3, 3, 3\) \(float64\), 432"
+    )
+    with pytest.raises(ValueError, match=message):
+        cnnref.conv2d(x, w, b)
+    with pytest.raises(ValueError, match=r"x and w ask for the output \(N, M\) of shape \(2, 3\)"):
+        cnnref.dense(np.ones((2, 4)), np.ones((4, 3)), np.zeros(3))

@@ -206,6 +206,18 @@ def test_a_huge_omp_num_threads_is_lowered_instead_of_crashing_the_interpreter(t
     assert "OMP_NUM_THREADS=100000" in run.stderr and f"lowered it to {cap}" in run.stderr
 
 
+def test_a_team_of_more_than_256_threads_is_reported_as_it_is(tmp_path):
+    probe = (
+        "import os\n"
+        "os.cpu_count = lambda: 100  # a machine where 300 threads are within the cap\n"
+        "import cnnref\n"
+        "print(cnnref.threads.openmp_threads())\n"
+    )
+    run = _run_child(probe, tmp_path, OMP_NUM_THREADS="300")
+    assert run.returncode == 0, run.stderr
+    assert run.stdout.split() == ["300"]  # once 256: the measuring loop had 256 slots
+
+
 @pytest.mark.parametrize(
     "setting, cpus, expected",
     [("100000", 2, "8"), ("9,2", 2, "8"), ("8", 2, "8"), ("3", 2, "3"), ("", 2, ""), ("x", 2, "x")],

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import shutil
 from pathlib import Path
 
@@ -115,7 +116,15 @@ def test_a_folder_writes_results_and_a_gradebook_and_resumes(tmp_path, capsys) -
         (["seed", "x.py", "--timeout", "0"], "--timeout must be positive, got 0"),
         (["seed", "x.py", "--memory", "-5"], "--memory must be positive, got -5"),
         (["seed", "x.py", "--memory", "8"], "too small to start Python with NumPy"),
+        # once an OverflowError mid-grading, and "too small to start Python" for a huge --memory
+        (["seed", "x.py", "--timeout", "inf"], "--timeout must be at most 9223372036, got inf"),
+        (
+            ["seed", "x.py", "--timeout", "1e300"],
+            "--timeout must be at most 9223372036, got 1e+300",
+        ),
+        (["seed", "x.py", "--memory", "10000000000000"], "--memory must be at most 8796093022207"),
         (["seed", "empty"], "no submissions (.py or .ipynb) were found"),
+        (["seed", "x.py", "--one"], "--one: "),  # once "[Errno 20] Not a directory"
     ],
 )
 def test_usage_errors_exit_2_with_a_message(tmp_path, capsys, argv, message) -> None:
@@ -137,6 +146,15 @@ def test_an_unreadable_notebook_is_graded_zero_with_one_message(tmp_path, capsys
     printed = capsys.readouterr().out
     assert printed.count("cannot read broken.ipynb") == 1
     assert "not run: the submission could not be read (see the note above)" in printed
+
+
+def test_a_pipe_among_the_submissions_is_graded_zero_not_waited_on(tmp_path, capsys) -> None:
+    folder = tmp_path / "class"
+    folder.mkdir()
+    os.mkfifo(folder / "bob.py")  # once blocked the grader forever, waiting for a writer
+    assert _run("seed", folder, "-o", tmp_path / "grades", "-j", "1") == 0
+    printed = capsys.readouterr().out
+    assert printed.count("cannot read bob.py: not a regular file (a pipe") == 1
 
 
 def test_a_bad_shard_is_a_usage_error() -> None:

@@ -10,15 +10,24 @@ from __future__ import annotations
 import resource
 import subprocess
 import sys
+import threading
 from pathlib import Path
 
 from .sandbox import Limits
 
+# The largest --timeout Python's waits take (threading.TIMEOUT_MAX, ~292 years), and the largest
+# --memory an address-space limit in bytes can express: beyond them a wait raises OverflowError
+# mid-grading, and setrlimit fails as if NumPy could not start.
+MAX_TIMEOUT = threading.TIMEOUT_MAX
+MAX_MEMORY_MB = (2**63 - 1) >> 20
 
-def positive(name: str, value: float) -> float:
-    """``value`` if it is > 0; ValueError naming the option otherwise."""
+
+def positive(name: str, value: float, maximum: float) -> float:
+    """``value`` if 0 < value <= maximum; ValueError naming the option otherwise."""
     if not value > 0:
         raise ValueError(f"{name} must be positive, got {value:g}")
+    if not value <= maximum:
+        raise ValueError(f"{name} must be at most {maximum:.0f}, got {value:g}")
     return value
 
 
@@ -43,8 +52,8 @@ def memory_starts_numpy(memory_mb: int) -> bool:
 
 def check_limits(limits: Limits) -> Limits:
     """``limits`` if they let a submission run at all; ValueError saying which option to raise."""
-    positive("--timeout", limits.call_timeout)
-    positive("--memory", limits.memory_mb)
+    positive("--timeout", limits.call_timeout, MAX_TIMEOUT)
+    positive("--memory", limits.memory_mb, MAX_MEMORY_MB)
     if not memory_starts_numpy(limits.memory_mb):
         raise ValueError(
             f"--memory {limits.memory_mb} MB is too small to start Python with NumPy "

@@ -10,6 +10,8 @@ import json
 from dataclasses import dataclass
 from pathlib import Path
 
+from cnnref.validation import file_problem
+
 SUFFIXES = (".py", ".ipynb")
 
 
@@ -50,6 +52,9 @@ def load_file(path: Path, student: str | None = None) -> Submission:
     student = student or path.stem
     if path.suffix not in SUFFIXES:
         return Submission(student, path, problem=f"{path.name} is not a .py or .ipynb file")
+    unreadable = file_problem(path)  # a pipe named alice.py would block the grader forever
+    if unreadable is not None:
+        return Submission(student, path, problem=f"cannot read {path.name}: {unreadable}")
     try:
         text = path.read_text(encoding="utf-8")
         source = notebook_source(text) if path.suffix == ".ipynb" else text

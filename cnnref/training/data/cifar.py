@@ -14,6 +14,7 @@ from pathlib import Path
 
 import numpy as np
 
+from ...validation import input_file
 from .errors import DatasetError
 from .safe_pickle import safe_unpickle
 
@@ -32,9 +33,8 @@ def read_cifar10_batch(path: str | os.PathLike) -> tuple[np.ndarray, np.ndarray]
     Returns (images, labels): images (n, 32, 32, 3) uint8 NHWC, labels (n,) int64 in 0..9.
     Unpickling is restricted (see ``safe_pickle``); a malformed batch raises ``DatasetError``.
     """
-    if not isinstance(path, (str, os.PathLike)):
-        raise TypeError(f"path must be a str or os.PathLike, got {type(path).__name__}")
-    return parse_cifar10_batch(Path(path).read_bytes(), str(path))
+    path = input_file("path", path)
+    return parse_cifar10_batch(path.read_bytes(), str(path))
 
 
 def parse_cifar10_batch(content: bytes, source: str = "<bytes>") -> tuple[np.ndarray, np.ndarray]:

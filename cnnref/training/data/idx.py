@@ -10,10 +10,10 @@ import gzip
 import math
 import os
 import zlib
-from pathlib import Path
 
 import numpy as np
 
+from ...validation import input_file
 from .errors import DatasetError
 
 GZIP_MAGIC = b"\x1f\x8b"
@@ -36,9 +36,7 @@ def read_idx(path: str | os.PathLike) -> np.ndarray:
     a wrong magic number, an unknown type code, or a size that does not match the header raises a
     ``DatasetError`` naming the file and the fault.
     """
-    if not isinstance(path, (str, os.PathLike)):
-        raise TypeError(f"path must be a str or os.PathLike, got {type(path).__name__}")
-    path = Path(path)
+    path = input_file("path", path)
     content = path.read_bytes()
     if content.startswith(GZIP_MAGIC):
         content = gunzip(content, str(path))

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 
 import numpy as np
 import pytest
@@ -158,6 +159,11 @@ def test_the_formula_step_takes_the_fused_functional_step(dtype):
     [
         (["--batch", "0"], "--batch must be >= 1, got [0]"),
         (["--threads", "-1"], "--threads must be >= 0, got -1"),
+        (  # once a segmentation fault in torch.set_num_threads
+            ["--threads", "100000"],
+            f"--threads must be at most {4 * (os.cpu_count() or 1)} (4 per CPU, the bound cnnref "
+            "puts on OMP_NUM_THREADS: a huge team crashes the OpenMP runtime), got 100000",
+        ),
         (["--json", "/nowhere/bench.json"], "--json: the folder '/nowhere' does not exist"),
     ],
 )

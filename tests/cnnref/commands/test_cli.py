@@ -91,6 +91,36 @@ def _mistakes(folder) -> dict[str, tuple[list[str], str]]:
             ["evaluate", str(garbage), "--batch-size", "0"],
             "cnnref evaluate: error: argument --batch-size: expected a whole number >= 1, got '0'",
         ),
+        # output paths a file or folder stands in the way of: once a traceback after the work
+        "train --out a file": (
+            ["train", "--out", str(garbage)],
+            f"cnnref train: error: argument --out: '{garbage}' is a file, not a folder; "
+            "choose a folder",
+        ),
+        "grade -o below a file": (
+            ["grade", "seed", str(garbage), "-o", str(garbage / "grades")],
+            f"cnnref grade: error: argument -o/--out: '{garbage / 'grades'}' cannot be a folder: "
+            f"'{garbage}' is a file, not a folder",
+        ),
+        "grade --json a folder": (
+            ["grade", "seed", str(garbage), "--json", str(empty)],
+            f"cnnref grade: error: argument --json: '{empty}' is a folder; give the file to "
+            f"write, e.g. '{empty / 'results.json'}'",
+        ),
+        "grade --gradescope below a file": (
+            ["grade", "seed", str(garbage), "--gradescope", str(garbage / "results.json")],
+            f"cnnref grade: error: argument --gradescope: '{garbage / 'results.json'}' cannot be "
+            f"written: '{garbage}' is a file, not a folder",
+        ),
+        "grade -j 0": (  # once accepted, as one job
+            ["grade", "seed", str(garbage), "-j", "0"],
+            "cnnref grade: error: argument -j/--jobs: expected a whole number >= 1, got '0'",
+        ),
+        "bench --json a folder": (
+            ["bench", "--json", str(empty)],
+            f"cnnref bench: error: argument --json: '{empty}' is a folder; give the file to "
+            f"write, e.g. '{empty / 'results.json'}'",
+        ),
     }
 
 
@@ -103,6 +133,12 @@ def _mistakes(folder) -> dict[str, tuple[list[str], str]]:
         "train --resume on an empty folder",
         "evaluate garbage",
         "evaluate --batch-size 0",
+        "train --out a file",
+        "grade -o below a file",
+        "grade --json a folder",
+        "grade --gradescope below a file",
+        "bench --json a folder",
+        "grade -j 0",
     ],
 )
 def test_a_mistake_is_one_error_line_with_exit_status_2_never_a_traceback(tmp_path, mistake):

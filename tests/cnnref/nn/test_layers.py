@@ -191,3 +191,20 @@ def test_bad_inputs_are_named(rng):
     softmax_layer.forward(np.zeros((2, 3)))
     with pytest.raises(ValueError, match="t must have the same shape"):
         softmax_layer.backward(np.zeros((2, 4)))
+
+
+def test_weights_too_large_to_allocate_are_a_value_error_naming_the_sizes(monkeypatch):
+    # past what NumPy can address: rejected before any allocation (once NumPy's "array is too big")
+    with pytest.raises(ValueError, match=r"in_features and out_features ask for the weights w of "):
+        Dense(2**31, 2**30)
+    with pytest.raises(ValueError, match=r"in_channels, filters and kernel_size ask .* bytes"):
+        Conv2D(2**40, 2**20, 2**10)
+
+    def out_of_memory(*args):
+        raise MemoryError("Unable to allocate 3.64 TiB")
+
+    # a size NumPy can address but the machine cannot hold: the MemoryError, named
+    monkeypatch.setattr("cnnref.nn.layers.initial_weights", out_of_memory)
+    message = r"shape \(1000000, 1000000\) \(float32\), 4,000,000,000,000 bytes .* choose smaller"
+    with pytest.raises(ValueError, match=message):
+        Dense(10**6, 10**6)

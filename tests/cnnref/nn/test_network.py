@@ -224,3 +224,16 @@ def test_sizes_that_are_no_list_and_an_rng_that_is_no_generator_are_named():
         mlp(5, "relu")
     with pytest.raises(TypeError, match=r"rng must be a numpy.random.Generator"):
         Dense(3, 2, rng=5)
+
+
+def test_networks_too_large_to_allocate_are_a_value_error_naming_the_sizes():
+    with pytest.raises(ValueError, match=r"in_features and out_features ask for .*\(2147483648, 2"):
+        mlp([2**31, 2**31], "relu")
+    with pytest.raises(ValueError, match=r"ask for the weights w of shape \(1000, 2305843"):
+        seed_cnn(classes=2**61)
+
+
+def test_predict_on_a_scalar_is_a_value_error_naming_x():
+    network = mlp([3, 2], "relu", dtype=np.float64)
+    with pytest.raises(ValueError, match=r"x must be an array of samples \(N, …\), got a 0-d"):
+        network.predict(np.float64(1.0))  # once IndexError: tuple index out of range

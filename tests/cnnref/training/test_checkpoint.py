@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 import zipfile
 
 import numpy as np
@@ -173,3 +174,13 @@ def test_deeply_nested_json_and_a_folder_are_checkpoint_errors(tmp_path):
         load_checkpoint(path)
     with pytest.raises(CheckpointError, match=r"a folder, not a file"):
         load_checkpoint(tmp_path)
+    fifo = tmp_path / "fifo.npz"
+    os.mkfifo(fifo)
+    with pytest.raises(CheckpointError, match=r"fifo\.npz: not a regular file"):
+        load_checkpoint(fifo)  # once "no such file"
+
+
+def test_saving_something_that_is_no_checkpoint_is_a_type_error(tmp_path):
+    with pytest.raises(TypeError, match=r"checkpoint must be a Checkpoint .*got NoneType"):
+        save_checkpoint(tmp_path / "c.npz", None)  # once AttributeError: no attribute 'epoch'
+    assert not list(tmp_path.iterdir())

@@ -207,3 +207,10 @@ def test_bad_batch_inside_archive_names_archive_and_member(tmp_path):
     expected = f"{archive}:cifar-10-batches-py/data_batch_1: a CIFAR-10 batch is a dict"
     with pytest.raises(DatasetError, match=re.escape(expected)):
         read_cifar10_archive(archive, ("data_batch_1",))
+
+
+def test_a_pipe_is_named_not_read(tmp_path):
+    fifo = tmp_path / "data_batch_1"
+    os.mkfifo(fifo)
+    with pytest.raises(ValueError, match=r"data_batch_1': not a regular file"):
+        read_cifar10_batch(fifo)  # once blocked forever, waiting for a writer

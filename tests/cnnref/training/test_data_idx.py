@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import gzip
+import os
 import re
 import struct
 
@@ -166,3 +167,19 @@ def test_a_header_no_array_can_follow_is_a_dataset_error(sizes, message):
     content = bytes([0, 0, 0x08, len(sizes)]) + struct.pack(f">{len(sizes)}I", *sizes)
     with pytest.raises(DatasetError, match=message):
         parse_idx(content, "bad.idx")
+
+
+def test_a_folder_a_pipe_or_an_unreadable_file_is_named(tmp_path, monkeypatch):
+    with pytest.raises(IsADirectoryError, match=r"path '.*': a folder, not a file"):
+        read_idx(tmp_path)
+    fifo = tmp_path / "images.idx"
+    os.mkfifo(fifo)
+    with pytest.raises(ValueError, match=r"images\.idx': not a regular file \(a pipe"):
+        read_idx(fifo)  # once blocked forever, waiting for a writer
+    with pytest.raises(FileNotFoundError, match=r"path '.*absent': no such file"):
+        read_idx(tmp_path / "absent")
+    readable = tmp_path / "data.idx"
+    readable.write_bytes(b"\0\0\x08\x01\0\0\0\0")
+    monkeypatch.setattr("os.access", lambda path, mode: False)  # root reads any file
+    with pytest.raises(PermissionError, match=r"data\.idx': not readable \(permission denied\)"):
+        read_idx(readable)

@@ -253,10 +253,31 @@ def test_channel_statistics_and_normalize():
         channel_statistics(images[:0])
 
 
+@pytest.mark.parametrize(
+    ("mean", "std", "error", "message"),
+    [
+        ([0.0, np.nan], [1.0, 1.0], ValueError, r"mean must be 2 real .*finite.*mean\[1\] = nan"),
+        ([0.0, 0.0], [np.inf, 1.0], ValueError, r"std must be 2 .*finite, got std\[0\] = inf"),
+        ([0.0, 0.0], [1.0, 0.0], ValueError, r"std must be > 0 .*std\[1\] = 0.0"),
+        (None, [1.0, 1.0], TypeError, r"mean must be 2 real numbers \(one per channel\), got None"),
+        (["a", "b"], [1.0, 1.0], TypeError, r"mean must be 2 real numbers"),
+        ([0.0, 0.0], [1 + 1j, 1], TypeError, r"std must be .*pass std.real"),
+    ],
+)  # fmt: skip
+def test_normalize_rejects_nonfinite_or_malformed_statistics(mean, std, error, message):
+    images = np.ones((2, 3, 3, 2), np.float32)  # NaN once passed through to every image
+    with pytest.raises(error, match=message):
+        normalize(images, mean, std)
+    with pytest.raises(TypeError, match=r"dtype must be float32 or float64 .*got float16"):
+        normalize(images, [0.0, 0.0], [1.0, 1.0], np.float16)
+
+
 def test_one_hot_and_evaluate():
     np.testing.assert_array_equal(one_hot(np.array([2, 0]), 3), [[0, 0, 1], [1, 0, 0]])
     with pytest.raises(ValueError, match=r"labels must lie in \[0, 3\)"):
         one_hot(np.array([3]), 3)
+    with pytest.raises(ValueError, match=r"len\(labels\) and classes ask for the one-hot targ"):
+        one_hot(np.zeros(4, int), 2**62)  # once NumPy's "array is too big"
     network = mlp([2, 2], "relu", dtype=np.float64)
     network.set_parameters({"layers.0.w": np.eye(2), "layers.0.b": np.zeros(2)})
     x = np.array([[2.0, 0.0], [0.0, 1.0], [3.0, 1.0]])
