@@ -4,11 +4,9 @@ and the same checks as argparse types for the commands' options."""
 from __future__ import annotations
 
 import argparse
-import contextlib
 import math
 import numbers
 import os
-from collections.abc import Iterator
 from pathlib import Path
 
 import numpy as np
@@ -266,24 +264,37 @@ def choice(name: str, value, options: tuple[str, ...]) -> str:
     return value
 
 
-@contextlib.contextmanager
-def memory_for(names: str, what: str, shape: tuple[int, ...], dtype) -> Iterator[None]:
-    """Run a block that allocates ``what``, an array of ``shape`` and ``dtype`` sized by the
-    arguments ``names``; a size past what NumPy can address (in float64, the widest array cnnref
-    makes), or a MemoryError in the block, is a ValueError naming them and the bytes it needs."""
-    shape = tuple(int(size) for size in shape)
-    elements = math.prod(shape)
-    nbytes = elements * np.dtype(dtype).itemsize
-    problem = (
-        f"{names} ask for {what} of shape {shape} ({np.dtype(dtype)}), {nbytes:,} bytes "
-        f"(~{nbytes / 2**30:,.1f} GiB), more memory than can be allocated: choose smaller {names}"
-    )
-    if elements > np.iinfo(np.intp).max // 8:
-        raise ValueError(problem)
-    try:
-        yield
-    except MemoryError:
-        raise ValueError(problem) from None
+class memory_for:
+    """``with memory_for(names, what, shape, dtype):`` runs a block that allocates ``what``, an
+    array of ``shape`` and ``dtype`` sized by the arguments ``names``; a size past what NumPy can
+    address (in float64, the widest array cnnref makes), or a MemoryError in the block, is a
+    ValueError naming them and the bytes it needs. Cheap when nothing fails (the hot paths use it):
+    the message is written only then."""
+
+    __slots__ = ("_dtype", "_names", "_shape", "_what")
+
+    def __init__(self, names: str, what: str, shape: tuple[int, ...], dtype) -> None:
+        self._names, self._what, self._shape, self._dtype = names, what, shape, dtype
+
+    def __enter__(self) -> None:
+        if math.prod(map(int, self._shape)) > _ADDRESSABLE_FLOAT64_ELEMENTS:
+            raise ValueError(self._problem())
+
+    def __exit__(self, kind, error, traceback) -> None:
+        if kind is not None and issubclass(kind, MemoryError):
+            raise ValueError(self._problem()) from None
+
+    def _problem(self) -> str:
+        shape = tuple(int(size) for size in self._shape)
+        nbytes = math.prod(shape) * np.dtype(self._dtype).itemsize
+        return (
+            f"{self._names} ask for {self._what} of shape {shape} ({np.dtype(self._dtype)}), "
+            f"{nbytes:,} bytes (~{nbytes / 2**30:,.1f} GiB), more memory than can be allocated: "
+            f"choose smaller {self._names}"
+        )
+
+
+_ADDRESSABLE_FLOAT64_ELEMENTS = np.iinfo(np.intp).max // 8
 
 
 def exact_shape(name: str, arr: np.ndarray, shape: tuple[int, ...], meaning: str = "") -> None:
