@@ -346,15 +346,25 @@ def last_axis_length(value, ndim: int) -> int | None:
     return int(shape[-1]) if len(shape) == ndim else None
 
 
+def _file_problem(path: Path) -> tuple[type[Exception], str] | None:
+    """Why ``path`` is no regular file that can be read, as (the error to raise, a few words);
+    None when it is one."""
+    if path.is_file():
+        if os.access(path, os.R_OK):
+            return None
+        return PermissionError, "not readable (permission denied)"
+    if path.is_dir():
+        return IsADirectoryError, "a folder, not a file"
+    if path.exists():
+        reason = "not a regular file (a pipe or device, which reading would block on or never end)"
+        return ValueError, reason
+    return FileNotFoundError, "no such file"
+
+
 def file_problem(path: Path) -> str | None:
     """Why ``path`` is no regular file that can be read, in a few words; None when it is one."""
-    if path.is_file():
-        return None if os.access(path, os.R_OK) else "not readable (permission denied)"
-    if path.is_dir():
-        return "a folder, not a file"
-    if path.exists():
-        return "not a regular file (a pipe or device, which reading would block on or never end)"
-    return "no such file"
+    found = _file_problem(path)
+    return None if found is None else found[1]
 
 
 def input_file(name: str, path) -> Path:
@@ -364,13 +374,9 @@ def input_file(name: str, path) -> Path:
     if not isinstance(path, str | os.PathLike):
         raise TypeError(f"{name} must be a str or os.PathLike, got {type(path).__name__}")
     path = Path(path)
-    problem = file_problem(path)
-    if problem is not None:
-        kind = {
-            "no such file": FileNotFoundError,
-            "a folder, not a file": IsADirectoryError,
-            "not readable (permission denied)": PermissionError,
-        }.get(problem, ValueError)
+    found = _file_problem(path)
+    if found is not None:
+        kind, problem = found
         raise kind(f"{name} {str(path)!r}: {problem}")
     return path
 
