@@ -136,16 +136,14 @@ def conv_output_shape(
     return n, (h + 2 * pad - kh) // stride + 1, (width + 2 * pad - kw) // stride + 1, f
 
 
-def conv(
-    x: np.ndarray, w: np.ndarray, b: np.ndarray, stride: int, pad: int, mode: str
-) -> np.ndarray:
-    """out[n,i,j,f] = b[f] + Σ_{k1,k2,c} in[n, i·s + k1, j·s + k2, c] · w′[k1,k2,c,f].
-
-    w′ = w for cross-correlation, w flipped in both spatial axes for convolution; ``in`` is x
-    zero-padded by ``pad``. x (…, N, H, W, C), w (…, KH, KW, C, F), b (…, F) → (…, N, Ho, Wo, F).
-    Patches are laid out (k1, k2, c), the order of w's own axes, so the filters need no copy and
-    each copied patch row is C-contiguous runs of the image.
-    """
+def _patches(
+    x: np.ndarray, w: np.ndarray, stride: int, pad: int, mode: str
+) -> tuple[np.ndarray, np.ndarray, tuple[int, int, int, int]]:
+    """The two factors of :func:`conv`'s product and its output shape (N, Ho, Wo, F): the patch
+    matrix (…, N·Ho·Wo, KH·KW·C) of ``in`` (x zero-padded by ``pad``) and the filter matrix
+    (…, KH·KW·C, F) of w′ (w, flipped in both spatial axes for convolution). Patches are laid out
+    (k1, k2, c), the order of w's own axes, so the filters need no copy and each copied patch row
+    is C-contiguous runs of the image."""
     if mode == "convolution":
         w = w[..., ::-1, ::-1, :, :]
     kh, kw, c, f = w.shape[-4:]
@@ -154,17 +152,50 @@ def conv(
         *lead, h, width, channels = x.shape
         padded = np.zeros((*lead, h + 2 * pad, width + 2 * pad, channels), dtype=x.dtype)
         padded[..., pad : pad + h, pad : pad + width, :] = x
-    _, out_h, out_w, _ = conv_output_shape(x.shape[-4:], w.shape[-4:], stride, pad)
-    win = _windows(padded, kh, kw, stride, out_h, out_w, taps_first=True)
+    shape = conv_output_shape(x.shape[-4:], w.shape[-4:], stride, pad)
+    win = _windows(padded, kh, kw, stride, shape[1], shape[2], taps_first=True)
     patches = win.reshape(*win.shape[:-6], -1, kh * kw * c)
-    filters = w.reshape(*w.shape[:-4], kh * kw * c, f)
+    return patches, w.reshape(*w.shape[:-4], kh * kw * c, f), shape
+
+
+def conv(
+    x: np.ndarray, w: np.ndarray, b: np.ndarray, stride: int, pad: int, mode: str
+) -> np.ndarray:
+    """out[n,i,j,f] = b[f] + Σ_{k1,k2,c} in[n, i·s + k1, j·s + k2, c] · w′[k1,k2,c,f].
+
+    w′ = w for cross-correlation, w flipped in both spatial axes for convolution; ``in`` is x
+    zero-padded by ``pad``. x (…, N, H, W, C), w (…, KH, KW, C, F), b (…, F) → (…, N, Ho, Wo, F):
+    the patch matrix times the filter matrix (:func:`_patches`), plus b.
+    """
+    patches, filters, shape = _patches(x, w, stride, pad, mode)
     out = _product(patches, filters)
-    out = out.reshape(*out.shape[:-2], x.shape[-4], out_h, out_w, f)
+    out = out.reshape(*out.shape[:-2], *shape)
     bias = b[..., None, None, None, :]
     if np.broadcast_shapes(out.shape, bias.shape) != out.shape or not np.can_cast(b, out.dtype):
         return out + bias
     out += bias  # the product is a new array: the bias goes into it, not into another copy
     return out
+
+
+def weighted_conv(
+    g: np.ndarray, x: np.ndarray, w: np.ndarray, b: np.ndarray, stride: int, pad: int, mode: str
+) -> np.ndarray:
+    """J = Σ g ⊙ conv(x, w, b) = Σ_{m,K,f} P[m,K] · w′[K,f] · g[m,f] + Σ_f b[f] · Σ_m g[m,f], the
+    scalar of a convolution's gradient case: g (N, Ho, Wo, F) fixed, x, w, b as in :func:`conv`
+    (each possibly batched) → (…).
+
+    The same triple sum as ``weighted_sum(g, conv(…))``, contracted in the cheaper order when the
+    filters carry no batch axis: g·w′ᵀ (N·Ho·Wo, KH·KW·C) once, then one dot product with each
+    batch row's patch matrix P, instead of a product with the filters and another with g per row.
+    """
+    if w.ndim > 4:
+        return weighted_sum(g, conv(x, w, b, stride, pad, mode))
+    patches, filters, (n, out_h, out_w, f) = _patches(x, w, stride, pad, mode)
+    upstream = g.reshape(n * out_h * out_w, f)
+    through_filters = upstream @ filters.T
+    lead = patches.shape[:-2]
+    image_term = patches.reshape(*lead, -1) @ through_filters.reshape(-1)
+    return image_term + b @ upstream.sum(axis=0)
 
 
 def pool_windows(x: np.ndarray, size: int, stride: int) -> np.ndarray:

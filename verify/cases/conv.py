@@ -56,7 +56,7 @@ def build_conv2d_backward(rng, dtype, mode, stride, pad, target="conv2d_backward
     g = f64(dout)
 
     def objective(p):
-        return obj.weighted_sum(g, obj.conv(p["x"], p["w"], p["b"], stride, pad, mode))
+        return obj.weighted_conv(g, p["x"], p["w"], p["b"], stride, pad, mode)
 
     return _conv_case(
         target,

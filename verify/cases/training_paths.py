@@ -92,8 +92,7 @@ def build_conv2d_parameter_gradients(rng, dtype, filters, stride, pad, batch) ->
     g, x64 = f64(dout), f64(x)
 
     def objective(p):
-        out = obj.conv(x64, p["w"], p["b"], stride, pad, "cross-correlation")
-        return obj.weighted_sum(g, out)
+        return obj.weighted_conv(g, x64, p["w"], p["b"], stride, pad, "cross-correlation")
 
     return Case(
         "conv.conv2d_parameter_gradients",
@@ -120,8 +119,7 @@ def build_conv2d_backward_simd(rng, dtype, channels, stride, pad, batch) -> Case
     g = f64(dout)
 
     def objective(p):
-        out = obj.conv(p["x"], p["w"], p["b"], stride, pad, "cross-correlation")
-        return obj.weighted_sum(g, out)
+        return obj.weighted_conv(g, p["x"], p["w"], p["b"], stride, pad, "cross-correlation")
 
     return Case(
         "conv.conv2d_backward",
