@@ -46,6 +46,26 @@ def test_weighted_sum_is_the_sum_of_g_times_out_per_leading_index():
     np.testing.assert_allclose(one, expected[2].real, rtol=1e-13)
 
 
+@pytest.mark.parametrize("mode", ["cross-correlation", "convolution"])
+@pytest.mark.parametrize(("stride", "pad"), [(1, 0), (2, 1)])
+def test_weighted_conv_is_the_weighted_sum_of_conv_for_every_batched_variable(mode, stride, pad):
+    """⟨P, g·w′ᵀ⟩ + b·Σg (filters without a batch axis) and ⟨g, P·w′ + b⟩ are the same J: for a
+    batch of real or complex images, of biases, of filters, and for one of each."""
+    x, w, b = RNG.standard_normal((2, 7, 6, 3)), RNG.standard_normal((3, 2, 3, 4)), RNG.random(4)
+    g = RNG.standard_normal(objectives.conv_output_shape(x.shape, w.shape, stride, pad))
+    images = np.stack([x, 2 * x, -x]) + 1j * RNG.standard_normal((3, *x.shape))
+    biases, banks = RNG.standard_normal((5, 4)), RNG.standard_normal((4, *w.shape))
+    for xs, ws, bs in ((x, w, b), (images, w, b), (images.real, w, b), (x, w, biases),
+                       (x, banks, b)):  # fmt: skip
+        got = objectives.weighted_conv(g, xs, ws, bs, stride, pad, mode)
+        expected = objectives.weighted_sum(g, objectives.conv(xs, ws, bs, stride, pad, mode))
+        assert np.shape(got) == np.shape(expected)
+        np.testing.assert_allclose(got, expected, rtol=1e-12, atol=1e-12)
+    wrong = objectives.weighted_conv(g, x, w, b, stride, pad, "cross-correlation")
+    if mode == "convolution":  # the flip is not lost on the cheaper contraction order
+        assert not np.isclose(wrong, objectives.weighted_conv(g, x, w, b, stride, pad, mode))
+
+
 def test_pools_dense_softmax_match_cnnref():
     x = RNG.standard_normal((2, 7, 5, 3))
     assert np.array_equal(objectives.maxpool(x, 3, 2), cnnref.maxpool2d(x, 3, 2))
