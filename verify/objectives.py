@@ -165,7 +165,7 @@ def conv(
 
     w′ = w for cross-correlation, w flipped in both spatial axes for convolution; ``in`` is x
     zero-padded by ``pad``. x (…, N, H, W, C), w (…, KH, KW, C, F), b (…, F) → (…, N, Ho, Wo, F):
-    the patch matrix times the filter matrix (:func:`_patches`), plus b.
+    the patch matrix times the filter matrix (``_patches``), plus b.
     """
     patches, filters, shape = _patches(x, w, stride, pad, mode)
     out = _product(patches, filters)
