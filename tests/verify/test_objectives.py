@@ -61,9 +61,9 @@ def test_weighted_conv_is_the_weighted_sum_of_conv_for_every_batched_variable(mo
         expected = objectives.weighted_sum(g, objectives.conv(xs, ws, bs, stride, pad, mode))
         assert np.shape(got) == np.shape(expected)
         np.testing.assert_allclose(got, expected, rtol=1e-12, atol=1e-12)
-    wrong = objectives.weighted_conv(g, x, w, b, stride, pad, "cross-correlation")
     if mode == "convolution":  # the flip is not lost on the cheaper contraction order
-        assert not np.isclose(wrong, objectives.weighted_conv(g, x, w, b, stride, pad, mode))
+        unflipped = objectives.weighted_conv(g, x, w, b, stride, pad, "cross-correlation")
+        assert not np.isclose(unflipped, objectives.weighted_conv(g, x, w, b, stride, pad, mode))
 
 
 def test_pools_dense_softmax_match_cnnref():
