@@ -8,7 +8,8 @@ path that applies:
 * the SIMD micro-kernels (kernels/direct_conv.h): the direct sum blocked for the vector units,
   OpenMP across the images; where the CPU has AVX2 + FMA and the output (forward, filter
   gradient) or input (input gradient) channel count is a multiple of 16 in float32 or 8 in
-  float64;
+  float64; at stride 1, an input gradient whose C is not such a multiple goes by the gather-form
+  kernel instead, vectorized over F (the few channels of a first layer);
 * im2col + BLAS, one image per OpenMP thread with a one-thread BLAS (batches of an image per
   thread), or chunked patch matrices with the BLAS's own threads (smaller batches);
 * the direct index loops (:func:`forward_direct`, :func:`backward_direct`), the readable compiled
@@ -66,7 +67,10 @@ def backward(dout, x, w, stride, pad, input_gradient) -> tuple[np.ndarray | None
         dx_by_simd = input_gradient and simd_applies(x, x.shape[3])
         dx, dw = backward_simd(dout, x, w, stride, pad, dx_by_simd)
         if input_gradient and not dx_by_simd:
-            dx, _ = backward_per_image(dout, x, w, stride, pad, True, filter_gradient=False)
+            if stride == 1:
+                dx = input_gradient_simd_gather(dout, x, w, pad)
+            else:
+                dx, _ = backward_per_image(dout, x, w, stride, pad, True, filter_gradient=False)
     elif x.shape[0] >= openmp_threads():
         dx, dw = backward_per_image(dout, x, w, stride, pad, input_gradient)
     else:
@@ -120,6 +124,17 @@ def backward_simd(dout, x, w, stride, pad, input_gradient):
     w_t = np.ascontiguousarray(w.transpose(0, 1, 3, 2))
     _conv.conv_backward_simd(x, dout, w_t, dw_parts, dx, stride, pad, padded, True, input_gradient)
     return (dx if input_gradient else None), dw_parts.sum(axis=0)
+
+
+def input_gradient_simd_gather(dout, x, w, pad) -> np.ndarray:
+    """dx[n, r, s, c] = Σ_(k1, k2) Σ_f dout[n, r + p − k1, s + p − k2, f] · w[k1, k2, c, f] at
+    stride 1, by the gather-form SIMD kernel (vectorized over F, so for the few channels of a
+    first layer, where the scatter kernel's C-vectors do not apply), OpenMP across the images."""
+    n, kh, kw = x.shape[0], w.shape[0], w.shape[1]
+    dx = np.empty_like(x)
+    threads = _simd_threads(n, dout.size * kh * kw * x.shape[3])
+    _conv.conv_backward_input_gather(dout, w, dx, pad, threads)
+    return dx
 
 
 def _geometry(x, w, stride, pad, out_h, out_w) -> dict[str, int]:

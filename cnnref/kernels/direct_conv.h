@@ -192,6 +192,103 @@ typedef double cnnref_v4df __attribute__((vector_size(32), aligned(8)));
         }                                                                                       \
     }
 
+/* The input gradient of one image in gather form, for stride 1 and any channel count C:
+ *
+ *   dx[r, s, c] = sum_{k1, k2} sum_{f < F} dout[r + p - k1, s + p - k2, f] * w[k1, k2, c, f]
+ *
+ * over the taps whose dout pixel exists (0 <= r + p - k1 < Ho, 0 <= s + p - k2 < Wo), with w the
+ * (KH, KW, C, F) filters as they are and dx one unpadded image of H x W pixels, each value
+ * written once. The sum over f runs along the vector lanes: an accumulator holds VW partial sums
+ * of one dx value, added across its lanes at the end. A block holds Q consecutive pixels s x CB
+ * channels (the channels go 4 at a time, then the rest): each vector of filters loads CB vectors
+ * of w and Q vectors of dout for Q x CB multiply-adds. Pixels that read every tap go Q at a
+ * time; the others (the left and right edges, and what is left over) one by one over their
+ * valid taps only, so no multiply-add is spent on padding and a non-finite filter meets exactly
+ * the dout values the scatter form pairs it with. F must be a multiple of VW. */
+/* The sum of a vector's VW lanes as a tree of pairwise sums (halves first), not a chain. */
+#define CNNREF_LANE_SUM(A, VW)                                                                   \
+    ((VW) == 8 ? (((A)[0] + (A)[4]) + ((A)[2] + (A)[6])) + (((A)[1] + (A)[5]) + ((A)[3] + (A)[7])) \
+               : ((A)[0] + (A)[2]) + ((A)[1] + (A)[3]))
+
+#define CNNREF_GATHER_BLOCK(T, V, VW, Q, CB, K2LO, K2HI)                                         \
+    {                                                                                           \
+        V acc[Q][CB];                                                                           \
+        for (int q = 0; q < Q; q++)                                                             \
+            for (int cb = 0; cb < CB; cb++)                                                     \
+                acc[q][cb] = (V){0};                                                            \
+        const ptrdiff_t k2lo = K2LO, k2hi = K2HI;                                               \
+        for (ptrdiff_t k1 = k1lo; k1 < k1hi; k1++) {                                            \
+            const T *drow = dout + ((r + pad - k1) * Wo + s + pad) * F;                         \
+            const T *wk = w + (k1 * KW * C + c0) * F;                                           \
+            for (ptrdiff_t k2 = k2lo; k2 < k2hi; k2++) {                                        \
+                const T *dp = drow - k2 * F;                                                    \
+                const T *wp = wk + k2 * C * F;                                                  \
+                for (ptrdiff_t f = 0; f < F; f += VW) {                                         \
+                    V wv[CB];                                                                   \
+                    for (int cb = 0; cb < CB; cb++)                                             \
+                        wv[cb] = *(const V *)(wp + cb * F + f);                                 \
+                    for (int q = 0; q < Q; q++) {                                               \
+                        const V d = *(const V *)(dp + q * F + f);                               \
+                        for (int cb = 0; cb < CB; cb++)                                         \
+                            acc[q][cb] += d * wv[cb];                                           \
+                    }                                                                           \
+                }                                                                               \
+            }                                                                                   \
+        }                                                                                       \
+        for (int q = 0; q < Q; q++)                                                             \
+            for (int cb = 0; cb < CB; cb++)                                                     \
+                dx[(r * W + s + q) * C + c0 + cb] = CNNREF_LANE_SUM(acc[q][cb], VW);            \
+    }
+
+/* Pixel s alone, over its valid taps k2 (0 <= s + p - k2 < Wo). */
+#define CNNREF_GATHER_PIXEL(T, V, VW, CB)                                                        \
+    CNNREF_GATHER_BLOCK(T, V, VW, 1, CB, s + pad - Wo + 1 > 0 ? s + pad - Wo + 1 : 0,           \
+                        s + pad + 1 < KW ? s + pad + 1 : KW)
+
+/* Row r of dx, channels c0 .. c0 + CB - 1: pixels s in [KW - 1 - p, Wo - p) read every tap. */
+#define CNNREF_GATHER_ROW(T, V, VW, Q, CB)                                                       \
+    {                                                                                           \
+        const ptrdiff_t inner_lo = KW - 1 - pad, inner_hi = Wo - pad < W ? Wo - pad : W;        \
+        ptrdiff_t s = 0;                                                                        \
+        for (; s < W && s < inner_lo; s++)                                                      \
+            CNNREF_GATHER_PIXEL(T, V, VW, CB)                                                   \
+        for (; s + Q <= inner_hi; s += Q)                                                       \
+            CNNREF_GATHER_BLOCK(T, V, VW, Q, CB, 0, KW)                                         \
+        for (; s < W; s++)                                                                      \
+            CNNREF_GATHER_PIXEL(T, V, VW, CB)                                                   \
+    }
+
+#define CNNREF_DEFINE_DX_GATHER(NAME, ATTR, T, V, VW)                                            \
+    ATTR static void NAME(const T *dout, ptrdiff_t Ho, ptrdiff_t Wo, ptrdiff_t F, const T *w,   \
+                          T *dx, ptrdiff_t H, ptrdiff_t W, ptrdiff_t C, ptrdiff_t KH,           \
+                          ptrdiff_t KW, ptrdiff_t pad)                                          \
+    {                                                                                           \
+        for (ptrdiff_t r = 0; r < H; r++) {                                                     \
+            /* kernel rows k1 with 0 <= r + p - k1 < Ho */                                      \
+            const ptrdiff_t k1lo = r + pad - Ho + 1 > 0 ? r + pad - Ho + 1 : 0;                 \
+            const ptrdiff_t k1hi = r + pad + 1 < KH ? r + pad + 1 : KH;                         \
+            for (ptrdiff_t c0 = 0; c0 < C;) {                                                   \
+                switch (C - c0 >= 4 ? 4 : C - c0) {                                             \
+                case 4:                                                                         \
+                    CNNREF_GATHER_ROW(T, V, VW, 3, 4)                                           \
+                    c0 += 4;                                                                    \
+                    break;                                                                      \
+                case 3:                                                                         \
+                    CNNREF_GATHER_ROW(T, V, VW, 4, 3)                                           \
+                    c0 += 3;                                                                    \
+                    break;                                                                      \
+                case 2:                                                                         \
+                    CNNREF_GATHER_ROW(T, V, VW, 6, 2)                                           \
+                    c0 += 2;                                                                    \
+                    break;                                                                      \
+                default:                                                                        \
+                    CNNREF_GATHER_ROW(T, V, VW, 8, 1)                                           \
+                    c0 += 1;                                                                    \
+                }                                                                               \
+            }                                                                                   \
+        }                                                                                       \
+    }
+
 /* Each kernel twice: an AVX2 + FMA clone (function-level target attribute) and the baseline
  * x86-64 build, picked at run time. */
 #define CNNREF_DEFINE_ALL(SUFFIX, ATTR)                                                          \
@@ -200,7 +297,9 @@ typedef double cnnref_v4df __attribute__((vector_size(32), aligned(8)));
     CNNREF_DEFINE_DW(cnnref_dw_f_##SUFFIX, ATTR, float, cnnref_v8sf, 8)                          \
     CNNREF_DEFINE_DW(cnnref_dw_d_##SUFFIX, ATTR, double, cnnref_v4df, 4)                         \
     CNNREF_DEFINE_DX(cnnref_dx_f_##SUFFIX, ATTR, float, cnnref_v8sf, 8)                          \
-    CNNREF_DEFINE_DX(cnnref_dx_d_##SUFFIX, ATTR, double, cnnref_v4df, 4)
+    CNNREF_DEFINE_DX(cnnref_dx_d_##SUFFIX, ATTR, double, cnnref_v4df, 4)                         \
+    CNNREF_DEFINE_DX_GATHER(cnnref_dx_gather_f_##SUFFIX, ATTR, float, cnnref_v8sf, 8)             \
+    CNNREF_DEFINE_DX_GATHER(cnnref_dx_gather_d_##SUFFIX, ATTR, double, cnnref_v4df, 4)
 
 #if defined(__GNUC__) && (defined(__x86_64__) || defined(__i386__))
 #define CNNREF_HAVE_AVX2_CLONE 1
@@ -257,11 +356,21 @@ static int cnnref_use_avx2(void)
         CNNREF_PICK(KERNEL, (dout, Ho, Wo, F, wt, dx, H, W, C, KH, KW, stride, pad))            \
     }
 
+#define CNNREF_DEFINE_GATHER_ENTRY(NAME, KERNEL, T)                                              \
+    static void NAME(const T *dout, ptrdiff_t Ho, ptrdiff_t Wo, ptrdiff_t F, const T *w, T *dx,  \
+                     ptrdiff_t H, ptrdiff_t W, ptrdiff_t C, ptrdiff_t KH, ptrdiff_t KW,         \
+                     ptrdiff_t pad)                                                             \
+    {                                                                                           \
+        CNNREF_PICK(KERNEL, (dout, Ho, Wo, F, w, dx, H, W, C, KH, KW, pad))                     \
+    }
+
 CNNREF_DEFINE_FORWARD_ENTRY(cnnref_direct_conv_f, cnnref_direct_f, float)
 CNNREF_DEFINE_FORWARD_ENTRY(cnnref_direct_conv_d, cnnref_direct_d, double)
 CNNREF_DEFINE_FILTER_ENTRY(cnnref_filter_gradient_f, cnnref_dw_f, float)
 CNNREF_DEFINE_FILTER_ENTRY(cnnref_filter_gradient_d, cnnref_dw_d, double)
 CNNREF_DEFINE_INPUT_ENTRY(cnnref_input_gradient_f, cnnref_dx_f, float)
 CNNREF_DEFINE_INPUT_ENTRY(cnnref_input_gradient_d, cnnref_dx_d, double)
+CNNREF_DEFINE_GATHER_ENTRY(cnnref_input_gradient_gather_f, cnnref_dx_gather_f, float)
+CNNREF_DEFINE_GATHER_ENTRY(cnnref_input_gradient_gather_d, cnnref_dx_gather_d, double)
 
 #endif

@@ -237,7 +237,8 @@ def test_channels_off_the_simd_block_take_an_im2col_path():
     x, w, b, _, _ = _case(np.float32, (2, 8, 8, 3, 3, 3, 12, 1, 0))
     assert not paths.simd_applies(x, w.shape[3])
     _assert_close(conv2d(x, w, b), conv2d_direct(x, w, b), np.float32, "out (F = 12)")
-    x, w, b, _, _ = _case(np.float32, (3, 8, 8, 3, 3, 3, 16, 1, 0))  # dw by SIMD, dx not
+    # dw by SIMD, dx by the gather kernel
+    x, w, b, _, _ = _case(np.float32, (3, 8, 8, 3, 3, 3, 16, 1, 0))
     dout = np.random.default_rng(7).standard_normal((3, 6, 6, 16)).astype(np.float32)
     pairs = zip(conv2d_backward(dout, x, w), conv2d_backward_direct(dout, x, w), strict=True)
     for fast, slow in pairs:
@@ -276,3 +277,56 @@ def test_simd_gradients_have_the_same_bits_on_one_thread_and_on_all(monkeypatch)
     one = paths.backward_simd(dout, x, w, stride, pad, True)
     np.testing.assert_array_equal(one[0], many[0])
     np.testing.assert_array_equal(one[1], many[1])
+
+
+# The gather-form input gradient (stride 1, F a multiple of the vector width, any C): channel
+# counts that take every channel group (4, 3, 2 and 1 at a time), pads from none to wider than the
+# kernel, non-square kernels, images narrower than a pixel block.
+GATHER_SHAPES = [
+    (3, 32, 32, 3, 5, 5, 16, 0),  # conv1 of the seed network
+    (2, 9, 7, 1, 3, 3, 16, 1),
+    (2, 8, 11, 2, 3, 2, 16, 2),
+    (2, 7, 9, 5, 2, 4, 32, 1),
+    (1, 6, 5, 7, 3, 3, 16, 4),
+    (2, 4, 3, 6, 1, 1, 16, 0),
+    (1, 3, 10, 9, 3, 5, 16, 2),
+]
+
+
+@needs_simd
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+@pytest.mark.parametrize("shape", GATHER_SHAPES)
+def test_gather_input_gradient_matches_the_direct_loops(dtype, shape):
+    n, h, width, c, kh, kw, f, pad = shape
+    x, w, _, _, _ = _case(dtype, (n, h, width, c, kh, kw, f, 1, pad))
+    out_h, out_w = _geometry(x, w, 1, pad)
+    dout = np.random.default_rng(8).standard_normal((n, out_h, out_w, f)).astype(dtype)
+    dx = paths.input_gradient_simd_gather(dout, x, w, pad)
+    reference, _ = paths.backward_direct(dout, x, w, 1, pad, True)
+    _assert_close(dx, reference, dtype, "dx (gather vs direct)")
+    np.testing.assert_array_equal(conv2d_backward(dout, x, w, 1, pad)[0], dx)
+
+
+@needs_simd
+def test_gather_input_gradient_meets_a_non_finite_filter_only_where_the_direct_loops_do():
+    """A NaN or inf tap reaches the dx pixels whose windows use it, never the edge pixels that
+    the tap would only reach through padding."""
+    x = np.ones((1, 6, 7, 3))
+    w = np.ones((3, 3, 3, 8))
+    w[0, 0, 1, 2], w[2, 1, 0, 5] = np.nan, np.inf
+    dout = np.ones((1, 4, 5, 8))
+    dx = paths.input_gradient_simd_gather(dout, x, w, 0)
+    reference, _ = paths.backward_direct(dout, x, w, 1, 0, True)
+    np.testing.assert_array_equal(np.isnan(dx), np.isnan(reference))
+    np.testing.assert_array_equal(np.isinf(dx), np.isinf(reference))
+    assert np.isfinite(dx).any() and not np.isfinite(dx).all()
+
+
+@needs_simd
+def test_gather_input_gradient_has_the_same_bits_on_one_thread_and_on_all(monkeypatch):
+    x, w, b, _, _ = _case(np.float32, (37, 12, 12, 3, 5, 5, 16, 1, 1))
+    dout = np.random.default_rng(9).standard_normal(conv2d(x, w, b, 1, 1).shape)
+    dout = dout.astype(np.float32)
+    many = paths.input_gradient_simd_gather(dout, x, w, 1)
+    monkeypatch.setattr(paths, "_simd_threads", lambda n, work: 1)
+    np.testing.assert_array_equal(paths.input_gradient_simd_gather(dout, x, w, 1), many)

@@ -110,8 +110,9 @@ def build_conv2d_parameter_gradients(rng, dtype, filters, stride, pad, batch) ->
 def build_conv2d_backward_simd(rng, dtype, channels, stride, pad, batch) -> Case:
     """conv2d_backward where F is a multiple of the SIMD channel block, so that the SIMD kernels
     compute dw: with C a multiple too they compute dx as well (the seed network's conv2 in
-    training); with few channels dx goes by the per-image patch matrices (conv1 in a loop over
-    the plain functional API, which asks for dx)."""
+    training); with few channels dx goes by the gather-form kernel at stride 1 and by the
+    per-image patch matrices at stride 2 (conv1 in a loop over the plain functional API, which
+    asks for dx)."""
     simd_channels = channels == "SIMD block"
     x, w = _conv_inputs(rng, dtype, "SIMD block", batch, simd_channels=simd_channels)
     b = gen.values(rng, (w.shape[3],), 0.5)

@@ -19,7 +19,8 @@ def _cases(target):
 @needs_simd
 def test_the_conv2d_backward_path_cases_run_the_simd_kernels_for_dw_and_where_c_allows_dx():
     """Every case's dw goes by the SIMD kernel; dx by it where C is a multiple of the channel
-    block, by the per-image patch matrices where it is not (both kinds present)."""
+    block, by the gather kernel (stride 1) or the per-image patch matrices (stride 2) where it
+    is not (both kinds present, at both strides)."""
     cases = _cases("conv.conv2d_backward")
     assert {c.settings["stride"] for c in cases} == {"stride 1", "stride 2"}
     assert {c.settings["pad"] for c in cases} == {"pad 0", "pad 1"}
@@ -29,8 +30,8 @@ def test_the_conv2d_backward_path_cases_run_the_simd_kernels_for_dw_and_where_c_
         assert paths.simd_applies(x, w.shape[3]), case.name
         simd_channels = case.settings["channels"] == "C SIMD block"
         assert paths.simd_applies(x, x.shape[3]) == simd_channels, case.name
-        dx_by_simd.add(simd_channels)
-    assert dx_by_simd == {True, False}
+        dx_by_simd.add((simd_channels, case.settings["stride"]))
+    assert dx_by_simd == {(c, s) for c in (True, False) for s in ("stride 1", "stride 2")}
 
 
 @needs_simd
