@@ -21,6 +21,8 @@
 
 typedef float cnnref_v8sf __attribute__((vector_size(32), aligned(4)));
 typedef double cnnref_v4df __attribute__((vector_size(32), aligned(8)));
+typedef float cnnref_v16sf __attribute__((vector_size(64), aligned(4)));
+typedef double cnnref_v8df __attribute__((vector_size(64), aligned(8)));
 
 /* The pieces every kernel's register block is made of. A block holds acc[Q][2]: Q rows (output
  * pixels or taps) x 2 vectors (of filters or channels). Q is a compile-time constant in every
@@ -206,9 +208,12 @@ typedef double cnnref_v4df __attribute__((vector_size(32), aligned(8)));
  * valid taps only, so no multiply-add is spent on padding and a non-finite filter meets exactly
  * the dout values the scatter form pairs it with. F must be a multiple of VW. */
 /* The sum of a vector's VW lanes as a tree of pairwise sums (halves first), not a chain. */
+#define CNNREF_LANE_SUM4(A, L) (((A)[L] + (A)[L + 2]) + ((A)[L + 1] + (A)[L + 3]))
+#define CNNREF_LANE_SUM8(A, L) (CNNREF_LANE_SUM4(A, L) + CNNREF_LANE_SUM4(A, L + 4))
 #define CNNREF_LANE_SUM(A, VW)                                                                   \
-    ((VW) == 8 ? (((A)[0] + (A)[4]) + ((A)[2] + (A)[6])) + (((A)[1] + (A)[5]) + ((A)[3] + (A)[7])) \
-               : ((A)[0] + (A)[2]) + ((A)[1] + (A)[3]))
+    ((VW) == 16 ? CNNREF_LANE_SUM8(A, 0) + CNNREF_LANE_SUM8(A, 8)                                 \
+     : (VW) == 8 ? CNNREF_LANE_SUM8(A, 0)                                                         \
+                 : CNNREF_LANE_SUM4(A, 0))
 
 #define CNNREF_GATHER_BLOCK(T, V, VW, Q, CB, K2LO, K2HI)                                         \
     {                                                                                           \
@@ -289,23 +294,32 @@ typedef double cnnref_v4df __attribute__((vector_size(32), aligned(8)));
         }                                                                                       \
     }
 
-/* Each kernel twice: an AVX2 + FMA clone (function-level target attribute) and the baseline
- * x86-64 build, picked at run time. */
-#define CNNREF_DEFINE_ALL(SUFFIX, ATTR)                                                          \
-    CNNREF_DEFINE_DIRECT(cnnref_direct_f_##SUFFIX, ATTR, float, cnnref_v8sf, 8)                  \
-    CNNREF_DEFINE_DIRECT(cnnref_direct_d_##SUFFIX, ATTR, double, cnnref_v4df, 4)                 \
-    CNNREF_DEFINE_DW(cnnref_dw_f_##SUFFIX, ATTR, float, cnnref_v8sf, 8)                          \
-    CNNREF_DEFINE_DW(cnnref_dw_d_##SUFFIX, ATTR, double, cnnref_v4df, 4)                         \
-    CNNREF_DEFINE_DX(cnnref_dx_f_##SUFFIX, ATTR, float, cnnref_v8sf, 8)                          \
-    CNNREF_DEFINE_DX(cnnref_dx_d_##SUFFIX, ATTR, double, cnnref_v4df, 4)                         \
+/* Each kernel three times: an AVX-512 clone (vectors of 16 floats or 8 doubles), an AVX2 + FMA
+ * clone (8 floats or 4 doubles; function-level target attributes) and the baseline x86-64 build,
+ * picked at run time. */
+#define CNNREF_DEFINE_ALL(SUFFIX, ATTR, VF, WF, VD, WD)                                          \
+    CNNREF_DEFINE_DIRECT(cnnref_direct_f_##SUFFIX, ATTR, float, VF, WF)                          \
+    CNNREF_DEFINE_DIRECT(cnnref_direct_d_##SUFFIX, ATTR, double, VD, WD)                         \
+    CNNREF_DEFINE_DW(cnnref_dw_f_##SUFFIX, ATTR, float, VF, WF)                                  \
+    CNNREF_DEFINE_DW(cnnref_dw_d_##SUFFIX, ATTR, double, VD, WD)                                 \
+    CNNREF_DEFINE_DX(cnnref_dx_f_##SUFFIX, ATTR, float, VF, WF)                                  \
+    CNNREF_DEFINE_DX(cnnref_dx_d_##SUFFIX, ATTR, double, VD, WD)
+
+/* The gather kernel has no AVX-512 clone: its lane sums per dx value cost more at 16 lanes than
+ * the wider multiply-adds save (measured on the seed network's conv1). */
+#define CNNREF_DEFINE_GATHER(SUFFIX, ATTR)                                                       \
     CNNREF_DEFINE_DX_GATHER(cnnref_dx_gather_f_##SUFFIX, ATTR, float, cnnref_v8sf, 8)             \
     CNNREF_DEFINE_DX_GATHER(cnnref_dx_gather_d_##SUFFIX, ATTR, double, cnnref_v4df, 4)
 
 #if defined(__GNUC__) && (defined(__x86_64__) || defined(__i386__))
 #define CNNREF_HAVE_AVX2_CLONE 1
-CNNREF_DEFINE_ALL(avx2, __attribute__((target("avx2,fma"))))
+CNNREF_DEFINE_ALL(avx512, __attribute__((target("avx512f,avx512vl,avx2,fma"))), cnnref_v16sf, 16,
+                  cnnref_v8df, 8)
+CNNREF_DEFINE_ALL(avx2, __attribute__((target("avx2,fma"))), cnnref_v8sf, 8, cnnref_v4df, 4)
+CNNREF_DEFINE_GATHER(avx2, __attribute__((target("avx2,fma"))))
 #endif
-CNNREF_DEFINE_ALL(base, )
+CNNREF_DEFINE_ALL(base, , cnnref_v8sf, 8, cnnref_v4df, 4)
+CNNREF_DEFINE_GATHER(base, )
 
 /* 1 where the AVX2 + FMA clone may run on this CPU (checked once, at run time). */
 static int cnnref_use_avx2(void)
@@ -322,30 +336,60 @@ static int cnnref_use_avx2(void)
 #endif
 }
 
+/* 1 where the AVX-512 clone may run (AVX-512 F and VL, enabled by the OS), checked once. */
+static int cnnref_use_avx512(void)
+{
 #ifdef CNNREF_HAVE_AVX2_CLONE
-#define CNNREF_PICK(KERNEL, ARGS)                                                                \
+    static int checked = -1;
+    if (checked < 0) {
+        __builtin_cpu_init();
+        checked = cnnref_use_avx2() && __builtin_cpu_supports("avx512f") &&
+                  __builtin_cpu_supports("avx512vl");
+    }
+    return checked;
+#else
+    return 0;
+#endif
+}
+
+/* The clone to run: AVX-512 where the CPU has it and the vectorized channel count CHANNELS is a
+ * multiple of BLOCK (the AVX-512 kernel's channels per block), else AVX2, else the baseline. */
+#ifdef CNNREF_HAVE_AVX2_CLONE
+#define CNNREF_PICK_AVX2(KERNEL, ARGS)                                                           \
     if (cnnref_use_avx2()) {                                                                    \
         KERNEL##_avx2 ARGS;                                                                     \
         return;                                                                                 \
     }                                                                                           \
     KERNEL##_base ARGS;
+#define CNNREF_PICK(KERNEL, ARGS, CHANNELS, BLOCK)                                               \
+    if ((CHANNELS) % (BLOCK) == 0 && cnnref_use_avx512()) {                                     \
+        KERNEL##_avx512 ARGS;                                                                   \
+        return;                                                                                 \
+    }                                                                                           \
+    CNNREF_PICK_AVX2(KERNEL, ARGS)
 #else
-#define CNNREF_PICK(KERNEL, ARGS) KERNEL##_base ARGS;
+#define CNNREF_PICK_AVX2(KERNEL, ARGS) KERNEL##_base ARGS;
+#define CNNREF_PICK(KERNEL, ARGS, CHANNELS, BLOCK) KERNEL##_base ARGS;
 #endif
+
+/* An AVX-512 vector of T: 16 floats or 8 doubles. */
+#define CNNREF_WIDE(T) ((ptrdiff_t)(64 / sizeof(T)))
 
 #define CNNREF_DEFINE_FORWARD_ENTRY(NAME, KERNEL, T)                                             \
     static void NAME(const T *x, ptrdiff_t Wp, ptrdiff_t C, const T *w, const T *bias, T *out,  \
                      ptrdiff_t Ho, ptrdiff_t Wo, ptrdiff_t KH, ptrdiff_t KW, ptrdiff_t stride,  \
                      ptrdiff_t F, int relu)                                                     \
     {                                                                                           \
-        CNNREF_PICK(KERNEL, (x, Wp, C, w, bias, out, Ho, Wo, KH, KW, stride, F, relu))          \
+        CNNREF_PICK(KERNEL, (x, Wp, C, w, bias, out, Ho, Wo, KH, KW, stride, F, relu), F,      \
+                    2 * CNNREF_WIDE(T))                                                   \
     }
 
 #define CNNREF_DEFINE_FILTER_ENTRY(NAME, KERNEL, T)                                              \
     static void NAME(const T *x, ptrdiff_t Wp, ptrdiff_t C, const T *dout, T *dw, ptrdiff_t Ho, \
                      ptrdiff_t Wo, ptrdiff_t KH, ptrdiff_t KW, ptrdiff_t stride, ptrdiff_t F)   \
     {                                                                                           \
-        CNNREF_PICK(KERNEL, (x, Wp, C, dout, dw, Ho, Wo, KH, KW, stride, F))                    \
+        CNNREF_PICK(KERNEL, (x, Wp, C, dout, dw, Ho, Wo, KH, KW, stride, F), F,                \
+                    2 * CNNREF_WIDE(T))                                                   \
     }
 
 #define CNNREF_DEFINE_INPUT_ENTRY(NAME, KERNEL, T)                                               \
@@ -353,7 +397,8 @@ static int cnnref_use_avx2(void)
                      ptrdiff_t H, ptrdiff_t W, ptrdiff_t C, ptrdiff_t KH, ptrdiff_t KW,         \
                      ptrdiff_t stride, ptrdiff_t pad)                                           \
     {                                                                                           \
-        CNNREF_PICK(KERNEL, (dout, Ho, Wo, F, wt, dx, H, W, C, KH, KW, stride, pad))            \
+        CNNREF_PICK(KERNEL, (dout, Ho, Wo, F, wt, dx, H, W, C, KH, KW, stride, pad), C,        \
+                    2 * CNNREF_WIDE(T))                                                   \
     }
 
 #define CNNREF_DEFINE_GATHER_ENTRY(NAME, KERNEL, T)                                              \
@@ -361,7 +406,7 @@ static int cnnref_use_avx2(void)
                      ptrdiff_t H, ptrdiff_t W, ptrdiff_t C, ptrdiff_t KH, ptrdiff_t KW,         \
                      ptrdiff_t pad)                                                             \
     {                                                                                           \
-        CNNREF_PICK(KERNEL, (dout, Ho, Wo, F, w, dx, H, W, C, KH, KW, pad))                     \
+        CNNREF_PICK_AVX2(KERNEL, (dout, Ho, Wo, F, w, dx, H, W, C, KH, KW, pad))               \
     }
 
 CNNREF_DEFINE_FORWARD_ENTRY(cnnref_direct_conv_f, cnnref_direct_f, float)
