@@ -68,6 +68,7 @@ cdef extern from "direct_conv.h" nogil:
         Py_ssize_t pad,
     )
     int cnnref_use_avx2()
+    int cnnref_use_avx512()
 
 
 # Multiply-adds below which a direct kernel runs on one thread: starting an OpenMP team costs more
@@ -355,6 +356,16 @@ def conv_backward_per_image(
                 _patch_input_gradient(
                     &dout[n * rows, 0], &w[0, 0], &buffers[threadid(), 0, 0], &dx[n, 0, 0], g, F
                 )
+
+
+def simd_level():
+    """The widest clone of the SIMD micro-kernels this CPU runs: "avx512" (vectors of 16 floats or
+    8 doubles, where the vectorized channels fill one), "avx2" or "none" (the Python layer then
+    keeps the im2col path). CNNREF_SIMD=avx2 in the environment, read once at the first kernel
+    call, keeps AVX2 on an AVX-512 CPU."""
+    if cnnref_use_avx512():
+        return "avx512"
+    return "avx2" if cnnref_use_avx2() else "none"
 
 
 def simd_available():

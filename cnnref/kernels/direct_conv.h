@@ -6,88 +6,118 @@
  * with x one image of Hp x Wp pixels (already zero padded) stored as rows of Wp*C values, w the
  * (KH, KW, C, F) filters read as (KH, KW*C, F), and t = k2*C + c: for a fixed kernel row k1 the
  * KW*C values a window reads form one contiguous run of x, and the filter rows w[k1, t, :] one
- * contiguous block. Each kernel keeps a block of up to 6 rows (output pixels or taps) x 2 vectors
- * (16 floats or 8 doubles of filters or channels) in 12 accumulators, which stay in registers:
- * each step loads 2 vectors and broadcasts 6 scalars. Vectors are GCC's generic vector
- * extensions; the file is compiled twice, once for AVX2 + FMA (the function-level target
- * attribute) and once for the baseline x86-64, and the entry points pick the AVX2 one at run time
- * only where the CPU has AVX2 and FMA, so a build runs on any x86-64 CPU. The vectorized channel
- * count must be a multiple of 2 vectors.
+ * contiguous block. Each kernel keeps a block of rows (output pixels or taps) x vectors (of
+ * filters or channels) in 12 accumulators, which stay in registers: 6 rows x 2 vectors, or 12
+ * rows x 1 vector where the channels fill one vector only; each step loads the vectors and
+ * broadcasts one scalar per row. Vectors are GCC's generic vector extensions; the file is
+ * compiled three times, for AVX-512 (vectors of 16 floats or 8 doubles), for AVX2 + FMA (8 floats
+ * or 4 doubles; both by function-level target attributes) and for the baseline x86-64, and the
+ * entry points pick at run time the widest clone the CPU has and the channel count fills, so a
+ * build runs on any x86-64 CPU. The vectorized channel count must be a multiple of the vector
+ * width (the Python layer asks for 2 AVX2 vectors: 16 floats or 8 doubles).
  */
 #ifndef CNNREF_DIRECT_CONV_H
 #define CNNREF_DIRECT_CONV_H
 
 #include <stddef.h>
+#include <stdlib.h>
+#include <string.h>
 
 typedef float cnnref_v8sf __attribute__((vector_size(32), aligned(4)));
 typedef double cnnref_v4df __attribute__((vector_size(32), aligned(8)));
 typedef float cnnref_v16sf __attribute__((vector_size(64), aligned(4)));
 typedef double cnnref_v8df __attribute__((vector_size(64), aligned(8)));
 
-/* The pieces every kernel's register block is made of. A block holds acc[Q][2]: Q rows (output
- * pixels or taps) x 2 vectors (of filters or channels). Q is a compile-time constant in every
- * expansion, so the compiler unrolls the q loops and keeps acc in registers. */
-#define CNNREF_ACC_SET(V, Q, A0, A1)                                                             \
-    V acc[Q][2];                                                                                \
-    for (int q = 0; q < Q; q++) {                                                               \
-        acc[q][0] = A0;                                                                         \
-        acc[q][1] = A1;                                                                         \
-    }
+/* The pieces every kernel's register block is made of. A block holds acc[Q][NV]: Q rows (output
+ * pixels or taps) x NV vectors (of filters or channels), NV = 2, or 1 where the vectorized
+ * channels fill one AVX-512 vector only. Q and NV are compile-time constants in every expansion,
+ * so the compiler unrolls the q and v loops and keeps acc in registers. */
+#define CNNREF_ACC_ZERO(V, Q, NV)                                                                \
+    V acc[Q][NV];                                                                               \
+    for (int q = 0; q < Q; q++)                                                                 \
+        for (int v = 0; v < NV; v++)                                                            \
+            acc[q][v] = (V){0};
 
-/* The accumulators of a block that sums from zero (the gradients). */
-#define CNNREF_ACC_ZERO(V, Q) CNNREF_ACC_SET(V, Q, (V){0}, (V){0})
+/* The NV vectors at ADDR, v-th at ADDR + v * VW, into vec[NV]. */
+#define CNNREF_LOAD(V, VW, NV, ADDR)                                                             \
+    V vec[NV];                                                                                  \
+    for (int v = 0; v < NV; v++)                                                                \
+        vec[v] = *(const V *)((ADDR) + v * VW);
 
-/* acc[q] += SRC(q) * (V0, V1) for every q: Q broadcasts against 2 vector loads. */
-#define CNNREF_ACC_FMA(T, Q, SRC, V0, V1)                                                        \
+/* acc[q] += SRC(q) * vec for every q: Q broadcasts against NV vector loads. */
+#define CNNREF_ACC_FMA(T, Q, NV, SRC)                                                            \
     for (int q = 0; q < Q; q++) {                                                               \
         const T s_ = SRC;                                                                       \
-        acc[q][0] += s_ * V0;                                                                   \
-        acc[q][1] += s_ * V1;                                                                   \
+        for (int v = 0; v < NV; v++)                                                            \
+            acc[q][v] += s_ * vec[v];                                                           \
     }
 
-/* The 2 vectors at ADDR(q) += acc[q] for every q. */
-#define CNNREF_ACC_ADD_TO(T, V, VW, Q, ADDR)                                                     \
+/* The NV vectors at ADDR(q) += acc[q] for every q. */
+#define CNNREF_ACC_ADD_TO(T, V, VW, Q, NV, ADDR)                                                 \
     for (int q = 0; q < Q; q++) {                                                               \
         T *o_ = ADDR;                                                                           \
-        *(V *)o_ = *(V *)o_ + acc[q][0];                                                        \
-        *(V *)(o_ + VW) = *(V *)(o_ + VW) + acc[q][1];                                          \
+        for (int v = 0; v < NV; v++)                                                            \
+            *(V *)(o_ + v * VW) = *(V *)(o_ + v * VW) + acc[q][v];                              \
     }
 
-/* Rows J .. END - 1 in blocks of 6, then one of 4, then 2s and a 1. */
-#define CNNREF_TILE(BLOCK, T, V, VW, J, END)                                                     \
-    for (; J + 6 <= END; J += 6) BLOCK(T, V, VW, 6)                                             \
+/* Rows J .. END - 1 in blocks of 12 / NV (6 rows of 2 vectors, 12 of 1), then 6, 4, 2s and 1s. */
+#define CNNREF_TILE(BLOCK, T, V, VW, NV, J, END)                                                 \
+    for (; J + 12 / NV <= END; J += 12 / NV) BLOCK(T, V, VW, 12 / NV, NV)                       \
+    if (NV == 1 && J + 6 <= END) {                                                              \
+        BLOCK(T, V, VW, 6, NV)                                                                  \
+        J += 6;                                                                                 \
+    }                                                                                           \
     if (J + 4 <= END) {                                                                         \
-        BLOCK(T, V, VW, 4)                                                                      \
+        BLOCK(T, V, VW, 4, NV)                                                                  \
         J += 4;                                                                                 \
     }                                                                                           \
-    for (; J + 2 <= END; J += 2) BLOCK(T, V, VW, 2)                                             \
-    for (; J < END; J++) BLOCK(T, V, VW, 1)
+    for (; J + 2 <= END; J += 2) BLOCK(T, V, VW, 2, NV)                                         \
+    for (; J < END; J++) BLOCK(T, V, VW, 1, NV)
 
-/* Forward: Q consecutive output pixels j x 2 filter vectors, started at the bias; each tap loads
- * 2 filter vectors and broadcasts Q inputs. relu is a mask in the stores: 0 where r <= 0, else r,
- * so NaN passes, as in the relu kernel. */
-#define CNNREF_FORWARD_BLOCK(T, V, VW, Q)                                                        \
+/* A kernel's body for the vectors per block its channel count allows: 2 where CHANNELS is a
+ * multiple of 2 vectors, else 1 (AVX-512 with 16 float channels, say). */
+#define CNNREF_BY_VECTORS(BODY, T, V, VW, CHANNELS)                                              \
+    if ((CHANNELS) % (2 * VW) == 0)                                                             \
+        BODY(T, V, VW, 2)                                                                       \
+    else                                                                                        \
+        BODY(T, V, VW, 1)
+
+/* Forward: Q consecutive output pixels j x NV filter vectors, started at the bias; each tap loads
+ * NV filter vectors and broadcasts Q inputs. relu is a mask in the stores: 0 where r <= 0, else
+ * r, so NaN passes, as in the relu kernel. */
+#define CNNREF_FORWARD_BLOCK(T, V, VW, Q, NV)                                                    \
     {                                                                                           \
-        CNNREF_ACC_SET(V, Q, *(const V *)(bias + fb), *(const V *)(bias + fb + VW))             \
+        V acc[Q][NV];                                                                           \
+        for (int q = 0; q < Q; q++)                                                             \
+            for (int v = 0; v < NV; v++)                                                        \
+                acc[q][v] = *(const V *)(bias + fb + v * VW);                                   \
         for (ptrdiff_t k1 = 0; k1 < KH; k1++) {                                                 \
             const T *xr = x + ((i * stride + k1) * Wp + j * stride) * C;                        \
             const T *wr = w + k1 * run * F + fb;                                                \
             for (ptrdiff_t t = 0; t < run; t++) {                                               \
-                const V w0 = *(const V *)(wr + t * F), w1 = *(const V *)(wr + t * F + VW);      \
-                CNNREF_ACC_FMA(T, Q, xr[q * stride * C + t], w0, w1)                            \
+                CNNREF_LOAD(V, VW, NV, wr + t * F)                                              \
+                CNNREF_ACC_FMA(T, Q, NV, xr[q * stride * C + t])                                \
             }                                                                                   \
         }                                                                                       \
         for (int q = 0; q < Q; q++) {                                                           \
-            V r0 = acc[q][0], r1 = acc[q][1];                                                   \
-            if (relu) {                                                                         \
-                const V zero = {0};                                                             \
-                const __typeof__(r0 <= zero) m0 = r0 <= zero, m1 = r1 <= zero;                  \
-                r0 = (V)((__typeof__(m0))r0 & ~m0);                                             \
-                r1 = (V)((__typeof__(m1))r1 & ~m1);                                             \
-            }                                                                                   \
             T *o = out + (i * Wo + j + q) * F + fb;                                             \
-            *(V *)o = r0;                                                                       \
-            *(V *)(o + VW) = r1;                                                                \
+            for (int v = 0; v < NV; v++) {                                                      \
+                V r0 = acc[q][v];                                                               \
+                if (relu) {                                                                     \
+                    const V zero = {0};                                                         \
+                    const __typeof__(r0 <= zero) m0 = r0 <= zero;                               \
+                    r0 = (V)((__typeof__(m0))r0 & ~m0);                                         \
+                }                                                                               \
+                *(V *)(o + v * VW) = r0;                                                        \
+            }                                                                                   \
+        }                                                                                       \
+    }
+
+#define CNNREF_FORWARD_BODY(T, V, VW, NV)                                                        \
+    for (ptrdiff_t i = 0; i < Ho; i++) {                                                        \
+        for (ptrdiff_t fb = 0; fb < F; fb += NV * VW) {                                         \
+            ptrdiff_t j = 0;                                                                    \
+            CNNREF_TILE(CNNREF_FORWARD_BLOCK, T, V, VW, NV, j, Wo)                              \
         }                                                                                       \
     }
 
@@ -97,35 +127,44 @@ typedef double cnnref_v8df __attribute__((vector_size(64), aligned(8)));
                           ptrdiff_t stride, ptrdiff_t F, int relu)                              \
     {                                                                                           \
         const ptrdiff_t run = KW * C;                                                           \
-        for (ptrdiff_t i = 0; i < Ho; i++) {                                                    \
-            for (ptrdiff_t fb = 0; fb < F; fb += 2 * VW) {                                      \
-                ptrdiff_t j = 0;                                                                \
-                CNNREF_TILE(CNNREF_FORWARD_BLOCK, T, V, VW, j, Wo)                              \
-            }                                                                                   \
-        }                                                                                       \
+        CNNREF_BY_VECTORS(CNNREF_FORWARD_BODY, T, V, VW, F)                                     \
     }
 
 /* The filter gradient of one image, accumulated:
  *
  *   dw[k1, t, f] += sum_{i < Ho} sum_{j < Wo} x[i*s + k1, j*s*C + t] * dout[i, j, f]
  *
- * (the adjoint of the forward kernel's sum). A block holds Q consecutive taps t x 2 filter
- * vectors; each output pixel loads its 2 vectors of dout and broadcasts the Q inputs of those
- * taps. The block is added to dw once per image. Where KW*C is a multiple of 5 but not of 6
- * (conv1: 15), the taps go 5 at a time, leaving no short blocks. */
-#define CNNREF_FILTER_BLOCK(T, V, VW, Q)                                                         \
+ * (the adjoint of the forward kernel's sum). A block holds Q consecutive taps t x NV filter
+ * vectors; each output pixel loads its NV vectors of dout and broadcasts the Q inputs of those
+ * taps. The block is added to dw once per image. Where KW*C is a multiple of 5 but not of the
+ * block (conv1: 15), the taps go 5 (NV = 2) or 15 (NV = 1) at a time, leaving no short blocks. */
+#define CNNREF_FILTER_BLOCK(T, V, VW, Q, NV)                                                     \
     {                                                                                           \
-        CNNREF_ACC_ZERO(V, Q)                                                                   \
+        CNNREF_ACC_ZERO(V, Q, NV)                                                               \
         for (ptrdiff_t i = 0; i < Ho; i++) {                                                    \
             const T *xr = x + (i * stride + k1) * Wp * C + t0;                                  \
             const T *dr = dout + i * Wo * F + fb;                                               \
             for (ptrdiff_t j = 0; j < Wo; j++) {                                                \
-                const V d0 = *(const V *)(dr + j * F), d1 = *(const V *)(dr + j * F + VW);      \
+                CNNREF_LOAD(V, VW, NV, dr + j * F)                                              \
                 const T *xp = xr + j * stride * C;                                              \
-                CNNREF_ACC_FMA(T, Q, xp[q], d0, d1)                                             \
+                CNNREF_ACC_FMA(T, Q, NV, xp[q])                                                 \
             }                                                                                   \
         }                                                                                       \
-        CNNREF_ACC_ADD_TO(T, V, VW, Q, dw + (k1 * run + t0 + q) * F + fb)                       \
+        CNNREF_ACC_ADD_TO(T, V, VW, Q, NV, dw + (k1 * run + t0 + q) * F + fb)                   \
+    }
+
+/* The taps per block for a run of 5k taps: 5 rows of 2 vectors, or 15 of 1. */
+#define CNNREF_FIVES(NV) ((NV) == 2 ? 5 : 15)
+
+#define CNNREF_FILTER_BODY(T, V, VW, NV)                                                         \
+    for (ptrdiff_t k1 = 0; k1 < KH; k1++) {                                                     \
+        for (ptrdiff_t fb = 0; fb < F; fb += NV * VW) {                                         \
+            ptrdiff_t t0 = 0;                                                                   \
+            if (run % (12 / NV) != 0 && run % CNNREF_FIVES(NV) == 0)                            \
+                for (; t0 + CNNREF_FIVES(NV) <= run; t0 += CNNREF_FIVES(NV))                    \
+                    CNNREF_FILTER_BLOCK(T, V, VW, CNNREF_FIVES(NV), NV)                         \
+            CNNREF_TILE(CNNREF_FILTER_BLOCK, T, V, VW, NV, t0, run)                             \
+        }                                                                                       \
     }
 
 #define CNNREF_DEFINE_DW(NAME, ATTR, T, V, VW)                                                   \
@@ -134,14 +173,7 @@ typedef double cnnref_v8df __attribute__((vector_size(64), aligned(8)));
                           ptrdiff_t stride, ptrdiff_t F)                                        \
     {                                                                                           \
         const ptrdiff_t run = KW * C;                                                           \
-        for (ptrdiff_t k1 = 0; k1 < KH; k1++) {                                                 \
-            for (ptrdiff_t fb = 0; fb < F; fb += 2 * VW) {                                      \
-                ptrdiff_t t0 = 0;                                                               \
-                if (run % 6 != 0 && run % 5 == 0)                                               \
-                    for (; t0 + 5 <= run; t0 += 5) CNNREF_FILTER_BLOCK(T, V, VW, 5)             \
-                CNNREF_TILE(CNNREF_FILTER_BLOCK, T, V, VW, t0, run)                             \
-            }                                                                                   \
-        }                                                                                       \
+        CNNREF_BY_VECTORS(CNNREF_FILTER_BODY, T, V, VW, F)                                      \
     }
 
 /* The input gradient of one image, in scatter form:
@@ -151,19 +183,40 @@ typedef double cnnref_v8df __attribute__((vector_size(64), aligned(8)));
  * for every i, j, k1, k2, with wt the filters transposed to (KH, KW, F, C) and dx one unpadded
  * image of H x W pixels, zeroed first. For each upstream row i and tap (k1, k2) only the pixels
  * j whose target lies inside the image are visited, so no multiply-add is spent on padding. A
- * block holds Q consecutive pixels j x 2 channel vectors: each filter f loads 2 vectors of wt and
- * broadcasts the Q values dout[i, j + q, f]; the block is then added to its Q targets. C must be
- * a multiple of 2 vectors. */
-#define CNNREF_INPUT_BLOCK(T, V, VW, Q)                                                          \
+ * block holds Q consecutive pixels j x NV channel vectors: each filter f loads NV vectors of wt
+ * and broadcasts the Q values dout[i, j + q, f]; the block is then added to its Q targets. C must
+ * be a multiple of the vector width. */
+#define CNNREF_INPUT_BLOCK(T, V, VW, Q, NV)                                                      \
     {                                                                                           \
-        CNNREF_ACC_ZERO(V, Q)                                                                   \
+        CNNREF_ACC_ZERO(V, Q, NV)                                                               \
         const T *dr = dout + (i * Wo + j) * F;                                                  \
         const T *wr = wt + (k1 * KW + k2) * F * C + cb;                                         \
         for (ptrdiff_t f = 0; f < F; f++) {                                                     \
-            const V w0 = *(const V *)(wr + f * C), w1 = *(const V *)(wr + f * C + VW);          \
-            CNNREF_ACC_FMA(T, Q, dr[q * F + f], w0, w1)                                         \
+            CNNREF_LOAD(V, VW, NV, wr + f * C)                                                  \
+            CNNREF_ACC_FMA(T, Q, NV, dr[q * F + f])                                             \
         }                                                                                       \
-        CNNREF_ACC_ADD_TO(T, V, VW, Q, dx + (r * W + (j + q) * stride + k2 - pad) * C + cb)     \
+        CNNREF_ACC_ADD_TO(T, V, VW, Q, NV, dx + (r * W + (j + q) * stride + k2 - pad) * C + cb) \
+    }
+
+#define CNNREF_INPUT_BODY(T, V, VW, NV)                                                          \
+    for (ptrdiff_t i = 0; i < Ho; i++) {                                                        \
+        for (ptrdiff_t k1 = 0; k1 < KH; k1++) {                                                 \
+            const ptrdiff_t r = i * stride + k1 - pad;                                          \
+            if (r < 0 || r >= H)                                                                \
+                continue;                                                                       \
+            for (ptrdiff_t k2 = 0; k2 < KW; k2++) {                                             \
+                /* pixels j with 0 <= j*s + k2 - p < W */                                       \
+                const ptrdiff_t lo = k2 >= pad ? 0 : (pad - k2 + stride - 1) / stride;          \
+                const ptrdiff_t last = W - 1 + pad - k2;                                        \
+                ptrdiff_t hi = last < 0 ? 0 : last / stride + 1;                                \
+                if (hi > Wo)                                                                    \
+                    hi = Wo;                                                                    \
+                for (ptrdiff_t cb = 0; cb < C; cb += NV * VW) {                                 \
+                    ptrdiff_t j = lo;                                                           \
+                    CNNREF_TILE(CNNREF_INPUT_BLOCK, T, V, VW, NV, j, hi)                        \
+                }                                                                               \
+            }                                                                                   \
+        }                                                                                       \
     }
 
 #define CNNREF_DEFINE_DX(NAME, ATTR, T, V, VW)                                                   \
@@ -173,26 +226,9 @@ typedef double cnnref_v8df __attribute__((vector_size(64), aligned(8)));
     {                                                                                           \
         for (ptrdiff_t e = 0; e < H * W * C; e++)                                               \
             dx[e] = 0;                                                                          \
-        for (ptrdiff_t i = 0; i < Ho; i++) {                                                    \
-            for (ptrdiff_t k1 = 0; k1 < KH; k1++) {                                             \
-                const ptrdiff_t r = i * stride + k1 - pad;                                      \
-                if (r < 0 || r >= H)                                                            \
-                    continue;                                                                   \
-                for (ptrdiff_t k2 = 0; k2 < KW; k2++) {                                         \
-                    /* pixels j with 0 <= j*s + k2 - p < W */                                   \
-                    const ptrdiff_t lo = k2 >= pad ? 0 : (pad - k2 + stride - 1) / stride;      \
-                    const ptrdiff_t last = W - 1 + pad - k2;                                    \
-                    ptrdiff_t hi = last < 0 ? 0 : last / stride + 1;                            \
-                    if (hi > Wo)                                                                \
-                        hi = Wo;                                                                \
-                    for (ptrdiff_t cb = 0; cb < C; cb += 2 * VW) {                              \
-                        ptrdiff_t j = lo;                                                       \
-                        CNNREF_TILE(CNNREF_INPUT_BLOCK, T, V, VW, j, hi)                        \
-                    }                                                                           \
-                }                                                                               \
-            }                                                                                   \
-        }                                                                                       \
+        CNNREF_BY_VECTORS(CNNREF_INPUT_BODY, T, V, VW, C)                                       \
     }
+
 
 /* The input gradient of one image in gather form, for stride 1 and any channel count C:
  *
@@ -208,12 +244,10 @@ typedef double cnnref_v8df __attribute__((vector_size(64), aligned(8)));
  * valid taps only, so no multiply-add is spent on padding and a non-finite filter meets exactly
  * the dout values the scatter form pairs it with. F must be a multiple of VW. */
 /* The sum of a vector's VW lanes as a tree of pairwise sums (halves first), not a chain. */
-#define CNNREF_LANE_SUM4(A, L) (((A)[L] + (A)[L + 2]) + ((A)[L + 1] + (A)[L + 3]))
-#define CNNREF_LANE_SUM8(A, L) (CNNREF_LANE_SUM4(A, L) + CNNREF_LANE_SUM4(A, L + 4))
-#define CNNREF_LANE_SUM(A, VW)                                                                   \
-    ((VW) == 16 ? CNNREF_LANE_SUM8(A, 0) + CNNREF_LANE_SUM8(A, 8)                                 \
-     : (VW) == 8 ? CNNREF_LANE_SUM8(A, 0)                                                         \
-                 : CNNREF_LANE_SUM4(A, 0))
+#define CNNREF_LANE_SUM_4(A) (((A)[0] + (A)[2]) + ((A)[1] + (A)[3]))
+#define CNNREF_LANE_SUM_8(A)                                                                     \
+    ((((A)[0] + (A)[4]) + ((A)[2] + (A)[6])) + (((A)[1] + (A)[5]) + ((A)[3] + (A)[7])))
+#define CNNREF_LANE_SUM(A, VW) CNNREF_LANE_SUM_##VW(A)
 
 #define CNNREF_GATHER_BLOCK(T, V, VW, Q, CB, K2LO, K2HI)                                         \
     {                                                                                           \
@@ -336,15 +370,18 @@ static int cnnref_use_avx2(void)
 #endif
 }
 
-/* 1 where the AVX-512 clone may run (AVX-512 F and VL, enabled by the OS), checked once. */
+/* 1 where the AVX-512 clone may run (AVX-512 F and VL, enabled by the OS) and the environment
+ * variable CNNREF_SIMD is not "avx2" (which keeps the AVX2 clone, to compare the two), checked
+ * once. */
 static int cnnref_use_avx512(void)
 {
 #ifdef CNNREF_HAVE_AVX2_CLONE
     static int checked = -1;
     if (checked < 0) {
+        const char *cap = getenv("CNNREF_SIMD");
         __builtin_cpu_init();
         checked = cnnref_use_avx2() && __builtin_cpu_supports("avx512f") &&
-                  __builtin_cpu_supports("avx512vl");
+                  __builtin_cpu_supports("avx512vl") && !(cap && strcmp(cap, "avx2") == 0);
     }
     return checked;
 #else
@@ -381,7 +418,7 @@ static int cnnref_use_avx512(void)
                      ptrdiff_t F, int relu)                                                     \
     {                                                                                           \
         CNNREF_PICK(KERNEL, (x, Wp, C, w, bias, out, Ho, Wo, KH, KW, stride, F, relu), F,      \
-                    2 * CNNREF_WIDE(T))                                                   \
+                    CNNREF_WIDE(T))                                                       \
     }
 
 #define CNNREF_DEFINE_FILTER_ENTRY(NAME, KERNEL, T)                                              \
@@ -389,7 +426,7 @@ static int cnnref_use_avx512(void)
                      ptrdiff_t Wo, ptrdiff_t KH, ptrdiff_t KW, ptrdiff_t stride, ptrdiff_t F)   \
     {                                                                                           \
         CNNREF_PICK(KERNEL, (x, Wp, C, dout, dw, Ho, Wo, KH, KW, stride, F), F,                \
-                    2 * CNNREF_WIDE(T))                                                   \
+                    CNNREF_WIDE(T))                                                       \
     }
 
 #define CNNREF_DEFINE_INPUT_ENTRY(NAME, KERNEL, T)                                               \
@@ -398,7 +435,7 @@ static int cnnref_use_avx512(void)
                      ptrdiff_t stride, ptrdiff_t pad)                                           \
     {                                                                                           \
         CNNREF_PICK(KERNEL, (dout, Ho, Wo, F, wt, dx, H, W, C, KH, KW, stride, pad), C,        \
-                    2 * CNNREF_WIDE(T))                                                   \
+                    CNNREF_WIDE(T))                                                       \
     }
 
 #define CNNREF_DEFINE_GATHER_ENTRY(NAME, KERNEL, T)                                              \

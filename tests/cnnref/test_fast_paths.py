@@ -4,6 +4,11 @@ delta vs upstream ⊙ Z′."""
 
 from __future__ import annotations
 
+import io
+import os
+import subprocess
+import sys
+
 import numpy as np
 import pytest
 
@@ -330,3 +335,60 @@ def test_gather_input_gradient_has_the_same_bits_on_one_thread_and_on_all(monkey
     many = paths.input_gradient_simd_gather(dout, x, w, 1)
     monkeypatch.setattr(paths, "_simd_threads", lambda n, work: 1)
     np.testing.assert_array_equal(paths.input_gradient_simd_gather(dout, x, w, 1), many)
+
+
+# The seed network's two convolutions in both dtypes: the shapes whose channels fill one and two
+# AVX-512 vectors (16 and 32 floats, 16 and 32 doubles).
+_CLONE_SCRIPT = """
+import sys
+import numpy as np
+import cnnref.conv_paths as paths
+print(paths._conv.simd_level())
+for dtype in (np.float32, np.float64):
+    for shape in ((3, 32, 32, 3, 16), (3, 14, 14, 16, 32)):
+        n, h, width, c, f = shape
+        rng = np.random.default_rng(c)
+        x = rng.standard_normal((n, h, width, c)).astype(dtype)
+        w = rng.standard_normal((5, 5, c, f)).astype(dtype)
+        b = rng.standard_normal(f).astype(dtype)
+        out = paths.forward_simd(x, w, b, "relu", 1, 1, h - 2, width - 2)
+        dout = rng.standard_normal(out.shape).astype(dtype)
+        dx, dw = paths.backward_simd(dout, x, w, 1, 1, paths.simd_applies(x, c))
+        np.save(sys.stdout.buffer, np.concatenate([out.ravel(), dw.ravel()] + (
+            [] if dx is None else [dx.ravel()]
+        )).astype(np.float64))
+"""
+
+
+def _run_clone(environment: dict[str, str]) -> tuple[str, list[np.ndarray]]:
+    """The SIMD level and the results of _CLONE_SCRIPT in a fresh interpreter (the clone is
+    chosen once per process)."""
+    done = subprocess.run(
+        [sys.executable, "-c", _CLONE_SCRIPT],
+        env={**os.environ, **environment},
+        capture_output=True,
+        check=True,
+    )
+    level, _, data = done.stdout.partition(b"\n")
+    stream = io.BytesIO(data)
+    arrays = []
+    while stream.tell() < len(data):
+        arrays.append(np.load(stream))
+    return level.decode(), arrays
+
+
+@needs_simd
+def test_the_avx512_and_avx2_clones_agree_and_cnnref_simd_keeps_avx2():
+    """CNNREF_SIMD=avx2 keeps the AVX2 clone; where the CPU has AVX-512 the default runs the
+    AVX-512 one, and both give the same results to float rounding (different vector widths sum
+    in a different order)."""
+    level, default = _run_clone({})
+    capped_level, capped = _run_clone({"CNNREF_SIMD": "avx2"})
+    assert capped_level == "avx2"
+    assert level in ("avx512", "avx2")
+    tolerances = [2e-5, 2e-5, 1e-12, 1e-12]
+    for wide, narrow, tolerance in zip(default, capped, tolerances, strict=True):
+        scale = max(1.0, float(np.abs(narrow).max()))
+        assert float(np.abs(wide - narrow).max()) / scale <= tolerance
+        if level == "avx2":
+            np.testing.assert_array_equal(wide, narrow)
