@@ -36,6 +36,10 @@ from .linear import BATCHES, dense_gradient_case, dense_sizes
 from .pool import maxpool_dx_case
 
 SIMD_FILTERS = {np.dtype(np.float32): 16, np.dtype(np.float64): 8}
+# How many SIMD blocks of channels a setting asks for: one block is 2 AVX2 vectors and 1 AVX-512
+# vector; two blocks fill the AVX-512 kernels' 2-vector blocks (the seed network's conv2 has 32
+# float filters).
+SIMD_BLOCKS = {"SIMD block": 1, "2 SIMD blocks": 2}
 # The fused forward passes: σ of the three activations, or none ("identity").
 FUSED = ("identity", "relu", "tanh")
 
@@ -44,17 +48,28 @@ def _activation(name: str) -> str | None:
     return None if name == "identity" else name
 
 
-def _conv_inputs(rng, dtype, filters: str, batch: int, simd_channels: bool = False):
-    simd = filters == "SIMD block"
+def _conv_inputs(rng, dtype, filters: str, batch: int, channels: str = "small"):
+    """x (N, H, W, C) and w (KH, KW, C, F) for a setting's ``filters`` and ``channels``: "small"
+    (2 or 3), or one or two SIMD blocks (SIMD_BLOCKS)."""
+    simd = filters in SIMD_BLOCKS
+    simd_channels = channels in SIMD_BLOCKS
     # Smaller images with the SIMD block's 16 filters keep every array within compare.N_MAX.
     h, w_ = gen.distinct_sizes(rng, 2, 4, 5) if simd else gen.distinct_sizes(rng, 2, 5, 8)
+    if SIMD_BLOCKS.get(filters) == 2:  # 32 float filters: outputs of at most 2 × 4 × 3 pixels
+        h, w_ = gen.distinct_sizes(rng, 2, 3, 4)
     if simd_channels:
         h, w_ = gen.distinct_sizes(rng, 2, 3, 4)
-    c = SIMD_FILTERS[np.dtype(dtype)] if simd_channels else int(rng.integers(2, 4))
-    f = SIMD_FILTERS[np.dtype(dtype)] if simd else int(rng.integers(2, 4))
-    # KH·KW·C·F stays within compare.N_MAX: float32's 16 × 16 channels leave kernels of ≤ 2 × 2.
+    block = SIMD_FILTERS[np.dtype(dtype)]
+    c = block * SIMD_BLOCKS[channels] if simd_channels else int(rng.integers(2, 4))
+    f = block * SIMD_BLOCKS[filters] if simd else int(rng.integers(2, 4))
+    # KH·KW·C·F stays within compare.N_MAX: float32's 16 × 16 channels leave kernels of ≤ 2 × 2,
+    # its 32 × 16 kernels of one row.
     sides = [1, 2] if simd_channels and c * f > 64 else [2, 3]
+    if SIMD_BLOCKS.get(filters) == 2:
+        sides = [3]
     kh, kw = (int(v) for v in rng.choice(sides, size=2))
+    if c * f > 256:
+        kh = 1
     x = cast(gen.values(rng, (batch, h, w_, c)), dtype)
     w = cast(gen.values(rng, (kh, kw, c, f), 0.5), dtype)
     return x, w
@@ -113,8 +128,7 @@ def build_conv2d_backward_simd(rng, dtype, channels, stride, pad, batch) -> Case
     training); with few channels dx goes by the gather-form kernel at stride 1 and by the
     per-image patch matrices at stride 2 (conv1 in a loop over the plain functional API, which
     asks for dx)."""
-    simd_channels = channels == "SIMD block"
-    x, w = _conv_inputs(rng, dtype, "SIMD block", batch, simd_channels=simd_channels)
+    x, w = _conv_inputs(rng, dtype, "SIMD block", batch, channels)
     b = gen.values(rng, (w.shape[3],), 0.5)
     dout = cast(gen.upstream(rng, obj.conv_output_shape(x.shape, w.shape, stride, pad)), dtype)
     g = f64(dout)
@@ -253,7 +267,11 @@ def build_activation_delta_through_maxpool(rng, dtype, activation, size, stride)
 
 
 CONV_PATH_SETTINGS = grid(
-    dtype=DTYPES, filters=("small", "SIMD block"), stride=(1, 2), pad=(0, 1), batch=(1, 2)
+    dtype=DTYPES,
+    filters=("small", "SIMD block", "2 SIMD blocks"),
+    stride=(1, 2),
+    pad=(0, 1),
+    batch=(1, 2),
 )
 POOL_PATH_SETTINGS = grid(dtype=DTYPES, size=(2, 3), stride=(None, 1)) + grid(
     dtype=DTYPES, size=(2,), stride=(None,), ties=("exact",)
@@ -293,7 +311,11 @@ GRADIENT_ENTRIES = (
         "conv.conv2d_backward",
         "gradient",
         grid(
-            dtype=DTYPES, channels=("SIMD block", "small"), stride=(1, 2), pad=(0, 1), batch=(1, 2)
+            dtype=DTYPES,
+            channels=("SIMD block", "2 SIMD blocks", "small"),
+            stride=(1, 2),
+            pad=(0, 1),
+            batch=(1, 2),
         ),
         build_conv2d_backward_simd,
     ),
@@ -301,7 +323,7 @@ GRADIENT_ENTRIES = (
 CONV_FORWARD_SETTINGS = grid(
     dtype=DTYPES,
     activation=FUSED,
-    filters=("small", "SIMD block"),
+    filters=("small", "SIMD block", "2 SIMD blocks"),
     stride=(1, 2),
     pad=(0, 1),
     batch=(1, 2),
