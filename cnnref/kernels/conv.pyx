@@ -25,6 +25,7 @@ layer does the flip. Two paths compute the same thing:
 from cython.parallel cimport prange, threadid
 from cython cimport floating
 from cnnref.kernels.blas cimport gemm
+from cnnref.kernels.float_env cimport cnnref_flush_subnormals, cnnref_restore_float_env
 
 import numpy as np
 
@@ -391,13 +392,15 @@ cdef const floating* _padded_image(
 
 
 # One image's share of the SIMD passes below: the micro-kernel of its dtype (direct_conv.h), the
-# image first copied into padded (one thread's scratch) where pad > 0.
+# image first copied into padded (one thread's scratch) where pad > 0, with subnormal numbers
+# flushed to zero meanwhile (float_env.h).
 
 cdef inline void _simd_forward(
     const floating* x, floating* padded, const floating* w, const floating* b, floating* out,
     Geometry g, Py_ssize_t F, bint relu,
 ) noexcept nogil:
     """out (Ho, Wo, F) = σ(x ⋆ w + b) for one image x (H, W, C), σ = relu or the identity."""
+    cdef unsigned int saved = cnnref_flush_subnormals()
     cdef const floating* source = _padded_image(x, padded, g)
     if floating is float:
         cnnref_direct_conv_f(
@@ -407,6 +410,7 @@ cdef inline void _simd_forward(
         cnnref_direct_conv_d(
             source, g.W + 2 * g.pad, g.C, w, b, out, g.Ho, g.Wo, g.KH, g.KW, g.stride, F, relu
         )
+    cnnref_restore_float_env(saved)
 
 
 cdef inline void _simd_filter_gradient(
@@ -414,6 +418,7 @@ cdef inline void _simd_filter_gradient(
     Py_ssize_t F,
 ) noexcept nogil:
     """dw (KH, KW, C, F) += the filter gradient of one image x (H, W, C) with dout (Ho, Wo, F)."""
+    cdef unsigned int saved = cnnref_flush_subnormals()
     cdef const floating* source = _padded_image(x, padded, g)
     if floating is float:
         cnnref_filter_gradient_f(
@@ -423,6 +428,7 @@ cdef inline void _simd_filter_gradient(
         cnnref_filter_gradient_d(
             source, g.W + 2 * g.pad, g.C, dout, dw, g.Ho, g.Wo, g.KH, g.KW, g.stride, F
         )
+    cnnref_restore_float_env(saved)
 
 
 cdef inline void _simd_input_gradient(
@@ -430,6 +436,7 @@ cdef inline void _simd_input_gradient(
 ) noexcept nogil:
     """dx (H, W, C) = the input gradient of one image, from dout (Ho, Wo, F) and wt (KH, KW, F, C)
     (overwritten)."""
+    cdef unsigned int saved = cnnref_flush_subnormals()
     if floating is float:
         cnnref_input_gradient_f(
             dout, g.Ho, g.Wo, F, wt, dx, g.H, g.W, g.C, g.KH, g.KW, g.stride, g.pad
@@ -438,6 +445,7 @@ cdef inline void _simd_input_gradient(
         cnnref_input_gradient_d(
             dout, g.Ho, g.Wo, F, wt, dx, g.H, g.W, g.C, g.KH, g.KW, g.stride, g.pad
         )
+    cnnref_restore_float_env(saved)
 
 
 def conv_forward_simd(
@@ -515,6 +523,7 @@ cdef inline void _gather_input_gradient(
 ) noexcept nogil:
     """dx (H, W, C) = the input gradient of one image at stride 1, from dout (Ho, Wo, F) and the
     filters w (KH, KW, C, F) (overwritten)."""
+    cdef unsigned int saved = cnnref_flush_subnormals()
     if floating is float:
         cnnref_input_gradient_gather_f(
             dout, g.Ho, g.Wo, F, w, dx, g.H, g.W, g.C, g.KH, g.KW, g.pad
@@ -523,6 +532,7 @@ cdef inline void _gather_input_gradient(
         cnnref_input_gradient_gather_d(
             dout, g.Ho, g.Wo, F, w, dx, g.H, g.W, g.C, g.KH, g.KW, g.pad
         )
+    cnnref_restore_float_env(saved)
 
 
 def conv_backward_input_gather(

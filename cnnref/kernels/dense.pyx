@@ -6,6 +6,7 @@ from cython cimport floating
 from cython.parallel cimport prange
 
 from cnnref.kernels.blas cimport gemm, gemv_row
+from cnnref.kernels.float_env cimport cnnref_flush_subnormals, cnnref_restore_float_env
 
 import numpy as np
 
@@ -95,11 +96,14 @@ def matmul_split(
     An inner dimension of 1 is the outer product c[i, j] = op(a)[i, 0] · op(b)[0, j], its rows
     split instead. With ``bias`` (n,), each block's rows then get c[i, j] ← σ(c[i, j] + bias[j])
     as bias_activation computes it (σ by its code ``kind``), by the thread that formed them.
-    Shapes: c (m, n); op(a) (m, k); op(b) (k, n)."""
+    Each block's product runs with subnormal numbers flushed to zero (float_env.h; not the bias
+    and σ, which keep the bits of bias_activation). Shapes: c (m, n); op(a) (m, k); op(b) (k, n).
+    """
     cdef int m = <int>c.shape[0], n = <int>c.shape[1]
     cdef int k = <int>(a.shape[0] if trans_a else a.shape[1])
     cdef int lda = <int>a.shape[1], ldb = <int>b.shape[1], ldc = n
     cdef int blocks = max(1, min(threads, n)), block, first, width, row
+    cdef unsigned int saved
     cdef bint biased = bias is not None
     cdef const floating* column
     if m == 0 or n == 0:
@@ -115,6 +119,7 @@ def matmul_split(
     for block in prange(
         blocks, nogil=True, schedule="static", num_threads=blocks, use_threads_if=blocks > 1
     ):
+        saved = cnnref_flush_subnormals()
         first = block * n // blocks
         width = (block + 1) * n // blocks - first
         column = &b[first, 0] if trans_b else &b[0, first]
@@ -122,6 +127,7 @@ def matmul_split(
             gemv_row(trans_b, width, k, &a[0, 0], column, ldb, &c[0, first])
         else:
             gemm(trans_a, trans_b, m, width, k, &a[0, 0], lda, column, ldb, 0, &c[0, first], ldc)
+        cnnref_restore_float_env(saved)
         if biased:
             for row in range(m):
                 _bias_activation_row(&c[row, first], &bias[first], width, kind)

@@ -1,12 +1,14 @@
 """The optimizer's updates written into the parameters in place: one pass over θ, v and ∇J.
 
 Each splits its arrays into one contiguous run per OpenMP thread (when large enough to be worth a
-team) and runs a plain loop over each run, which the compiler vectorises.
+team) and runs a plain loop over each run, which the compiler vectorises, with subnormal numbers
+flushed to zero (float_env.h: the velocities of a network that has fit its batch decay into them).
 """
 
 from libc.math cimport frexp
 from cython cimport floating
 from cython.parallel cimport prange
+from cnnref.kernels.float_env cimport cnnref_flush_subnormals, cnnref_restore_float_env
 
 
 # Elements below which an update runs on one thread: an OpenMP team costs more.
@@ -32,6 +34,7 @@ cdef void _sgd_run(
     exactly (the reciprocal is exact and both are rounded once), without the slow division."""
     cdef Py_ssize_t i
     cdef floating inverse = 1 / size, v
+    cdef unsigned int saved = cnnref_flush_subnormals()
     if power_of_two:
         for i in range(n):
             v = velocity[i] * mu + grad[i] * inverse
@@ -42,6 +45,7 @@ cdef void _sgd_run(
             v = velocity[i] * mu + grad[i] / size
             velocity[i] = v
             theta[i] = theta[i] + eta * v
+    cnnref_restore_float_env(saved)
 
 
 def sgd_momentum(
@@ -56,7 +60,7 @@ def sgd_momentum(
     """v ← μ·v + g / B, then θ ← θ + η·v, element by element in one pass (g = ∇J summed over a
     batch of B; B = 1 for g itself). μ, η and B are rounded to the dtype and every product, quotient
     and sum to the dtype, as NumPy's in-place ``v *= μ; v += g / B; θ += η * v`` rounds them, so the
-    bits are those."""
+    bits are those (but for subnormal numbers, flushed to zero)."""
     cdef Py_ssize_t n = theta.shape[0], first
     cdef int run, runs = _runs(n, threads), exponent
     cdef bint power_of_two = frexp(batch, &exponent) == 0.5
@@ -75,13 +79,16 @@ cdef void _ascent_run(
 ) noexcept nogil:
     """θ ← θ + η·g over one run."""
     cdef Py_ssize_t i
+    cdef unsigned int saved = cnnref_flush_subnormals()
     for i in range(n):
         theta[i] = theta[i] + eta * grad[i]
+    cnnref_restore_float_env(saved)
 
 
 def ascent_step(floating[::1] theta, const floating[::1] grad, double lr, int threads=1):
     """θ ← θ + η·g in one pass, η and the product rounded to the dtype as NumPy's in-place
-    ``θ += η * g`` rounds them (the same bits), without its temporary η·g."""
+    ``θ += η * g`` rounds them (the same bits but for subnormals, flushed to zero), without its
+    temporary η·g."""
     cdef Py_ssize_t n = theta.shape[0], first
     cdef int run, runs = _runs(n, threads)
     if n == 0:
