@@ -18,7 +18,7 @@ _DERIVATIVE_KERNELS = {
 def _elementwise(kernel, name: str, value) -> np.ndarray:
     arr = float_array(name, value)
     out = np.empty_like(arr)
-    kernel(arr.reshape(-1), out.reshape(-1))
+    kernel(arr.reshape(-1), out.reshape(-1), openmp_threads())
     return out
 
 
@@ -43,10 +43,7 @@ def relu(a: np.ndarray) -> np.ndarray:
 
     Twin :func:`verify.naive.activations.relu`, :doc:`/derivations/activations`.
     """
-    arr = float_array("a", a)
-    out = np.empty_like(arr)
-    _activations.relu_kernel(arr.reshape(-1), out.reshape(-1), openmp_threads())
-    return out
+    return _elementwise(_activations.relu_kernel, "a", a)
 
 
 def activate(a: np.ndarray, kind: str) -> np.ndarray:

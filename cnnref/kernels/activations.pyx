@@ -10,25 +10,23 @@ cdef inline bint _parallel(Py_ssize_t n, int threads) noexcept nogil:
     return threads > 1 and n >= 1 << 16
 
 
-def sigmoid_kernel(const floating[::1] a, floating[::1] z):
+def sigmoid_kernel(const floating[::1] a, floating[::1] z, int threads=1):
     """z = 1 / (1 + exp(−a)), evaluated without overflow for either sign of a."""
     cdef Py_ssize_t i, n = a.shape[0]
     cdef double e
-    with nogil:
-        for i in range(n):
-            if a[i] >= 0:
-                z[i] = <floating>(1.0 / (1.0 + exp(-a[i])))
-            else:
-                e = exp(a[i])
-                z[i] = <floating>(e / (1.0 + e))
+    for i in prange(n, nogil=True, num_threads=threads, use_threads_if=_parallel(n, threads)):
+        if a[i] >= 0:
+            z[i] = <floating>(1.0 / (1.0 + exp(-a[i])))
+        else:
+            e = exp(a[i])
+            z[i] = <floating>(e / (1.0 + e))
 
 
-def tanh_kernel(const floating[::1] a, floating[::1] z):
+def tanh_kernel(const floating[::1] a, floating[::1] z, int threads=1):
     """z = tanh(a)."""
     cdef Py_ssize_t i, n = a.shape[0]
-    with nogil:
-        for i in range(n):
-            z[i] = <floating>c_tanh(a[i])
+    for i in prange(n, nogil=True, num_threads=threads, use_threads_if=_parallel(n, threads)):
+        z[i] = <floating>c_tanh(a[i])
 
 
 def relu_kernel(const floating[::1] a, floating[::1] z, int threads=1):
@@ -39,28 +37,25 @@ def relu_kernel(const floating[::1] a, floating[::1] z, int threads=1):
         z[i] = 0 if a[i] <= 0 else a[i]
 
 
-def sigmoid_derivative_kernel(const floating[::1] z, floating[::1] dz):
+def sigmoid_derivative_kernel(const floating[::1] z, floating[::1] dz, int threads=1):
     """σ′ = z (1 − z)."""
     cdef Py_ssize_t i, n = z.shape[0]
-    with nogil:
-        for i in range(n):
-            dz[i] = z[i] * (1 - z[i])
+    for i in prange(n, nogil=True, num_threads=threads, use_threads_if=_parallel(n, threads)):
+        dz[i] = z[i] * (1 - z[i])
 
 
-def tanh_derivative_kernel(const floating[::1] z, floating[::1] dz):
+def tanh_derivative_kernel(const floating[::1] z, floating[::1] dz, int threads=1):
     """tanh′ = 1 − z²."""
     cdef Py_ssize_t i, n = z.shape[0]
-    with nogil:
-        for i in range(n):
-            dz[i] = 1 - z[i] * z[i]
+    for i in prange(n, nogil=True, num_threads=threads, use_threads_if=_parallel(n, threads)):
+        dz[i] = 1 - z[i] * z[i]
 
 
-def relu_derivative_kernel(const floating[::1] z, floating[::1] dz):
+def relu_derivative_kernel(const floating[::1] z, floating[::1] dz, int threads=1):
     """relu′ = u(z), the step function: 1 where z > 0, else 0 (0 at the kink)."""
     cdef Py_ssize_t i, n = z.shape[0]
-    with nogil:
-        for i in range(n):
-            dz[i] = 1 if z[i] > 0 else 0
+    for i in prange(n, nogil=True, num_threads=threads, use_threads_if=_parallel(n, threads)):
+        dz[i] = 1 if z[i] > 0 else 0
 
 
 def times_derivative_kernel(

@@ -300,7 +300,16 @@ def test_threaded_element_wise_and_pooling_kernels_give_the_serial_bits():
         _activations.times_derivative_kernel(g, z, serial, kind, 1)
         _activations.times_derivative_kernel(g, z, threaded, kind, 2)
         np.testing.assert_array_equal(serial, threaded)
-    serial, threaded = np.empty_like(z), np.empty_like(z)
-    _activations.relu_kernel(z, serial, 1)
-    _activations.relu_kernel(z, threaded, 2)
-    np.testing.assert_array_equal(serial, threaded)
+    element_wise = (
+        _activations.relu_kernel,
+        _activations.sigmoid_kernel,
+        _activations.tanh_kernel,
+        _activations.relu_derivative_kernel,
+        _activations.sigmoid_derivative_kernel,
+        _activations.tanh_derivative_kernel,
+    )
+    for kernel in element_wise:
+        serial, threaded = np.empty_like(z), np.empty_like(z)
+        kernel(z, serial, 1)
+        kernel(z, threaded, 2)
+        np.testing.assert_array_equal(serial, threaded, err_msg=kernel.__name__)
