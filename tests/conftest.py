@@ -1,9 +1,12 @@
-"""Shared fixtures: the NumPy reference, PyTorch (skipped where absent), a per-dtype comparison."""
+"""Shared fixtures: the NumPy reference, PyTorch (skipped where absent), a per-dtype comparison, a
+fresh interpreter that imports the cnnref under test."""
 
 from __future__ import annotations
 
 import importlib.util
 import os
+import subprocess
+import sys
 from pathlib import Path
 from types import ModuleType
 
@@ -75,3 +78,26 @@ def _check_close(actual, expected, dtype, what: str = "") -> None:
 def assert_close():
     """``assert_close(actual, expected, dtype, what)`` with the suite's per-dtype tolerance."""
     return _check_close
+
+
+def _run_child(code: str, cwd, *, text: bool = True, **environment: str):
+    """Run ``code`` in a fresh interpreter that imports the cnnref these tests import (built in
+    place or installed), from ``cwd``, a folder holding no source checkout (a checkout without
+    its built kernels would shadow an installed cnnref); stdout and stderr captured."""
+    import cnnref
+
+    home = os.path.dirname(os.path.dirname(cnnref.__file__))
+    return subprocess.run(
+        [sys.executable, "-c", code],
+        env={**os.environ, **environment, "PYTHONPATH": home},
+        cwd=cwd,
+        capture_output=True,
+        text=text,
+        timeout=120,
+    )
+
+
+@pytest.fixture(scope="session")
+def run_child():
+    """``run_child(code, cwd, text=True, **environment)``: ``code`` in a fresh interpreter."""
+    return _run_child

@@ -5,9 +5,6 @@ delta vs upstream ⊙ Z′."""
 from __future__ import annotations
 
 import io
-import os
-import subprocess
-import sys
 
 import numpy as np
 import pytest
@@ -360,15 +357,11 @@ for dtype in (np.float32, np.float64):
 """
 
 
-def _run_clone(environment: dict[str, str]) -> tuple[str, list[np.ndarray]]:
+def _run_clone(run_child, cwd, **environment: str) -> tuple[str, list[np.ndarray]]:
     """The SIMD level and the results of _CLONE_SCRIPT in a fresh interpreter (the clone is
     chosen once per process)."""
-    done = subprocess.run(
-        [sys.executable, "-c", _CLONE_SCRIPT],
-        env={**os.environ, **environment},
-        capture_output=True,
-        check=True,
-    )
+    done = run_child(_CLONE_SCRIPT, cwd, text=False, **environment)
+    assert done.returncode == 0, done.stderr.decode()
     level, _, data = done.stdout.partition(b"\n")
     stream = io.BytesIO(data)
     arrays = []
@@ -378,12 +371,12 @@ def _run_clone(environment: dict[str, str]) -> tuple[str, list[np.ndarray]]:
 
 
 @needs_simd
-def test_the_avx512_and_avx2_clones_agree_and_cnnref_simd_keeps_avx2():
+def test_the_avx512_and_avx2_clones_agree_and_cnnref_simd_keeps_avx2(tmp_path, run_child):
     """CNNREF_SIMD=avx2 keeps the AVX2 clone; where the CPU has AVX-512 the default runs the
     AVX-512 one, and both give the same results to float rounding (different vector widths sum
     in a different order)."""
-    level, default = _run_clone({})
-    capped_level, capped = _run_clone({"CNNREF_SIMD": "avx2"})
+    level, default = _run_clone(run_child, tmp_path)
+    capped_level, capped = _run_clone(run_child, tmp_path, CNNREF_SIMD="avx2")
     assert capped_level == "avx2"
     assert level in ("avx512", "avx2")
     tolerances = [2e-5, 2e-5, 1e-12, 1e-12]

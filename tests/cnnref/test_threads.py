@@ -162,58 +162,40 @@ libc.free(ctypes.c_void_p(block))
 """
 
 
-def _run_child(code: str, tmp_path, **environment: str):
-    """Run ``code`` in a fresh interpreter that imports the cnnref these tests import (built in
-    place or installed), from a folder holding no source checkout."""
-    import subprocess
-    import sys
-
-    home = os.path.dirname(os.path.dirname(cnnref.__file__))
-    env = {**os.environ, **environment, "PYTHONPATH": home}
-    return subprocess.run(
-        [sys.executable, "-c", code],
-        env=env,
-        cwd=tmp_path,
-        capture_output=True,
-        text=True,
-        timeout=120,
-    )
-
-
 @pytest.mark.parametrize("opt_out, in_heap", [("", "1"), ("1", "0")])
 def test_importing_cnnref_keeps_large_blocks_in_the_heap_unless_opted_out(
-    opt_out, in_heap, tmp_path
+    opt_out, in_heap, tmp_path, run_child
 ):
     import platform
 
     if platform.system() != "Linux" or platform.libc_ver()[0] != "glibc":
         pytest.skip("the malloc setting applies on glibc only")
-    run = _run_child(_MMAP_PROBE, tmp_path, CNNREF_SYSTEM_MALLOC=opt_out)
+    run = run_child(_MMAP_PROBE, tmp_path, CNNREF_SYSTEM_MALLOC=opt_out)
     assert run.returncode == 0, run.stderr
     assert run.stdout.strip() == in_heap
 
 
-def test_a_huge_omp_num_threads_is_lowered_instead_of_crashing_the_interpreter(tmp_path):
+def test_a_huge_omp_num_threads_is_lowered_instead_of_crashing_the_interpreter(tmp_path, run_child):
     probe = (
         "import numpy as np, cnnref\n"
         "out = cnnref.conv2d(np.ones((4, 8, 8, 3)), np.ones((3, 3, 3, 16)), np.zeros(16))\n"
         "print(out.shape, cnnref.threads.openmp_threads())\n"
     )
-    run = _run_child(probe, tmp_path, OMP_NUM_THREADS="100000")
+    run = run_child(probe, tmp_path, OMP_NUM_THREADS="100000")
     assert run.returncode == 0, run.stderr  # once SIGSEGV inside libgomp
     cap = 4 * (os.cpu_count() or 1)
     assert run.stdout.split() == ["(4,", "6,", "6,", "16)", str(cap)]
     assert "OMP_NUM_THREADS=100000" in run.stderr and f"lowered it to {cap}" in run.stderr
 
 
-def test_a_team_of_more_than_256_threads_is_reported_as_it_is(tmp_path):
+def test_a_team_of_more_than_256_threads_is_reported_as_it_is(tmp_path, run_child):
     probe = (
         "import os\n"
         "os.cpu_count = lambda: 100  # a machine where 300 threads are within the cap\n"
         "import cnnref\n"
         "print(cnnref.threads.openmp_threads())\n"
     )
-    run = _run_child(probe, tmp_path, OMP_NUM_THREADS="300")
+    run = run_child(probe, tmp_path, OMP_NUM_THREADS="300")
     assert run.returncode == 0, run.stderr
     assert run.stdout.split() == ["300"]  # once 256: the measuring loop had 256 slots
 
