@@ -229,6 +229,11 @@ typedef double cnnref_v8df __attribute__((vector_size(64), aligned(8)));
         CNNREF_BY_VECTORS(CNNREF_INPUT_BODY, T, V, VW, C)                                       \
     }
 
+/* The sum of a vector's VW lanes as a tree of pairwise sums (halves first), not a chain. */
+#define CNNREF_LANE_SUM_4(A) (((A)[0] + (A)[2]) + ((A)[1] + (A)[3]))
+#define CNNREF_LANE_SUM_8(A)                                                                     \
+    ((((A)[0] + (A)[4]) + ((A)[2] + (A)[6])) + (((A)[1] + (A)[5]) + ((A)[3] + (A)[7])))
+#define CNNREF_LANE_SUM(A, VW) CNNREF_LANE_SUM_##VW(A)
 
 /* The input gradient of one image in gather form, for stride 1 and any channel count C:
  *
@@ -243,18 +248,9 @@ typedef double cnnref_v8df __attribute__((vector_size(64), aligned(8)));
  * time; the others (the left and right edges, and what is left over) one by one over their
  * valid taps only, so no multiply-add is spent on padding and a non-finite filter meets exactly
  * the dout values the scatter form pairs it with. F must be a multiple of VW. */
-/* The sum of a vector's VW lanes as a tree of pairwise sums (halves first), not a chain. */
-#define CNNREF_LANE_SUM_4(A) (((A)[0] + (A)[2]) + ((A)[1] + (A)[3]))
-#define CNNREF_LANE_SUM_8(A)                                                                     \
-    ((((A)[0] + (A)[4]) + ((A)[2] + (A)[6])) + (((A)[1] + (A)[5]) + ((A)[3] + (A)[7])))
-#define CNNREF_LANE_SUM(A, VW) CNNREF_LANE_SUM_##VW(A)
-
 #define CNNREF_GATHER_BLOCK(T, V, VW, Q, CB, K2LO, K2HI)                                         \
     {                                                                                           \
-        V acc[Q][CB];                                                                           \
-        for (int q = 0; q < Q; q++)                                                             \
-            for (int cb = 0; cb < CB; cb++)                                                     \
-                acc[q][cb] = (V){0};                                                            \
+        CNNREF_ACC_ZERO(V, Q, CB)                                                               \
         const ptrdiff_t k2lo = K2LO, k2hi = K2HI;                                               \
         for (ptrdiff_t k1 = k1lo; k1 < k1hi; k1++) {                                            \
             const T *drow = dout + ((r + pad - k1) * Wo + s + pad) * F;                         \
