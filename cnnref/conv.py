@@ -11,6 +11,7 @@ import numpy as np
 
 from . import conv_paths as paths
 from .kernels import dense as _dense
+from .threads import openmp_threads
 from .validation import (
     ACTIVATIONS,
     Array,
@@ -154,7 +155,7 @@ def _backward(dout, x, w, stride, pad, mode, path, input_gradient):
         w = _flip(w)
     dx, dw = path(dout, x, w, stride, pad, input_gradient)
     db = np.empty(f, dtype=x.dtype)
-    _dense.sum_rows(dout.reshape(-1, f), db)
+    _dense.sum_rows(dout.reshape(-1, f), db, openmp_threads())
     if mode == "convolution":
         dw = _flip(dw)
     return dx, dw, db

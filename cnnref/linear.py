@@ -93,7 +93,7 @@ def _backward_arguments(delta, x, w):
 def _parameter_gradients(delta: np.ndarray, x: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """dw = Xᵀ δ and db = Σₙ δ."""
     db = np.empty(delta.shape[1], dtype=x.dtype)
-    _dense.sum_rows(delta, db)
+    _dense.sum_rows(delta, db, openmp_threads())
     return matmul(x, delta, trans_a=True), db
 
 

@@ -65,17 +65,41 @@ def bias_activation(floating[:, ::1] a, const floating[::1] b, int kind, int thr
         _bias_activation_row(&a[n, 0], &b[0], cols, kind)
 
 
-def sum_rows(const floating[:, ::1] delta, floating[::1] out):
-    """out[m] = Σₙ delta[n, m], accumulated in double precision row by row (so delta is read in
-    memory order)."""
-    cdef Py_ssize_t n, m, rows = delta.shape[0], cols = delta.shape[1]
-    cdef double[::1] total = np.zeros(cols, dtype=np.float64)
-    with nogil:
-        for n in range(rows):
-            for m in range(cols):
-                total[m] += delta[n, m]
+# The rows sum_rows adds in each of its blocks before adding the blocks' sums: a fixed count, so
+# that the sum does not depend on the thread count.
+cdef Py_ssize_t SUM_BLOCKS = 16
+
+
+cdef inline void _add_rows(
+    const floating* delta, Py_ssize_t first, Py_ssize_t last, Py_ssize_t cols, double* total
+) noexcept nogil:
+    """total[m] += delta[n, m] for the rows first ≤ n < last, row by row (memory order)."""
+    cdef Py_ssize_t n, m
+    for n in range(first, last):
         for m in range(cols):
-            out[m] = <floating>total[m]
+            total[m] += delta[n * cols + m]
+
+
+def sum_rows(const floating[:, ::1] delta, floating[::1] out, int threads=1):
+    """out[m] = Σₙ delta[n, m], accumulated in double precision: the rows in SUM_BLOCKS fixed runs
+    of consecutive rows (each run row by row, on the OpenMP threads), then the runs' sums in order,
+    rounded once to the dtype. The bits depend on the shape only, not on the thread count."""
+    cdef Py_ssize_t rows = delta.shape[0], cols = delta.shape[1], block, m
+    cdef Py_ssize_t blocks = max(1, min(SUM_BLOCKS, rows))
+    cdef double[:, ::1] partial = np.zeros((blocks, cols), dtype=np.float64)
+    cdef double total
+    if rows == 0 or cols == 0:
+        out[:] = 0
+        return
+    for block in prange(blocks, nogil=True, schedule="static", num_threads=threads,
+                        use_threads_if=threads > 1 and rows * cols >= 1 << 16):
+        _add_rows(&delta[0, 0], block * rows // blocks, (block + 1) * rows // blocks, cols,
+                  &partial[block, 0])
+    for m in range(cols):
+        total = 0
+        for block in range(blocks):
+            total = total + partial[block, m]
+        out[m] = <floating>total
 
 
 def matmul_split(
