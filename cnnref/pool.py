@@ -125,17 +125,23 @@ def activation_delta_through_maxpool(
     kind: str,
     size: int = 2,
     stride: int | None = None,
+    pooled: np.ndarray | None = None,
 ) -> np.ndarray:
     """∂J/∂a for z = σ(a) followed by p = maxpool2d(z, size, stride), given dout = ∂J/∂p:
     times_activation_derivative(maxpool2d_backward_to_winners(dout, z, winners, size, stride), z,
     kind) in one pass over the winners, dx[w] += dout[k] · σ′(z[w]) for the winner w of each
-    window k (the same bits wherever each input wins at most one window, as with stride ≥ size)."""
+    window k (the same bits wherever each input wins at most one window, as with stride ≥ size).
+
+    ``pooled``: p itself, if the forward pass kept it. z[w] = p[k] bit for bit (the pool copies
+    its winner), so σ′ is then read from p, a quarter of z's memory; the result is the same.
+    """
     choice("kind", kind, ACTIVATIONS)
-    return _delta_to_winners(dout, z, winners, DERIVATIVE_CODES[kind], size, stride)
+    return _delta_to_winners(dout, z, winners, DERIVATIVE_CODES[kind], size, stride, pooled)
 
 
-def _delta_to_winners(dout, z, winners, code, size, stride) -> np.ndarray:
-    """dx from dout and the winners' offsets, times σ′(z) at each winner for σ′'s code (0: · 1)."""
+def _delta_to_winners(dout, z, winners, code, size, stride, pooled=None) -> np.ndarray:
+    """dx from dout and the winners' offsets, times σ′(z) at each winner for σ′'s code (0: · 1),
+    z at the winners read from ``pooled`` where given."""
     z, size, stride, out_shape = _pool_arguments(z, size, stride)
     dout = _upstream(dout, z, out_shape)
     expected = winners_dtype(size)
@@ -145,10 +151,14 @@ def _delta_to_winners(dout, z, winners, code, size, stride) -> np.ndarray:
             f"{type(winners).__name__} {getattr(winners, 'dtype', '')}"
         )
     exact_shape("winners", winners, out_shape, "(N, Ho, Wo, C) of the forward output")
+    if pooled is not None:
+        pooled = float_array("pooled", pooled, 4, "(N, Ho, Wo, C)")
+        same_dtype(pooled=pooled, z=z)
+        exact_shape("pooled", pooled, out_shape, "(N, Ho, Wo, C): maxpool2d of z")
     dx = np.empty_like(z)
     winners = np.ascontiguousarray(winners)
     if not _pool.maxpool_backward_winners(
-        dout, winners, z, dx, size, stride, code, openmp_threads()
+        dout, winners, z, dx, size, stride, code, openmp_threads(), pooled
     ):
         raise ValueError(
             f"winners holds offsets outside the {size} × {size} window (≥ {size * size}); they "

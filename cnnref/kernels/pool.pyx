@@ -196,45 +196,49 @@ def maxpool_forward_winners(
 
 cdef extern from "pool_window.h" nogil:
     Py_ssize_t _backward_2x2_f_u8 "cnnref_backward_2x2_image_f_u8"(
-        const float* dout, const unsigned char* winners, const float* z, float* dx, Py_ssize_t H,
-        Py_ssize_t W, Py_ssize_t C, Py_ssize_t Ho, Py_ssize_t Wo, int kind)
+        const float* dout, const unsigned char* winners, const float* z, const float* pooled,
+        float* dx, Py_ssize_t H, Py_ssize_t W, Py_ssize_t C, Py_ssize_t Ho, Py_ssize_t Wo, int kind)
     Py_ssize_t _backward_2x2_f_u32 "cnnref_backward_2x2_image_f_u32"(
-        const float* dout, const unsigned int* winners, const float* z, float* dx, Py_ssize_t H,
-        Py_ssize_t W, Py_ssize_t C, Py_ssize_t Ho, Py_ssize_t Wo, int kind)
+        const float* dout, const unsigned int* winners, const float* z, const float* pooled,
+        float* dx, Py_ssize_t H, Py_ssize_t W, Py_ssize_t C, Py_ssize_t Ho, Py_ssize_t Wo, int kind)
     Py_ssize_t _backward_2x2_d_u8 "cnnref_backward_2x2_image_d_u8"(
-        const double* dout, const unsigned char* winners, const double* z, double* dx,
-        Py_ssize_t H, Py_ssize_t W, Py_ssize_t C, Py_ssize_t Ho, Py_ssize_t Wo, int kind)
+        const double* dout, const unsigned char* winners, const double* z, const double* pooled,
+        double* dx, Py_ssize_t H, Py_ssize_t W, Py_ssize_t C, Py_ssize_t Ho, Py_ssize_t Wo,
+        int kind)
     Py_ssize_t _backward_2x2_d_u32 "cnnref_backward_2x2_image_d_u32"(
-        const double* dout, const unsigned int* winners, const double* z, double* dx,
-        Py_ssize_t H, Py_ssize_t W, Py_ssize_t C, Py_ssize_t Ho, Py_ssize_t Wo, int kind)
+        const double* dout, const unsigned int* winners, const double* z, const double* pooled,
+        double* dx, Py_ssize_t H, Py_ssize_t W, Py_ssize_t C, Py_ssize_t Ho, Py_ssize_t Wo,
+        int kind)
 
 
 cdef inline Py_ssize_t _backward_2x2_image(
-    const floating* dout, const offset* winners, const floating* z, floating* dx, Geometry g,
-    int kind,
+    const floating* dout, const offset* winners, const floating* z, const floating* pooled,
+    floating* dx, Geometry g, int kind,
 ) noexcept nogil:
     """One image's dx for 2 × 2 windows at stride 2, every element written (pool_window.h): each
     window's winner gets dout (times σ′ of z there unless kind is 0), the rest 0, the last row and
     column too when no window covers them (odd H or W). Returns how many offsets exceed 3."""
     if floating is float:
         if offset is uchar:
-            return _backward_2x2_f_u8(dout, winners, z, dx, g.H, g.W, g.C, g.Ho, g.Wo, kind)
-        return _backward_2x2_f_u32(dout, winners, z, dx, g.H, g.W, g.C, g.Ho, g.Wo, kind)
+            return _backward_2x2_f_u8(dout, winners, z, pooled, dx, g.H, g.W, g.C, g.Ho, g.Wo, kind)
+        return _backward_2x2_f_u32(dout, winners, z, pooled, dx, g.H, g.W, g.C, g.Ho, g.Wo, kind)
     if offset is uchar:
-        return _backward_2x2_d_u8(dout, winners, z, dx, g.H, g.W, g.C, g.Ho, g.Wo, kind)
-    return _backward_2x2_d_u32(dout, winners, z, dx, g.H, g.W, g.C, g.Ho, g.Wo, kind)
+        return _backward_2x2_d_u8(dout, winners, z, pooled, dx, g.H, g.W, g.C, g.Ho, g.Wo, kind)
+    return _backward_2x2_d_u32(dout, winners, z, pooled, dx, g.H, g.W, g.C, g.Ho, g.Wo, kind)
 
 
 cdef Py_ssize_t _backward_image(
-    const floating* dout, const offset* winners, const floating* z, floating* dx, Geometry g,
-    int kind,
+    const floating* dout, const offset* winners, const floating* z, const floating* pooled,
+    floating* dx, Geometry g, int kind,
 ) noexcept nogil:
     """One image's dx for any window and stride: zeroed, then dx[winner] += dout (times σ′ of z
-    there unless kind is 0) window by window. Returns how many offsets are ≥ size² (skipped)."""
+    there unless kind is 0) window by window; z at the winner read from ``pooled`` (Ho, Wo, C)
+    unless it is NULL (the same value: the forward pass copied it). Returns how many offsets are
+    ≥ size² (skipped)."""
     cdef Py_ssize_t i, j, c, C = g.C, k, at, out_at, bad = 0
     cdef floating d
     if _is_2x2(g):
-        return _backward_2x2_image(dout, winners, z, dx, g, kind)
+        return _backward_2x2_image(dout, winners, z, pooled, dx, g, kind)
     memset(dx, 0, g.H * g.W * C * sizeof(floating))
     for i in range(g.Ho):
         for j in range(g.Wo):
@@ -247,7 +251,7 @@ cdef Py_ssize_t _backward_image(
                 at = ((i * g.stride + k // g.size) * g.W + j * g.stride + k % g.size) * C + c
                 d = dout[out_at + c]
                 if kind != 0:
-                    d = d * _derivative(z[at], kind)
+                    d = d * _derivative(z[at] if pooled == NULL else pooled[out_at + c], kind)
                 dx[at] += d
     return bad
 
@@ -261,20 +265,25 @@ def maxpool_backward_winners(
     Py_ssize_t stride,
     int kind,
     int threads=1,
+    const floating[:, :, :, ::1] pooled=None,
 ) -> bool:
     """dx[n, i·stride + k // size, j·stride + k % size, c] += dout[n, i, j, c] · σ′(z there) for
     k = winners[n, i, j, c], every other element 0 (dx need not be zeroed; kind 0 multiplies by
     1, else by σ′ of code kind: 1 relu, 2 sigmoid, 3 tanh). Each winner reached once (windows that
-    do not overlap), the same bits as scattering first and multiplying after. Returns False if an
-    offset is ≥ size² (that element is skipped)."""
+    do not overlap), the same bits as scattering first and multiplying after. With ``pooled``
+    (N, Ho, Wo, C), the forward output, σ′ is read from it instead of from z (the same values: a
+    pass over a quarter of the memory). Returns False if an offset is ≥ size² (that element is
+    skipped)."""
     cdef Geometry g = _geometry(z.shape, dout.shape, size, stride)
     cdef Py_ssize_t n, N = z.shape[0], bad = 0
+    cdef bint from_pooled = pooled is not None
     if z.size == 0:
         return True
     for n in prange(N, nogil=True, schedule="dynamic", num_threads=threads,
                     use_threads_if=_threaded(N, g, threads)):
         bad += _backward_image(
-            &dout[n, 0, 0, 0], &winners[n, 0, 0, 0], &z[n, 0, 0, 0], &dx[n, 0, 0, 0], g, kind
+            &dout[n, 0, 0, 0], &winners[n, 0, 0, 0], &z[n, 0, 0, 0],
+            &pooled[n, 0, 0, 0] if from_pooled else NULL, &dx[n, 0, 0, 0], g, kind
         )
     return bad == 0
 

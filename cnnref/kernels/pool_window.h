@@ -5,6 +5,9 @@
        d = dout[c] · σ′(z at the winner)   (kind 0: d = dout[c]; 1 relu, 2 sigmoid, 3 tanh)
        dx[element k of the window, c] = d, the window's three other elements 0
 
+   z at the winner is the pooled value p[c] (the forward pass copied it there, bit for bit): where
+   the caller kept p it is read from p, a quarter of z's memory; else from z, selected by masks.
+
    σ′ in terms of z, rounded to the dtype as cnnref's activation kernels compute it. Written in C
    for what Cython cannot say, so that the loop vectorises instead of branching on random offsets:
    the arrays do not overlap (restrict), every load is unconditional, and every choice is a bit
@@ -32,15 +35,20 @@ static inline double cnnref_value_d(uint64_t b) { double v; memcpy(&v, &b, sizeo
 #define CNNREF_SLOPE_SIGMOID(T, U, S, z) ((T)((z) * (1.0 - (z))))
 #define CNNREF_SLOPE_TANH(T, U, S, z) ((T)(1.0 - (z) * (z)))
 
-/* T the float type, U the unsigned integer of its size, S its suffix (f, d), OFFSET the winners'. */
+/* z at the winner of channel c of window (i, j): from z's top and bottom rows zt/zb by the masks
+   m0…m3, or the pooled value there. */
+#define CNNREF_WINNER_FROM_Z(S, c)                                                                 \
+    cnnref_value_##S((cnnref_bits_##S(zt[c]) & m0) | (cnnref_bits_##S(zt[C + c]) & m1)            \
+                     | (cnnref_bits_##S(zb[c]) & m2) | (cnnref_bits_##S(zb[C + c]) & m3))
+#define CNNREF_WINNER_FROM_POOLED(S, c) (pooled[(i * Wo + j) * C + (c)])
+
 /* T the float type, U the unsigned integer of its size, S its suffix (f, d), OFFSET the winners';
    one window's channels: g, w its dout and offsets, zt/zb and dt/db its top and bottom rows. */
-#define CNNREF_WINDOW_LOOP(T, U, S, OFFSET, SLOPE)                                                \
+#define CNNREF_WINDOW_LOOP(T, U, S, OFFSET, SLOPE, WINNER)                                        \
     for (Py_ssize_t c = 0; c < C; c++) {                                                          \
         OFFSET k = w[c];                                                                          \
         U m0 = -(U)(k == 0), m1 = -(U)(k == 1), m2 = -(U)(k == 2), m3 = -(U)(k == 3);             \
-        T at = cnnref_value_##S((cnnref_bits_##S(zt[c]) & m0) | (cnnref_bits_##S(zt[C + c]) & m1) \
-                                | (cnnref_bits_##S(zb[c]) & m2) | (cnnref_bits_##S(zb[C + c]) & m3)); \
+        T at = WINNER(S, c);                                                                      \
         U d = cnnref_bits_##S(g[c] * SLOPE(T, U, S, at));                                        \
         (void)at;                                                                                 \
         dt[c] = cnnref_value_##S(d & m0);                                                         \
@@ -50,19 +58,27 @@ static inline double cnnref_value_d(uint64_t b) { double v; memcpy(&v, &b, sizeo
         bad += k > 3;                                                                             \
     }
 
-/* One image: dout, winners (Ho, Wo, C) and z, dx (H, W, C), the last row and column of dx set to
-   0 where no window covers them (odd H or W). */
+/* The image loop for σ′ of the kernel's kind, z at the winners found by WINNER. */
+#define CNNREF_BY_KIND(T, U, S, OFFSET, WINNER)                                                   \
+    switch (kind) {                                                                               \
+    case 1: CNNREF_IMAGE_LOOP(T, U, S, OFFSET, CNNREF_SLOPE_RELU, WINNER) break;                  \
+    case 2: CNNREF_IMAGE_LOOP(T, U, S, OFFSET, CNNREF_SLOPE_SIGMOID, WINNER) break;               \
+    case 3: CNNREF_IMAGE_LOOP(T, U, S, OFFSET, CNNREF_SLOPE_TANH, WINNER) break;                  \
+    default: CNNREF_IMAGE_LOOP(T, U, S, OFFSET, CNNREF_SLOPE_NONE, WINNER) break;                 \
+    }
+
+/* One image: dout, winners, pooled (Ho, Wo, C) and z, dx (H, W, C), the last row and column of
+   dx set to 0 where no window covers them (odd H or W); pooled may be NULL (σ′ read from z). */
 #define CNNREF_BACKWARD_2X2_IMAGE(NAME, T, U, S, OFFSET)                                          \
     static Py_ssize_t NAME(const T *restrict dout, const OFFSET *restrict winners,               \
-                           const T *restrict z, T *restrict dx, Py_ssize_t H, Py_ssize_t W,     \
-                           Py_ssize_t C, Py_ssize_t Ho, Py_ssize_t Wo, int kind) {             \
+                           const T *restrict z, const T *restrict pooled, T *restrict dx,       \
+                           Py_ssize_t H, Py_ssize_t W, Py_ssize_t C, Py_ssize_t Ho,             \
+                           Py_ssize_t Wo, int kind) {                                           \
         Py_ssize_t bad = 0;                                                                       \
-        switch (kind) {                                                                           \
-        case 1: CNNREF_IMAGE_LOOP(T, U, S, OFFSET, CNNREF_SLOPE_RELU) break;                      \
-        case 2: CNNREF_IMAGE_LOOP(T, U, S, OFFSET, CNNREF_SLOPE_SIGMOID) break;                   \
-        case 3: CNNREF_IMAGE_LOOP(T, U, S, OFFSET, CNNREF_SLOPE_TANH) break;                      \
-        default: CNNREF_IMAGE_LOOP(T, U, S, OFFSET, CNNREF_SLOPE_NONE) break;                     \
-        }                                                                                         \
+        if (pooled == NULL)                                                                       \
+            CNNREF_BY_KIND(T, U, S, OFFSET, CNNREF_WINNER_FROM_Z)                                 \
+        else                                                                                      \
+            CNNREF_BY_KIND(T, U, S, OFFSET, CNNREF_WINNER_FROM_POOLED)                            \
         for (Py_ssize_t i = 0; i < Ho && W > 2 * Wo; i++) {                                       \
             memset(dx + (2 * i * W + 2 * Wo) * C, 0, C * sizeof(T));                              \
             memset(dx + ((2 * i + 1) * W + 2 * Wo) * C, 0, C * sizeof(T));                        \
@@ -72,14 +88,15 @@ static inline double cnnref_value_d(uint64_t b) { double v; memcpy(&v, &b, sizeo
         return bad;                                                                               \
     }
 
-#define CNNREF_IMAGE_LOOP(T, U, S, OFFSET, SLOPE)                                                 \
+#define CNNREF_IMAGE_LOOP(T, U, S, OFFSET, SLOPE, WINNER)                                         \
     for (Py_ssize_t i = 0; i < Ho; i++) {                                                         \
         for (Py_ssize_t j = 0; j < Wo; j++) {                                                     \
             const T *restrict g = dout + (i * Wo + j) * C;                                        \
             const OFFSET *restrict w = winners + (i * Wo + j) * C;                                \
             const T *restrict zt = z + (2 * i * W + 2 * j) * C, *restrict zb = zt + W * C;        \
             T *restrict dt = dx + (2 * i * W + 2 * j) * C, *restrict db = dt + W * C;             \
-            CNNREF_WINDOW_LOOP(T, U, S, OFFSET, SLOPE)                                            \
+            (void)zb; /* unused where WINNER reads the pooled values */                           \
+            CNNREF_WINDOW_LOOP(T, U, S, OFFSET, SLOPE, WINNER)                                    \
         }                                                                                         \
     }
 

@@ -184,11 +184,11 @@ class MaxPool2D(_Pool):
     def forward(self, x: np.ndarray) -> np.ndarray:
         x = float_array("x", x, 4, "(N, H, W, C)")
         out, winners = maxpool2d_with_winners(x, self.size, self.stride)
-        self._cache = (x, winners)
+        self._cache = (x, winners, out)
         return out
 
     def backward(self, dout: np.ndarray) -> np.ndarray:
-        x, winners = self.cached()
+        x, winners, _ = self.cached()
         return maxpool2d_backward_to_winners(dout, x, winners, self.size, self.stride)
 
 

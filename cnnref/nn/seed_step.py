@@ -75,9 +75,13 @@ def seed_gradients(
     delta3 = times_activation_derivative(dz3, forward["z3"], "relu")
     dflat, dw3, db3 = dense_backward(delta3, forward["flat"], params["w3"])
     dp2 = dflat.reshape(forward["p2"].shape)
-    delta2 = activation_delta_through_maxpool(dp2, forward["z2"], forward["winners2"], "relu")
+    delta2 = activation_delta_through_maxpool(
+        dp2, forward["z2"], forward["winners2"], "relu", pooled=forward["p2"]
+    )
     dp1, dw2, db2 = conv2d_backward(delta2, forward["p1"], params["w2"])
-    delta1 = activation_delta_through_maxpool(dp1, forward["z1"], forward["winners1"], "relu")
+    delta1 = activation_delta_through_maxpool(
+        dp1, forward["z1"], forward["winners1"], "relu", pooled=forward["p1"]
+    )
     dw1, db1 = conv2d_parameter_gradients(delta1, forward["x"], params["w1"])
     return {"w1": dw1, "b1": db1, "w2": dw2, "b2": db2, "w3": dw3, "b3": db3, "w4": dw4, "b4": db4}
 

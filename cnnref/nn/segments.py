@@ -70,7 +70,7 @@ class Fused:
         if self.pool is None:
             return z
         p, winners = maxpool2d_with_winners(z, self.pool.size, self.pool.stride)
-        self.pool.keep((z, winners))
+        self.pool.keep((z, winners, p))
         return p
 
     def backward(self, dout: np.ndarray, input_gradient: bool = True) -> np.ndarray | None:
@@ -78,9 +78,9 @@ class Fused:
         if self.pool is None:
             delta = times_activation_derivative(dout, self.activation.cached(), kind)
         else:
-            z, winners = self.pool.cached()
+            z, winners, p = self.pool.cached()
             size, stride = self.pool.size, self.pool.stride
-            delta = activation_delta_through_maxpool(dout, z, winners, kind, size, stride)
+            delta = activation_delta_through_maxpool(dout, z, winners, kind, size, stride, pooled=p)
         if self.linear is None:
             return delta if input_gradient else None
         return self.linear.backward(delta, input_gradient=input_gradient)

@@ -342,8 +342,48 @@ def test_the_fused_delta_through_maxpool_is_the_two_calls_bit_for_bit(
     )
     fused = activation_delta_through_maxpool(dout, z, winners, kind, size, stride)
     np.testing.assert_array_equal(fused, two_calls)
+    from_pooled = activation_delta_through_maxpool(dout, z, winners, kind, size, stride, out)
+    np.testing.assert_array_equal(from_pooled, two_calls)
     via_formula = cnnref.maxpool2d_backward(dout, z, size, stride)
     np.testing.assert_array_equal(two_calls, times_activation_derivative(via_formula, z, kind))
+
+
+@pytest.mark.parametrize("dtype", DTYPES)
+@pytest.mark.parametrize("kind", ["relu", "sigmoid", "tanh"])
+@pytest.mark.parametrize("size, stride", [(2, 2), (3, 2)])
+def test_sigma_prime_from_the_pooled_output_keeps_the_bits_of_signed_zeros_and_nans(
+    dtype, kind, size, stride
+):
+    """The pool copies its winner, so σ′ read from p is σ′ of z at the winner even where ±0 tie
+    (σ′ = z (1 − z) keeps the sign) or NaNs and infinities meet (NaN payloads kept)."""
+    from cnnref.pool import activation_delta_through_maxpool
+
+    rng = np.random.default_rng(5)
+    z = rng.choice(
+        np.array([0.0, -0.0, 1.0, -1.0, np.inf, -np.inf, np.nan, 0.5]), size=(3, 9, 8, 4)
+    ).astype(dtype)
+    bits = z.view(f"u{z.itemsize}")
+    bits[1, 3, 3, 2] = np.array(np.nan, dtype).view(bits.dtype) + 1  # another NaN payload
+    assert np.isnan(z[1, 3, 3, 2])
+    out, winners = maxpool2d_with_winners(z, size, stride)
+    dout = rng.standard_normal(out.shape).astype(dtype)
+    from_z = activation_delta_through_maxpool(dout, z, winners, kind, size, stride)
+    from_pooled = activation_delta_through_maxpool(dout, z, winners, kind, size, stride, out)
+    np.testing.assert_array_equal(from_pooled.view(f"u{z.itemsize}"), from_z.view(f"u{z.itemsize}"))
+
+
+def test_the_fused_delta_rejects_a_pooled_output_of_the_wrong_shape_or_dtype():
+    from cnnref.pool import activation_delta_through_maxpool
+
+    z = np.random.default_rng(3).standard_normal((2, 4, 4, 3))
+    out, winners = maxpool2d_with_winners(z)
+    dout = np.ones_like(out)
+    with pytest.raises(ValueError, match=r"pooled must have shape \(2, 2, 2, 3\)"):
+        activation_delta_through_maxpool(dout, z, winners, "relu", pooled=out[:, :1])
+    with pytest.raises(TypeError, match="pooled"):
+        activation_delta_through_maxpool(dout, z, winners, "relu", pooled=out.astype(np.float32))
+    with pytest.raises(TypeError, match="pooled"):
+        activation_delta_through_maxpool(dout, z, winners, "relu", pooled="p")
 
 
 def test_the_fused_delta_rejects_winners_outside_their_window():

@@ -235,10 +235,12 @@ def _pre_activations_through_pool(rng, dtype, activation, size: int, step: int):
     raise RuntimeError("could not draw pre-activations whose activations are tie-free in the dtype")
 
 
-def build_activation_delta_through_maxpool(rng, dtype, activation, size, stride) -> Case:
+def build_activation_delta_through_maxpool(rng, dtype, activation, size, stride, pooled) -> Case:
+    """With ``pooled``, the call also gets p = maxpool2d(z) (σ′ read from it, as training does)."""
     step = size if stride is None else stride
     a, z = _pre_activations_through_pool(rng, dtype, activation, size, step)
     winners = obj.maxpool_winner_positions(f64(z), size, step)
+    kept = {"pooled": cast(obj.maxpool(f64(z), size, step), dtype)} if pooled else {}
     dout = cast(gen.upstream(rng, winners.shape), dtype)
     g = f64(dout)
 
@@ -253,10 +255,11 @@ def build_activation_delta_through_maxpool(rng, dtype, activation, size, stride)
     return Case(
         "pool.activation_delta_through_maxpool",
         "gradient",
-        _pool_settings(dtype, size, step, activation=activation),
+        _pool_settings(dtype, size, step, activation=activation,
+                       pooled="p kept" if pooled else "p not kept"),
         np.dtype(dtype),
         {"dout": dout, "z": z, "winners": winners, "kind": activation, "size": size,
-         "stride": stride},
+         "stride": stride, **kept},
         lambda r: {"a": r},
         params={"a": a},
         objective=objective,
@@ -304,7 +307,13 @@ GRADIENT_ENTRIES = (
     Entry(
         "pool.activation_delta_through_maxpool",
         "gradient",
-        grid(dtype=DTYPES, activation=ACTIVATIONS, size=(2, 3), stride=(None, 2)),
+        grid(
+            dtype=DTYPES,
+            activation=ACTIVATIONS,
+            size=(2, 3),
+            stride=(None, 2),
+            pooled=(False, True),
+        ),
         build_activation_delta_through_maxpool,
     ),
     Entry(

@@ -70,6 +70,9 @@ def maxpool2d_backward_to_winners(dout, x, winners, size=2, stride=None) -> Arra
     return maxpool2d_backward(dout, x, size, stride)
 
 
-def activation_delta_through_maxpool(dout, z, winners, kind, size=2, stride=None) -> Array:
-    """maxpool2d_backward(dout, z, size, stride) ⊙ Z′: the delta through σ and the pool."""
+def activation_delta_through_maxpool(
+    dout, z, winners, kind, size=2, stride=None, pooled=None
+) -> Array:
+    """maxpool2d_backward(dout, z, size, stride) ⊙ Z′: the delta through σ and the pool (Z′ from z,
+    whether or not the pooled output is given)."""
     return maxpool2d_backward(dout, z, size, stride) * activation_derivative(z, kind)

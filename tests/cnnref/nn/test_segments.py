@@ -150,7 +150,7 @@ def test_layers_keep_their_state_after_a_fused_forward():
     network, x = _small_cnn("tanh", None, np.float64)
     network.forward(x)
     pool, activation = network.layers[2], network.layers[1]
-    z, _ = pool.cached()
+    z, _, _ = pool.cached()
     np.testing.assert_array_equal(activation.cached(), z)
     dout = np.random.default_rng(1).standard_normal(cnnref.maxpool2d(z).shape)
     np.testing.assert_array_equal(pool.backward(dout), cnnref.maxpool2d_backward(dout, z))
