@@ -295,3 +295,21 @@ def test_threaded_element_wise_and_pooling_kernels_give_the_serial_bits():
         kernel(z, serial, 1)
         kernel(z, threaded, 2)
         np.testing.assert_array_equal(serial, threaded, err_msg=kernel.__name__)
+
+
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+@pytest.mark.parametrize("rows", [0, 1, 15, 17, 50_176])
+def test_the_bias_gradient_row_sum_has_the_same_bits_for_any_thread_count(dtype, rows):
+    """sum_rows adds fixed runs of rows (16, or one per row when fewer), not one run per thread:
+    one OpenMP thread or several, the same bits; and the sum of the rows within rounding."""
+    from cnnref.kernels import dense as _dense
+
+    delta = np.random.default_rng(rows).standard_normal((rows, 16)).astype(dtype)
+    sums = {}
+    for threads in (1, 2, 3):
+        sums[threads] = np.full(16, np.nan, dtype=dtype)
+        _dense.sum_rows(delta, sums[threads], threads)
+    np.testing.assert_array_equal(sums[1], sums[2])
+    np.testing.assert_array_equal(sums[1], sums[3])
+    exact = delta.astype(np.float64).sum(axis=0)
+    np.testing.assert_allclose(sums[1], exact, rtol=np.finfo(dtype).eps, atol=1e-12 * rows)
