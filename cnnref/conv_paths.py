@@ -102,7 +102,8 @@ def forward_simd(x, w, b, activation, stride, pad, out_h, out_w) -> np.ndarray:
     follow in a second pass."""
     n, f = x.shape[0], w.shape[3]
     out = np.empty((n, out_h, out_w, f), dtype=x.dtype)
-    threads = _simd_threads(n, out.size * w.shape[0] * w.shape[1] * x.shape[3])
+    work = out.size * w.shape[0] * w.shape[1] * x.shape[3]
+    threads = openmp_threads() if work >= _SIMD_PARALLEL_MIN_WORK else 1  # rows split at n = 1
     padded = _padded_scratch(x, pad, threads)
     _conv.conv_forward_simd(x, w, b, out, stride, pad, activation == "relu", padded)
     if activation not in (None, "relu"):

@@ -397,18 +397,22 @@ cdef const floating* _padded_image(
 
 cdef inline void _simd_forward(
     const floating* x, floating* padded, const floating* w, const floating* b, floating* out,
-    Geometry g, Py_ssize_t F, bint relu,
+    Geometry g, Py_ssize_t F, bint relu, Py_ssize_t first, Py_ssize_t last,
 ) noexcept nogil:
-    """out (Ho, Wo, F) = σ(x ⋆ w + b) for one image x (H, W, C), σ = relu or the identity."""
+    """out[first:last] (of (Ho, Wo, F)) = σ(x ⋆ w + b) for one image x (H, W, C), σ = relu or
+    the identity: the output rows first ≤ i < last. Each row is the micro-kernel's own pass, so a
+    row's bits do not depend on the band it is computed in."""
     cdef unsigned int saved = cnnref_flush_subnormals()
-    cdef const floating* source = _padded_image(x, padded, g)
+    cdef Py_ssize_t Wp = g.W + 2 * g.pad
+    cdef const floating* source = _padded_image(x, padded, g) + first * g.stride * Wp * g.C
+    out = out + first * g.Wo * F
     if floating is float:
         cnnref_direct_conv_f(
-            source, g.W + 2 * g.pad, g.C, w, b, out, g.Ho, g.Wo, g.KH, g.KW, g.stride, F, relu
+            source, Wp, g.C, w, b, out, last - first, g.Wo, g.KH, g.KW, g.stride, F, relu
         )
     else:
         cnnref_direct_conv_d(
-            source, g.W + 2 * g.pad, g.C, w, b, out, g.Ho, g.Wo, g.KH, g.KW, g.stride, F, relu
+            source, Wp, g.C, w, b, out, last - first, g.Wo, g.KH, g.KW, g.stride, F, relu
         )
     cnnref_restore_float_env(saved)
 
@@ -459,19 +463,23 @@ def conv_forward_simd(
     floating[:, ::1] padded,
 ):
     """out = σ(x ⋆ w + b) by the SIMD micro-kernel, σ = relu or the identity; OpenMP across the
-    images (dynamic schedule), at most padded.shape[0] threads. With pad > 0 each thread first
-    copies its image into padded[t] ((H + 2·pad)·(W + 2·pad)·C entries). Needs F a multiple of
-    16 (float) or 8 (double)."""
+    images (dynamic schedule), at most padded.shape[0] threads; with fewer images than threads,
+    each image's output rows are split into one band per thread (the same bits). With pad > 0 a
+    thread first copies its image into padded[t] ((H + 2·pad)·(W + 2·pad)·C entries). Needs F a
+    multiple of 16 (float) or 8 (double)."""
     cdef Geometry g = _geometry(x.shape, w.shape, out.shape, stride, pad)
-    cdef Py_ssize_t N = x.shape[0], F = w.shape[3], n
+    cdef Py_ssize_t N = x.shape[0], F = w.shape[3], task, n, band
     cdef int threads = <int>padded.shape[0]
+    cdef Py_ssize_t bands = min(threads, g.Ho) if N < threads else 1
     if N == 0 or g.Ho == 0 or g.Wo == 0:
         return
-    for n in prange(N, nogil=True, schedule="dynamic", num_threads=threads,
-                    use_threads_if=threads > 1 and N > 1):
+    for task in prange(N * bands, nogil=True, schedule="dynamic", num_threads=threads,
+                       use_threads_if=threads > 1 and N * bands > 1):
+        n = task // bands
+        band = task % bands
         _simd_forward(
             &x[n, 0, 0, 0], &padded[threadid(), 0], &w[0, 0, 0, 0], &b[0], &out[n, 0, 0, 0], g, F,
-            relu,
+            relu, band * g.Ho // bands, (band + 1) * g.Ho // bands,
         )
 
 

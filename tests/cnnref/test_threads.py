@@ -13,6 +13,7 @@ from threadpoolctl import threadpool_info
 
 import cnnref
 from cnnref.conv import conv2d_backward_direct, conv2d_direct
+from cnnref.kernels import conv as _conv_kernels
 from cnnref.threads import _HOLD, one_blas_thread
 
 
@@ -313,3 +314,35 @@ def test_the_bias_gradient_row_sum_has_the_same_bits_for_any_thread_count(dtype,
     np.testing.assert_array_equal(sums[1], sums[3])
     exact = delta.astype(np.float64).sum(axis=0)
     np.testing.assert_allclose(sums[1], exact, rtol=np.finfo(dtype).eps, atol=1e-12 * rows)
+
+
+@pytest.mark.skipif(not _conv_kernels.simd_available(), reason="needs the AVX2 + FMA kernels")
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+@pytest.mark.parametrize("stride, pad", [(1, 0), (2, 0), (1, 2), (2, 1)])
+@pytest.mark.parametrize("images", [1, 2])
+def test_the_simd_forward_split_into_row_bands_gives_the_bits_of_one_thread(
+    dtype, stride, pad, images
+):
+    """Fewer images than threads: each image's output rows are split into one band per thread;
+    with 1, 2, 3 or 5 threads (bands of unequal height, more threads than rows at 5), the same
+    bits as one thread, and the values of the direct loops."""
+    block = 16 if dtype == np.float32 else 8
+    rng = np.random.default_rng(stride * 10 + pad)
+    x = rng.standard_normal((images, 11, 9, 3)).astype(dtype)
+    w = rng.standard_normal((3, 3, 3, 2 * block)).astype(dtype)
+    b = rng.standard_normal(2 * block).astype(dtype)
+    out_h, out_w = (11 + 2 * pad - 3) // stride + 1, (9 + 2 * pad - 3) // stride + 1
+    size = (11 + 2 * pad) * (9 + 2 * pad) * 3 if pad else 1
+
+    def forward(threads):
+        out = np.full((images, out_h, out_w, 2 * block), np.nan, dtype=dtype)
+        padded = np.empty((threads, size), dtype=dtype)
+        _conv_kernels.conv_forward_simd(x, w, b, out, stride, pad, True, padded)
+        return out
+
+    one = forward(1)
+    for threads in (2, 3, 5):
+        np.testing.assert_array_equal(forward(threads), one, err_msg=f"{threads} threads")
+    expected = conv2d_direct(x, w, b, stride=stride, pad=pad)
+    tolerance = 1e-5 if dtype == np.float32 else 1e-12
+    np.testing.assert_allclose(one, np.maximum(expected, 0), rtol=tolerance, atol=tolerance)
