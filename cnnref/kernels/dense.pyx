@@ -91,7 +91,7 @@ def sum_rows(const floating[:, ::1] delta, floating[::1] out, int threads=1):
     if rows == 0 or cols == 0:
         out[:] = 0
         return
-    for block in prange(blocks, nogil=True, schedule="static", num_threads=threads,
+    for block in prange(blocks, nogil=True, schedule="dynamic", num_threads=threads,
                         use_threads_if=threads > 1 and rows * cols >= 1 << 16):
         _add_rows(&delta[0, 0], block * rows // blocks, (block + 1) * rows // blocks, cols,
                   &partial[block, 0])
