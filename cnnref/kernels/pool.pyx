@@ -94,18 +94,31 @@ cdef inline void _max_2x2_window(
         out[c] = _larger(top[row + C + c], best)
 
 
+cdef extern from "pool_window.h" nogil:
+    void _winners_2x2_f_u8 "cnnref_winners_2x2_f_u8"(
+        const float* top, Py_ssize_t row, Py_ssize_t C, const float* best, unsigned char* winner)
+    void _winners_2x2_f_u32 "cnnref_winners_2x2_f_u32"(
+        const float* top, Py_ssize_t row, Py_ssize_t C, const float* best, unsigned int* winner)
+    void _winners_2x2_d_u8 "cnnref_winners_2x2_d_u8"(
+        const double* top, Py_ssize_t row, Py_ssize_t C, const double* best, unsigned char* winner)
+    void _winners_2x2_d_u32 "cnnref_winners_2x2_d_u32"(
+        const double* top, Py_ssize_t row, Py_ssize_t C, const double* best, unsigned int* winner)
+
+
 cdef inline void _winner_2x2_window(
     const floating* top, Py_ssize_t row, Py_ssize_t C, const floating* best, offset* winner
 ) noexcept nogil:
-    """winner[c] = offset of the first element of the window matching its maximum best[c]."""
-    cdef Py_ssize_t c
-    cdef int after0, after1, after2
-    for c in range(C):
-        # afterK = 1 when the winner lies after the K-th element of the window (no branches)
-        after0 = 1 - _matches(top[c], best[c])
-        after1 = after0 * (1 - _matches(top[C + c], best[c]))
-        after2 = after1 * (1 - _matches(top[row + c], best[c]))
-        winner[c] = <offset>(after0 + after1 + after2)
+    """winner[c] = offset of the first element of the window matching its maximum best[c]
+    (pool_window.h: branch-free masks, so that the loop over the channels vectorises)."""
+    if floating is float:
+        if offset is uchar:
+            _winners_2x2_f_u8(top, row, C, best, winner)
+        else:
+            _winners_2x2_f_u32(top, row, C, best, winner)
+    elif offset is uchar:
+        _winners_2x2_d_u8(top, row, C, best, winner)
+    else:
+        _winners_2x2_d_u32(top, row, C, best, winner)
 
 
 cdef inline Py_ssize_t _window_winner(

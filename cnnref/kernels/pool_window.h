@@ -22,6 +22,16 @@
 #include <stdint.h>
 #include <string.h>
 
+/* The winners' loop compiled twice where the toolchain can pick a clone at load time (GCC or clang
+   on x86 Linux: an ifunc): for AVX2, whose wider compares and packs its masks vectorise to (twice
+   as fast in float64 as the baseline build), and for the baseline x86-64. The backward loops are
+   not cloned: their AVX2 build was slower than the baseline one. */
+#if defined(__GNUC__) && (defined(__x86_64__) || defined(__i386__)) && defined(__linux__)
+#define CNNREF_POOL_CLONES __attribute__((target_clones("avx2", "default")))
+#else
+#define CNNREF_POOL_CLONES
+#endif
+
 /* A value's bits and back (memcpy is the defined way; compilers emit no copy). */
 static inline uint32_t cnnref_bits_f(float v) { uint32_t b; memcpy(&b, &v, sizeof b); return b; }
 static inline float cnnref_value_f(uint32_t b) { float v; memcpy(&v, &b, sizeof v); return v; }
@@ -57,6 +67,28 @@ static inline double cnnref_value_d(uint64_t b) { double v; memcpy(&v, &b, sizeo
         db[C + c] = cnnref_value_##S(d & m3);                                                     \
         bad += k > 3;                                                                             \
     }
+
+/* The forward pass's winners of one row of 2 × 2 windows' channels c < C: winner[c] = the offset
+   (0…3, row-major) of the first of the window's four elements top[c], top[C + c], top[row + c],
+   top[row + C + c] that matches its maximum best[c] (equal, or NaN where best is NaN: the tie rule
+   of pool.pyx), as masks on U so that the loop vectorises. */
+#define CNNREF_MATCH_MASK(U, v, b) (-(U)(((v) == (b)) | (((v) != (v)) & ((b) != (b)))))
+#define CNNREF_WINNERS_2X2(NAME, T, U, OFFSET)                                                    \
+    CNNREF_POOL_CLONES static void NAME(const T *restrict top, ptrdiff_t row, ptrdiff_t C, const T *restrict best, \
+                     OFFSET *restrict winner) {                                                 \
+        for (ptrdiff_t c = 0; c < C; c++) {                                                       \
+            const T b = best[c];                                                                  \
+            const U after0 = ~CNNREF_MATCH_MASK(U, top[c], b);                                    \
+            const U after1 = after0 & ~CNNREF_MATCH_MASK(U, top[C + c], b);                       \
+            const U after2 = after1 & ~CNNREF_MATCH_MASK(U, top[row + c], b);                     \
+            winner[c] = (OFFSET)((after0 & 1) + (after1 & 1) + (after2 & 1));                     \
+        }                                                                                         \
+    }
+
+CNNREF_WINNERS_2X2(cnnref_winners_2x2_f_u8, float, uint32_t, unsigned char)
+CNNREF_WINNERS_2X2(cnnref_winners_2x2_f_u32, float, uint32_t, unsigned int)
+CNNREF_WINNERS_2X2(cnnref_winners_2x2_d_u8, double, uint64_t, unsigned char)
+CNNREF_WINNERS_2X2(cnnref_winners_2x2_d_u32, double, uint64_t, unsigned int)
 
 /* The image loop for σ′ of the kernel's kind, z at the winners found by WINNER. */
 #define CNNREF_BY_KIND(T, U, S, OFFSET, WINNER)                                                   \
