@@ -24,19 +24,17 @@ cdef extern from *:
     /* The tie rule as C expressions, so that compilers use compare masks, blends and setcc
        instead of branches (which mispredict on random data). BEATS: a later candidate replaces
        the current maximum best. LARGER: the new maximum (this form vectorises over channels).
-       MATCHES: v equals the window's maximum, NaN matching NaN; the first match is the winner. */
+       The 2 × 2 windows' winners follow the same rule in pool_window.h (CNNREF_MATCH_MASK). */
     #define CNNREF_BEATS(candidate, best) \\
         (((candidate) > (best)) | (((candidate) != (candidate)) & ((best) == (best))))
     #define CNNREF_LARGER(candidate, best) \\
         (((candidate) > (best) || ((candidate) != (candidate) && (best) == (best))) \\
          ? (candidate) : (best))
-    #define CNNREF_MATCHES(v, best) (((v) == (best)) | (((v) != (v)) & ((best) != (best))))
     """
     # Type-generic macros, declared once with double: Cython hands them float arguments as they
     # are (no conversion), so the float kernels compare and return floats.
     bint _beats "CNNREF_BEATS"(double candidate, double best) noexcept nogil
     double _larger "CNNREF_LARGER"(double candidate, double best) noexcept nogil
-    int _matches "CNNREF_MATCHES"(double v, double best) noexcept nogil
 
 
 cdef inline floating _derivative(floating z, int kind) noexcept nogil:

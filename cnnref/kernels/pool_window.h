@@ -68,15 +68,16 @@ static inline double cnnref_value_d(uint64_t b) { double v; memcpy(&v, &b, sizeo
         bad += k > 3;                                                                             \
     }
 
-/* The forward pass's winners of one row of 2 × 2 windows' channels c < C: winner[c] = the offset
-   (0…3, row-major) of the first of the window's four elements top[c], top[C + c], top[row + c],
-   top[row + C + c] that matches its maximum best[c] (equal, or NaN where best is NaN: the tie rule
-   of pool.pyx), as masks on U so that the loop vectorises. */
+/* The forward pass's winners of one 2 × 2 window's channels c < C: winner[c] = the offset (0…3,
+   row-major) of the first of the window's four elements top[c], top[C + c], top[row + c],
+   top[row + C + c] that matches its maximum best[c]. MATCH_MASK: v equals the maximum, NaN
+   matching NaN (the tie rule of pool.pyx: the first match is the winner), as a mask on U so that
+   the loop vectorises. */
 #define CNNREF_MATCH_MASK(U, v, b) (-(U)(((v) == (b)) | (((v) != (v)) & ((b) != (b)))))
 #define CNNREF_WINNERS_2X2(NAME, T, U, OFFSET)                                                    \
-    CNNREF_POOL_CLONES static void NAME(const T *restrict top, ptrdiff_t row, ptrdiff_t C, const T *restrict best, \
-                     OFFSET *restrict winner) {                                                 \
-        for (ptrdiff_t c = 0; c < C; c++) {                                                       \
+    CNNREF_POOL_CLONES static void NAME(const T *restrict top, Py_ssize_t row, Py_ssize_t C,     \
+                                        const T *restrict best, OFFSET *restrict winner) {      \
+        for (Py_ssize_t c = 0; c < C; c++) {                                                      \
             const T b = best[c];                                                                  \
             const U after0 = ~CNNREF_MATCH_MASK(U, top[c], b);                                    \
             const U after1 = after0 & ~CNNREF_MATCH_MASK(U, top[C + c], b);                       \
