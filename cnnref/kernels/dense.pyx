@@ -65,8 +65,8 @@ def bias_activation(floating[:, ::1] a, const floating[::1] b, int kind, int thr
         _bias_activation_row(&a[n, 0], &b[0], cols, kind)
 
 
-# The rows sum_rows adds in each of its blocks before adding the blocks' sums: a fixed count, so
-# that the sum does not depend on the thread count.
+# How many runs of consecutive rows sum_rows sums apart before adding the runs' sums: a fixed
+# count, so that the sum does not depend on the thread count.
 cdef Py_ssize_t SUM_BLOCKS = 16
 
 
