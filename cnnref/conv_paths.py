@@ -86,8 +86,11 @@ def _activate(out, activation, first_pass_bias=None) -> None:
     _dense.bias_activation(out.reshape(-1, f), bias, ACTIVATION_CODES[activation], openmp_threads())
 
 
-def _simd_threads(n: int, work: int) -> int:
-    return openmp_threads() if n > 1 and work >= _SIMD_PARALLEL_MIN_WORK else 1
+def _simd_threads(n: int, work: int, splits_an_image: bool = False) -> int:
+    """Threads for a SIMD pass of ``work`` multiply-adds over n images: one below the team's
+    worth, or for a single image unless the kernel splits one image's rows across threads."""
+    enough = work >= _SIMD_PARALLEL_MIN_WORK and (n > 1 or splits_an_image)
+    return openmp_threads() if enough else 1
 
 
 def _padded_scratch(x, pad, threads) -> np.ndarray:
@@ -103,8 +106,7 @@ def forward_simd(x, w, b, activation, stride, pad, out_h, out_w) -> np.ndarray:
     n, f = x.shape[0], w.shape[3]
     out = np.empty((n, out_h, out_w, f), dtype=x.dtype)
     work = out.size * w.shape[0] * w.shape[1] * x.shape[3]
-    threads = openmp_threads() if work >= _SIMD_PARALLEL_MIN_WORK else 1  # rows split at n = 1
-    padded = _padded_scratch(x, pad, threads)
+    padded = _padded_scratch(x, pad, _simd_threads(n, work, splits_an_image=True))
     _conv.conv_forward_simd(x, w, b, out, stride, pad, activation == "relu", padded)
     if activation not in (None, "relu"):
         _activate(out, activation)
