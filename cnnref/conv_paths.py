@@ -24,7 +24,7 @@ from .kernels import conv as _conv
 from .kernels import dense as _dense
 from .linear import ACTIVATION_CODES, matmul
 from .padding import filter_gradient_padding_nans, forward_padding_nans
-from .threads import one_blas_thread, openmp_threads
+from .threads import one_blas_thread, openmp_threads, pool_threads
 
 # The im2col path builds the patch matrix of at most this many entries at a time (32 MB in float32):
 # a large batch is split into chunks of whole images, reusing one buffer, so memory stays bounded.
@@ -52,7 +52,7 @@ def forward(x, w, b, activation, stride, pad, out_h, out_w) -> np.ndarray:
     """out = σ(x ⋆ w + b), (N, Ho, Wo, F), by the fastest path that applies."""
     if simd_applies(x, w.shape[3]):
         out = forward_simd(x, w, b, activation, stride, pad, out_h, out_w)
-    elif x.shape[0] >= openmp_threads():
+    elif x.shape[0] >= pool_threads():
         out = forward_per_image(x, w, b, activation, stride, pad, out_h, out_w)
     else:
         out = forward_im2col(x, w, b, activation, stride, pad, out_h, out_w)
@@ -71,7 +71,7 @@ def backward(dout, x, w, stride, pad, input_gradient) -> tuple[np.ndarray | None
                 dx = input_gradient_simd_gather(dout, x, w, pad)
             else:
                 dx, _ = backward_per_image(dout, x, w, stride, pad, True, filter_gradient=False)
-    elif x.shape[0] >= openmp_threads():
+    elif x.shape[0] >= pool_threads():
         dx, dw = backward_per_image(dout, x, w, stride, pad, input_gradient)
     else:
         dx, dw = backward_im2col(dout, x, w, stride, pad, input_gradient)

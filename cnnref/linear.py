@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 
 from .kernels import dense as _dense
-from .threads import one_blas_thread, openmp_threads
+from .threads import one_blas_thread, openmp_threads, pool_threads
 from .validation import ACTIVATIONS, choice, exact_shape, float_array, memory_for, same_dtype
 
 ACTIVATION_CODES = {
@@ -121,14 +121,14 @@ def matmul(
         out = np.empty((rows, columns), dtype=a.dtype)
     work = rows * inner * columns
     split = work >= (_SPLIT_MIN_ELEMENTS if rows == 1 or inner == 1 else _SPLIT_MIN_WORK)
-    threads = openmp_threads() if split else 1
+    threads, blocks = (openmp_threads(), pool_threads()) if split else (1, 1)
     epilogue = {"bias": bias, "kind": activation_code}
     if inner == 1 or not (split or work >= _HOLD_MIN_WORK):
         vector = work < _VECTOR_ALONE_MAX
-        _dense.matmul_split(a, b, out, trans_a, trans_b, threads, vector, **epilogue)
+        _dense.matmul_split(a, b, out, trans_a, trans_b, threads, blocks, vector, **epilogue)
         return out
     with one_blas_thread():
-        _dense.matmul_split(a, b, out, trans_a, trans_b, threads, True, **epilogue)
+        _dense.matmul_split(a, b, out, trans_a, trans_b, threads, blocks, True, **epilogue)
     return out
 
 

@@ -10,33 +10,136 @@ restores its previous thread count when the last concurrent cnnref call leaves: 
 the same cores. cnnref never calls NumPy's BLAS in these paths, so NumPy's thread settings are left
 alone. Nothing needs to be set by the user; ``OMP_NUM_THREADS`` picks the size of cnnref's pool.
 
-The OpenMP loops over images hand out one image at a time (dynamic schedule): on a machine where
-another process keeps a core busy, the threads on free cores take the larger share instead of
-waiting for the slowest one.
+On a machine where other processes keep cores busy, each call runs on fewer threads: the pool less
+one per core that others have taken lately (:func:`openmp_threads`, :class:`BusyCores`), so no
+thread of cnnref's waits its turn on a core another process holds. The work is split by the pool's
+size whatever the count, so the results keep their bits; ``CNNREF_ADAPTIVE_THREADS=0`` keeps the
+whole pool. The OpenMP loops over images hand out one image at a time (dynamic schedule), so
+threads that run faster than others take the larger share.
 """
 
 from __future__ import annotations
 
 import contextlib
 import threading
+import time
+from collections.abc import Callable, Iterable
 
-_THREADS: int | None = None
+_POOL: int | None = None
 
 
-def openmp_threads() -> int:
-    """The thread count of cnnref's OpenMP loops (1 when built without OpenMP), measured once.
+def pool_threads() -> int:
+    """The size of cnnref's OpenMP pool (1 when built without OpenMP), measured once.
 
     The measuring loop has a slot for every thread OpenMP can start here: OMP_NUM_THREADS is at
     most THREADS_PER_CPU_CAP per CPU (cnnref.kernels lowers it), and OpenMP's default is one per
     CPU. (It once had 256 slots, and reported 256 for any larger team.)"""
-    global _THREADS
-    if _THREADS is None:
+    global _POOL
+    if _POOL is None:
         from .kernels import conv as _conv
         from .kernels import thread_cap
 
         slots = max(256, thread_cap())
-        _THREADS = _conv.openmp_threads(slots)
-    return _THREADS
+        _POOL = _conv.openmp_threads(slots)
+    return _POOL
+
+
+def openmp_threads() -> int:
+    """The threads cnnref's OpenMP loops run on now: the pool (:func:`pool_threads`) less one for
+    each core that other processes have kept busy lately (:class:`BusyCores`), at least one.
+
+    A loop whose work is shared among the threads waits for the slowest: a thread that shares its
+    core with another process's loop gets a few milliseconds of every few, and a step of
+    sub-millisecond loops runs at the pace of the preempted one. With one core of two taken, one
+    thread on the free core keeps more than half the idle throughput, two threads a fifth.
+    Every result has the same bits for any count (the work is split by the pool's size, not by
+    this count). ``CNNREF_ADAPTIVE_THREADS=0`` keeps the whole pool."""
+    pool = pool_threads()
+    if pool == 1:
+        return 1
+    return max(1, pool - _BUSY.taken())
+
+
+ADAPTIVE_VARIABLE = "CNNREF_ADAPTIVE_THREADS"
+Clock = Callable[[], float]
+
+
+class BusyCores:
+    """How many of this process's CPUs other processes have kept busy, from the kernel's CPU
+    time counters (``/proc/stat``, Linux only; elsewhere none are counted).
+
+    Every ``interval`` seconds at most (at a cnnref call, no thread of its own) it compares the
+    busy time of the CPUs ``cpus`` (default: the affinity mask) over the interval with this
+    process's own CPU time: the rest is other processes'. A core counts as taken when others used
+    at least ``share`` of one: on two cores, a spinning process that one of cnnref's two threads
+    keeps from half its core still counts, so the count does not flip back while both run.
+    """
+
+    def __init__(
+        self,
+        interval: float = 0.25,
+        share: float = 0.3,
+        stat: str = "/proc/stat",
+        clocks: tuple[Clock, Clock] = (time.monotonic, time.process_time),
+        cpus: Iterable[int] | None = None,
+    ) -> None:
+        import os
+        import sys
+
+        self.interval, self.share, self.stat = interval, share, stat
+        self._wall, self._own = clocks  # wall time, and this process's CPU time (all threads)
+        self.enabled = sys.platform.startswith("linux") and os.environ.get(ADAPTIVE_VARIABLE) != "0"
+        if cpus is None:
+            cpus = os.sched_getaffinity(0) if self.enabled else ()
+        self._cpus = {f"cpu{i}".encode() for i in cpus}
+        self._ticks = os.sysconf("SC_CLK_TCK") if self.enabled else 100
+        self._lock = threading.Lock()
+        self._last: tuple[float, float, float] | None = None  # (wall, busy CPU s, own CPU s)
+        self._next = 0.0
+        self._taken = 0
+
+    def taken(self) -> int:
+        """The cores other processes kept busy over the last interval (0 until two readings)."""
+        if not self.enabled:
+            return 0
+        now = self._wall()
+        if now >= self._next and self._lock.acquire(blocking=False):
+            try:
+                self._sample(now)
+            finally:
+                self._lock.release()
+        return self._taken
+
+    def _sample(self, now: float) -> None:
+        busy = self._busy_seconds()
+        if busy is None:
+            self.enabled, self._taken = False, 0
+            return
+        reading = (now, busy, self._own())
+        if self._last is not None and now > self._last[0]:
+            wall = now - self._last[0]
+            others = (reading[1] - self._last[1]) - (reading[2] - self._last[2])
+            self._taken = min(len(self._cpus), max(0, int(others / wall + 1 - self.share)))
+        self._last, self._next = reading, now + self.interval
+
+    def _busy_seconds(self) -> float | None:
+        """Seconds the CPUs of the affinity mask spent on anything but idling since boot: user,
+        nice, system, irq, softirq and steal (time the hypervisor gave other machines)."""
+        try:
+            with open(self.stat, "rb") as counters:
+                lines = counters.read().splitlines()
+        except OSError:
+            return None
+        ticks = 0
+        for line in lines:
+            name, _, rest = line.partition(b" ")
+            if name in self._cpus:
+                fields = rest.split()
+                ticks += sum(int(fields[i]) for i in (0, 1, 2, 5, 6, 7))
+        return ticks / self._ticks
+
+
+_BUSY = BusyCores()
 
 
 class _ThreadCount:

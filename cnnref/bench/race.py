@@ -22,7 +22,7 @@ import numpy as np
 
 from ..nn.network import Sequential, seed_cnn
 from ..nn.optim import SGD
-from ..threads import openmp_threads
+from ..threads import pool_threads
 from ..training.fit import EVAL_BATCH, TrainingState, epoch_order, fit, new_state
 from ..validation import positive_int
 from .seed import machine_description
@@ -165,7 +165,7 @@ def race(
     import torch
 
     epochs = positive_int("epochs", settings.epochs)
-    threads = settings.threads or openmp_threads()
+    threads = settings.threads or pool_threads()
     torch.set_num_threads(threads)
     network = seed_cnn(train[0].shape[3], classes, "relu", seed=settings.seed)
     optimizer = SGD(network.parameters(), settings.lr, settings.momentum)

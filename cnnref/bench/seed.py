@@ -39,7 +39,7 @@ from ..nn.network import seed_cnn
 from ..nn.optim import SGD
 from ..nn.seed_step import PARAMETER_NAMES, SeedTrainer, seed_inference, seed_parameters
 from ..pool import maxpool2d, maxpool2d_backward_to_winners, maxpool2d_with_winners
-from ..threads import openmp_threads
+from ..threads import pool_threads
 from ..training.fit import minibatch_step
 from .ceiling import gemm_ceiling, seed_case_flops
 from .formula_step import formula_step
@@ -238,7 +238,7 @@ TORCH_MISSING = (
 
 def run_benchmark(settings: Settings, echo: Callable[[str], None] = print) -> Report:
     """Time every case in ``settings``; echo one line per case as it finishes."""
-    threads = settings.threads or openmp_threads()
+    threads = settings.threads or pool_threads()
     torch = _torch()
     report = Report(machine=machine_description(threads))
     if torch is None:

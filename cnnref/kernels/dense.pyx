@@ -109,14 +109,17 @@ def matmul_split(
     bint trans_a,
     bint trans_b,
     int threads,
+    int blocks,
     bint vector=False,
     const floating[::1] bias=None,
     int kind=C_IDENTITY,
 ):
-    """c = op(a) · op(b), op = transpose where asked, with c's columns split into ``threads``
-    contiguous blocks, one BLAS product per block on its own OpenMP thread (the BLAS runs one
-    thread per call: cnnref.threads). With ``vector``, one row of c is BLAS's matrix-vector
-    product (which a BLAS may thread by itself from fewer multiply-adds than a matrix product).
+    """c = op(a) · op(b), op = transpose where asked, with c's columns split into ``blocks``
+    contiguous blocks, one BLAS product per block, the blocks handed out to ``threads`` OpenMP
+    threads (the BLAS runs one thread per call: cnnref.threads). A BLAS may sum a product of
+    another width in another order, so the blocks, not the threads, fix the bits. With
+    ``vector``, one row of c is BLAS's matrix-vector product (which a BLAS may thread by itself
+    from fewer multiply-adds than a matrix product).
     An inner dimension of 1 is the outer product c[i, j] = op(a)[i, 0] · op(b)[0, j], its rows
     split instead. With ``bias`` (n,), each block's rows then get c[i, j] ← σ(c[i, j] + bias[j])
     as bias_activation computes it (σ by its code ``kind``), by the thread that formed them.
@@ -126,7 +129,7 @@ def matmul_split(
     cdef int m = <int>c.shape[0], n = <int>c.shape[1]
     cdef int k = <int>(a.shape[0] if trans_a else a.shape[1])
     cdef int lda = <int>a.shape[1], ldb = <int>b.shape[1], ldc = n
-    cdef int blocks = max(1, min(threads, n)), block, first, width, row
+    cdef int block, first, width, row
     cdef unsigned int saved
     cdef bint biased = bias is not None
     cdef const floating* column
@@ -140,8 +143,10 @@ def matmul_split(
         if biased:
             bias_activation(c, bias, kind, threads)
         return
+    blocks = max(1, min(blocks, n))
+    threads = max(1, min(threads, blocks))
     for block in prange(
-        blocks, nogil=True, schedule="static", num_threads=blocks, use_threads_if=blocks > 1
+        blocks, nogil=True, schedule="dynamic", num_threads=threads, use_threads_if=threads > 1
     ):
         saved = cnnref_flush_subnormals()
         first = block * n // blocks

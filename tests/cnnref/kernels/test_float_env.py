@@ -43,10 +43,10 @@ def test_the_dense_product_flushes_subnormals_and_restores_the_environment(dtype
     a = np.full((3, 4), _subnormal(dtype), dtype=dtype)
     b = np.eye(4, 5, dtype=dtype)
     out = np.empty((3, 5), dtype=dtype)
-    _dense.matmul_split(a, b, out, False, False, 2)
+    _dense.matmul_split(a, b, out, False, False, 2, 2)
     np.testing.assert_array_equal(out, 0)
     assert _numpy_keeps_subnormals(dtype)
-    _dense.matmul_split(np.ones((3, 4), dtype), b, out, False, False, 2)
+    _dense.matmul_split(np.ones((3, 4), dtype), b, out, False, False, 2, 2)
     np.testing.assert_array_equal(out, np.ones((3, 4), dtype) @ b)
 
 
