@@ -176,6 +176,52 @@ def test_importing_cnnref_keeps_large_blocks_in_the_heap_unless_opted_out(
     assert run.stdout.strip() == in_heap
 
 
+_TRIM_PROBE = """
+import ctypes
+import cnnref  # noqa: F401
+# Ten 16 MB blocks from the heap, all freed: they merge at its top, and glibc gives the top back
+# to the system once it passes the trim threshold (with cnnref's setting, 160 MB stays).
+libc = ctypes.CDLL(None)
+libc.malloc.restype = libc.sbrk.restype = ctypes.c_void_p
+before = libc.sbrk(0)
+blocks = [libc.malloc(16 << 20) for _ in range(10)]
+for block in blocks:
+    ctypes.memset(block, 1, 16 << 20)
+for block in reversed(blocks):
+    libc.free(ctypes.c_void_p(block))
+print(int(libc.sbrk(0) - before >= 150 << 20))
+"""
+
+
+@pytest.mark.parametrize("opt_out, kept", [("", "1"), ("1", "0")])
+def test_a_steps_worth_of_freed_blocks_stays_in_the_heap_unless_opted_out(
+    opt_out, kept, tmp_path, run_child
+):
+    import platform
+
+    from cnnref.threads import kept_free_bytes
+
+    if platform.system() != "Linux" or platform.libc_ver()[0] != "glibc":
+        pytest.skip("the malloc setting applies on glibc only")
+    if kept_free_bytes() < 200 << 20:
+        pytest.skip("this machine's memory keeps less than 200 MB freed")
+    run = run_child(_TRIM_PROBE, tmp_path, CNNREF_SYSTEM_MALLOC=opt_out)
+    assert run.returncode == 0, run.stderr
+    assert run.stdout.strip() == kept
+
+
+def test_the_freed_memory_kept_is_a_sixteenth_of_the_machine_between_64_mb_and_1_gib(monkeypatch):
+    import os
+
+    from cnnref.threads import kept_free_bytes
+
+    page = 4096
+    for physical, expected in [(512 << 20, 64 << 20), (8 << 30, 512 << 20), (64 << 30, 1 << 30)]:
+        sizes = {"SC_PHYS_PAGES": physical // page, "SC_PAGE_SIZE": page}
+        monkeypatch.setattr(os, "sysconf", sizes.__getitem__)
+        assert kept_free_bytes() == expected
+
+
 def test_a_huge_omp_num_threads_is_lowered_instead_of_crashing_the_interpreter(tmp_path, run_child):
     probe = (
         "import numpy as np, cnnref\n"
