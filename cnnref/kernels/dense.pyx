@@ -119,7 +119,8 @@ def matmul_split(
     threads (the BLAS runs one thread per call: cnnref.threads). A BLAS may sum a product of
     another width in another order, so the blocks, not the threads, fix the bits. With
     ``vector``, one row of c is BLAS's matrix-vector product (which a BLAS may thread by itself
-    from fewer multiply-adds than a matrix product).
+    from fewer multiply-adds than a matrix product); for x · b (b not transposed) the blocks are
+    runs of b's rows instead, whose products are added in order (_vector_by_rows).
     An inner dimension of 1 is the outer product c[i, j] = op(a)[i, 0] · op(b)[0, j], its rows
     split instead. With ``bias`` (n,), each block's rows then get c[i, j] ← σ(c[i, j] + bias[j])
     as bias_activation computes it (σ by its code ``kind``), by the thread that formed them.
@@ -145,6 +146,11 @@ def matmul_split(
         return
     blocks = max(1, min(blocks, n))
     threads = max(1, min(threads, blocks))
+    if vector and m == 1 and not trans_b and blocks > 1 and k >= 2 * blocks:
+        _vector_by_rows(&a[0, 0], b, c, blocks, threads)
+        if biased:
+            bias_activation(c, bias, kind, 1)
+        return
     for block in prange(
         blocks, nogil=True, schedule="dynamic", num_threads=threads, use_threads_if=threads > 1
     ):
@@ -160,6 +166,35 @@ def matmul_split(
         if biased:
             for row in range(m):
                 _bias_activation_row(&c[row, first], &bias[first], width, kind)
+
+
+cdef void _vector_by_rows(
+    const floating* x, const floating[:, ::1] b, floating[:, ::1] c, int blocks, int threads
+) noexcept:
+    """c (1, n) = x (1, k) · b (k, n) as the sum over ``blocks`` contiguous runs of b's rows of
+    their matrix-vector products, added in order: each thread streams whole rows of b, where
+    blocks of columns would read every row in pieces (2 threads, 800 × 1000: float32 46–55 µs
+    against 62–81, float64 114–122 against 133–157)."""
+    cdef int n = <int>b.shape[1], k = <int>b.shape[0], block, first, rows
+    cdef Py_ssize_t j
+    cdef unsigned int saved
+    cdef floating[:, ::1] part = np.empty(
+        (blocks, n), dtype=np.float32 if floating is float else np.float64
+    )
+    cdef floating total
+    for block in prange(
+        blocks, nogil=True, schedule="dynamic", num_threads=threads, use_threads_if=threads > 1
+    ):
+        saved = cnnref_flush_subnormals()
+        first = block * k // blocks
+        rows = (block + 1) * k // blocks - first
+        gemv_row(False, n, rows, x + first, &b[first, 0], n, &part[block, 0])
+        cnnref_restore_float_env(saved)
+    for j in range(n):
+        total = part[0, j]
+        for block in range(1, blocks):
+            total = total + part[block, j]
+        c[0, j] = total
 
 
 cdef void _outer(const floating* x, const floating* y, floating[:, ::1] c, int threads) noexcept:

@@ -265,7 +265,8 @@ def test_cap_openmp_threads_lowers_only_settings_above_four_per_cpu(setting, cpu
 
 def test_dense_products_split_across_threads_agree_with_numpy():
     rng = np.random.default_rng(5)
-    for n, d, m in [(64, 200, 300), (3, 1000, 999), (1, 7, 3), (0, 4, 5), (9, 1, 1)]:
+    shapes = [(64, 200, 300), (3, 1000, 999), (1, 800, 1000), (1, 7, 3), (0, 4, 5), (9, 1, 1)]
+    for n, d, m in shapes:
         x, w = rng.standard_normal((n, d)), rng.standard_normal((d, m))
         b, delta = rng.standard_normal(m), rng.standard_normal((n, m))
         got = (cnnref.dense(x, w, b), *cnnref.dense_backward(delta, x, w))
