@@ -21,6 +21,7 @@ threads that run faster than others take the larger share.
 from __future__ import annotations
 
 import contextlib
+import os
 import threading
 import time
 from collections.abc import Callable, Iterable
@@ -83,7 +84,6 @@ class BusyCores:
         clocks: tuple[Clock, Clock] = (time.monotonic, time.process_time),
         cpus: Iterable[int] | None = None,
     ) -> None:
-        import os
         import sys
 
         self.interval, self.share, self.stat = interval, share, stat
@@ -128,18 +128,25 @@ class BusyCores:
         try:
             with open(self.stat, "rb") as counters:
                 lines = counters.read().splitlines()
-        except OSError:
-            return None
-        ticks = 0
-        for line in lines:
-            name, _, rest = line.partition(b" ")
-            if name in self._cpus:
-                fields = rest.split()
-                ticks += sum(int(fields[i]) for i in (0, 1, 2, 5, 6, 7))
-        return ticks / self._ticks
+            ticks, found = 0, 0
+            for line in lines:
+                name, _, rest = line.partition(b" ")
+                if name in self._cpus:
+                    fields = rest.split()
+                    ticks += sum(int(fields[i]) for i in (0, 1, 2, 5, 6, 7))
+                    found += 1
+        except (OSError, ValueError, IndexError):
+            return None  # no counters, or not in the layout of Linux's /proc/stat
+        return ticks / self._ticks if found else None
+
+    def forget(self) -> None:
+        """Drop the last reading (a forked child's CPU time starts again at 0)."""
+        self._last, self._next, self._taken = None, 0.0, 0
 
 
 _BUSY = BusyCores()
+if hasattr(os, "register_at_fork"):
+    os.register_at_fork(after_in_child=lambda: _BUSY.forget())
 
 
 class _ThreadCount:
@@ -236,8 +243,6 @@ class _BlasHold:
 
 
 def _scipy_blas_controllers() -> list:
-    import os
-
     import numpy
     import scipy
     import scipy.linalg.cython_blas  # (loads the BLAS it calls)
@@ -278,8 +283,6 @@ _KEPT_FLOOR, _KEPT_CEILING = 64 * 1024 * 1024, 1024 * 1024 * 1024
 def kept_free_bytes() -> int:
     """The freed memory glibc may keep at the top of its heap once cnnref is imported: a
     sixteenth of the machine's physical memory, at least 64 MB and at most 1 GiB."""
-    import os
-
     try:
         physical = os.sysconf("SC_PHYS_PAGES") * os.sysconf("SC_PAGE_SIZE")
     except (ValueError, OSError, AttributeError):
@@ -325,8 +328,6 @@ def reuse_freed_memory_on_import() -> bool:
     """What ``import cnnref`` does to malloc: :func:`reuse_freed_memory`, unless the environment
     variable ``CNNREF_SYSTEM_MALLOC`` is ``1`` (glibc's defaults are then left alone). Returns
     whether the setting was made."""
-    import os
-
     if os.environ.get(SYSTEM_MALLOC_VARIABLE, "") == "1":
         return False
     return reuse_freed_memory()

@@ -134,6 +134,7 @@ def matmul_split(
     cdef unsigned int saved
     cdef bint biased = bias is not None
     cdef const floating* column
+    cdef floating[:, ::1] part
     if m == 0 or n == 0:
         return
     if k <= 1:
@@ -147,7 +148,8 @@ def matmul_split(
     blocks = max(1, min(blocks, n))
     threads = max(1, min(threads, blocks))
     if vector and m == 1 and not trans_b and blocks > 1 and k >= 2 * blocks:
-        _vector_by_rows(&a[0, 0], b, c, blocks, threads)
+        part = np.empty((blocks, n), dtype=np.float32 if floating is float else np.float64)
+        _vector_by_rows(&a[0, 0], b, c, part, threads)
         if biased:
             bias_activation(c, bias, kind, 1)
         return
@@ -169,18 +171,17 @@ def matmul_split(
 
 
 cdef void _vector_by_rows(
-    const floating* x, const floating[:, ::1] b, floating[:, ::1] c, int blocks, int threads
+    const floating* x, const floating[:, ::1] b, floating[:, ::1] c, floating[:, ::1] part,
+    int threads,
 ) noexcept:
-    """c (1, n) = x (1, k) · b (k, n) as the sum over ``blocks`` contiguous runs of b's rows of
-    their matrix-vector products, added in order: each thread streams whole rows of b, where
-    blocks of columns would read every row in pieces (2 threads, 800 × 1000: float32 46–55 µs
-    against 62–81, float64 114–122 against 133–157)."""
-    cdef int n = <int>b.shape[1], k = <int>b.shape[0], block, first, rows
+    """c (1, n) = x (1, k) · b (k, n) as the sum over part.shape[0] contiguous runs of b's rows
+    of their matrix-vector products (into part's rows), added in order: each thread streams
+    whole rows of b, where blocks of columns would read every row in pieces (2 threads,
+    800 × 1000: float32 46–55 µs against 62–81, float64 114–122 against 133–157)."""
+    cdef int n = <int>b.shape[1], k = <int>b.shape[0], blocks = <int>part.shape[0]
+    cdef int block, first, rows
     cdef Py_ssize_t j
     cdef unsigned int saved
-    cdef floating[:, ::1] part = np.empty(
-        (blocks, n), dtype=np.float32 if floating is float else np.float64
-    )
     cdef floating total
     for block in prange(
         blocks, nogil=True, schedule="dynamic", num_threads=threads, use_threads_if=threads > 1

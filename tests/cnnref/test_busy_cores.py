@@ -3,6 +3,7 @@ processes keep busy (cnnref.threads.BusyCores), with the same bits for any count
 
 from __future__ import annotations
 
+import os
 import subprocess
 import sys
 import time
@@ -93,6 +94,38 @@ def test_without_the_counters_no_core_is_taken(tmp_path):
     assert not busy.enabled
 
 
+@pytest.mark.parametrize(
+    "text", ["cpu0 1 2\n", "cpu0 a b c d e f g h\n", "cpu  1 2 3 4 5 6 7 8\nintr 1\n", ""]
+)
+def test_counters_in_another_layout_switch_the_count_off(tmp_path, text):
+    """Too few fields, no numbers, or no line for the mask's CPUs: no count, and no error in the
+    cnnref call that reads them."""
+    stat = tmp_path / "stat"
+    stat.write_text(text)
+    busy = BusyCores(stat=str(stat), cpus=(0,))
+    assert busy.taken() == 0
+    assert not busy.enabled
+
+
+def test_a_forked_child_starts_its_count_afresh(tmp_path):
+    """A child's CPU time starts again at 0, which against the parent's last reading would look
+    like other processes' work."""
+    stat, clocks = tmp_path / "stat", _Clocks()
+    busy = BusyCores(interval=0.5, stat=str(stat), clocks=clocks.pair(), cpus=(0, 1))
+    busy._ticks = 100
+    _write_counters(stat, {0: 0, 1: 0})
+    busy.taken()
+    busy.forget()
+    _write_counters(stat, {0: 100, 1: 100})
+    clocks.wall += 1.0
+    clocks.own = 0.0  # the child's clock
+    assert busy.taken() == 0  # a first reading again
+    clocks.wall += 1.0
+    clocks.own += 2.0
+    _write_counters(stat, {0: 200, 1: 200})
+    assert busy.taken() == 0  # the child's own two cores
+
+
 def test_the_environment_variable_keeps_the_whole_pool(tmp_path, run_child):
     code = "import cnnref.threads, sys; print(sys.modules['cnnref.threads']._BUSY.enabled)"
     assert run_child(code, tmp_path, CNNREF_ADAPTIVE_THREADS="0").stdout.strip() == "False"
@@ -170,3 +203,23 @@ def test_a_split_product_has_the_bits_of_its_blocks_on_any_thread_count(dtype, t
             np.testing.assert_array_equal(out, outs[0])
         expected = (a.T if trans_a else a) @ (b.T if trans_b else b)
         np.testing.assert_allclose(outs[0], expected, rtol=1e-4, atol=1e-3)
+
+
+@pytest.mark.skipif(not hasattr(os, "fork"), reason="needs os.fork")
+def test_fork_makes_the_process_wide_count_forget_its_reading():
+    busy = threads_module._BUSY
+    if not busy.enabled:
+        pytest.skip("no CPU counters here")
+    busy.taken()
+    assert busy._last is not None  # a reading in this process
+    reader, writer = os.pipe()
+    child = os.fork()
+    if child == 0:  # pragma: no cover (the child)
+        os.close(reader)
+        os.write(writer, b"1" if threads_module._BUSY._last is None else b"0")
+        os._exit(0)
+    os.close(writer)
+    forgot = os.read(reader, 1)
+    os.close(reader)
+    os.waitpid(child, 0)
+    assert forgot == b"1"
