@@ -452,6 +452,23 @@ cdef inline void _simd_input_gradient(
     cnnref_restore_float_env(saved)
 
 
+cdef inline void _gather_input_gradient(
+    const floating* dout, const floating* w, floating* dx, Geometry g, Py_ssize_t F
+) noexcept nogil:
+    """dx (H, W, C) = the input gradient of one image at stride 1, from dout (Ho, Wo, F) and the
+    filters w (KH, KW, C, F) (overwritten)."""
+    cdef unsigned int saved = cnnref_flush_subnormals()
+    if floating is float:
+        cnnref_input_gradient_gather_f(
+            dout, g.Ho, g.Wo, F, w, dx, g.H, g.W, g.C, g.KH, g.KW, g.pad
+        )
+    else:
+        cnnref_input_gradient_gather_d(
+            dout, g.Ho, g.Wo, F, w, dx, g.H, g.W, g.C, g.KH, g.KW, g.pad
+        )
+    cnnref_restore_float_env(saved)
+
+
 def conv_forward_simd(
     const floating[:, :, :, ::1] x,
     const floating[:, :, :, ::1] w,
@@ -494,6 +511,7 @@ def conv_backward_simd(
     floating[:, ::1] padded,
     bint filter_gradient,
     bint input_gradient,
+    bint gather=False,
 ):
     """The SIMD kernels' backward pass, image by image; for image n of group g:
 
@@ -503,14 +521,18 @@ def conv_backward_simd(
       padded[t] as in conv_forward_simd; needs F a multiple of 16 (float) or 8 (double));
     * with ``input_gradient``, dx[n] = Σ_f dout[n, i, j, f] · wt[k1, k2, f, c] summed into
       dx[n, i·s + k1 − p, j·s + k2 − p, c] (overwritten; wt is w transposed to (KH, KW, F, C);
-      needs C a multiple of 16 (float) or 8 (double)).
+      needs C a multiple of 16 (float) or 8 (double));
+    * with ``input_gradient`` and ``gather``, dx[n] by the gather form of
+      conv_backward_input_gather instead (stride 1, any C), wt then being w itself (KH, KW, C, F):
+      the first layer's few channels, computed while image n's dout is still in cache.
 
     The N images fall into G = dw_parts.shape[0] fixed groups of consecutive images
     (group g: n from g·N // G to (g + 1)·N // G), handed to the threads one group at a time
     (dynamic schedule): each group's sum runs in image order whichever thread takes it, so dw has
     the same bits for any thread count and any timing. At most padded.shape[0] threads."""
     cdef Geometry g = _geometry(x.shape, wt.shape, dout.shape, stride, pad)
-    cdef Py_ssize_t N = x.shape[0], F = wt.shape[2], G = dw_parts.shape[0], n, group
+    cdef Py_ssize_t N = x.shape[0], F = wt.shape[3 if gather else 2], G = dw_parts.shape[0]
+    cdef Py_ssize_t n, group
     cdef int threads = <int>padded.shape[0]
     if N == 0 or g.Ho == 0 or g.Wo == 0:
         return
@@ -522,25 +544,10 @@ def conv_backward_simd(
                     &x[n, 0, 0, 0], &padded[threadid(), 0], &dout[n, 0, 0, 0],
                     &dw_parts[group, 0, 0, 0, 0], g, F,
                 )
-            if input_gradient:
+            if input_gradient and gather:
+                _gather_input_gradient(&dout[n, 0, 0, 0], &wt[0, 0, 0, 0], &dx[n, 0, 0, 0], g, F)
+            elif input_gradient:
                 _simd_input_gradient(&dout[n, 0, 0, 0], &wt[0, 0, 0, 0], &dx[n, 0, 0, 0], g, F)
-
-
-cdef inline void _gather_input_gradient(
-    const floating* dout, const floating* w, floating* dx, Geometry g, Py_ssize_t F
-) noexcept nogil:
-    """dx (H, W, C) = the input gradient of one image at stride 1, from dout (Ho, Wo, F) and the
-    filters w (KH, KW, C, F) (overwritten)."""
-    cdef unsigned int saved = cnnref_flush_subnormals()
-    if floating is float:
-        cnnref_input_gradient_gather_f(
-            dout, g.Ho, g.Wo, F, w, dx, g.H, g.W, g.C, g.KH, g.KW, g.pad
-        )
-    else:
-        cnnref_input_gradient_gather_d(
-            dout, g.Ho, g.Wo, F, w, dx, g.H, g.W, g.C, g.KH, g.KW, g.pad
-        )
-    cnnref_restore_float_env(saved)
 
 
 def conv_backward_input_gather(

@@ -334,6 +334,31 @@ def test_gather_input_gradient_has_the_same_bits_on_one_thread_and_on_all(monkey
     np.testing.assert_array_equal(paths.input_gradient_simd_gather(dout, x, w, 1), many)
 
 
+@needs_simd
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+@pytest.mark.parametrize("shape", [GATHER_SHAPES[0], (5, 10, 9, 2, 3, 3, 16, 2)])
+def test_gather_input_gradient_inside_the_filter_gradient_pass_has_the_same_bits(
+    dtype, shape, monkeypatch
+):
+    """The first layer's dx, computed image by image in the pass that sums dw (as
+    conv2d_backward does for few input channels at stride 1), has the bits of the gather kernel
+    on its own, and dw those of the pass without dx, on one thread and on all."""
+    n, h, width, c, kh, kw, f, pad = shape
+    x, w, _, _, _ = _case(dtype, (n, h, width, c, kh, kw, f, 1, pad))
+    out_h, out_w = _geometry(x, w, 1, pad)
+    dout = np.random.default_rng(10).standard_normal((n, out_h, out_w, f)).astype(dtype)
+    alone = paths.input_gradient_simd_gather(dout, x, w, pad)
+    _, dw_alone = paths.backward_simd(dout, x, w, 1, pad, False)
+    dx, dw = paths.backward_simd(dout, x, w, 1, pad, False, gather=True)
+    np.testing.assert_array_equal(dx, alone)
+    np.testing.assert_array_equal(dw, dw_alone)
+    np.testing.assert_array_equal(conv2d_backward(dout, x, w, 1, pad)[0], alone)
+    monkeypatch.setattr(paths, "_simd_threads", lambda n, work: 1)
+    one = paths.backward_simd(dout, x, w, 1, pad, False, gather=True)
+    np.testing.assert_array_equal(one[0], dx)
+    np.testing.assert_array_equal(one[1], dw)
+
+
 # The seed network's two convolutions in both dtypes: the shapes whose channels fill one and two
 # AVX-512 vectors (16 and 32 floats, 16 and 32 doubles).
 _CLONE_SCRIPT = """
