@@ -114,7 +114,8 @@ def forward_simd(x, w, b, activation, stride, pad, out_h, out_w) -> np.ndarray:
 def backward_simd(dout, x, w, stride, pad, input_gradient, gather=False):
     """dw = Σₙ Σ_i Σ_j in[n, i·s + k1, j·s + k2, c] · dout[n, i, j, f] and, with
     ``input_gradient`` (scatter form, C a multiple of the channel block) or ``gather`` (gather
-    form, stride 1: :func:`input_gradient_simd_gather`), dx[n, i·s + k1 − p, j·s + k2 − p, c] +=
+    form, stride 1, vectorized over F: for the few channels of a first layer, where the
+    scatter kernel's C-vectors do not apply), dx[n, i·s + k1 − p, j·s + k2 − p, c] +=
     Σ_f dout[n, i, j, f] · w[k1, k2, c, f], by the SIMD kernels in one pass over the images (each
     image's dout read once), dw summed in fixed groups of images. dx is None with neither."""
     n = x.shape[0]
@@ -129,17 +130,6 @@ def backward_simd(dout, x, w, stride, pad, input_gradient, gather=False):
         x, dout, filters, dw_parts, dx, stride, pad, padded, True, with_dx, gather
     )
     return (dx if with_dx else None), dw_parts.sum(axis=0)
-
-
-def input_gradient_simd_gather(dout, x, w, pad) -> np.ndarray:
-    """dx[n, r, s, c] = Σ_(k1, k2) Σ_f dout[n, r + p − k1, s + p − k2, f] · w[k1, k2, c, f] at
-    stride 1, by the gather-form SIMD kernel (vectorized over F, so for the few channels of a
-    first layer, where the scatter kernel's C-vectors do not apply), OpenMP across the images."""
-    n, kh, kw = x.shape[0], w.shape[0], w.shape[1]
-    dx = np.empty_like(x)
-    threads = _simd_threads(n, dout.size * kh * kw * x.shape[3])
-    _conv.conv_backward_input_gather(dout, w, dx, pad, threads)
-    return dx
 
 
 def _geometry(x, w, stride, pad, out_h, out_w) -> dict[str, int]:

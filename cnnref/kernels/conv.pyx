@@ -522,9 +522,12 @@ def conv_backward_simd(
     * with ``input_gradient``, dx[n] = Σ_f dout[n, i, j, f] · wt[k1, k2, f, c] summed into
       dx[n, i·s + k1 − p, j·s + k2 − p, c] (overwritten; wt is w transposed to (KH, KW, F, C);
       needs C a multiple of 16 (float) or 8 (double));
-    * with ``input_gradient`` and ``gather``, dx[n] by the gather form of
-      conv_backward_input_gather instead (stride 1, any C), wt then being w itself (KH, KW, C, F):
-      the first layer's few channels, computed while image n's dout is still in cache.
+    * with ``input_gradient`` and ``gather``, dx[n] by the gather form instead,
+      dx[n, r, s, c] = Σ_(k1, k2) Σ_f dout[n, r + p − k1, s + p − k2, f] · w[k1, k2, c, f] over
+      the dout pixels that exist (stride 1, any C; the SIMD kernel vectorized over the filters,
+      needs F a multiple of 8 (float) or 4 (double)), wt then being w itself (KH, KW, C, F): the
+      first layer's few channels, computed while image n's dout is still in cache. The readable
+      twin: conv_backward_input_direct.
 
     The N images fall into G = dw_parts.shape[0] fixed groups of consecutive images
     (group g: n from g·N // G to (g + 1)·N // G), handed to the threads one group at a time
@@ -548,30 +551,6 @@ def conv_backward_simd(
                 _gather_input_gradient(&dout[n, 0, 0, 0], &wt[0, 0, 0, 0], &dx[n, 0, 0, 0], g, F)
             elif input_gradient:
                 _simd_input_gradient(&dout[n, 0, 0, 0], &wt[0, 0, 0, 0], &dx[n, 0, 0, 0], g, F)
-
-
-def conv_backward_input_gather(
-    const floating[:, :, :, ::1] dout,
-    const floating[:, :, :, ::1] w,
-    floating[:, :, :, ::1] dx,
-    Py_ssize_t pad,
-    int threads,
-):
-    """dx[n, r, s, c] = Σ_(k1, k2) Σ_f dout[n, r + p − k1, s + p − k2, f] · w[k1, k2, c, f] over
-    the dout pixels that exist, the input gradient at stride 1 in gather form (the SIMD kernel of
-    direct_conv.h vectorized over the filters, so for any C); OpenMP across the images, at most
-    ``threads``. Needs F a multiple of 8 (float) or 4 (double). The readable twin:
-    conv_backward_input_direct."""
-    cdef Geometry g = _geometry(dx.shape, w.shape, dout.shape, 1, pad)
-    cdef Py_ssize_t N = dx.shape[0], F = w.shape[3], n
-    if N == 0 or g.H == 0 or g.W == 0 or g.C == 0:
-        return
-    if g.Ho == 0 or g.Wo == 0:
-        dx[...] = 0
-        return
-    for n in prange(N, nogil=True, schedule="static", num_threads=threads,
-                    use_threads_if=threads > 1 and N > 1):
-        _gather_input_gradient(&dout[n, 0, 0, 0], &w[0, 0, 0, 0], &dx[n, 0, 0, 0], g, F)
 
 
 def openmp_threads(Py_ssize_t slots=256):

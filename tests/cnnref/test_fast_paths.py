@@ -281,6 +281,11 @@ def test_simd_gradients_have_the_same_bits_on_one_thread_and_on_all(monkeypatch)
     np.testing.assert_array_equal(one[1], many[1])
 
 
+def _gather_dx(dout, x, w, pad):
+    """dx by the gather-form SIMD kernel, in the pass that also sums dw (stride 1)."""
+    return paths.backward_simd(dout, x, w, 1, pad, False, gather=True)[0]
+
+
 # The gather-form input gradient (stride 1, F a multiple of the vector width, any C): channel
 # counts that take every channel group (4, 3, 2 and 1 at a time), pads from none to wider than the
 # kernel, non-square kernels, images narrower than a pixel block.
@@ -303,7 +308,7 @@ def test_gather_input_gradient_matches_the_direct_loops(dtype, shape):
     x, w, _, _, _ = _case(dtype, (n, h, width, c, kh, kw, f, 1, pad))
     out_h, out_w = _geometry(x, w, 1, pad)
     dout = np.random.default_rng(8).standard_normal((n, out_h, out_w, f)).astype(dtype)
-    dx = paths.input_gradient_simd_gather(dout, x, w, pad)
+    dx = _gather_dx(dout, x, w, pad)
     reference, _ = paths.backward_direct(dout, x, w, 1, pad, True)
     _assert_close(dx, reference, dtype, "dx (gather vs direct)")
     np.testing.assert_array_equal(conv2d_backward(dout, x, w, 1, pad)[0], dx)
@@ -317,7 +322,7 @@ def test_gather_input_gradient_meets_a_non_finite_filter_only_where_the_direct_l
     w = np.ones((3, 3, 3, 8))
     w[0, 0, 1, 2], w[2, 1, 0, 5] = np.nan, np.inf
     dout = np.ones((1, 4, 5, 8))
-    dx = paths.input_gradient_simd_gather(dout, x, w, 0)
+    dx = _gather_dx(dout, x, w, 0)
     reference, _ = paths.backward_direct(dout, x, w, 1, 0, True)
     np.testing.assert_array_equal(np.isnan(dx), np.isnan(reference))
     np.testing.assert_array_equal(np.isinf(dx), np.isinf(reference))
@@ -329,30 +334,28 @@ def test_gather_input_gradient_has_the_same_bits_on_one_thread_and_on_all(monkey
     x, w, b, _, _ = _case(np.float32, (37, 12, 12, 3, 5, 5, 16, 1, 1))
     dout = np.random.default_rng(9).standard_normal(conv2d(x, w, b, 1, 1).shape)
     dout = dout.astype(np.float32)
-    many = paths.input_gradient_simd_gather(dout, x, w, 1)
+    many = _gather_dx(dout, x, w, 1)
     monkeypatch.setattr(paths, "_simd_threads", lambda n, work: 1)
-    np.testing.assert_array_equal(paths.input_gradient_simd_gather(dout, x, w, 1), many)
+    np.testing.assert_array_equal(_gather_dx(dout, x, w, 1), many)
 
 
 @needs_simd
 @pytest.mark.parametrize("dtype", [np.float32, np.float64])
 @pytest.mark.parametrize("shape", [GATHER_SHAPES[0], (5, 10, 9, 2, 3, 3, 16, 2)])
-def test_gather_input_gradient_inside_the_filter_gradient_pass_has_the_same_bits(
+def test_gather_input_gradient_in_the_filter_gradient_pass_keeps_the_bits_of_dw(
     dtype, shape, monkeypatch
 ):
     """The first layer's dx, computed image by image in the pass that sums dw (as
-    conv2d_backward does for few input channels at stride 1), has the bits of the gather kernel
-    on its own, and dw those of the pass without dx, on one thread and on all."""
+    conv2d_backward does for few input channels at stride 1), leaves dw with the bits of the pass
+    without dx, and both keep their bits on one thread and on all."""
     n, h, width, c, kh, kw, f, pad = shape
     x, w, _, _, _ = _case(dtype, (n, h, width, c, kh, kw, f, 1, pad))
     out_h, out_w = _geometry(x, w, 1, pad)
     dout = np.random.default_rng(10).standard_normal((n, out_h, out_w, f)).astype(dtype)
-    alone = paths.input_gradient_simd_gather(dout, x, w, pad)
     _, dw_alone = paths.backward_simd(dout, x, w, 1, pad, False)
     dx, dw = paths.backward_simd(dout, x, w, 1, pad, False, gather=True)
-    np.testing.assert_array_equal(dx, alone)
     np.testing.assert_array_equal(dw, dw_alone)
-    np.testing.assert_array_equal(conv2d_backward(dout, x, w, 1, pad)[0], alone)
+    np.testing.assert_array_equal(conv2d_backward(dout, x, w, 1, pad)[0], dx)
     monkeypatch.setattr(paths, "_simd_threads", lambda n, work: 1)
     one = paths.backward_simd(dout, x, w, 1, pad, False, gather=True)
     np.testing.assert_array_equal(one[0], dx)
