@@ -74,8 +74,11 @@ def maxpool2d_backward(
     """
     x, size, stride, out_shape = _pool_arguments(x, size, stride)
     dout = _upstream(dout, x, out_shape)
+    winners = np.empty(out_shape, dtype=winners_dtype(size))
+    threads = openmp_threads()
+    _pool.maxpool_forward_winners(x, np.empty_like(dout), winners, size, stride, threads)
     dx = np.empty_like(x)
-    _pool.maxpool_backward(dout, x, dx, size, stride, openmp_threads())
+    _pool.maxpool_backward_winners(dout, winners, x, dx, size, stride, 0, threads)
     return dx
 
 

@@ -10,10 +10,9 @@ for windows of up to 256 elements (uint8), four beyond (uint32). The max-pool ke
 across the images (dynamic schedule) when the batch holds enough elements to be worth a team.
 """
 
-from libc.stdlib cimport free, malloc
 from libc.string cimport memset
 from cython cimport floating
-from cython.parallel cimport prange, threadid
+from cython.parallel cimport prange
 
 ctypedef fused offset:
     unsigned char
@@ -298,54 +297,6 @@ def maxpool_backward_winners(
             &pooled[n, 0, 0, 0] if from_pooled else NULL, &dx[n, 0, 0, 0], g, kind
         )
     return bad == 0
-
-
-cdef void _backward_found_batch(
-    const floating[:, :, :, ::1] dout, const floating[:, :, :, ::1] x, floating[:, :, :, ::1] dx,
-    floating* best, offset* winners, Geometry g, int threads,
-):
-    """dx image by image: the image's winners found into its thread's slot of best and winners
-    (Ho·Wo·C each), then dout scattered to them while the image is still in cache."""
-    cdef Py_ssize_t n, N = x.shape[0], slot
-    cdef Py_ssize_t per_image = g.Ho * g.Wo * g.C
-    for n in prange(N, nogil=True, schedule="dynamic", num_threads=threads,
-                    use_threads_if=_threaded(N, g, threads)):
-        slot = threadid() * per_image
-        _forward_image(&x[n, 0, 0, 0], best + slot, winners + slot, g)
-        _backward_image(&dout[n, 0, 0, 0], winners + slot, &x[n, 0, 0, 0], NULL,
-                        &dx[n, 0, 0, 0], g, 0)
-
-
-def maxpool_backward(
-    const floating[:, :, :, ::1] dout,
-    const floating[:, :, :, ::1] x,
-    floating[:, :, :, ::1] dx,
-    Py_ssize_t size,
-    Py_ssize_t stride,
-    int threads=1,
-):
-    """dx of the max-pool without kept winners: maxpool_forward_winners, then
-    maxpool_backward_winners with kind 0, done image by image (the same bits), so that each image
-    is read from memory once. dx need not be zeroed."""
-    cdef Geometry g = _geometry(x.shape, dout.shape, size, stride)
-    cdef Py_ssize_t slots = max(threads, 1) * g.Ho * g.Wo * g.C
-    cdef bint wide = size * size > 256
-    cdef floating* best
-    cdef void* winners
-    if x.size == 0:
-        return
-    best = <floating*>malloc(slots * sizeof(floating))
-    winners = malloc(slots * (sizeof(unsigned int) if wide else sizeof(unsigned char)))
-    try:
-        if best == NULL or winners == NULL:
-            raise MemoryError("no memory for the max-pool's winners")
-        if wide:
-            _backward_found_batch(dout, x, dx, best, <unsigned int*>winners, g, threads)
-        else:
-            _backward_found_batch(dout, x, dx, best, <unsigned char*>winners, g, threads)
-    finally:
-        free(best)
-        free(winners)
 
 
 # ---- average pooling ----

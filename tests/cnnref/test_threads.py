@@ -393,25 +393,3 @@ def test_the_simd_forward_split_into_row_bands_gives_the_bits_of_one_thread(
     expected = conv2d_direct(x, w, b, stride=stride, pad=pad)
     tolerance = 1e-5 if dtype == np.float32 else 1e-12
     np.testing.assert_allclose(one, np.maximum(expected, 0), rtol=tolerance, atol=tolerance)
-
-
-@pytest.mark.parametrize("dtype", [np.float32, np.float64])
-@pytest.mark.parametrize("size, stride", [(2, 2), (3, 2), (2, 1), (17, 17)])
-def test_the_max_pool_backward_without_winners_has_the_bits_of_the_two_passes(dtype, size, stride):
-    """maxpool2d_backward finds each image's winners and scatters to them image by image, on any
-    thread count: the same bits as finding all the winners first (maxpool2d_with_winners) and
-    scattering after, ties and NaNs included."""
-    from cnnref.kernels import pool as _pool
-    from cnnref.pool import maxpool2d_backward_to_winners, maxpool2d_with_winners
-
-    rng = np.random.default_rng(size * 7 + stride)
-    side = 34 if size == 17 else 28
-    x = rng.integers(0, 5, size=(24, side, side, 16)).astype(dtype)  # ties; 301,056 values
-    x[x == 4] = np.nan
-    out, winners = maxpool2d_with_winners(x, size, stride)
-    dout = rng.standard_normal(out.shape).astype(dtype)
-    expected = maxpool2d_backward_to_winners(dout, x, winners, size, stride)
-    for threads in (1, 2, 3):
-        dx = np.full_like(x, 7.0)  # every element must be written
-        _pool.maxpool_backward(dout, x, dx, size, stride, threads)
-        np.testing.assert_array_equal(dx, expected, err_msg=f"{threads} threads")
