@@ -363,6 +363,29 @@ def test_the_bias_gradient_row_sum_has_the_same_bits_for_any_thread_count(dtype,
     np.testing.assert_allclose(sums[1], exact, rtol=np.finfo(dtype).eps, atol=1e-12 * rows)
 
 
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+@pytest.mark.parametrize("rows, cols", [(50_176, 16), (300, 33), (40, 7), (64, 1000), (3, 1)])
+def test_the_row_sum_adds_each_column_row_by_row_in_double_within_each_run(dtype, rows, cols):
+    """The exact bits of sum_rows' definition: each of the 16 runs of rows summed row by row in
+    double (a cumulative sum runs in that order), the runs' sums added in order, rounded once;
+    whole blocks of 16 columns, a block and a tail, a tail only, many blocks. Magnitudes spread
+    over nine decades, so that in float64 another order (the rows reversed, say) shows in the
+    last bits."""
+    from cnnref.kernels import dense as _dense
+
+    rng = np.random.default_rng(cols)
+    delta = rng.standard_normal((rows, cols)) * 10.0 ** rng.integers(0, 9, (rows, cols))
+    delta = delta.astype(dtype)
+    runs = min(16, rows)
+    total = np.zeros(cols)
+    for run in range(runs):
+        part = delta[run * rows // runs : (run + 1) * rows // runs].astype(np.float64)
+        total = total + np.cumsum(part, axis=0)[-1]
+    out = np.empty(cols, dtype=dtype)
+    _dense.sum_rows(delta, out, 2)
+    np.testing.assert_array_equal(out, total.astype(dtype))
+
+
 @pytest.mark.skipif(not _conv_kernels.simd_available(), reason="needs the AVX2 + FMA kernels")
 @pytest.mark.parametrize("dtype", [np.float32, np.float64])
 @pytest.mark.parametrize("stride, pad", [(1, 0), (2, 0), (1, 2), (2, 1)])
