@@ -19,20 +19,10 @@ ctypedef fused offset:
     unsigned int
 
 
-cdef extern from *:
-    """
-    /* The tie rule as C expressions, so that compilers use compare masks, blends and setcc
-       instead of branches (which mispredict on random data). BEATS: a later candidate replaces
-       the current maximum best. LARGER: the new maximum (this form vectorises over channels).
-       The 2 × 2 windows' winners follow the same rule in pool_window.h (CNNREF_MATCH_MASK). */
-    #define CNNREF_BEATS(candidate, best) \\
-        (((candidate) > (best)) | (((candidate) != (candidate)) & ((best) == (best))))
-    #define CNNREF_LARGER(candidate, best) \\
-        (((candidate) > (best) || ((candidate) != (candidate) && (best) == (best))) \\
-         ? (candidate) : (best))
-    """
-    # Type-generic macros, declared once with double: Cython hands them float arguments as they
-    # are (no conversion), so the float kernels compare and return floats.
+cdef extern from "pool_window.h":
+    # The tie rule as C expressions (pool_window.h). Type-generic macros, declared once with
+    # double: Cython hands them float arguments as they are (no conversion), so the float kernels
+    # compare and return floats.
     bint _beats "CNNREF_BEATS"(double candidate, double best) noexcept nogil
     double _larger "CNNREF_LARGER"(double candidate, double best) noexcept nogil
 
@@ -93,30 +83,34 @@ cdef inline void _max_2x2_window(
 
 
 cdef extern from "pool_window.h" nogil:
-    void _winners_2x2_f_u8 "cnnref_winners_2x2_f_u8"(
-        const float* top, Py_ssize_t row, Py_ssize_t C, const float* best, unsigned char* winner)
-    void _winners_2x2_f_u32 "cnnref_winners_2x2_f_u32"(
-        const float* top, Py_ssize_t row, Py_ssize_t C, const float* best, unsigned int* winner)
-    void _winners_2x2_d_u8 "cnnref_winners_2x2_d_u8"(
-        const double* top, Py_ssize_t row, Py_ssize_t C, const double* best, unsigned char* winner)
-    void _winners_2x2_d_u32 "cnnref_winners_2x2_d_u32"(
-        const double* top, Py_ssize_t row, Py_ssize_t C, const double* best, unsigned int* winner)
+    void _forward_2x2_f_u8 "cnnref_forward_2x2_image_f_u8"(
+        const float* x, float* out, unsigned char* winners, Py_ssize_t W, Py_ssize_t C,
+        Py_ssize_t Ho, Py_ssize_t Wo)
+    void _forward_2x2_f_u32 "cnnref_forward_2x2_image_f_u32"(
+        const float* x, float* out, unsigned int* winners, Py_ssize_t W, Py_ssize_t C,
+        Py_ssize_t Ho, Py_ssize_t Wo)
+    void _forward_2x2_d_u8 "cnnref_forward_2x2_image_d_u8"(
+        const double* x, double* out, unsigned char* winners, Py_ssize_t W, Py_ssize_t C,
+        Py_ssize_t Ho, Py_ssize_t Wo)
+    void _forward_2x2_d_u32 "cnnref_forward_2x2_image_d_u32"(
+        const double* x, double* out, unsigned int* winners, Py_ssize_t W, Py_ssize_t C,
+        Py_ssize_t Ho, Py_ssize_t Wo)
 
 
-cdef inline void _winner_2x2_window(
-    const floating* top, Py_ssize_t row, Py_ssize_t C, const floating* best, offset* winner
+cdef inline void _forward_2x2_image(
+    const floating* x, floating* out, offset* winners, Geometry g
 ) noexcept nogil:
-    """winner[c] = offset of the first element of the window matching its maximum best[c]
+    """One image's 2 × 2 maxima at stride 2 and their winners' offsets, in one call
     (pool_window.h: branch-free masks, so that the loop over the channels vectorises)."""
     if floating is float:
         if offset is uchar:
-            _winners_2x2_f_u8(top, row, C, best, winner)
+            _forward_2x2_f_u8(x, out, winners, g.W, g.C, g.Ho, g.Wo)
         else:
-            _winners_2x2_f_u32(top, row, C, best, winner)
+            _forward_2x2_f_u32(x, out, winners, g.W, g.C, g.Ho, g.Wo)
     elif offset is uchar:
-        _winners_2x2_d_u8(top, row, C, best, winner)
+        _forward_2x2_d_u8(x, out, winners, g.W, g.C, g.Ho, g.Wo)
     else:
-        _winners_2x2_d_u32(top, row, C, best, winner)
+        _forward_2x2_d_u32(x, out, winners, g.W, g.C, g.Ho, g.Wo)
 
 
 cdef inline Py_ssize_t _window_winner(
@@ -143,14 +137,15 @@ cdef void _forward_image(
     cdef Py_ssize_t i, j, c, C = g.C, row = g.W * g.C, k
     cdef const floating* corner
     cdef floating* best
+    if _is_2x2(g) and winners != NULL:
+        _forward_2x2_image(x, out, winners, g)
+        return
     for i in range(g.Ho):
         for j in range(g.Wo):
             corner = x + (i * g.stride * g.W + j * g.stride) * C
             best = out + (i * g.Wo + j) * C
             if _is_2x2(g):
                 _max_2x2_window(corner, row, C, best)
-                if winners != NULL:
-                    _winner_2x2_window(corner, row, C, best, winners + (i * g.Wo + j) * C)
                 continue
             for c in range(C):
                 k = _window_winner(corner + c, row, C, g.size, best + c)

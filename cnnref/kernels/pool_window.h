@@ -32,6 +32,16 @@
 #define CNNREF_POOL_CLONES
 #endif
 
+/* The tie rule as C expressions, so that compilers use compare masks, blends and setcc instead
+   of branches (which mispredict on random data). BEATS: a later candidate replaces the current
+   maximum best. LARGER: the new maximum (this form vectorises over channels). MATCH_MASK below
+   finds the 2 × 2 windows' winners by the same rule. */
+#define CNNREF_BEATS(candidate, best) \
+    (((candidate) > (best)) | (((candidate) != (candidate)) & ((best) == (best))))
+#define CNNREF_LARGER(candidate, best) \
+    (((candidate) > (best) || ((candidate) != (candidate) && (best) == (best))) ? (candidate) \
+                                                                               : (best))
+
 /* A value's bits and back (memcpy is the defined way; compilers emit no copy). */
 static inline uint32_t cnnref_bits_f(float v) { uint32_t b; memcpy(&b, &v, sizeof b); return b; }
 static inline float cnnref_value_f(uint32_t b) { float v; memcpy(&v, &b, sizeof v); return v; }
@@ -68,28 +78,45 @@ static inline double cnnref_value_d(uint64_t b) { double v; memcpy(&v, &b, sizeo
         bad += k > 3;                                                                             \
     }
 
-/* The forward pass's winners of one 2 × 2 window's channels c < C: winner[c] = the offset (0…3,
-   row-major) of the first of the window's four elements top[c], top[C + c], top[row + c],
-   top[row + C + c] that matches its maximum best[c]. MATCH_MASK: v equals the maximum, NaN
+/* The forward pass of one image's 2 × 2 windows at stride 2, x (H, W, C) to out and winners
+   (Ho, Wo, C): out[c] = the maximum of the window's four elements top[c], top[C + c],
+   top[row + c], top[row + C + c] (LARGER, in that order), winner[c] = the offset (0…3,
+   row-major) of the first of them that matches it. MATCH_MASK: v equals the maximum, NaN
    matching NaN (the tie rule of pool.pyx: the first match is the winner), as a mask on U so that
-   the loop vectorises. */
+   the loops over the channels vectorise (the maxima first, then the winners: in one loop the
+   compiler branched). One call per image, not per window: the call through the clone's resolver
+   cost more than a window's 16 channels. */
 #define CNNREF_MATCH_MASK(U, v, b) (-(U)(((v) == (b)) | (((v) != (v)) & ((b) != (b)))))
-#define CNNREF_WINNERS_2X2(NAME, T, U, OFFSET)                                                    \
-    CNNREF_POOL_CLONES static void NAME(const T *restrict top, Py_ssize_t row, Py_ssize_t C,     \
-                                        const T *restrict best, OFFSET *restrict winner) {      \
-        for (Py_ssize_t c = 0; c < C; c++) {                                                      \
-            const T b = best[c];                                                                  \
-            const U after0 = ~CNNREF_MATCH_MASK(U, top[c], b);                                    \
-            const U after1 = after0 & ~CNNREF_MATCH_MASK(U, top[C + c], b);                       \
-            const U after2 = after1 & ~CNNREF_MATCH_MASK(U, top[row + c], b);                     \
-            winner[c] = (OFFSET)((after0 & 1) + (after1 & 1) + (after2 & 1));                     \
+#define CNNREF_FORWARD_2X2_IMAGE(NAME, T, U, OFFSET)                                              \
+    CNNREF_POOL_CLONES static void NAME(const T *restrict x, T *restrict out,                    \
+                                        OFFSET *restrict winners, Py_ssize_t W, Py_ssize_t C,   \
+                                        Py_ssize_t Ho, Py_ssize_t Wo) {                          \
+        const Py_ssize_t row = W * C;                                                             \
+        for (Py_ssize_t i = 0; i < Ho; i++) {                                                     \
+            for (Py_ssize_t j = 0; j < Wo; j++) {                                                 \
+                const T *restrict top = x + (2 * i * W + 2 * j) * C;                              \
+                T *restrict best = out + (i * Wo + j) * C;                                        \
+                OFFSET *restrict winner = winners + (i * Wo + j) * C;                             \
+                for (Py_ssize_t c = 0; c < C; c++) {                                              \
+                    T b = CNNREF_LARGER(top[C + c], top[c]);                                      \
+                    b = CNNREF_LARGER(top[row + c], b);                                           \
+                    best[c] = CNNREF_LARGER(top[row + C + c], b);                                 \
+                }                                                                                 \
+                for (Py_ssize_t c = 0; c < C; c++) {                                              \
+                    const T b = best[c];                                                          \
+                    const U after0 = ~CNNREF_MATCH_MASK(U, top[c], b);                            \
+                    const U after1 = after0 & ~CNNREF_MATCH_MASK(U, top[C + c], b);               \
+                    const U after2 = after1 & ~CNNREF_MATCH_MASK(U, top[row + c], b);             \
+                    winner[c] = (OFFSET)((after0 & 1) + (after1 & 1) + (after2 & 1));             \
+                }                                                                                 \
+            }                                                                                     \
         }                                                                                         \
     }
 
-CNNREF_WINNERS_2X2(cnnref_winners_2x2_f_u8, float, uint32_t, unsigned char)
-CNNREF_WINNERS_2X2(cnnref_winners_2x2_f_u32, float, uint32_t, unsigned int)
-CNNREF_WINNERS_2X2(cnnref_winners_2x2_d_u8, double, uint64_t, unsigned char)
-CNNREF_WINNERS_2X2(cnnref_winners_2x2_d_u32, double, uint64_t, unsigned int)
+CNNREF_FORWARD_2X2_IMAGE(cnnref_forward_2x2_image_f_u8, float, uint32_t, unsigned char)
+CNNREF_FORWARD_2X2_IMAGE(cnnref_forward_2x2_image_f_u32, float, uint32_t, unsigned int)
+CNNREF_FORWARD_2X2_IMAGE(cnnref_forward_2x2_image_d_u8, double, uint64_t, unsigned char)
+CNNREF_FORWARD_2X2_IMAGE(cnnref_forward_2x2_image_d_u32, double, uint64_t, unsigned int)
 
 /* The image loop for σ′ of the kernel's kind, z at the winners found by WINNER. */
 #define CNNREF_BY_KIND(T, U, S, OFFSET, WINNER)                                                   \

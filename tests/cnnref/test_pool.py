@@ -372,6 +372,27 @@ def test_sigma_prime_from_the_pooled_output_keeps_the_bits_of_signed_zeros_and_n
     np.testing.assert_array_equal(from_pooled.view(f"u{z.itemsize}"), from_z.view(f"u{z.itemsize}"))
 
 
+@pytest.mark.parametrize("dtype", DTYPES)
+@pytest.mark.parametrize("images, channels", [(2, 5), (40, 16)])
+def test_the_maxima_found_with_their_winners_have_the_bits_of_the_plain_pool(
+    dtype, images, channels
+):
+    """±0 ties, infinities and two NaN payloads in 2 × 2 windows (odd H and W; a channel count
+    off the vector width; a batch large enough for the threads): the maxima that come with the
+    winners are maxpool2d's, bit for bit, and each is the element its winner names."""
+    rng = np.random.default_rng(images)
+    z = rng.choice(
+        np.array([0.0, -0.0, 1.0, -1.0, np.inf, -np.inf, np.nan, 0.5]),
+        size=(images, 29, 27, channels),
+    ).astype(dtype)
+    bits = z.view(f"u{z.itemsize}")
+    bits[1, 3, 3, 2] = np.array(np.nan, dtype).view(bits.dtype) + 1  # another NaN payload
+    out, winners = maxpool2d_with_winners(z)
+    as_bits = f"u{z.itemsize}"
+    np.testing.assert_array_equal(out.view(as_bits), cnnref.maxpool2d(z).view(as_bits))
+    np.testing.assert_array_equal(_at_winners(z, winners, 2, None).view(as_bits), out.view(as_bits))
+
+
 def test_the_fused_delta_rejects_a_pooled_output_of_the_wrong_shape_or_dtype():
     from cnnref.pool import activation_delta_through_maxpool
 
