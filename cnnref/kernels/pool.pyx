@@ -83,34 +83,24 @@ cdef inline void _max_2x2_window(
 
 
 cdef extern from "pool_window.h" nogil:
-    void _forward_2x2_f_u8 "cnnref_forward_2x2_image_f_u8"(
+    void _forward_2x2_f "cnnref_forward_2x2_image_f"(
         const float* x, float* out, unsigned char* winners, Py_ssize_t W, Py_ssize_t C,
         Py_ssize_t Ho, Py_ssize_t Wo)
-    void _forward_2x2_f_u32 "cnnref_forward_2x2_image_f_u32"(
-        const float* x, float* out, unsigned int* winners, Py_ssize_t W, Py_ssize_t C,
-        Py_ssize_t Ho, Py_ssize_t Wo)
-    void _forward_2x2_d_u8 "cnnref_forward_2x2_image_d_u8"(
+    void _forward_2x2_d "cnnref_forward_2x2_image_d"(
         const double* x, double* out, unsigned char* winners, Py_ssize_t W, Py_ssize_t C,
-        Py_ssize_t Ho, Py_ssize_t Wo)
-    void _forward_2x2_d_u32 "cnnref_forward_2x2_image_d_u32"(
-        const double* x, double* out, unsigned int* winners, Py_ssize_t W, Py_ssize_t C,
         Py_ssize_t Ho, Py_ssize_t Wo)
 
 
 cdef inline void _forward_2x2_image(
-    const floating* x, floating* out, offset* winners, Geometry g
+    const floating* x, floating* out, unsigned char* winners, Geometry g
 ) noexcept nogil:
-    """One image's 2 × 2 maxima at stride 2 and their winners' offsets, in one call
-    (pool_window.h: branch-free masks, so that the loop over the channels vectorises)."""
+    """One image's 2 × 2 maxima at stride 2 and their winners' offsets (one byte: a 2 × 2
+    window's are 0…3), in one call (pool_window.h: branch-free masks, so that the loop over the
+    channels vectorises)."""
     if floating is float:
-        if offset is uchar:
-            _forward_2x2_f_u8(x, out, winners, g.W, g.C, g.Ho, g.Wo)
-        else:
-            _forward_2x2_f_u32(x, out, winners, g.W, g.C, g.Ho, g.Wo)
-    elif offset is uchar:
-        _forward_2x2_d_u8(x, out, winners, g.W, g.C, g.Ho, g.Wo)
+        _forward_2x2_f(x, out, winners, g.W, g.C, g.Ho, g.Wo)
     else:
-        _forward_2x2_d_u32(x, out, winners, g.W, g.C, g.Ho, g.Wo)
+        _forward_2x2_d(x, out, winners, g.W, g.C, g.Ho, g.Wo)
 
 
 cdef inline Py_ssize_t _window_winner(
@@ -133,18 +123,22 @@ cdef inline Py_ssize_t _window_winner(
 cdef void _forward_image(
     const floating* x, floating* out, offset* winners, Geometry g
 ) noexcept nogil:
-    """One image's window maxima into out and, unless ``winners`` is NULL, their offsets."""
+    """One image's window maxima into out and, unless ``winners`` is NULL, their offsets (2 × 2
+    windows at stride 2 by their own loops; any other window, and offsets of another type than
+    one byte, by the general one)."""
     cdef Py_ssize_t i, j, c, C = g.C, row = g.W * g.C, k
     cdef const floating* corner
     cdef floating* best
-    if _is_2x2(g) and winners != NULL:
-        _forward_2x2_image(x, out, winners, g)
-        return
+    cdef bint by_2x2 = _is_2x2(g) and winners == NULL
+    if offset is uchar:
+        if _is_2x2(g) and winners != NULL:
+            _forward_2x2_image(x, out, winners, g)
+            return
     for i in range(g.Ho):
         for j in range(g.Wo):
             corner = x + (i * g.stride * g.W + j * g.stride) * C
             best = out + (i * g.Wo + j) * C
-            if _is_2x2(g):
+            if by_2x2:
                 _max_2x2_window(corner, row, C, best)
                 continue
             for c in range(C):

@@ -113,10 +113,8 @@ static inline double cnnref_value_d(uint64_t b) { double v; memcpy(&v, &b, sizeo
         }                                                                                         \
     }
 
-CNNREF_FORWARD_2X2_IMAGE(cnnref_forward_2x2_image_f_u8, float, uint32_t, unsigned char)
-CNNREF_FORWARD_2X2_IMAGE(cnnref_forward_2x2_image_f_u32, float, uint32_t, unsigned int)
-CNNREF_FORWARD_2X2_IMAGE(cnnref_forward_2x2_image_d_u8, double, uint64_t, unsigned char)
-CNNREF_FORWARD_2X2_IMAGE(cnnref_forward_2x2_image_d_u32, double, uint64_t, unsigned int)
+CNNREF_FORWARD_2X2_IMAGE(cnnref_forward_2x2_image_f, float, uint32_t, unsigned char)
+CNNREF_FORWARD_2X2_IMAGE(cnnref_forward_2x2_image_d, double, uint64_t, unsigned char)
 
 /* The image loop for σ′ of the kernel's kind, z at the winners found by WINNER. */
 #define CNNREF_BY_KIND(T, U, S, OFFSET, WINNER)                                                   \

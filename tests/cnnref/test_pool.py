@@ -379,7 +379,8 @@ def test_the_maxima_found_with_their_winners_have_the_bits_of_the_plain_pool(
 ):
     """±0 ties, infinities and two NaN payloads in 2 × 2 windows (odd H and W; a channel count
     off the vector width; a batch large enough for the threads): the maxima that come with the
-    winners are maxpool2d's, bit for bit, and each is the element its winner names."""
+    winners are maxpool2d's, bit for bit, and each is the element its winner names; the general
+    loop, which four-byte offsets take, finds the same winners."""
     rng = np.random.default_rng(images)
     z = rng.choice(
         np.array([0.0, -0.0, 1.0, -1.0, np.inf, -np.inf, np.nan, 0.5]),
@@ -391,6 +392,12 @@ def test_the_maxima_found_with_their_winners_have_the_bits_of_the_plain_pool(
     as_bits = f"u{z.itemsize}"
     np.testing.assert_array_equal(out.view(as_bits), cnnref.maxpool2d(z).view(as_bits))
     np.testing.assert_array_equal(_at_winners(z, winners, 2, None).view(as_bits), out.view(as_bits))
+    from cnnref.kernels import pool as _pool
+
+    wide_out, wide = np.empty_like(out), np.empty(out.shape, dtype=np.uint32)
+    _pool.maxpool_forward_winners(z, wide_out, wide, 2, 2, 2)  # four-byte offsets: general loop
+    np.testing.assert_array_equal(wide, winners)
+    np.testing.assert_array_equal(wide_out.view(as_bits), out.view(as_bits))
 
 
 def test_the_fused_delta_rejects_a_pooled_output_of_the_wrong_shape_or_dtype():
