@@ -24,7 +24,6 @@ cdef extern from "pool_window.h":
     # double: Cython hands them float arguments as they are (no conversion), so the float kernels
     # compare and return floats.
     bint _beats "CNNREF_BEATS"(double candidate, double best) noexcept nogil
-    double _larger "CNNREF_LARGER"(double candidate, double best) noexcept nogil
 
 
 cdef inline floating _derivative(floating z, int kind) noexcept nogil:
@@ -69,24 +68,15 @@ cdef inline bint _threaded(Py_ssize_t images, Geometry g, int threads) noexcept 
 
 # ---- forward: the window maxima, and their winners' offsets ----
 
-cdef inline void _max_2x2_window(
-    const floating* top, Py_ssize_t row, Py_ssize_t C, floating* out
-) noexcept nogil:
-    """out[c] = max of the 2 × 2 window whose top-left element (channel 0) is ``top``, for every
-    channel c (row: the distance from one image row to the next)."""
-    cdef Py_ssize_t c
-    cdef floating best
-    for c in range(C):
-        best = _larger(top[C + c], top[c])
-        best = _larger(top[row + c], best)
-        out[c] = _larger(top[row + C + c], best)
-
-
 cdef extern from "pool_window.h" nogil:
-    void _forward_2x2_f "cnnref_forward_2x2_image_f"(
+    void _max_2x2_f "cnnref_max_2x2_image_f"(
+        const float* x, float* out, Py_ssize_t W, Py_ssize_t C, Py_ssize_t Ho, Py_ssize_t Wo)
+    void _max_2x2_d "cnnref_max_2x2_image_d"(
+        const double* x, double* out, Py_ssize_t W, Py_ssize_t C, Py_ssize_t Ho, Py_ssize_t Wo)
+    void _winners_2x2_f "cnnref_winners_2x2_image_f"(
         const float* x, float* out, unsigned char* winners, Py_ssize_t W, Py_ssize_t C,
         Py_ssize_t Ho, Py_ssize_t Wo)
-    void _forward_2x2_d "cnnref_forward_2x2_image_d"(
+    void _winners_2x2_d "cnnref_winners_2x2_image_d"(
         const double* x, double* out, unsigned char* winners, Py_ssize_t W, Py_ssize_t C,
         Py_ssize_t Ho, Py_ssize_t Wo)
 
@@ -94,13 +84,18 @@ cdef extern from "pool_window.h" nogil:
 cdef inline void _forward_2x2_image(
     const floating* x, floating* out, unsigned char* winners, Geometry g
 ) noexcept nogil:
-    """One image's 2 × 2 maxima at stride 2 and their winners' offsets (one byte: a 2 × 2
-    window's are 0…3), in one call (pool_window.h: branch-free masks, so that the loop over the
-    channels vectorises)."""
+    """One image's 2 × 2 maxima at stride 2 and, unless ``winners`` is NULL, their winners'
+    offsets (one byte: a 2 × 2 window's are 0…3), in one call (pool_window.h: branch-free masks,
+    so that the loops over the channels vectorise)."""
     if floating is float:
-        _forward_2x2_f(x, out, winners, g.W, g.C, g.Ho, g.Wo)
+        if winners == NULL:
+            _max_2x2_f(x, out, g.W, g.C, g.Ho, g.Wo)
+        else:
+            _winners_2x2_f(x, out, winners, g.W, g.C, g.Ho, g.Wo)
+    elif winners == NULL:
+        _max_2x2_d(x, out, g.W, g.C, g.Ho, g.Wo)
     else:
-        _forward_2x2_d(x, out, winners, g.W, g.C, g.Ho, g.Wo)
+        _winners_2x2_d(x, out, winners, g.W, g.C, g.Ho, g.Wo)
 
 
 cdef inline Py_ssize_t _window_winner(
@@ -128,21 +123,18 @@ cdef void _forward_image(
     one byte, by the general one)."""
     cdef Py_ssize_t i, j, c, C = g.C, row = g.W * g.C, k
     cdef const floating* corner
-    cdef floating* best
-    cdef bint by_2x2 = _is_2x2(g) and winners == NULL
+    if _is_2x2(g) and winners == NULL:
+        _forward_2x2_image(x, out, <unsigned char*>NULL, g)
+        return
     if offset is uchar:
-        if _is_2x2(g) and winners != NULL:
+        if _is_2x2(g):
             _forward_2x2_image(x, out, winners, g)
             return
     for i in range(g.Ho):
         for j in range(g.Wo):
             corner = x + (i * g.stride * g.W + j * g.stride) * C
-            best = out + (i * g.Wo + j) * C
-            if by_2x2:
-                _max_2x2_window(corner, row, C, best)
-                continue
             for c in range(C):
-                k = _window_winner(corner + c, row, C, g.size, best + c)
+                k = _window_winner(corner + c, row, C, g.size, out + (i * g.Wo + j) * C + c)
                 if winners != NULL:
                     winners[(i * g.Wo + j) * C + c] = <offset>k
 

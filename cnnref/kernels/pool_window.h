@@ -35,7 +35,7 @@
 /* The tie rule as C expressions, so that compilers use compare masks, blends and setcc instead
    of branches (which mispredict on random data). BEATS: a later candidate replaces the current
    maximum best. LARGER: the new maximum (this form vectorises over channels). MATCH_MASK below
-   finds the 2 × 2 windows' winners by the same rule. */
+   finds the 2 × 2 windows' winners by the same rule. BEATS and LARGER serve pool.pyx's loops too. */
 #define CNNREF_BEATS(candidate, best) \
     (((candidate) > (best)) | (((candidate) != (candidate)) & ((best) == (best))))
 #define CNNREF_LARGER(candidate, best) \
@@ -78,43 +78,56 @@ static inline double cnnref_value_d(uint64_t b) { double v; memcpy(&v, &b, sizeo
         bad += k > 3;                                                                             \
     }
 
-/* The forward pass of one image's 2 × 2 windows at stride 2, x (H, W, C) to out and winners
-   (Ho, Wo, C): out[c] = the maximum of the window's four elements top[c], top[C + c],
-   top[row + c], top[row + C + c] (LARGER, in that order), winner[c] = the offset (0…3,
-   row-major) of the first of them that matches it. MATCH_MASK: v equals the maximum, NaN
+/* The forward pass of one image's 2 × 2 windows at stride 2, x (H, W, C) to out (Ho, Wo, C) and,
+   in the second form, to winners: out[c] = the maximum of the window's four elements top[c],
+   top[C + c], top[row + c], top[row + C + c] (LARGER, in that order), winner[c] = the offset
+   (0…3, row-major) of the first of them that matches it. MATCH_MASK: v equals the maximum, NaN
    matching NaN (the tie rule of pool.pyx: the first match is the winner), as a mask on U so that
    the loops over the channels vectorise (the maxima first, then the winners: in one loop the
-   compiler branched). One call per image, not per window: the call through the clone's resolver
-   cost more than a window's 16 channels. */
+   compiler branched, and so it did with one function testing for winners at each window). One
+   call per image, not per window: the call through the clone's resolver cost more than a
+   window's 16 channels. */
 #define CNNREF_MATCH_MASK(U, v, b) (-(U)(((v) == (b)) | (((v) != (v)) & ((b) != (b)))))
-#define CNNREF_FORWARD_2X2_IMAGE(NAME, T, U, OFFSET)                                              \
-    CNNREF_POOL_CLONES static void NAME(const T *restrict x, T *restrict out,                    \
-                                        OFFSET *restrict winners, Py_ssize_t W, Py_ssize_t C,   \
-                                        Py_ssize_t Ho, Py_ssize_t Wo) {                          \
-        const Py_ssize_t row = W * C;                                                             \
-        for (Py_ssize_t i = 0; i < Ho; i++) {                                                     \
-            for (Py_ssize_t j = 0; j < Wo; j++) {                                                 \
-                const T *restrict top = x + (2 * i * W + 2 * j) * C;                              \
-                T *restrict best = out + (i * Wo + j) * C;                                        \
-                OFFSET *restrict winner = winners + (i * Wo + j) * C;                             \
-                for (Py_ssize_t c = 0; c < C; c++) {                                              \
-                    T b = CNNREF_LARGER(top[C + c], top[c]);                                      \
-                    b = CNNREF_LARGER(top[row + c], b);                                           \
-                    best[c] = CNNREF_LARGER(top[row + C + c], b);                                 \
-                }                                                                                 \
-                for (Py_ssize_t c = 0; c < C; c++) {                                              \
-                    const T b = best[c];                                                          \
-                    const U after0 = ~CNNREF_MATCH_MASK(U, top[c], b);                            \
-                    const U after1 = after0 & ~CNNREF_MATCH_MASK(U, top[C + c], b);               \
-                    const U after2 = after1 & ~CNNREF_MATCH_MASK(U, top[row + c], b);             \
-                    winner[c] = (OFFSET)((after0 & 1) + (after1 & 1) + (after2 & 1));             \
-                }                                                                                 \
-            }                                                                                     \
+#define CNNREF_MAXIMA_2X2(T)                                                                      \
+    for (Py_ssize_t c = 0; c < C; c++) {                                                          \
+        T b = CNNREF_LARGER(top[C + c], top[c]);                                                  \
+        b = CNNREF_LARGER(top[row + c], b);                                                       \
+        best[c] = CNNREF_LARGER(top[row + C + c], b);                                             \
+    }
+#define CNNREF_WINNERS_2X2(T, U, OFFSET)                                                          \
+    OFFSET *restrict winner = winners + (i * Wo + j) * C;                                         \
+    for (Py_ssize_t c = 0; c < C; c++) {                                                          \
+        const T b = best[c];                                                                      \
+        const U after0 = ~CNNREF_MATCH_MASK(U, top[c], b);                                        \
+        const U after1 = after0 & ~CNNREF_MATCH_MASK(U, top[C + c], b);                           \
+        const U after2 = after1 & ~CNNREF_MATCH_MASK(U, top[row + c], b);                         \
+        winner[c] = (OFFSET)((after0 & 1) + (after1 & 1) + (after2 & 1));                         \
+    }
+#define CNNREF_WINDOWS_2X2(T, BODY)                                                               \
+    const Py_ssize_t row = W * C;                                                                 \
+    for (Py_ssize_t i = 0; i < Ho; i++) {                                                         \
+        for (Py_ssize_t j = 0; j < Wo; j++) {                                                     \
+            const T *restrict top = x + (2 * i * W + 2 * j) * C;                                  \
+            T *restrict best = out + (i * Wo + j) * C;                                            \
+            BODY                                                                                  \
         }                                                                                         \
     }
+#define CNNREF_MAX_2X2_IMAGE(NAME, T)                                                             \
+    CNNREF_POOL_CLONES static void NAME(const T *restrict x, T *restrict out, Py_ssize_t W,      \
+                                        Py_ssize_t C, Py_ssize_t Ho, Py_ssize_t Wo) {            \
+        CNNREF_WINDOWS_2X2(T, CNNREF_MAXIMA_2X2(T))                                               \
+    }
+#define CNNREF_WINNERS_2X2_IMAGE(NAME, T, U)                                                      \
+    CNNREF_POOL_CLONES static void NAME(const T *restrict x, T *restrict out,                    \
+                                        unsigned char *restrict winners, Py_ssize_t W,           \
+                                        Py_ssize_t C, Py_ssize_t Ho, Py_ssize_t Wo) {            \
+        CNNREF_WINDOWS_2X2(T, CNNREF_MAXIMA_2X2(T) CNNREF_WINNERS_2X2(T, U, unsigned char))       \
+    }
 
-CNNREF_FORWARD_2X2_IMAGE(cnnref_forward_2x2_image_f, float, uint32_t, unsigned char)
-CNNREF_FORWARD_2X2_IMAGE(cnnref_forward_2x2_image_d, double, uint64_t, unsigned char)
+CNNREF_MAX_2X2_IMAGE(cnnref_max_2x2_image_f, float)
+CNNREF_MAX_2X2_IMAGE(cnnref_max_2x2_image_d, double)
+CNNREF_WINNERS_2X2_IMAGE(cnnref_winners_2x2_image_f, float, uint32_t)
+CNNREF_WINNERS_2X2_IMAGE(cnnref_winners_2x2_image_d, double, uint64_t)
 
 /* The image loop for σ′ of the kernel's kind, z at the winners found by WINNER. */
 #define CNNREF_BY_KIND(T, U, S, OFFSET, WINNER)                                                   \
