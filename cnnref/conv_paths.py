@@ -64,9 +64,9 @@ def backward(dout, x, w, stride, pad, input_gradient) -> tuple[np.ndarray | None
     """(dx or None, dw) of the cross-correlation, dx only with ``input_gradient``, by the fastest
     path that applies."""
     if simd_applies(x, w.shape[3]):
-        by_scatter = input_gradient and simd_applies(x, x.shape[3])
-        by_gather = input_gradient and not by_scatter and stride == 1
-        dx, dw = backward_simd(dout, x, w, stride, pad, by_scatter, by_gather)
+        gather = not simd_applies(x, x.shape[3])
+        by_simd = input_gradient and (stride == 1 or not gather)
+        dx, dw = backward_simd(dout, x, w, stride, pad, by_simd, gather)
         if input_gradient and dx is None:
             dx, _ = backward_per_image(dout, x, w, stride, pad, True, filter_gradient=False)
     elif x.shape[0] >= pool_threads():
@@ -113,23 +113,23 @@ def forward_simd(x, w, b, activation, stride, pad, out_h, out_w) -> np.ndarray:
 
 def backward_simd(dout, x, w, stride, pad, input_gradient, gather=False):
     """dw = Σₙ Σ_i Σ_j in[n, i·s + k1, j·s + k2, c] · dout[n, i, j, f] and, with
-    ``input_gradient`` (scatter form, C a multiple of the channel block) or ``gather`` (gather
-    form, stride 1, vectorized over F: for the few channels of a first layer, where the
-    scatter kernel's C-vectors do not apply), dx[n, i·s + k1 − p, j·s + k2 − p, c] +=
-    Σ_f dout[n, i, j, f] · w[k1, k2, c, f], by the SIMD kernels in one pass over the images (each
-    image's dout read once), dw summed in fixed groups of images. dx is None with neither."""
+    ``input_gradient``, dx[n, i·s + k1 − p, j·s + k2 − p, c] += Σ_f dout[n, i, j, f] ·
+    w[k1, k2, c, f], by the SIMD kernels in one pass over the images (each image's dout read
+    once), dw summed in fixed groups of images. dx goes by the scatter form (C a multiple of the
+    channel block) or, with ``gather``, by the gather form (stride 1, vectorized over F: for the
+    few channels of a first layer, where the scatter kernel's C-vectors do not apply); it is
+    None without ``input_gradient``."""
     n = x.shape[0]
     kh, kw, c, _ = w.shape
-    with_dx = input_gradient or gather
     dw_parts = np.zeros((min(n, _DW_GROUPS), *w.shape), dtype=x.dtype)
-    dx = np.empty_like(x) if with_dx else x[:0]
-    work = dout.size * kh * kw * c * (2 if with_dx else 1)
+    dx = np.empty_like(x) if input_gradient else x[:0]
+    work = dout.size * kh * kw * c * (2 if input_gradient else 1)
     padded = _padded_scratch(x, pad, _simd_threads(n, work))
     filters = w if gather else np.ascontiguousarray(w.transpose(0, 1, 3, 2))
     _conv.conv_backward_simd(
-        x, dout, filters, dw_parts, dx, stride, pad, padded, True, with_dx, gather
+        x, dout, filters, dw_parts, dx, stride, pad, padded, True, input_gradient, gather
     )
-    return (dx if with_dx else None), dw_parts.sum(axis=0)
+    return (dx if input_gradient else None), dw_parts.sum(axis=0)
 
 
 def _geometry(x, w, stride, pad, out_h, out_w) -> dict[str, int]:

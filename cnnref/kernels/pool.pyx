@@ -20,9 +20,9 @@ ctypedef fused offset:
 
 
 cdef extern from "pool_window.h":
-    # The tie rule as C expressions (pool_window.h). Type-generic macros, declared once with
-    # double: Cython hands them float arguments as they are (no conversion), so the float kernels
-    # compare and return floats.
+    # The tie rule as a C expression (pool_window.h). A type-generic macro, declared once with
+    # double: Cython hands it float arguments as they are (no conversion), so the float kernels
+    # compare floats.
     bint _beats "CNNREF_BEATS"(double candidate, double best) noexcept nogil
 
 

@@ -34,8 +34,8 @@
 
 /* The tie rule as C expressions, so that compilers use compare masks, blends and setcc instead
    of branches (which mispredict on random data). BEATS: a later candidate replaces the current
-   maximum best. LARGER: the new maximum (this form vectorises over channels). MATCH_MASK below
-   finds the 2 × 2 windows' winners by the same rule. BEATS and LARGER serve pool.pyx's loops too. */
+   maximum best (pool.pyx's general window loop). LARGER: the new maximum (this form vectorises
+   over channels). MATCH_MASK below finds the 2 × 2 windows' winners by the same rule. */
 #define CNNREF_BEATS(candidate, best) \
     (((candidate) > (best)) | (((candidate) != (candidate)) & ((best) == (best))))
 #define CNNREF_LARGER(candidate, best) \
@@ -94,14 +94,14 @@ static inline double cnnref_value_d(uint64_t b) { double v; memcpy(&v, &b, sizeo
         b = CNNREF_LARGER(top[row + c], b);                                                       \
         best[c] = CNNREF_LARGER(top[row + C + c], b);                                             \
     }
-#define CNNREF_WINNERS_2X2(T, U, OFFSET)                                                          \
-    OFFSET *restrict winner = winners + (i * Wo + j) * C;                                         \
+#define CNNREF_WINNERS_2X2(T, U)                                                                  \
+    unsigned char *restrict winner = winners + (i * Wo + j) * C;                                  \
     for (Py_ssize_t c = 0; c < C; c++) {                                                          \
         const T b = best[c];                                                                      \
         const U after0 = ~CNNREF_MATCH_MASK(U, top[c], b);                                        \
         const U after1 = after0 & ~CNNREF_MATCH_MASK(U, top[C + c], b);                           \
         const U after2 = after1 & ~CNNREF_MATCH_MASK(U, top[row + c], b);                         \
-        winner[c] = (OFFSET)((after0 & 1) + (after1 & 1) + (after2 & 1));                         \
+        winner[c] = (unsigned char)((after0 & 1) + (after1 & 1) + (after2 & 1));                  \
     }
 #define CNNREF_WINDOWS_2X2(T, BODY)                                                               \
     const Py_ssize_t row = W * C;                                                                 \
@@ -121,7 +121,7 @@ static inline double cnnref_value_d(uint64_t b) { double v; memcpy(&v, &b, sizeo
     CNNREF_POOL_CLONES static void NAME(const T *restrict x, T *restrict out,                    \
                                         unsigned char *restrict winners, Py_ssize_t W,           \
                                         Py_ssize_t C, Py_ssize_t Ho, Py_ssize_t Wo) {            \
-        CNNREF_WINDOWS_2X2(T, CNNREF_MAXIMA_2X2(T) CNNREF_WINNERS_2X2(T, U, unsigned char))       \
+        CNNREF_WINDOWS_2X2(T, CNNREF_MAXIMA_2X2(T) CNNREF_WINNERS_2X2(T, U))                      \
     }
 
 CNNREF_MAX_2X2_IMAGE(cnnref_max_2x2_image_f, float)

@@ -283,7 +283,7 @@ def test_simd_gradients_have_the_same_bits_on_one_thread_and_on_all(monkeypatch)
 
 def _gather_dx(dout, x, w, pad):
     """dx by the gather-form SIMD kernel, in the pass that also sums dw (stride 1)."""
-    return paths.backward_simd(dout, x, w, 1, pad, False, gather=True)[0]
+    return paths.backward_simd(dout, x, w, 1, pad, True, gather=True)[0]
 
 
 # The gather-form input gradient (stride 1, F a multiple of the vector width, any C): channel
@@ -353,11 +353,11 @@ def test_gather_input_gradient_in_the_filter_gradient_pass_keeps_the_bits_of_dw(
     out_h, out_w = _geometry(x, w, 1, pad)
     dout = np.random.default_rng(10).standard_normal((n, out_h, out_w, f)).astype(dtype)
     _, dw_alone = paths.backward_simd(dout, x, w, 1, pad, False)
-    dx, dw = paths.backward_simd(dout, x, w, 1, pad, False, gather=True)
+    dx, dw = paths.backward_simd(dout, x, w, 1, pad, True, gather=True)
     np.testing.assert_array_equal(dw, dw_alone)
     np.testing.assert_array_equal(conv2d_backward(dout, x, w, 1, pad)[0], dx)
     monkeypatch.setattr(paths, "_simd_threads", lambda n, work: 1)
-    one = paths.backward_simd(dout, x, w, 1, pad, False, gather=True)
+    one = paths.backward_simd(dout, x, w, 1, pad, True, gather=True)
     np.testing.assert_array_equal(one[0], dx)
     np.testing.assert_array_equal(one[1], dw)
 
